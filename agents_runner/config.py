@@ -1,0 +1,20 @@
+"""Where the state dir is (CONTRACT.md section 5)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+STATE_DIR_VARIABLE = "AGENTS_RUNNER_STATE_DIR"
+
+
+def resolve_state_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """--state-dir, else $AGENTS_RUNNER_STATE_DIR, else $XDG_DATA_HOME/agents-runner,
+    else ~/.local/share/agents-runner."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if os.environ.get(STATE_DIR_VARIABLE):
+        return Path(os.environ[STATE_DIR_VARIABLE]).expanduser()
+    if os.environ.get("XDG_DATA_HOME"):
+        return Path(os.environ["XDG_DATA_HOME"]) / "agents-runner"
+    return Path.home() / ".local" / "share" / "agents-runner"

@@ -1,0 +1,285 @@
+"""The Docker engine, as the runner needs it. The only module that imports `docker`.
+
+Errors leave this module as a small tree: EngineError, with EngineUnavailable
+(no engine answers), ImageNotFound and PullFailed. "No such container" while
+stopping, killing or removing means the container is already gone, not an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import docker
+import requests
+from docker import errors
+
+from .spec import split_image_reference
+
+LABEL_TASK_ID = "agents-runner.task-id"
+LABEL_STORE = "agents-runner.store"
+
+
+class EngineError(Exception):
+    """The engine refused or failed an operation; the message is the engine's."""
+
+
+class EngineUnavailable(EngineError):
+    """No Docker engine answers."""
+
+
+class ImageNotFound(EngineError):
+    """The image is neither present nor in its registry."""
+
+
+class PullFailed(EngineError):
+    """The registry or the engine reported an error during a pull."""
+
+
+class PullAborted(EngineError):
+    """The caller asked for the pull to stop."""
+
+
+@dataclass(frozen=True)
+class ContainerExit:
+    exit_code: int | None
+    error: str | None = None
+    oom_killed: bool = False
+
+
+@contextlib.contextmanager
+def _engine_call(what: str) -> Iterator[None]:
+    try:
+        yield
+    except errors.APIError as exc:
+        raise EngineError(f"{what}: {_explain(exc)}") from exc
+    except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
+        raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
+
+
+def _explain(exc: errors.APIError) -> str:
+    explanation = exc.explanation
+    if isinstance(explanation, bytes):
+        explanation = explanation.decode(errors="replace")
+    return str(explanation or exc).strip()
+
+
+def _is_gone(exc: errors.APIError) -> bool:
+    return isinstance(exc, errors.NotFound) or "no such container" in _explain(exc).lower()
+
+
+class Engine:
+    def __init__(self, api: docker.APIClient) -> None:
+        self.api = api
+
+    @classmethod
+    def from_env(cls) -> Engine:
+        """The engine that DOCKER_HOST and friends name, as the Docker SDK reads them."""
+        with _engine_call("connecting"):
+            client = docker.from_env()
+        return cls(client.api)
+
+    def close(self) -> None:
+        self.api.close()
+
+    def ping(self) -> None:
+        with _engine_call("ping"):
+            self.api.ping()
+
+    # -- images ---------------------------------------------------------------
+
+    def image_present(self, image: str) -> bool:
+        with _engine_call(f"inspecting image {image}"):
+            try:
+                self.api.inspect_image(image)
+            except errors.ImageNotFound:
+                return False
+            except errors.NotFound:
+                return False
+        return True
+
+    def pull(
+        self,
+        image: str,
+        on_progress: Callable[[Mapping[str, Any]], None] | None = None,
+        should_abort: Callable[[], bool] | None = None,
+    ) -> None:
+        """Pull `image`, checking every chunk of the stream for an error (the engine
+        reports most pull failures inside a 200 response)."""
+        repository, tag = split_image_reference(image)
+        try:
+            response = self.api._post(  # the raw response, so an abort can close it
+                self.api._url("/images/create"),
+                params={"fromImage": repository, "tag": tag},
+                stream=True,
+                timeout=None,
+            )
+            self.api._raise_for_status(response)
+        except errors.NotFound as exc:
+            raise ImageNotFound(f"image {image} not found: {_explain(exc)}") from exc
+        except errors.APIError as exc:
+            raise PullFailed(f"pulling {image} failed: {_explain(exc)}") from exc
+        except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
+            raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
+        try:
+            for chunk in self.api._stream_helper(response, decode=True):
+                if should_abort is not None and should_abort():
+                    raise PullAborted(f"pull of {image} aborted")
+                message = chunk.get("error") or (chunk.get("errorDetail") or {}).get("message")
+                if message:
+                    if _looks_not_found(message):
+                        raise ImageNotFound(f"image {image} not found: {message}")
+                    raise PullFailed(f"pulling {image} failed: {message}")
+                if on_progress is not None:
+                    on_progress(chunk)
+        except requests.exceptions.RequestException as exc:
+            raise PullFailed(f"pulling {image} failed: {exc}") from exc
+        finally:
+            response.close()  # closing the connection makes the engine cancel the pull
+
+    # -- containers ---------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        name: str,
+        image: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        labels: Mapping[str, str],
+        working_dir: str | None = None,
+        binds: Mapping[str, Mapping[str, str]] | None = None,
+        network: str | None = None,
+    ) -> str:
+        host_config = self.api.create_host_config(
+            init=True,
+            binds=dict(binds) if binds else None,
+            network_mode=network,
+            security_opt=["no-new-privileges"],
+            privileged=False,
+        )
+        try:
+            created = self.api.create_container(
+                image,
+                command=list(argv),
+                name=name,
+                environment=dict(env),
+                labels=dict(labels),
+                working_dir=working_dir,
+                host_config=host_config,
+            )
+        except errors.NotFound as exc:
+            raise ImageNotFound(f"image {image} not found: {_explain(exc)}") from exc
+        except errors.APIError as exc:
+            raise EngineError(f"creating the container failed: {_explain(exc)}") from exc
+        except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
+            raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
+        return str(created["Id"])
+
+    def start(self, container_id: str) -> None:
+        with _engine_call("starting the container failed"):
+            self.api.start(container_id)
+
+    def wait(self, container_id: str) -> ContainerExit:
+        """Block until the container stops; its exit code, or None if it vanished."""
+        try:
+            result = self.api.wait(container_id, timeout=None)
+        except errors.APIError as exc:
+            if _is_gone(exc):
+                return ContainerExit(None, "container lost")
+            raise EngineError(f"waiting for the container: {_explain(exc)}") from exc
+        except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
+            raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
+        error = (result.get("Error") or {}).get("Message") or None
+        state = self.inspect(container_id)
+        oom = bool(state and state["State"].get("OOMKilled"))
+        return ContainerExit(int(result["StatusCode"]), error, oom)
+
+    def follow_logs(self, container_id: str) -> Iterator[bytes]:
+        """The container's stdout and stderr from the start, until it stops."""
+        try:
+            yield from self.api.logs(container_id, stream=True, follow=True)
+        except errors.APIError as exc:
+            if not _is_gone(exc):
+                raise EngineError(f"reading the logs: {_explain(exc)}") from exc
+
+    def stop(self, container_id: str, grace: float) -> None:
+        """Graceful stop: the image's STOPSIGNAL, then SIGKILL after `grace` seconds
+        (whole seconds: the engine's API rounds nothing, so the grace is rounded up)."""
+        with self._unless_gone("stopping the container"):
+            self.api.stop(container_id, timeout=math.ceil(grace))
+
+    def kill(self, container_id: str) -> None:
+        with self._unless_gone("killing the container"):
+            self.api.kill(container_id, signal="SIGKILL")
+
+    def remove(self, container_id: str) -> None:
+        with self._unless_gone("removing the container"):
+            self.api.remove_container(container_id, force=True)
+
+    def inspect(self, container_id: str) -> dict[str, Any] | None:
+        try:
+            return self.api.inspect_container(container_id)
+        except errors.NotFound:
+            return None
+        except errors.APIError as exc:
+            raise EngineError(f"inspecting the container: {_explain(exc)}") from exc
+        except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
+            raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
+
+    def containers(self, labels: Mapping[str, str | None]) -> list[dict[str, Any]]:
+        """All containers, running or not, carrying every label given (value None: any)."""
+        selectors = [key if value is None else f"{key}={value}" for key, value in labels.items()]
+        with _engine_call("listing containers"):
+            return list(self.api.containers(all=True, filters={"label": selectors}))
+
+    def events(
+        self,
+        *,
+        labels: Mapping[str, str | None],
+        since: float | None = None,
+        until: float | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Container events for containers carrying the labels; blocks for new ones
+        unless `until` is given."""
+        selectors = [key if value is None else f"{key}={value}" for key, value in labels.items()]
+        with _engine_call("reading events"):
+            stream = self.api.events(
+                since=since,
+                until=until,
+                decode=True,
+                filters={"type": "container", "label": selectors},
+            )
+        return stream
+
+    @contextlib.contextmanager
+    def _unless_gone(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except errors.APIError as exc:
+            if _is_gone(exc) or _is_not_running(exc):
+                return
+            raise EngineError(f"{what}: {_explain(exc)}") from exc
+        except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
+            raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
+
+
+def _is_not_running(exc: errors.APIError) -> bool:
+    text = _explain(exc).lower()
+    return "is not running" in text or ("removal of container" in text and "in progress" in text)
+
+
+def _looks_not_found(message: str) -> bool:
+    text = message.lower()
+    return any(
+        marker in text
+        for marker in (
+            "not found",
+            "manifest unknown",
+            "does not exist",
+            "repository name not known",
+        )
+    )

@@ -1,0 +1,57 @@
+"""How a task ends: recorded intent wins, then the container's exit (CONTRACT.md 1)."""
+
+from __future__ import annotations
+
+from .states import TaskState
+from .task import Task
+
+OOM_REASON = "out of memory: the kernel killed the agent for exceeding the memory limit"
+
+
+def settle(
+    task: Task,
+    *,
+    exit_code: int | None = None,
+    error: str | None = None,
+    oom_killed: bool = False,
+) -> bool:
+    """Move `task` (in memory) to its terminal state. False if it had one already."""
+    if task.is_terminal:
+        return False
+    if exit_code is not None:
+        task.exit_code = exit_code
+    if task.kill_requested_at:
+        target = TaskState.KILLED
+    elif task.stop_requested_at:
+        target = TaskState.TIMED_OUT if task.stop_reason == "timeout" else TaskState.CANCELLED
+        if task.state is TaskState.RUNNING:
+            task.move_to(TaskState.STOPPING)
+    else:
+        target = TaskState.COMPLETED if exit_code == 0 and error is None else TaskState.FAILED
+        if target is TaskState.FAILED:
+            task.error = error or (
+                OOM_REASON if oom_killed else f"the agent exited with code {exit_code}"
+            )
+    task.move_to(target)
+    return True
+
+
+def record_stop_request(task: Task, *, at: str, grace: float, reason: str) -> bool:
+    """Record a graceful stop (a cancel, or a deadline). False if the task is terminal or
+    a stop or kill was already asked for: requests are idempotent."""
+    if task.is_terminal or task.stop_requested_at or task.kill_requested_at:
+        return False
+    task.stop_requested_at = at
+    task.stop_grace = grace
+    task.stop_reason = reason
+    if task.state is TaskState.RUNNING:
+        task.move_to(TaskState.STOPPING)
+    return True
+
+
+def record_kill_request(task: Task, *, at: str) -> bool:
+    """Record a kill; it escalates a stop. False if the task is terminal or already killed."""
+    if task.is_terminal or task.kill_requested_at:
+        return False
+    task.kill_requested_at = at
+    return True

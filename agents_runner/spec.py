@@ -1,0 +1,221 @@
+"""TaskSpec: what a user asks to run, validated before anything is stored."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any
+
+from .agents import get_profile
+
+PULL_POLICIES = ("missing", "always", "never")
+RESERVED_LABEL_PREFIX = "agents-runner."
+
+# Docker's reference grammar (distribution/reference), in the parts that matter here.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DOMAIN = (
+    r"(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+    r"|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
+)
+_TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+_IMAGE_REFERENCE = re.compile(
+    rf"^(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*(?::{_TAG})?(?:@{_DIGEST})?$"
+)
+_MAX_REFERENCE_LENGTH = 255
+
+
+def split_image_reference(image: str) -> tuple[str, str | None]:
+    """`registry/repo:tag` -> (`registry/repo`, `tag`); digests stay on the repository."""
+    if "@" in image:
+        return image, None
+    last_slash = image.rfind("/")
+    colon = image.rfind(":")
+    if colon > last_slash:
+        return image[:colon], image[colon + 1 :]
+    return image, "latest"
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    image: str
+    agent: str | None = None
+    prompt: str = ""
+    command: Sequence[str] | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    workspace: str | os.PathLike[str] | None = None
+    timeout: float | None = None
+    stop_grace: float = 10.0
+    pull: str = "missing"
+    network: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    keep_container: bool = False
+    agent_args: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        _validate_and_normalise(self)
+
+    def argv(self) -> list[str]:
+        """The container's command: `command` if given, else the agent profile's argv."""
+        if self.command is not None:
+            return list(self.command)
+        assert self.agent is not None
+        return get_profile(self.agent).argv(self.prompt, self.agent_args)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The persisted form: secret values never leave memory, only their names."""
+        return {
+            "image": self.image,
+            "agent": self.agent,
+            "prompt": self.prompt,
+            "command": list(self.command) if self.command is not None else None,
+            "agent_args": list(self.agent_args),
+            "env": dict(self.env),
+            "secret_names": sorted(self.secrets),
+            "workspace": self.workspace,
+            "timeout": self.timeout,
+            "stop_grace": self.stop_grace,
+            "pull": self.pull,
+            "network": self.network,
+            "labels": dict(self.labels),
+            "keep_container": self.keep_container,
+        }
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> TaskSpec:
+        """Rebuild a stored spec without re-validating it: a workspace that has since
+        disappeared must not make an old task unreadable."""
+        spec = object.__new__(cls)
+        names = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {f.name: _default_of(f) for f in fields(cls)}
+        values.update({k: v for k, v in data.items() if k in names and k != "secrets"})
+        if not isinstance(values["image"], str):
+            raise ValueError("spec.image is missing or not a string")
+        for name, value in values.items():
+            object.__setattr__(spec, name, value)
+        return spec
+
+
+def _default_of(f: Any) -> Any:
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    if f.default is not MISSING:
+        return f.default
+    return None
+
+
+def _set(spec: TaskSpec, name: str, value: Any) -> None:
+    object.__setattr__(spec, name, value)
+
+
+def _validate_and_normalise(spec: TaskSpec) -> None:
+    _set(spec, "image", _check_image(spec.image))
+    _set(spec, "prompt", _check_text("prompt", spec.prompt))
+    _set(spec, "command", _check_command(spec.command))
+    _set(spec, "agent_args", _check_argv("agent_args", spec.agent_args, allow_empty=True))
+    if spec.agent is not None:
+        if not isinstance(spec.agent, str):
+            raise ValueError("agent: must be a profile name (a string)")
+        get_profile(spec.agent)
+    elif spec.command is None:
+        raise ValueError("agent: give an agent profile name or a command to run")
+    _set(spec, "env", _check_variables("env", spec.env))
+    _set(spec, "secrets", _check_variables("secrets", spec.secrets))
+    both = set(spec.env) & set(spec.secrets)
+    if both:
+        raise ValueError(f"secrets: {', '.join(sorted(both))} also set in env; set it once")
+    _set(spec, "workspace", _check_workspace(spec.workspace))
+    _set(spec, "timeout", _check_seconds("timeout", spec.timeout, allow_none=True, positive=True))
+    _set(spec, "stop_grace", _check_seconds("stop_grace", spec.stop_grace, positive=False))
+    if spec.pull not in PULL_POLICIES:
+        raise ValueError(f"pull: {spec.pull!r} is not one of {', '.join(PULL_POLICIES)}")
+    if spec.network is not None and (not isinstance(spec.network, str) or not spec.network):
+        raise ValueError("network: must be a non-empty network name")
+    _set(spec, "labels", _check_labels(spec.labels))
+    if not isinstance(spec.keep_container, bool):
+        raise ValueError("keep_container: must be true or false")
+
+
+def _check_image(image: Any) -> str:
+    if not isinstance(image, str) or not image.strip():
+        raise ValueError("image: must be a non-empty image reference such as busybox:1.36")
+    if len(image) > _MAX_REFERENCE_LENGTH or not _IMAGE_REFERENCE.match(image):
+        raise ValueError(f"image: {image!r} is not a valid image reference")
+    return image
+
+
+def _check_text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name}: must be a string")
+    if "\x00" in value:
+        raise ValueError(f"{name}: contains a NUL character, which no argv can carry")
+    return value
+
+
+def _check_argv(name: str, value: Any, *, allow_empty: bool) -> tuple[str, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise ValueError(f"{name}: must be a list of strings")
+    if not value and not allow_empty:
+        raise ValueError(f"{name}: must not be empty")
+    return tuple(_check_text(f"{name}[{i}]", item) for i, item in enumerate(value))
+
+
+def _check_command(command: Any) -> tuple[str, ...] | None:
+    if command is None:
+        return None
+    argv = _check_argv("command", command, allow_empty=False)
+    if not argv[0]:
+        raise ValueError("command: the program name must not be empty")
+    return argv
+
+
+def _check_variables(name: str, variables: Any) -> dict[str, str]:
+    if not isinstance(variables, Mapping):
+        raise ValueError(f"{name}: must be a mapping of NAME to value")
+    checked: dict[str, str] = {}
+    for key, value in variables.items():
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"{name}: variable names must be non-empty strings")
+        if "=" in key or "\x00" in key:
+            raise ValueError(f"{name}: variable name {key!r} must not contain '=' or NUL")
+        if not isinstance(value, str) or "\x00" in value:
+            raise ValueError(f"{name}: the value of {key} must be a string without NUL")
+        checked[key] = value
+    return checked
+
+
+def _check_workspace(workspace: Any) -> str | None:
+    if workspace is None:
+        return None
+    if not isinstance(workspace, str | os.PathLike):
+        raise ValueError("workspace: must be a path to a directory")
+    path = os.path.realpath(os.fspath(workspace))
+    if not os.path.isdir(path):
+        raise ValueError(f"workspace: {os.fspath(workspace)!r} is not an existing directory")
+    return path
+
+
+def _check_seconds(
+    name: str, value: Any, *, positive: bool, allow_none: bool = False
+) -> float | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name}: must be a number of seconds")
+    if positive and value <= 0:
+        raise ValueError(f"{name}: must be more than 0 seconds, got {value}")
+    if value < 0:
+        raise ValueError(f"{name}: must not be negative, got {value}")
+    return float(value)
+
+
+def _check_labels(labels: Any) -> dict[str, str]:
+    checked = _check_variables("labels", labels)
+    reserved = [key for key in checked if key.startswith(RESERVED_LABEL_PREFIX)]
+    if reserved:
+        raise ValueError(f"labels: {', '.join(reserved)} use the reserved prefix agents-runner.")
+    return checked

@@ -1,0 +1,295 @@
+"""TaskSupervisor: drives one task from queued to its end. It alone finalizes the task.
+
+Other code (this process's runner, or another process) only records intent in the
+store and wakes it; it reads the intent under the payload's lock when it settles,
+so whatever was recorded before the end wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .engine import (
+    LABEL_STORE,
+    LABEL_TASK_ID,
+    ContainerExit,
+    Engine,
+    EngineError,
+    PullAborted,
+)
+from .outcome import record_stop_request, settle
+from .spec import TaskSpec
+from .states import TaskState
+from .store import TaskStore
+from .task import Task, utc_now
+
+log = logging.getLogger(__name__)
+
+LOG_DRAIN_TIMEOUT = 10.0
+
+
+class TaskSupervisor:
+    def __init__(
+        self,
+        task_id: str,
+        spec: TaskSpec,
+        store: TaskStore,
+        engine: Engine,
+        *,
+        poll_interval: float,
+        on_change: Callable[[], None],
+    ) -> None:
+        self.task_id = task_id
+        self.spec = spec  # the in-memory spec: the only place its secrets live
+        self.store = store
+        self.engine = engine
+        self.poll_interval = poll_interval
+        self.on_change = on_change
+        self.wake = threading.Event()
+        self.detached = threading.Event()
+        self.container_id: str | None = None
+
+    def run(self) -> None:
+        try:
+            self._drive()
+        except Exception as exc:
+            log.exception("task %s: supervisor failed", self.task_id)
+            self._fail(f"{type(exc).__name__}: {exc}")
+
+    # -- phases ---------------------------------------------------------------
+
+    def _drive(self) -> None:
+        if self._requested(self.store.load(self.task_id)):
+            self._settle()
+            return
+        if not self._ensure_image():
+            return
+        self._transition(TaskState.STARTING)
+        try:
+            self.container_id = self._create()
+        except EngineError as exc:
+            self._settle(error=str(exc))
+            return
+        self._update(container_id=self.container_id)
+        if self._requested(self.store.load(self.task_id)):
+            self._remove()
+            self._settle()
+            return
+        try:
+            self.engine.start(self.container_id)
+        except EngineError as exc:
+            self._remove()
+            self._settle(error=str(exc))
+            return
+        self._transition(TaskState.RUNNING)
+        self._watch(self.container_id)
+
+    def _ensure_image(self) -> bool:
+        image, policy = self.spec.image, self.spec.pull
+        if policy == "missing" and self.engine.image_present(image):
+            return True
+        if policy == "never":
+            if self.engine.image_present(image):
+                return True
+            self._settle(error=f"image {image} is not present and the pull policy is 'never'")
+            return False
+        self._transition(TaskState.PULLING)
+        progress = PullProgress()
+
+        def on_progress(chunk: Mapping[str, Any]) -> None:
+            if progress.add(chunk):
+                self._update(pull_progress=progress.summary())
+
+        try:
+            self.engine.pull(
+                image,
+                on_progress=on_progress,
+                should_abort=lambda: self._requested(self.store.load(self.task_id)),
+            )
+        except PullAborted:
+            self._settle()
+            return False
+        except EngineError as exc:
+            self._settle(error=str(exc))
+            return False
+        self._update(pull_progress=progress.summary(done=True))
+        return True
+
+    def _create(self) -> str:
+        spec = self.spec
+        binds = {spec.workspace: {"bind": "/workspace", "mode": "rw"}} if spec.workspace else None
+        return self.engine.create(
+            name=f"agents-runner-{self.task_id}",
+            image=spec.image,
+            argv=spec.argv(),
+            env={**spec.env, **spec.secrets},
+            labels={
+                **spec.labels,
+                LABEL_TASK_ID: self.task_id,
+                LABEL_STORE: self.store.store_id,
+            },
+            working_dir="/workspace" if spec.workspace else None,
+            binds=binds,
+            network=spec.network,
+        )
+
+    def _watch(self, container_id: str) -> None:
+        exited: list[ContainerExit | BaseException] = []
+        logs = threading.Thread(
+            target=self._copy_logs, args=(container_id,), name=f"logs-{self.task_id}", daemon=True
+        )
+        logs.start()
+
+        def wait_for_exit() -> None:
+            try:
+                exited.append(self.engine.wait(container_id))
+            except BaseException as exc:
+                exited.append(exc)
+            finally:
+                self.wake.set()
+
+        threading.Thread(target=wait_for_exit, name=f"wait-{self.task_id}", daemon=True).start()
+        deadline = time.monotonic() + self.spec.timeout if self.spec.timeout else None
+        stop_sent = kill_sent = False
+        while not exited:
+            self.wake.clear()
+            if self.detached.is_set():
+                return
+            task = self.store.load(self.task_id)
+            if task.kill_requested_at and not kill_sent:
+                kill_sent = True
+                self.engine.kill(container_id)
+            elif task.stop_requested_at and not (stop_sent or kill_sent):
+                stop_sent = True
+                self._send_stop(container_id, task)
+            elif (
+                deadline is not None
+                and not (stop_sent or kill_sent)
+                and time.monotonic() >= deadline
+            ):
+                self._record_deadline()
+                continue
+            timeout = self.poll_interval
+            if deadline is not None and not stop_sent:
+                timeout = max(0.0, min(timeout, deadline - time.monotonic()))
+            self.wake.wait(timeout)
+        outcome = exited[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        logs.join(LOG_DRAIN_TIMEOUT)
+        self._update(exit_code=outcome.exit_code)
+        task = self.store.load(self.task_id)
+        if not self.spec.keep_container or task.kill_requested_at:
+            self._remove()
+        self._settle(
+            exit_code=outcome.exit_code, error=outcome.error, oom_killed=outcome.oom_killed
+        )
+
+    def _send_stop(self, container_id: str, task: Task) -> None:
+        if task.state is TaskState.RUNNING:  # the stop was asked for before the container ran
+            self._update_with(
+                lambda t: t.move_to(TaskState.STOPPING) if t.state is TaskState.RUNNING else False
+            )
+        grace = task.stop_grace if task.stop_grace is not None else self.spec.stop_grace
+
+        def stop() -> None:
+            try:
+                self.engine.stop(container_id, grace)
+            except EngineError:
+                log.exception("task %s: stop failed", self.task_id)
+
+        threading.Thread(target=stop, name=f"stop-{self.task_id}", daemon=True).start()
+
+    def _record_deadline(self) -> None:
+        self._update_with(
+            lambda t: record_stop_request(
+                t, at=utc_now(), grace=self.spec.stop_grace, reason="timeout"
+            )
+        )
+
+    def _copy_logs(self, container_id: str) -> None:
+        path = self.store.log_path(self.task_id)
+        try:
+            with open(path, "ab", buffering=0) as out:
+                for chunk in self.engine.follow_logs(container_id):
+                    out.write(chunk)
+        except Exception:
+            log.exception("task %s: copying the logs failed", self.task_id)
+
+    # -- store helpers ---------------------------------------------------------------
+
+    @staticmethod
+    def _requested(task: Task) -> bool:
+        return bool(task.stop_requested_at or task.kill_requested_at)
+
+    def _transition(self, state: TaskState) -> None:
+        self.store.transition(self.task_id, state)
+        self.on_change()
+
+    def _update(self, **fields: Any) -> None:
+        def change(task: Task) -> None:
+            for name, value in fields.items():
+                setattr(task, name, value)
+
+        self._update_with(change)
+
+    def _update_with(self, change: Callable[[Task], Any]) -> None:
+        self.store.update(self.task_id, change)
+        self.on_change()
+
+    def _settle(self, **outcome: Any) -> None:
+        self._update_with(lambda task: settle(task, **outcome))
+
+    def _remove(self) -> None:
+        if self.container_id is not None:
+            self.engine.remove(self.container_id)
+
+    def _fail(self, reason: str) -> None:
+        try:
+            self._remove()
+        except Exception:
+            log.exception("task %s: removing the container failed", self.task_id)
+        try:
+            self._settle(error=reason)
+        except Exception:
+            log.exception("task %s: could not record the failure", self.task_id)
+
+
+class PullProgress:
+    """Layers and bytes of a pull, from the engine's progress chunks."""
+
+    def __init__(self) -> None:
+        self.layers: dict[str, dict[str, Any]] = {}
+        self._last_report = 0.0
+
+    def add(self, chunk: Mapping[str, Any]) -> bool:
+        """Take one chunk; True when the summary is worth persisting (at most 4 per second)."""
+        layer = chunk.get("id")
+        if not layer or "status" not in chunk:
+            return False
+        entry = self.layers.setdefault(layer, {"status": "", "current": 0, "total": 0})
+        entry["status"] = chunk["status"]
+        detail = chunk.get("progressDetail") or {}
+        if "current" in detail:
+            entry["current"] = int(detail["current"])
+        if "total" in detail:
+            entry["total"] = int(detail["total"])
+        now = time.monotonic()
+        if now - self._last_report >= 0.25:
+            self._last_report = now
+            return True
+        return False
+
+    def summary(self, *, done: bool = False) -> dict[str, Any]:
+        finished = ("Pull complete", "Already exists", "Download complete")
+        return {
+            "layers_total": len(self.layers),
+            "layers_done": sum(1 for e in self.layers.values() if e["status"] in finished),
+            "bytes_current": sum(e["current"] for e in self.layers.values()),
+            "bytes_total": sum(e["total"] for e in self.layers.values()),
+            "done": done,
+        }

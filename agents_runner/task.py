@@ -1,0 +1,161 @@
+"""Task: one task's persisted story, and its JSON payload (CONTRACT.md section 5)."""
+
+from __future__ import annotations
+
+import re
+import secrets as _random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .spec import TaskSpec
+from .states import TaskState, check_transition
+
+SCHEMA_VERSION = 1
+TASK_ID_PATTERN = re.compile(r"^[0-9a-f]{12}$")
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def new_task_id() -> str:
+    return _random.token_hex(6)
+
+
+class PayloadError(ValueError):
+    """A stored payload cannot be read as a task; the message says why."""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    state: TaskState
+    at: str
+
+
+@dataclass
+class Task:
+    id: str
+    spec: TaskSpec
+    state: TaskState
+    created_at: str
+    updated_at: str
+    history: list[HistoryEntry] = field(default_factory=list)
+    container_id: str | None = None
+    exit_code: int | None = None
+    error: str | None = None
+    stop_requested_at: str | None = None
+    stop_grace: float | None = None
+    stop_reason: str | None = None  # "cancel" or "timeout"
+    kill_requested_at: str | None = None
+    pull_progress: dict[str, Any] | None = None
+
+    @classmethod
+    def new(cls, spec: TaskSpec) -> Task:
+        now = utc_now()
+        return cls(
+            id=new_task_id(),
+            spec=spec,
+            state=TaskState.QUEUED,
+            created_at=now,
+            updated_at=now,
+            history=[HistoryEntry(TaskState.QUEUED, now)],
+        )
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state.is_terminal
+
+    @property
+    def container_name(self) -> str:
+        return f"agents-runner-{self.id}"
+
+    def move_to(self, target: TaskState) -> None:
+        """Change state in memory, checking the contract; the store persists it."""
+        check_transition(self.id, self.state, target)
+        self.state = target
+        self.history.append(HistoryEntry(target, utc_now()))
+
+    def reached(self, state: TaskState) -> str | None:
+        """When the task reached `state`, or None if it never did."""
+        return next((entry.at for entry in self.history if entry.state is state), None)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA_VERSION,
+            "id": self.id,
+            "state": self.state.value,
+            "spec": self.spec.to_payload(),
+            "container_id": self.container_id,
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "history": [{"state": e.state.value, "at": e.at} for e in self.history],
+            "stop_requested_at": self.stop_requested_at,
+            "stop_grace": self.stop_grace,
+            "stop_reason": self.stop_reason,
+            "kill_requested_at": self.kill_requested_at,
+            "pull_progress": self.pull_progress,
+        }
+
+    @classmethod
+    def from_payload(cls, data: Any) -> Task:
+        if not isinstance(data, dict):
+            raise PayloadError(f"payload is a JSON {type(data).__name__}, not an object")
+        if data.get("schema") != SCHEMA_VERSION:
+            raise PayloadError(
+                f"unsupported schema {data.get('schema')!r} (this version reads {SCHEMA_VERSION})"
+            )
+        missing = [
+            k
+            for k in ("id", "state", "spec", "created_at", "updated_at", "history")
+            if k not in data
+        ]
+        if missing:
+            raise PayloadError(f"missing field(s): {', '.join(missing)}")
+        try:
+            if not isinstance(data["id"], str) or not TASK_ID_PATTERN.match(data["id"]):
+                raise PayloadError(f"id {data['id']!r} is not a task id")
+            if not isinstance(data["spec"], dict):
+                raise PayloadError("spec is not an object")
+            history = [
+                HistoryEntry(TaskState(entry["state"]), _text(entry["at"], "history.at"))
+                for entry in data["history"]
+            ]
+            exit_code = data.get("exit_code")
+            if exit_code is not None and (
+                isinstance(exit_code, bool) or not isinstance(exit_code, int)
+            ):
+                raise PayloadError(f"exit_code {exit_code!r} is not an integer")
+            return cls(
+                id=data["id"],
+                spec=TaskSpec.from_payload(data["spec"]),
+                state=TaskState(data["state"]),
+                created_at=_text(data["created_at"], "created_at"),
+                updated_at=_text(data["updated_at"], "updated_at"),
+                history=history,
+                container_id=data.get("container_id"),
+                exit_code=exit_code,
+                error=data.get("error"),
+                stop_requested_at=data.get("stop_requested_at"),
+                stop_grace=data.get("stop_grace"),
+                stop_reason=data.get("stop_reason"),
+                kill_requested_at=data.get("kill_requested_at"),
+                pull_progress=data.get("pull_progress"),
+            )
+        except PayloadError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PayloadError(f"malformed payload: {exc}") from exc
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise PayloadError(f"{name} {value!r} is not a time string")
+    parse_time(value)
+    return value
