@@ -55,9 +55,12 @@ class TaskSpec:
     labels: Mapping[str, str] = field(default_factory=dict)
     keep_container: bool = False
     agent_args: Sequence[str] = ()
+    # Which secrets the task was given: kept on disk, unlike their values.
+    secret_names: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
         _validate_and_normalise(self)
+        object.__setattr__(self, "secret_names", tuple(sorted(self.secrets)))
 
     def argv(self) -> list[str]:
         """The container's command: `command` if given, else the agent profile's argv."""
@@ -75,7 +78,7 @@ class TaskSpec:
             "command": list(self.command) if self.command is not None else None,
             "agent_args": list(self.agent_args),
             "env": dict(self.env),
-            "secret_names": sorted(self.secrets),
+            "secret_names": list(self.secret_names),
             "workspace": self.workspace,
             "timeout": self.timeout,
             "stop_grace": self.stop_grace,
@@ -93,6 +96,7 @@ class TaskSpec:
         names = {f.name for f in fields(cls)}
         values: dict[str, Any] = {f.name: _default_of(f) for f in fields(cls)}
         values.update({k: v for k, v in data.items() if k in names and k != "secrets"})
+        values["secret_names"] = tuple(data.get("secret_names") or ())
         if not isinstance(values["image"], str):
             raise ValueError("spec.image is missing or not a string")
         for name, value in values.items():

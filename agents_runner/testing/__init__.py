@@ -1,0 +1,1 @@
+"""The acceptance harness: what the behave steps drive. Real engine, real runner."""

@@ -1,0 +1,63 @@
+"""Docker's own account of a container's life, read from the engine's event log."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine import LABEL_TASK_ID, Engine
+
+
+@dataclass(frozen=True)
+class ContainerEvent:
+    time: float
+    action: str
+    container_id: str
+    signal: int | None
+    exit_code: int | None
+
+    @classmethod
+    def from_engine(cls, raw: dict[str, Any]) -> ContainerEvent:
+        attributes = raw.get("Actor", {}).get("Attributes", {})
+        signal = attributes.get("signal")
+        exit_code = attributes.get("exitCode")
+        return cls(
+            time=raw.get("timeNano", 0) / 1e9,
+            action=raw.get("Action") or raw.get("status", ""),
+            container_id=raw.get("Actor", {}).get("ID") or raw.get("id", ""),
+            signal=int(signal) if signal is not None else None,
+            exit_code=int(exit_code) if exit_code is not None else None,
+        )
+
+    def describe(self) -> str:
+        extra = []
+        if self.signal is not None:
+            extra.append(f"signal {self.signal}")
+        if self.exit_code is not None:
+            extra.append(f"exit code {self.exit_code}")
+        return self.action + (f" ({', '.join(extra)})" if extra else "")
+
+
+class EventLog:
+    """Events since `since` for containers carrying `labels`, read on demand (bounded
+    queries, no background stream)."""
+
+    def __init__(self, engine: Engine, labels: dict[str, str], since: float) -> None:
+        self.engine = engine
+        self.labels = labels
+        self.since = since
+
+    def for_task(self, task_id: str) -> list[ContainerEvent]:
+        raw = self.engine.events(
+            labels={**self.labels, LABEL_TASK_ID: task_id}, since=self.since, until=time.time()
+        )
+        return [ContainerEvent.from_engine(event) for event in raw]
+
+
+def signals(events: list[ContainerEvent]) -> list[int]:
+    return [e.signal for e in events if e.action == "kill" and e.signal is not None]
+
+
+def exit_codes(events: list[ContainerEvent]) -> list[int]:
+    return [e.exit_code for e in events if e.action == "die" and e.exit_code is not None]

@@ -1,0 +1,131 @@
+"""ScenarioHarness: one scenario's runner, state dir, labels and Docker observations.
+
+Every container a scenario starts carries the run's label and the scenario's, so
+cleanup can only ever touch what this run created.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ..engine import Engine
+from ..runner import TaskRunner
+from ..spec import TaskSpec
+from ..states import TaskState
+from ..store import TaskStore
+from ..task import Task
+from .events import ContainerEvent, EventLog
+from .waiting import wait_until
+
+RUN_LABEL = "agents-runner-test.run"
+SCENARIO_LABEL = "agents-runner-test.scenario"
+DEFAULT_IMAGE = "busybox:1.36"
+TASK_TIMEOUT = 60.0
+CLOSE_TIMEOUT = 30.0
+
+# An agent that runs until signalled; its TERM trap announces a clean shutdown.
+SHUTDOWN_LINE = "agent: caught SIGTERM, shutting down cleanly"
+READY_LINE = "agent: ready"
+TRAPPING_AGENT = [
+    "sh",
+    "-c",
+    f'trap \'echo "{SHUTDOWN_LINE}"; exit 143\' TERM; echo "{READY_LINE}"; '
+    "while :; do sleep 3600 & wait $!; done",
+]
+
+
+class ScenarioHarness:
+    def __init__(self, engine: Engine, run_id: str, scenario_id: str, image: str) -> None:
+        self.engine = engine
+        self.image = image
+        self.labels = {RUN_LABEL: run_id, SCENARIO_LABEL: scenario_id}
+        self.state_dir = Path(tempfile.mkdtemp(prefix="agents-runner-scenario-"))
+        self.events = EventLog(engine, self.labels, since=time.time() - 1)
+        self._runners: list[TaskRunner] = []
+        self.task_ids: list[str] = []
+
+    # -- driving ---------------------------------------------------------------
+
+    def runner(self, **options: Any) -> TaskRunner:
+        if not self._runners or options:
+            self._runners.append(TaskRunner(self.state_dir, engine=self.engine, **options))
+        return self._runners[-1]
+
+    def submit(self, **spec_fields: Any) -> Task:
+        spec_fields.setdefault("image", self.image)
+        spec_fields["labels"] = {**spec_fields.get("labels", {}), **self.labels}
+        task = self.runner().submit(TaskSpec(**spec_fields))
+        self.task_ids.append(task.id)
+        return task
+
+    # -- observing ---------------------------------------------------------------
+
+    def task(self, task_id: str) -> Task:
+        return self.runner().get(task_id)
+
+    def fresh_load(self, task_id: str) -> Task:
+        """The task as a new process reads it: a new store over the same state dir."""
+        return TaskStore(self.state_dir).load(task_id)
+
+    def wait_for_state(self, task_id: str, state: TaskState, timeout: float = TASK_TIMEOUT) -> Task:
+        return wait_until(
+            lambda: self.task(task_id),
+            lambda task: task.state is state,
+            timeout=timeout,
+            describe=f"task {task_id} to be {state.value}",
+        )
+
+    def wait_for_end(self, task_id: str, timeout: float = TASK_TIMEOUT) -> Task:
+        return self.runner().wait(task_id, timeout=timeout)
+
+    def wait_for_log(self, task_id: str, text: str, timeout: float = TASK_TIMEOUT) -> str:
+        return wait_until(
+            lambda: self.log_text(task_id),
+            lambda log: text in log,
+            timeout=timeout,
+            describe=f"{text!r} in the log of task {task_id}",
+        )
+
+    def log_text(self, task_id: str) -> str:
+        path = self.runner().store.log_path(task_id)
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def container(self, task: Task) -> dict[str, Any] | None:
+        return self.engine.inspect(task.container_name)
+
+    def events_for(self, task_id: str, *, until_action: str = "die") -> list[ContainerEvent]:
+        """Docker's events for the task's container, once `until_action` has been seen."""
+        return wait_until(
+            lambda: self.events.for_task(task_id),
+            lambda events: any(e.action == until_action for e in events),
+            timeout=10,
+            describe=f"a {until_action!r} event for task {task_id}",
+        )
+
+    # -- cleaning up ---------------------------------------------------------------
+
+    def leftover_containers(self) -> list[dict[str, Any]]:
+        return self.engine.containers(self.labels)
+
+    def cleanup(self) -> list[str]:
+        """Remove what this scenario left (only containers with its labels), stop its
+        runners, delete its state dir. Returns the names of containers that were left."""
+        left = [c["Names"][0].lstrip("/") for c in self.leftover_containers()]
+        self._remove_containers()
+        closers = [threading.Thread(target=r.close, daemon=True) for r in self._runners]
+        for closer in closers:
+            closer.start()
+        for closer in closers:
+            closer.join(CLOSE_TIMEOUT)
+        self._remove_containers()  # anything a runner created while it was closing
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+        return left
+
+    def _remove_containers(self) -> None:
+        for container in self.leftover_containers():
+            self.engine.remove(container["Id"])

@@ -1,0 +1,18 @@
+Feature: Cancelling a task is graceful
+  A cancel asks the agent to stop. Docker sends it SIGTERM, and the agent has its
+  grace period to shut down cleanly before anything harsher happens. The task is
+  recorded as cancelled, with the time the cancel was asked for.
+
+  Scenario: A running agent is cancelled and shuts down cleanly
+    Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
+    When the task is submitted
+    And the task is running
+    And the user cancels the task with a grace period of 5 seconds
+    And the task has ended
+    Then the task is "cancelled" with exit code 143
+    And Docker reports that its container was sent signal 15 and no other
+    And Docker reports that its container exited with code 143
+    And the agent's shutdown line is in the task's log
+    And its container is no longer running
+    And the time of the cancel request is recorded, after the task started running
+    And a new process reading the state dir sees the ending Docker reported

@@ -1,0 +1,15 @@
+Feature: A task runs its agent to completion
+  A task runs one agent in its own container. When the agent exits cleanly the
+  task is recorded as completed, its output is kept on disk, and its container
+  is removed: the task's story outlives the container.
+
+  Scenario: The echo agent completes and its story is kept
+    Given a task that runs the "echo" agent with the prompt "hello from the acceptance suite"
+    When the task is submitted
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And its recorded history is queued, starting, running, completed, in that order
+    And its log holds the prompt
+    And Docker reports that its container exited with code 0
+    And its container no longer exists
+    And a new process reading the state dir sees the ending Docker reported

@@ -1,0 +1,17 @@
+Feature: Killing a task is immediate
+  A kill does not ask: Docker sends the agent SIGKILL, the agent gets no chance to
+  run its shutdown code, and the container is removed. The task is recorded as
+  killed.
+
+  Scenario: A running agent is killed at once
+    Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
+    When the task is submitted
+    And the task is running
+    And the user kills the task
+    And the task has ended
+    Then the task is "killed" with exit code 137
+    And Docker reports that its container was sent signal 9 and no other
+    And Docker reports that its container exited with code 137
+    And the agent's shutdown line is not in the task's log
+    And its container no longer exists
+    And a new process reading the state dir sees the ending Docker reported

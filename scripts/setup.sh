@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Everything a fresh clone needs before `uv run behave`: a Docker engine with the
+# test image (scripts/provision-engine.sh), uv, and the project's locked dependencies.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/provision-engine.sh
+if ! command -v uv >/dev/null 2>&1; then
+  echo "setup: installing uv with pip" >&2
+  python3 -m pip install --quiet uv
+fi
+uv sync --locked
+echo "setup: ready; run 'uv run behave' (acceptance) and 'uv run pytest' (unit)" >&2

@@ -1,0 +1,84 @@
+from agents_runner.outcome import OOM_REASON, record_kill_request, record_stop_request, settle
+from agents_runner.spec import TaskSpec
+from agents_runner.states import TaskState
+from agents_runner.task import Task
+
+S = TaskState
+
+
+def task_in(*path: TaskState) -> Task:
+    task = Task.new(TaskSpec(image="busybox", agent="echo"))
+    for state in path:
+        task.move_to(state)
+    return task
+
+
+def states(task: Task) -> list[str]:
+    return [e.state.value for e in task.history]
+
+
+def test_clean_exit_completes_and_non_zero_fails():
+    done = task_in(S.STARTING, S.RUNNING)
+    settle(done, exit_code=0)
+    assert (done.state, done.exit_code, done.error) == (S.COMPLETED, 0, None)
+    bad = task_in(S.STARTING, S.RUNNING)
+    settle(bad, exit_code=3)
+    assert (bad.state, bad.exit_code, bad.error) == (S.FAILED, 3, "the agent exited with code 3")
+
+
+def test_oom_is_named():
+    task = task_in(S.STARTING, S.RUNNING)
+    settle(task, exit_code=137, oom_killed=True)
+    assert task.error == OOM_REASON
+
+
+def test_stop_intent_wins_over_a_clean_exit():
+    task = task_in(S.STARTING, S.RUNNING)
+    assert record_stop_request(task, at="2026-01-01T00:00:00+00:00", grace=1, reason="cancel")
+    settle(task, exit_code=0)
+    assert states(task)[-2:] == ["stopping", "cancelled"]
+    assert task.exit_code == 0
+
+
+def test_stop_recorded_before_running_still_passes_through_stopping():
+    task = task_in(S.STARTING)
+    record_stop_request(task, at="2026-01-01T00:00:00+00:00", grace=1, reason="cancel")
+    assert task.state is S.STARTING
+    task.move_to(S.RUNNING)
+    settle(task, exit_code=143)
+    assert states(task)[-3:] == ["running", "stopping", "cancelled"]
+
+
+def test_timeout_ends_timed_out_and_kill_escalates():
+    timed = task_in(S.STARTING, S.RUNNING)
+    record_stop_request(timed, at="2026-01-01T00:00:00+00:00", grace=1, reason="timeout")
+    settle(timed, exit_code=143)
+    assert timed.state is S.TIMED_OUT
+    killed = task_in(S.STARTING, S.RUNNING)
+    record_stop_request(killed, at="2026-01-01T00:00:00+00:00", grace=1, reason="cancel")
+    assert record_kill_request(killed, at="2026-01-01T00:00:01+00:00")
+    settle(killed, exit_code=137)
+    assert states(killed)[-2:] == ["stopping", "killed"]
+
+
+def test_requests_are_idempotent_and_change_nothing_when_terminal():
+    task = task_in(S.STARTING, S.RUNNING)
+    assert record_stop_request(task, at="2026-01-01T00:00:00+00:00", grace=1, reason="cancel")
+    assert not record_stop_request(task, at="2026-01-01T00:00:09+00:00", grace=9, reason="cancel")
+    assert task.stop_requested_at == "2026-01-01T00:00:00+00:00"
+    settle(task, exit_code=143)
+    assert not record_stop_request(task, at="x", grace=1, reason="cancel")
+    assert not record_kill_request(task, at="x")
+    assert not settle(task, exit_code=0)
+    assert task.state is S.CANCELLED
+
+
+def test_queued_task_cancelled_or_killed_without_a_container():
+    cancelled = task_in()
+    record_stop_request(cancelled, at="2026-01-01T00:00:00+00:00", grace=1, reason="cancel")
+    settle(cancelled)
+    assert states(cancelled) == ["queued", "cancelled"]
+    killed = task_in(S.PULLING)
+    record_kill_request(killed, at="2026-01-01T00:00:00+00:00")
+    settle(killed)
+    assert states(killed) == ["queued", "pulling", "killed"]

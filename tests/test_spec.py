@@ -1,0 +1,110 @@
+import pytest
+
+from agents_runner.spec import TaskSpec, split_image_reference
+
+VALID = {"image": "busybox:1.36", "agent": "echo", "prompt": "hi"}
+
+
+def spec(**changes):
+    return TaskSpec(**{**VALID, **changes})
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "busybox",
+        "busybox:1.36",
+        "library/busybox:latest",
+        "localhost:5000/agents-runner/busybox:1.36",
+        "ghcr.io/org/image@sha256:" + "a" * 64,
+        "registry.example.com:443/a/b/c:v1.2-rc_3",
+    ],
+)
+def test_valid_image_references(image):
+    assert spec(image=image).image == image
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"image": ""}, "image", "non-empty"),
+        ({"image": "   "}, "image", "non-empty"),
+        ({"image": "Busybox"}, "image", "not a valid image reference"),
+        ({"image": "busybox::1"}, "image", "not a valid image reference"),
+        ({"image": "bad image"}, "image", "not a valid image reference"),
+        ({"image": None}, "image", "non-empty"),
+        ({"timeout": 0}, "timeout", "more than 0"),
+        ({"timeout": -1}, "timeout", "more than 0"),
+        ({"timeout": float("nan")}, "timeout", "number of seconds"),
+        ({"timeout": "10"}, "timeout", "number of seconds"),
+        ({"stop_grace": -0.5}, "stop_grace", "must not be negative"),
+        ({"stop_grace": True}, "stop_grace", "number of seconds"),
+        ({"agent": "nonexistent"}, "agent", "unknown agent 'nonexistent'"),
+        ({"agent": None}, "agent", "agent profile name or a command"),
+        ({"env": {"A=B": "x"}}, "env", "must not contain '='"),
+        ({"env": {"": "x"}}, "env", "non-empty"),
+        ({"env": {"A": 1}}, "env", "must be a string"),
+        ({"secrets": {"K=": "v"}}, "secrets", "must not contain '='"),
+        ({"env": {"K": "a"}, "secrets": {"K": "b"}}, "secrets", "also set in env"),
+        ({"pull": "sometimes"}, "pull", "not one of missing, always, never"),
+        ({"command": []}, "command", "must not be empty"),
+        ({"command": "echo hi"}, "command", "list of strings"),
+        ({"prompt": "a\x00b"}, "prompt", "NUL"),
+        ({"labels": {"agents-runner.task-id": "x"}}, "labels", "reserved prefix"),
+        ({"keep_container": "yes"}, "keep_container", "true or false"),
+        ({"network": ""}, "network", "non-empty"),
+    ],
+)
+def test_invalid_fields_name_themselves(changes, field, message):
+    with pytest.raises(ValueError) as raised:
+        spec(**changes)
+    assert str(raised.value).startswith(f"{field}:")
+    assert message in str(raised.value)
+
+
+def test_workspace_must_be_an_existing_directory(tmp_path):
+    with pytest.raises(ValueError, match=r"^workspace: .*not an existing directory"):
+        spec(workspace=tmp_path / "missing")
+    assert spec(workspace=tmp_path).workspace == str(tmp_path.resolve())
+
+
+def test_secrets_never_reach_the_payload_or_repr():
+    s = spec(secrets={"API_KEY": "s3cr3t-value"})
+    assert "s3cr3t-value" not in repr(s)
+    assert "s3cr3t-value" not in str(s.to_payload())
+    assert s.to_payload()["secret_names"] == ["API_KEY"]
+
+
+def test_payload_round_trip_keeps_every_field_but_secrets(tmp_path):
+    s = spec(
+        env={"A": "1"},
+        secrets={"K": "v"},
+        workspace=tmp_path,
+        timeout=5,
+        stop_grace=2,
+        pull="always",
+        labels={"team": "x"},
+        command=["sh", "-c", "true"],
+    )
+    again = TaskSpec.from_payload(s.to_payload())
+    assert again.to_payload() == s.to_payload()
+    assert again.secrets == {}
+
+
+def test_argv_from_profile_or_command():
+    assert spec(prompt="it's $(x)\n").argv() == ["echo", "it's $(x)\n"]
+    assert spec(command=["sh", "-c", "exit 3"]).argv() == ["sh", "-c", "exit 3"]
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        ("busybox", ("busybox", "latest")),
+        ("busybox:1.36", ("busybox", "1.36")),
+        ("localhost:5000/a/b", ("localhost:5000/a/b", "latest")),
+        ("localhost:5000/a/b:t", ("localhost:5000/a/b", "t")),
+        ("a/b@sha256:" + "0" * 64, ("a/b@sha256:" + "0" * 64, None)),
+    ],
+)
+def test_split_image_reference(image, expected):
+    assert split_image_reference(image) == expected

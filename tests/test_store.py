@@ -1,0 +1,139 @@
+import json
+import logging
+import os
+import stat
+import threading
+
+import pytest
+
+from agents_runner.spec import TaskSpec
+from agents_runner.states import InvalidTransition, TaskState
+from agents_runner.store import TaskNotFound, TaskStore
+from agents_runner.task import Task
+
+
+@pytest.fixture
+def store(tmp_path):
+    return TaskStore(tmp_path / "state")
+
+
+def new_task(store: TaskStore, **spec) -> Task:
+    return store.create(Task.new(TaskSpec(image="busybox", agent="echo", **spec)))
+
+
+def test_payload_has_the_contract_fields(store):
+    task = new_task(store, prompt="hi", secrets={"TOKEN": "hunter2"})
+    data = json.loads(store.payload_path(task.id).read_text())
+    for field in ("schema", "id", "state", "spec", "container_id", "exit_code", "error",
+                  "created_at", "updated_at", "history"):  # fmt: skip
+        assert field in data
+    assert data["schema"] == 1
+    assert data["history"] == [{"state": "queued", "at": data["created_at"]}]
+    assert data["created_at"].endswith("+00:00")
+    assert "hunter2" not in store.payload_path(task.id).read_text()
+
+
+def test_transitions_are_persisted_with_history(store):
+    task = new_task(store)
+    store.transition(task.id, TaskState.STARTING)
+    store.transition(task.id, TaskState.RUNNING, container_id="abc")
+    again = TaskStore(store.root).load(task.id)
+    assert [e.state.value for e in again.history] == ["queued", "starting", "running"]
+    assert again.container_id == "abc"
+    with pytest.raises(InvalidTransition):
+        store.transition(task.id, TaskState.QUEUED)
+    assert TaskStore(store.root).load(task.id).state is TaskState.RUNNING
+
+
+def test_a_torn_temporary_file_is_never_read_as_a_payload(store):
+    task = new_task(store)
+    torn = store.tasks_dir / f".{task.id}.json.deadbeef.tmp"
+    torn.write_text('{"schema": 1, "id": "')
+    (store.tasks_dir / f".{'0' * 12}.json.cafe.tmp").write_text("{")
+    assert [t.id for t in store.list()] == [task.id]
+    assert store.load(task.id).state is TaskState.QUEUED
+    assert list(store.quarantine_dir.iterdir()) == []
+
+
+def test_write_replaces_atomically_no_temporary_left(store):
+    task = new_task(store)
+    for _ in range(5):
+        store.update(task.id, lambda t: setattr(t, "error", "x"))
+    assert sorted(p.name for p in store.tasks_dir.iterdir()) == [f"{task.id}.json"]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b'{"schema": 1, "id": "tru', "not valid JSON"),
+        (b"[1, 2, 3]", "not an object"),
+        (b'{"schema": 7}', "unsupported schema 7"),
+        (b"\xff\xfe", "not valid JSON"),
+        (b'{"schema": 1, "id": "aaaaaaaaaaaa"}', "missing field"),
+    ],
+)
+def test_unreadable_payloads_are_quarantined_and_the_rest_load(store, caplog, content, reason):
+    good = new_task(store)
+    bad_path = store.tasks_dir / "aaaaaaaaaaaa.json"
+    bad_path.write_bytes(content)
+    with caplog.at_level(logging.WARNING):
+        assert [t.id for t in store.list()] == [good.id]
+    assert not bad_path.exists()
+    quarantined = sorted(store.quarantine_dir.iterdir())
+    assert len(quarantined) == 2
+    payload, why = (
+        (p for p in quarantined if not p.name.endswith(".reason")),
+        (p for p in quarantined if p.name.endswith(".reason")),
+    )
+    assert next(payload).read_bytes() == content
+    assert reason in next(why).read_text()
+    assert "quarantined" in caplog.text and reason in caplog.text
+
+
+def test_loading_a_quarantined_id_names_it(store):
+    (store.tasks_dir / "bbbbbbbbbbbb.json").write_text("nope")
+    with pytest.raises(TaskNotFound, match=r"bbbbbbbbbbbb.*quarantined"):
+        store.load("bbbbbbbbbbbb")
+
+
+@pytest.mark.parametrize("task_id", ["nope", "../../etc/passwd", "0" * 11, "ABCDEFABCDEF"])
+def test_unknown_or_malformed_ids_name_the_id(store, task_id):
+    with pytest.raises(TaskNotFound) as raised:
+        store.load(task_id)
+    assert repr(task_id) in str(raised.value)
+
+
+def test_concurrent_updates_lose_nothing(store):
+    task = new_task(store)
+    store.update(task.id, lambda t: setattr(t, "pull_progress", {"n": 0}))
+
+    def bump():
+        for _ in range(25):
+            store.update(
+                task.id, lambda t: t.pull_progress.__setitem__("n", t.pull_progress["n"] + 1)
+            )
+
+    workers = [threading.Thread(target=bump) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert store.load(task.id).pull_progress == {"n": 100}
+
+
+def test_state_dir_is_private(store):
+    task = new_task(store)
+    assert stat.S_IMODE(os.stat(store.root).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(store.payload_path(task.id)).st_mode) == 0o600
+
+
+def test_store_id_is_stable(store):
+    assert TaskStore(store.root).store_id == store.store_id
+
+
+def test_secret_names_survive_every_update_but_values_never_land(store):
+    task = new_task(store, secrets={"TOKEN": "hunter2"})
+    store.transition(task.id, TaskState.STARTING)
+    store.update(task.id, lambda t: setattr(t, "container_id", "abc"))
+    assert store.load(task.id).spec.secret_names == ("TOKEN",)
+    assert b"hunter2" not in store.payload_path(task.id).read_bytes()
