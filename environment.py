@@ -11,26 +11,29 @@ from behave.runner import Context
 
 from agents_runner.engine import Engine, EngineError
 from agents_runner.testing.harness import DEFAULT_IMAGE, RUN_LABEL, ScenarioHarness
+from agents_runner.testing.registry import publish_unique_image, registry_answers
 
 PROVISIONED_ENV = Path(__file__).parent / ".provisioned.env"
 
 
-def _test_image() -> str:
-    """AGENTS_RUNNER_TEST_IMAGE, else what scripts/provision-engine.sh recorded, else
-    busybox:1.36 (a person's own engine with Docker Hub)."""
-    if os.environ.get("AGENTS_RUNNER_TEST_IMAGE"):
-        return os.environ["AGENTS_RUNNER_TEST_IMAGE"]
+def _setting(name: str, default: str | None) -> str | None:
+    """The environment variable, else what scripts/provision-engine.sh recorded in
+    .provisioned.env, else `default`."""
+    if os.environ.get(name):
+        return os.environ[name]
     if PROVISIONED_ENV.exists():
         for line in PROVISIONED_ENV.read_text().splitlines():
             key, _, value = line.partition("=")
-            if key.strip() == "AGENTS_RUNNER_TEST_IMAGE" and value.strip():
+            if key.strip() == name and value.strip():
                 return value.strip()
-    return DEFAULT_IMAGE
+    return default
 
 
 def before_all(context: Context) -> None:
     context.run_id = secrets.token_hex(4)
-    context.image = _test_image()
+    context.image = _setting("AGENTS_RUNNER_TEST_IMAGE", DEFAULT_IMAGE)
+    context.registry = _setting("AGENTS_RUNNER_TEST_REGISTRY", None)
+    context.registry_image = None
     context.engine = None
     context.engine_problem = None
     required = os.environ.get("AGENTS_RUNNER_REQUIRE_DOCKER") == "1"
@@ -40,6 +43,13 @@ def before_all(context: Context) -> None:
         if not engine.image_present(context.image):
             engine.pull(context.image)
         context.engine = engine
+        if context.registry and registry_answers(context.registry):
+            context.registry_image = (
+                f"{context.registry}/agents-runner-test/pull-{context.run_id}:1"
+            )
+            publish_unique_image(
+                engine, context.image, context.registry_image, {RUN_LABEL: context.run_id}
+            )
     except EngineError as exc:
         context.engine_problem = f"no usable Docker engine: {exc}"
         if required:
@@ -54,8 +64,21 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
     if context.engine is None:
         scenario.skip(reason=context.engine_problem)
         return
+    if "registry" in scenario.effective_tags and context.registry_image is None:
+        problem = (
+            "no test registry answers (set AGENTS_RUNNER_TEST_REGISTRY or run scripts/setup.sh)"
+        )
+        if os.environ.get("AGENTS_RUNNER_REQUIRE_DOCKER") == "1":
+            raise RuntimeError(problem)
+        scenario.skip(reason=problem)
+        return
     context.harness = ScenarioHarness(
-        context.engine, context.run_id, secrets.token_hex(4), context.image
+        context.engine,
+        context.run_id,
+        secrets.token_hex(4),
+        context.image,
+        registry=context.registry,
+        registry_image=context.registry_image,
     )
 
 
@@ -74,6 +97,8 @@ def after_all(context: Context) -> None:
     left = context.engine.containers({RUN_LABEL: context.run_id})
     for container in left:
         context.engine.remove(container["Id"])
+    if context.registry_image:
+        context.engine.remove_image(context.registry_image)
     context.engine.close()
     if left:
         names = ", ".join(c["Names"][0].lstrip("/") for c in left)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import socket
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +43,46 @@ class PullFailed(EngineError):
 
 class PullAborted(EngineError):
     """The caller asked for the pull to stop."""
+
+
+class PullHandle:
+    """Lets another thread abort a pull that is blocked waiting for the engine."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._response: requests.Response | None = None
+        self.aborted = False
+
+    def abort(self) -> None:
+        with self._lock:
+            self.aborted = True
+            if self._response is not None:
+                _shut(self._response)
+
+    def _attach(self, response: requests.Response) -> None:
+        with self._lock:
+            self._response = response
+            if self.aborted:
+                _shut(response)
+
+    def _detach(self) -> None:
+        with self._lock:
+            self._response = None
+
+    def _raise_if_aborted(self, image: str) -> None:
+        if self.aborted:
+            raise PullAborted(f"pull of {image} aborted")
+
+
+def _shut(response: requests.Response) -> None:
+    """Shut the socket under a streaming response: a close() alone does not wake a
+    thread blocked reading it."""
+    with contextlib.suppress(AttributeError, OSError):
+        raw = response.raw._fp.fp.raw  # socket.SocketIO over the engine's socket
+        sock = getattr(raw, "_sock", raw)
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(Exception):
+        response.close()
 
 
 @dataclass(frozen=True)
@@ -105,13 +147,15 @@ class Engine:
         self,
         image: str,
         on_progress: Callable[[Mapping[str, Any]], None] | None = None,
-        should_abort: Callable[[], bool] | None = None,
+        handle: PullHandle | None = None,
     ) -> None:
         """Pull `image`, checking every chunk of the stream for an error (the engine
-        reports most pull failures inside a 200 response)."""
+        reports most pull failures inside a 200 response). `handle.abort()` from another
+        thread ends the pull: the connection is shut, and the engine cancels it."""
+        handle = handle or PullHandle()
         repository, tag = split_image_reference(image)
         try:
-            response = self.api._post(  # the raw response, so an abort can close it
+            response = self.api._post(  # the raw response, so that an abort can shut it
                 self.api._url("/images/create"),
                 params={"fromImage": repository, "tag": tag},
                 stream=True,
@@ -124,10 +168,10 @@ class Engine:
             raise PullFailed(f"pulling {image} failed: {_explain(exc)}") from exc
         except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
             raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
+        handle._attach(response)
         try:
             for chunk in self.api._stream_helper(response, decode=True):
-                if should_abort is not None and should_abort():
-                    raise PullAborted(f"pull of {image} aborted")
+                handle._raise_if_aborted(image)
                 message = chunk.get("error") or (chunk.get("errorDetail") or {}).get("message")
                 if message:
                     if _looks_not_found(message):
@@ -135,17 +179,43 @@ class Engine:
                     raise PullFailed(f"pulling {image} failed: {message}")
                 if on_progress is not None:
                     on_progress(chunk)
-        except requests.exceptions.RequestException as exc:
+            handle._raise_if_aborted(image)
+        except (requests.exceptions.RequestException, OSError, ValueError) as exc:
+            handle._raise_if_aborted(image)
             raise PullFailed(f"pulling {image} failed: {exc}") from exc
         finally:
-            response.close()  # closing the connection makes the engine cancel the pull
+            handle._detach()
+            response.close()
+
+    def push(self, image: str) -> None:
+        repository, tag = split_image_reference(image)
+        with _engine_call(f"pushing {image}"):
+            for chunk in self.api.push(repository, tag=tag, stream=True, decode=True):
+                message = chunk.get("error") or (chunk.get("errorDetail") or {}).get("message")
+                if message:
+                    raise EngineError(f"pushing {image} failed: {message}")
+
+    def import_image(self, tar_bytes: bytes, image: str, changes: Sequence[str] = ()) -> None:
+        repository, tag = split_image_reference(image)
+        with _engine_call(f"importing {image}"):
+            self.api.import_image_from_data(
+                tar_bytes, repository=repository, tag=tag, changes=list(changes) or None
+            )
+
+    def export(self, container_id: str) -> bytes:
+        with _engine_call("exporting the container"):
+            return b"".join(self.api.export(container_id))
+
+    def remove_image(self, image: str) -> None:
+        with _engine_call(f"removing image {image}"), contextlib.suppress(errors.NotFound):
+            self.api.remove_image(image, force=True)
 
     # -- containers ---------------------------------------------------------------
 
     def create(
         self,
         *,
-        name: str,
+        name: str | None,
         image: str,
         argv: Sequence[str],
         env: Mapping[str, str],

@@ -14,6 +14,7 @@ def settle(
     exit_code: int | None = None,
     error: str | None = None,
     oom_killed: bool = False,
+    last_output: str | None = None,
 ) -> bool:
     """Move `task` (in memory) to its terminal state. False if it had one already."""
     if task.is_terminal:
@@ -29,9 +30,7 @@ def settle(
     else:
         target = TaskState.COMPLETED if exit_code == 0 and error is None else TaskState.FAILED
         if target is TaskState.FAILED:
-            task.error = error or (
-                OOM_REASON if oom_killed else f"the agent exited with code {exit_code}"
-            )
+            task.error = error or exit_reason(exit_code, oom_killed, last_output)
     task.move_to(target)
     return True
 
@@ -55,3 +54,20 @@ def record_kill_request(task: Task, *, at: str) -> bool:
         return False
     task.kill_requested_at = at
     return True
+
+
+_EXIT_HINTS = {
+    126: "the command is not executable",
+    127: "the command was not found in the image",
+}
+
+
+def exit_reason(exit_code: int | None, oom_killed: bool, last_output: str | None) -> str:
+    if oom_killed:
+        return OOM_REASON
+    reason = f"the agent exited with code {exit_code}"
+    if exit_code in _EXIT_HINTS:
+        reason += f" ({_EXIT_HINTS[exit_code]})"
+    if last_output:
+        reason += f"; last output: {last_output}"
+    return reason

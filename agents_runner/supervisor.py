@@ -8,9 +8,12 @@ so whatever was recorded before the end wins.
 from __future__ import annotations
 
 import logging
+import os
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from .engine import (
@@ -20,6 +23,7 @@ from .engine import (
     Engine,
     EngineError,
     PullAborted,
+    PullHandle,
 )
 from .outcome import record_stop_request, settle
 from .spec import TaskSpec
@@ -104,20 +108,40 @@ class TaskSupervisor:
             if progress.add(chunk):
                 self._update(pull_progress=progress.summary())
 
+        handle = PullHandle()
+        pulled = threading.Event()
+        watcher = threading.Thread(
+            target=self._abort_pull_on_request,
+            args=(handle, pulled),
+            name=f"pull-watch-{self.task_id}",
+            daemon=True,
+        )
+        watcher.start()
         try:
-            self.engine.pull(
-                image,
-                on_progress=on_progress,
-                should_abort=lambda: self._requested(self.store.load(self.task_id)),
-            )
+            self.engine.pull(image, on_progress=on_progress, handle=handle)
         except PullAborted:
-            self._settle()
+            if not self.detached.is_set():
+                self._settle()
             return False
         except EngineError as exc:
             self._settle(error=str(exc))
             return False
+        finally:
+            pulled.set()
+            self.wake.set()
+            watcher.join()
         self._update(pull_progress=progress.summary(done=True))
         return True
+
+    def _abort_pull_on_request(self, handle: PullHandle, pulled: threading.Event) -> None:
+        while not pulled.is_set():
+            self.wake.wait(self.poll_interval)
+            self.wake.clear()
+            if pulled.is_set():
+                return
+            if self.detached.is_set() or self._requested(self.store.load(self.task_id)):
+                handle.abort()
+                return
 
     def _create(self) -> str:
         spec = self.spec
@@ -186,7 +210,10 @@ class TaskSupervisor:
         if not self.spec.keep_container or task.kill_requested_at:
             self._remove()
         self._settle(
-            exit_code=outcome.exit_code, error=outcome.error, oom_killed=outcome.oom_killed
+            exit_code=outcome.exit_code,
+            error=outcome.error,
+            oom_killed=outcome.oom_killed,
+            last_output=last_line(self.store.log_path(self.task_id)),
         )
 
     def _send_stop(self, container_id: str, task: Task) -> None:
@@ -259,6 +286,22 @@ class TaskSupervisor:
             log.exception("task %s: could not record the failure", self.task_id)
 
 
+def last_line(path: Path, limit: int = 4096) -> str | None:
+    """The last non-empty line of a log, for a failure reason a person can act on."""
+    try:
+        with open(path, "rb") as log_file:
+            log_file.seek(0, os.SEEK_END)
+            log_file.seek(max(0, log_file.tell() - limit))
+            tail = log_file.read().decode(errors="replace")
+    except FileNotFoundError:
+        return None
+    lines = [line.strip() for line in tail.splitlines() if line.strip()]
+    return lines[-1][:500] if lines else None
+
+
+_LAYER_ID = re.compile(r"^[0-9a-f]{12}$")
+
+
 class PullProgress:
     """Layers and bytes of a pull, from the engine's progress chunks."""
 
@@ -268,11 +311,12 @@ class PullProgress:
 
     def add(self, chunk: Mapping[str, Any]) -> bool:
         """Take one chunk; True when the summary is worth persisting (at most 4 per second)."""
-        layer = chunk.get("id")
-        if not layer or "status" not in chunk:
+        layer = chunk.get("id", "")
+        status = chunk.get("status", "")
+        if not status or not _LAYER_ID.match(layer):  # tags and warnings carry ids too
             return False
         entry = self.layers.setdefault(layer, {"status": "", "current": 0, "total": 0})
-        entry["status"] = chunk["status"]
+        entry["status"] = status
         detail = chunk.get("progressDetail") or {}
         if "current" in detail:
             entry["current"] = int(detail["current"])

@@ -8,7 +8,8 @@
 # container network, starts a registry on 127.0.0.1:5000, builds the test
 # image from busybox-static with `docker import` and pushes it there.
 # The image reference is written to .provisioned.env at the repository root,
-# which the acceptance suite reads when AGENTS_RUNNER_TEST_IMAGE is unset.
+# with the registry's address, which the acceptance suite reads when
+# AGENTS_RUNNER_TEST_IMAGE and AGENTS_RUNNER_TEST_REGISTRY are unset.
 #
 # Idempotent: a second run checks each piece and changes nothing.
 set -euo pipefail
@@ -128,5 +129,5 @@ install_packages
 start_engine
 start_registry
 push_test_image
-printf 'AGENTS_RUNNER_TEST_IMAGE=%s\n' "$test_image" >"$env_file"
+printf 'AGENTS_RUNNER_TEST_IMAGE=%s\nAGENTS_RUNNER_TEST_REGISTRY=localhost:5000\n' "$test_image" >"$env_file"
 log "ready: engine $(docker version --format '{{.Server.Version}}'), test image $test_image"

@@ -7,10 +7,12 @@ from behave.runner import Context
 from hamcrest import (
     assert_that,
     contains_string,
+    empty,
     equal_to,
     greater_than_or_equal_to,
     has_properties,
     is_,
+    less_than,
     none,
     not_,
     not_none,
@@ -18,8 +20,9 @@ from hamcrest import (
 
 from agents_runner.states import TaskState
 from agents_runner.task import parse_time
-from agents_runner.testing.events import exit_codes, signals
+from agents_runner.testing.events import ContainerEvent, exit_codes, signal_times, signals
 from agents_runner.testing.harness import SHUTDOWN_LINE
+from agents_runner.testing.task_refs import fresh, task_of
 
 
 @then('the task is "{state}" with exit code {code:d}')
@@ -31,20 +34,53 @@ def the_task_ended_as(context: Context, state: str, code: int) -> None:
     )
 
 
-@then("its recorded history is {states}, in that order")
-def history_in_order(context: Context, states: str) -> None:
+@then('the task is "{state}"')
+def the_task_is(context: Context, state: str) -> None:
+    assert_that(context.task.state, equal_to(TaskState(state)), f"error: {context.task.error}")
+
+
+@then('{task:TaskRef} ends "{state}"')
+def the_task_ends(context: Context, task: str, state: str) -> None:
+    ended = context.harness.wait_for_end(task_of(context, task).id)
+    assert_that(ended.state, equal_to(TaskState(state)), f"error: {ended.error}")
+
+
+@then('{task:TaskRef} is still "{state}"')
+def the_task_is_still(context: Context, task: str, state: str) -> None:
+    assert_that(fresh(context, task).state, equal_to(TaskState(state)))
+
+
+@then("{task:TaskRef} recorded history is {states}, in that order")
+@then("{task:TaskRef}'s recorded history is {states}, in that order")
+def history_in_order(context: Context, task: str, states: str) -> None:
     expected = [s.strip() for s in states.split(",")]
-    task = context.harness.fresh_load(context.task.id)
-    assert_that([entry.state.value for entry in task.history], equal_to(expected))
-    times = [parse_time(entry.at) for entry in task.history]
+    stored = fresh(context, task)
+    assert_that([entry.state.value for entry in stored.history], equal_to(expected))
+    times = [parse_time(entry.at) for entry in stored.history]
     assert_that(times, equal_to(sorted(times)), "history times never go backwards")
 
 
 @then("its log holds the prompt")
 def log_holds_prompt(context: Context) -> None:
-    assert_that(
-        context.harness.log_text(context.task.id), contains_string(context.spec_fields["prompt"])
-    )
+    log = context.harness.log_text(context.task.id)
+    assert_that(log, contains_string(context.spec_fields["prompt"]))
+
+
+@then('its log holds "{text}"')
+def log_holds(context: Context, text: str) -> None:
+    assert_that(context.harness.log_text(context.task.id), contains_string(text))
+
+
+@then('its error says "{text}"')
+def error_says(context: Context, text: str) -> None:
+    assert_that(fresh(context, "first").error or "", contains_string(text))
+
+
+@then('its error names the image and says "{text}"')
+def error_names_image(context: Context, text: str) -> None:
+    error = fresh(context, "first").error or ""
+    assert_that(error, contains_string(context.task.spec.image))
+    assert_that(error, contains_string(text))
 
 
 @then("the agent's shutdown line is in the task's log")
@@ -69,6 +105,34 @@ def docker_reports_signal(context: Context, signal: int) -> None:
     assert_that(signals(events), equal_to([signal]), _described(events))
 
 
+@then("Docker reports that its container was sent signal {first:d}, then signal {second:d}")
+def docker_reports_two_signals(context: Context, first: int, second: int) -> None:
+    events = context.harness.events_for(context.task.id)
+    assert_that(signals(events), equal_to([first, second]), _described(events))
+
+
+@then("Docker sent signal 9 no sooner than the stop grace after signal 15")
+def kill_after_grace(context: Context) -> None:
+    events = context.harness.events_for(context.task.id)
+    gap = signal_times(events, 9)[0] - signal_times(events, 15)[0]
+    assert_that(gap, greater_than_or_equal_to(context.task.spec.stop_grace), _described(events))
+
+
+@then("Docker sent signal 9 well before the {grace:d} second grace ran out")
+def kill_before_grace(context: Context, grace: int) -> None:
+    events = context.harness.events_for(context.task.id)
+    gap = signal_times(events, 9)[0] - signal_times(events, 15)[0]
+    assert_that(gap, less_than(grace / 2), _described(events))
+
+
+@then("it was stopped no sooner than its deadline after it started running")
+def stopped_after_deadline(context: Context) -> None:
+    stored = fresh(context, "first")
+    started = parse_time(stored.reached(TaskState.RUNNING))
+    stopping = parse_time(stored.reached(TaskState.STOPPING))
+    assert_that((stopping - started).total_seconds(), greater_than_or_equal_to(stored.spec.timeout))
+
+
 @then("its container no longer exists")
 def container_gone(context: Context) -> None:
     assert_that(context.harness.container(context.task), is_(none()))
@@ -81,24 +145,45 @@ def container_not_running(context: Context) -> None:
         assert_that(container["State"]["Running"], is_(False), "the container's Running flag")
 
 
+@then("no container was ever created for {task:TaskRef}")
+def no_container_ever(context: Context, task: str) -> None:
+    container_id, events = context.harness.never_had_a_container(task_of(context, task).id)
+    assert_that(container_id, is_(none()), "the recorded container id")
+    assert_that(events, is_(empty()), _described(events))
+
+
 @then("the time of the cancel request is recorded, after the task started running")
 def cancel_time_recorded(context: Context) -> None:
-    task = context.harness.fresh_load(context.task.id)
-    assert_that(task.stop_requested_at, not_none(), "stop_requested_at")
+    stored = fresh(context, "first")
+    assert_that(stored.stop_requested_at, not_none(), "stop_requested_at")
     assert_that(
-        parse_time(task.stop_requested_at),
-        greater_than_or_equal_to(parse_time(task.reached(TaskState.RUNNING))),
+        parse_time(stored.stop_requested_at),
+        greater_than_or_equal_to(parse_time(stored.reached(TaskState.RUNNING))),
     )
+
+
+@then("the first request's time is still the one recorded")
+def first_request_kept(context: Context) -> None:
+    field, first_time = context.requests[0]
+    stored = fresh(context, "first")
+    assert_that(getattr(stored, field), equal_to(first_time), field)
+    if field == "kill_requested_at":
+        assert_that(stored.stop_requested_at, is_(none()), "a cancel after a kill is ignored")
+
+
+@then("the task's stored payload is byte for byte what it was when it ended")
+def payload_unchanged(context: Context) -> None:
+    assert_that(context.harness.payload_bytes(context.task.id), equal_to(context.ended_payload))
 
 
 @then("a new process reading the state dir sees the ending Docker reported")
 def fresh_store_matches_docker(context: Context) -> None:
     events = context.harness.events_for(context.task.id)
-    persisted = context.harness.fresh_load(context.task.id)
+    persisted = fresh(context, "first")
     assert_that(persisted.state, equal_to(context.task.state), "persisted state")
     assert_that([persisted.exit_code], equal_to(exit_codes(events)), _described(events))
     assert_that({e.container_id for e in events}, equal_to({persisted.container_id}))
 
 
-def _described(events: list) -> str:
-    return "Docker events: " + "; ".join(e.describe() for e in events)
+def _described(events: list[ContainerEvent]) -> str:
+    return "Docker events: " + ("; ".join(e.describe() for e in events) or "none")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from behave import given, when
+import shlex
+
+from behave import given, step, when
 from behave.runner import Context
 
 from agents_runner.states import TaskState
-from agents_runner.testing.harness import READY_LINE, TRAPPING_AGENT
+from agents_runner.testing.harness import READY_LINE, STUBBORN_AGENT, TRAPPING_AGENT
+from agents_runner.testing.task_refs import task_of
 
 
 @given('a task that runs the "{agent}" agent with the prompt "{prompt}"')
@@ -19,27 +22,90 @@ def a_task_that_traps_sigterm(context: Context) -> None:
     context.spec_fields = {"command": TRAPPING_AGENT}
 
 
-@when("the task is submitted")
+@given("a task whose agent ignores SIGTERM")
+def a_task_that_ignores_sigterm(context: Context) -> None:
+    context.spec_fields = {"command": STUBBORN_AGENT}
+
+
+@given('a task whose agent prints "{text}" and exits with code {code:d}')
+def a_task_that_fails(context: Context, text: str, code: int) -> None:
+    context.spec_fields = {"command": ["sh", "-c", f"echo {shlex.quote(text)}; exit {code}"]}
+
+
+@given('a task whose command is "{program}", which the image does not have')
+def a_task_with_missing_command(context: Context, program: str) -> None:
+    context.spec_fields = {"command": [program, "--version"]}
+
+
+@given("its deadline is {timeout:g} second and its stop grace {grace:g} seconds")
+@given("its deadline is {timeout:g} second and its stop grace {grace:g} second")
+def with_deadline(context: Context, timeout: float, grace: float) -> None:
+    context.spec_fields.update(timeout=timeout, stop_grace=grace)
+
+
+@given("its stop grace is {grace:g} second")
+def with_grace(context: Context, grace: float) -> None:
+    context.spec_fields["stop_grace"] = grace
+
+
+@given('its pull policy is "{policy}"')
+def with_pull_policy(context: Context, policy: str) -> None:
+    context.spec_fields["pull"] = policy
+
+
+@given("a runner that runs one task at a time")
+def a_runner_with_one_slot(context: Context) -> None:
+    context.harness.runner(max_running=1)
+
+
+@step("the task is submitted")
 def submit_the_task(context: Context) -> None:
     context.task = context.harness.submit(**context.spec_fields)
+    context.requests = []
 
 
-@when("the task is running")
+@when('a second task that runs the "{agent}" agent is submitted')
+def submit_a_second_task(context: Context, agent: str) -> None:
+    context.second_task = context.harness.submit(agent=agent, prompt="second")
+
+
+@step("the task is running")
 def the_task_is_running(context: Context) -> None:
     context.harness.wait_for_state(context.task.id, TaskState.RUNNING)
     context.harness.wait_for_log(context.task.id, READY_LINE)
 
 
+@when('{task:TaskRef} is "{state}"')
+def the_task_reaches(context: Context, task: str, state: str) -> None:
+    context.harness.wait_for_state(task_of(context, task).id, TaskState(state))
+
+
 @when("the user cancels the task with a grace period of {grace:g} seconds")
-def cancel_the_task(context: Context, grace: float) -> None:
-    context.harness.runner().request_stop(context.task.id, grace=grace)
+def cancel_with_grace(context: Context, grace: float) -> None:
+    _request(context, "stop", context.task.id, grace)
 
 
-@when("the user kills the task")
-def kill_the_task(context: Context) -> None:
-    context.harness.runner().request_kill(context.task.id)
+@when("the user cancels {task:TaskRef}")
+def cancel(context: Context, task: str) -> None:
+    _request(context, "stop", task_of(context, task).id)
 
 
-@when("the task has ended")
+@when("the user kills {task:TaskRef}")
+def kill(context: Context, task: str) -> None:
+    _request(context, "kill", task_of(context, task).id)
+
+
+@step("the task has ended")
 def the_task_has_ended(context: Context) -> None:
     context.task = context.harness.wait_for_end(context.task.id)
+    context.ended_payload = context.harness.payload_bytes(context.task.id)
+
+
+def _request(context: Context, kind: str, task_id: str, grace: float | None = None) -> None:
+    runner = context.harness.runner()
+    if kind == "stop":
+        task = runner.request_stop(task_id, grace=grace)
+        context.requests.append(("stop_requested_at", task.stop_requested_at))
+    else:
+        task = runner.request_kill(task_id)
+        context.requests.append(("kill_requested_at", task.kill_requested_at))

@@ -61,3 +61,7 @@ def signals(events: list[ContainerEvent]) -> list[int]:
 
 def exit_codes(events: list[ContainerEvent]) -> list[int]:
     return [e.exit_code for e in events if e.action == "die" and e.exit_code is not None]
+
+
+def signal_times(events: list[ContainerEvent], signal: int) -> list[float]:
+    return [e.time for e in events if e.action == "kill" and e.signal == signal]

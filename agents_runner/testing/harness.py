@@ -20,6 +20,7 @@ from ..states import TaskState
 from ..store import TaskStore
 from ..task import Task
 from .events import ContainerEvent, EventLog
+from .registry import GatedRegistry
 from .waiting import wait_until
 
 RUN_LABEL = "agents-runner-test.run"
@@ -37,12 +38,30 @@ TRAPPING_AGENT = [
     f'trap \'echo "{SHUTDOWN_LINE}"; exit 143\' TERM; echo "{READY_LINE}"; '
     "while :; do sleep 3600 & wait $!; done",
 ]
+# An agent that ignores SIGTERM: only SIGKILL ends it.
+STUBBORN_AGENT = [
+    "sh",
+    "-c",
+    f"trap '' TERM; echo \"{READY_LINE}\"; while :; do sleep 3600 & wait $!; done",
+]
 
 
 class ScenarioHarness:
-    def __init__(self, engine: Engine, run_id: str, scenario_id: str, image: str) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        run_id: str,
+        scenario_id: str,
+        image: str,
+        registry: str | None = None,
+        registry_image: str | None = None,
+    ) -> None:
         self.engine = engine
         self.image = image
+        self.registry = registry
+        self.registry_image = registry_image  # in the registry, shares no layer with `image`
+        self._gates: list[GatedRegistry] = []
+        self._images_to_remove: list[str] = []
         self.labels = {RUN_LABEL: run_id, SCENARIO_LABEL: scenario_id}
         self.state_dir = Path(tempfile.mkdtemp(prefix="agents-runner-scenario-"))
         self.events = EventLog(engine, self.labels, since=time.time() - 1)
@@ -62,6 +81,40 @@ class ScenarioHarness:
         task = self.runner().submit(TaskSpec(**spec_fields))
         self.task_ids.append(task.id)
         return task
+
+    def image_only_the_registry_has(self) -> str:
+        """The run's registry-only image, with any local copy deleted so it must be pulled."""
+        if self.registry_image is None:
+            raise AssertionError(
+                "this scenario needs the test registry (AGENTS_RUNNER_TEST_REGISTRY)"
+            )
+        self.engine.remove_image(self.registry_image)
+        self._images_to_remove.append(self.registry_image)
+        return self.registry_image
+
+    def image_through_gate(
+        self, *, hold: bool = False, rate: float | None = None
+    ) -> tuple[str, GatedRegistry]:
+        """The registry-only image, pulled through a loopback gate that can hold its layers
+        back (`hold`) or serve them at `rate` bytes a second."""
+        upstream_image = self.image_only_the_registry_has()
+        assert self.registry is not None
+        gate = GatedRegistry(self.registry)
+        self._gates.append(gate)
+        if hold:
+            gate.hold_layers()
+        gate.rate = rate
+        image = gate.address + upstream_image[len(self.registry) :]
+        self.engine.remove_image(image)
+        self._images_to_remove.append(image)
+        return image, gate
+
+    def missing_tag(self) -> str:
+        if self.registry is None:
+            raise AssertionError(
+                "this scenario needs the test registry (AGENTS_RUNNER_TEST_REGISTRY)"
+            )
+        return f"{self.registry}/agents-runner-test/no-such-image:no-such-tag"
 
     # -- observing ---------------------------------------------------------------
 
@@ -91,12 +144,19 @@ class ScenarioHarness:
             describe=f"{text!r} in the log of task {task_id}",
         )
 
+    def payload_bytes(self, task_id: str) -> bytes:
+        return self.runner().store.payload_path(task_id).read_bytes()
+
     def log_text(self, task_id: str) -> str:
         path = self.runner().store.log_path(task_id)
         return path.read_text(errors="replace") if path.exists() else ""
 
     def container(self, task: Task) -> dict[str, Any] | None:
         return self.engine.inspect(task.container_name)
+
+    def never_had_a_container(self, task_id: str) -> tuple[str | None, list[ContainerEvent]]:
+        """What would show a container: the recorded id and Docker's events for the task."""
+        return self.task(task_id).container_id, self.events.for_task(task_id)
 
     def events_for(self, task_id: str, *, until_action: str = "die") -> list[ContainerEvent]:
         """Docker's events for the task's container, once `until_action` has been seen."""
@@ -123,6 +183,10 @@ class ScenarioHarness:
         for closer in closers:
             closer.join(CLOSE_TIMEOUT)
         self._remove_containers()  # anything a runner created while it was closing
+        for gate in self._gates:
+            gate.close()
+        for image in self._images_to_remove:
+            self.engine.remove_image(image)
         shutil.rmtree(self.state_dir, ignore_errors=True)
         return left
 

@@ -1,0 +1,158 @@
+"""Registry helpers for the pull scenarios: an image only the registry has, and a
+loopback gate in front of the real registry that can hold or slow layer downloads.
+
+The gate is not a fake: the engine really pulls, from the real registry, through a
+proxy on 127.0.0.1 that decides when the layer bytes flow. It lets a scenario cancel a
+task while its pull is provably still under way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import io
+import tarfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from ..engine import Engine
+
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
+
+
+def publish_unique_image(engine: Engine, base: str, reference: str, labels: dict[str, str]) -> None:
+    """Push an image that shares no layer with anything local (the base's files plus a
+    marker), then delete it locally: pulling it downloads real layers."""
+    container_id = engine.create(
+        name=None, image=base, argv=["true"], env={}, labels=labels, network="none"
+    )
+    try:
+        rootfs = engine.export(container_id)
+    finally:
+        engine.remove(container_id)
+    buffer = io.BytesIO(rootfs)
+    with tarfile.open(fileobj=buffer, mode="a") as archive:
+        marker = f"{reference}\n".encode()
+        info = tarfile.TarInfo("agents-runner-test-image")
+        info.size = len(marker)
+        archive.addfile(info, io.BytesIO(marker))
+    engine.import_image(buffer.getvalue(), reference, changes=['CMD ["sh"]'])
+    engine.push(reference)
+    engine.remove_image(reference)
+
+
+def registry_answers(address: str) -> bool:
+    host, _, port = address.rpartition(":")
+    try:
+        connection = http.client.HTTPConnection(host, int(port), timeout=2)
+        connection.request("GET", "/v2/")
+        return connection.getresponse().status in (200, 401)
+    except (OSError, ValueError):
+        return False
+
+
+class GatedRegistry:
+    """A proxy on 127.0.0.1 in front of `upstream` whose layer (blob) downloads can be
+    held until released, slowed to `rate` bytes a second, or corrupted."""
+
+    def __init__(self, upstream: str) -> None:
+        host, _, port = upstream.rpartition(":")
+        self.upstream_host = "127.0.0.1" if host == "localhost" else host
+        self.upstream_port = int(port)
+        self._open = threading.Event()
+        self._open.set()
+        self._closed = threading.Event()
+        self._held = 0
+        self._held_changed = threading.Condition()
+        self.rate: float | None = None
+        self.corrupt_layers = False
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def address(self) -> str:
+        return f"localhost:{self._server.server_address[1]}"
+
+    def hold_layers(self) -> None:
+        self._open.clear()
+
+    def release_layers(self) -> None:
+        self._open.set()
+
+    def wait_until_a_layer_is_held(self, timeout: float) -> None:
+        with self._held_changed:
+            if not self._held_changed.wait_for(lambda: self._held > 0, timeout):
+                raise AssertionError(f"no layer download reached the registry gate in {timeout}s")
+
+    def close(self) -> None:
+        self._closed.set()
+        self._open.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        gate = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._forward("GET")
+
+            def do_HEAD(self) -> None:
+                self._forward("HEAD")
+
+            def _forward(self, method: str) -> None:
+                is_layer = method == "GET" and "/blobs/sha256:" in self.path
+                if is_layer:
+                    gate._wait_for_gate()
+                    if gate._closed.is_set():
+                        return
+                upstream = http.client.HTTPConnection(
+                    gate.upstream_host, gate.upstream_port, timeout=60
+                )
+                upstream.putrequest(method, self.path, skip_accept_encoding=True)
+                for key, value in self.headers.items():  # repeated Accept headers matter
+                    if key.lower() not in _HOP_BY_HOP | {"host"}:
+                        upstream.putheader(key, value)
+                upstream.endheaders()
+                response = upstream.getresponse()
+                self.send_response(response.status)
+                for key, value in response.getheaders():
+                    if key.lower() not in _HOP_BY_HOP:
+                        self.send_header(key, value)
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    gate._copy(response, self.wfile, throttle=is_layer)
+                upstream.close()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
+
+    def _wait_for_gate(self) -> None:
+        with self._held_changed:
+            self._held += 1
+            self._held_changed.notify_all()
+        try:
+            self._open.wait()
+        finally:
+            with self._held_changed:
+                self._held -= 1
+
+    def _copy(
+        self, source: http.client.HTTPResponse, target: io.BufferedIOBase, *, throttle: bool
+    ) -> None:
+        chunk_size = 16 * 1024
+        while not self._closed.is_set():
+            chunk = source.read(chunk_size)
+            if not chunk:
+                return
+            if throttle and self.corrupt_layers:
+                chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]
+            target.write(chunk)
+            target.flush()
+            if throttle and self.rate:
+                time.sleep(chunk_size / self.rate)  # bandwidth limit, not synchronisation

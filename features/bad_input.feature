@@ -1,0 +1,44 @@
+Feature: Bad input is refused clearly and harms nothing
+  An invalid task is refused before anything is stored, with an error that names
+  the field at fault. An unknown task id is named in the error. A payload on disk
+  that cannot be read is moved to quarantine with its reason; every other task
+  still loads.
+
+  Scenario Outline: An invalid task is refused: <field> <problem>
+    When a task is submitted with <field> set to <value>
+    Then it is refused with an error that names "<field>"
+    And nothing was stored and no container was created
+
+    Examples:
+      | field      | problem                    | value             |
+      | image      | empty                      | ""                |
+      | image      | not a reference            | "Not A Reference" |
+      | image      | malformed tag              | "busybox::1.36"   |
+      | timeout    | zero                       | 0                 |
+      | timeout    | negative                   | -5                |
+      | stop_grace | negative                   | -1                |
+      | agent      | unknown                    | "no-such-agent"   |
+      | env        | key containing "="         | {"A=B": "x"}      |
+      | env        | empty key                  | {"": "x"}         |
+      | workspace  | not an existing directory  | "/no/such/dir"    |
+
+  Scenario: An unknown task id is named in the error
+    When the user asks for the task "0123456789ab", which does not exist
+    Then the error names "0123456789ab"
+    And cancelling it or killing it gives the same error
+
+  Scenario Outline: A corrupted payload is quarantined: <kind>
+    Given a task that runs the "echo" agent with the prompt "I am fine"
+    And the task is submitted
+    And the task has ended
+    And a stored payload that is <kind>
+    When the tasks are listed
+    Then the task that ended is listed, unchanged
+    And the corrupted payload is in quarantine with a reason saying "<reason>"
+    And a warning was logged naming the quarantined payload
+
+    Examples:
+      | kind               | reason                 |
+      | truncated JSON     | not valid JSON         |
+      | of a wrong schema  | unsupported schema     |
+      | not a JSON object  | not an object          |

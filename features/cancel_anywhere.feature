@@ -1,0 +1,74 @@
+Feature: A cancel or a kill is honoured in every state
+  A task can be cancelled or killed before its container exists: while it waits
+  for a run slot, and while its image is being pulled. It then ends without any
+  container ever being created. A kill during a graceful stop does not wait for the
+  grace. Requests are idempotent, and the first recorded intent is kept; a kill
+  always overrides a cancel.
+
+  Scenario: A task still waiting for a run slot is cancelled
+    Given a runner that runs one task at a time
+    And a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
+    And the task is submitted
+    And the task is running
+    When a second task that runs the "echo" agent is submitted
+    And the second task is "queued"
+    And the user cancels the second task
+    Then the second task ends "cancelled"
+    And the second task's recorded history is queued, cancelled, in that order
+    And no container was ever created for the second task
+    And the first task is still "running"
+    When the user kills the first task
+    Then the first task ends "killed"
+
+  @registry
+  Scenario: A task whose image is being pulled is cancelled
+    Given an image that only the registry has, whose layers the registry holds back
+    And a task that runs the "echo" agent in that image
+    When the task is submitted
+    And the task is pulling, and a layer download is held back
+    And the user cancels the task with a grace period of 5 seconds
+    Then the task ends "cancelled"
+    And its recorded history is queued, pulling, cancelled, in that order
+    And no container was ever created for the task
+    And the image is not present in the engine
+
+  Scenario: A kill during a graceful stop escalates at once
+    Given a task whose agent ignores SIGTERM
+    When the task is submitted
+    And the task is running
+    And the user cancels the task with a grace period of 30 seconds
+    And the task is "stopping"
+    And the user kills the task
+    And the task has ended
+    Then the task is "killed" with exit code 137
+    And its recorded history is queued, starting, running, stopping, killed, in that order
+    And Docker reports that its container was sent signal 15, then signal 9
+    And Docker sent signal 9 well before the 30 second grace ran out
+    And its container no longer exists
+
+  Scenario Outline: Repeated and crossed requests: <first>, then <second>
+    Given a task whose agent ignores SIGTERM
+    And its stop grace is 1 second
+    When the task is submitted
+    And the task is running
+    And the user <first> the task
+    And the user <second> the task
+    And the task has ended
+    Then the task is "<end>"
+    And the first request's time is still the one recorded
+    And its container no longer exists
+
+    Examples:
+      | first   | second  | end       |
+      | cancels | cancels | cancelled |
+      | cancels | kills   | killed    |
+      | kills   | cancels | killed    |
+      | kills   | kills   | killed    |
+
+  Scenario: A request on a task that has ended changes nothing
+    Given a task that runs the "echo" agent with the prompt "done already"
+    When the task is submitted
+    And the task has ended
+    And the user cancels the task
+    And the user kills the task
+    Then the task's stored payload is byte for byte what it was when it ended

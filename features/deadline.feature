@@ -1,0 +1,26 @@
+Feature: A task that outlives its deadline is stopped
+  A task may have a deadline (its timeout, counted from when its container starts
+  running). When it passes, the task is stopped gracefully: the agent gets SIGTERM
+  and its stop grace, then SIGKILL if it is still there. The task ends "timed_out".
+
+  Scenario: An agent past its deadline shuts down gracefully
+    Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
+    And its deadline is 1 second and its stop grace 5 seconds
+    When the task is submitted
+    And the task has ended
+    Then the task is "timed_out" with exit code 143
+    And its recorded history is queued, starting, running, stopping, timed_out, in that order
+    And it was stopped no sooner than its deadline after it started running
+    And Docker reports that its container was sent signal 15 and no other
+    And the agent's shutdown line is in the task's log
+    And its container no longer exists
+
+  Scenario: An agent that ignores SIGTERM is killed when its grace runs out
+    Given a task whose agent ignores SIGTERM
+    And its deadline is 1 second and its stop grace 1 second
+    When the task is submitted
+    And the task has ended
+    Then the task is "timed_out" with exit code 137
+    And Docker reports that its container was sent signal 15, then signal 9
+    And Docker sent signal 9 no sooner than the stop grace after signal 15
+    And its container no longer exists

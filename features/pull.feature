@@ -1,0 +1,62 @@
+@registry
+Feature: Pulling the agent's image
+  A task's image comes from its registry. With the pull policy "missing" (the
+  default) it is pulled only when it is absent; "always" pulls it every time;
+  "never" uses only what is already present. While a pull runs, its progress is
+  recorded on the task. A pull that fails ends the task "failed" with a reason that
+  names the image, and no container is ever created for it.
+
+  Scenario: An absent image is pulled from the registry, then run
+    Given an image that only the registry has
+    And a task that runs the "echo" agent in that image
+    When the task is submitted
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And its recorded history is queued, pulling, starting, running, completed, in that order
+    And its recorded pull progress counts every layer as done
+    And the image is now present in the engine
+
+  Scenario: The pull's progress is recorded while it pulls
+    Given an image that only the registry has, served at 256 KiB a second
+    And a task that runs the "echo" agent in that image
+    When the task is submitted
+    Then while the task is pulling, its recorded progress moves forward
+    And the task ends "completed"
+
+  Scenario: The "always" policy pulls an image that is already present
+    Given a task that runs the "echo" agent with the prompt "pulled anyway"
+    And its pull policy is "always"
+    When the task is submitted
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And its recorded history is queued, pulling, starting, running, completed, in that order
+
+  Scenario: The "never" policy refuses to pull an absent image
+    Given an image that only the registry has
+    And a task that runs the "echo" agent in that image
+    And its pull policy is "never"
+    When the task is submitted
+    And the task has ended
+    Then the task is "failed"
+    And its error names the image and says "the pull policy is 'never'"
+    And its recorded history is queued, failed, in that order
+    And no container was ever created for the task
+
+  Scenario: A tag the registry does not have
+    Given a task that runs the "echo" agent in a tag the registry does not have
+    When the task is submitted
+    And the task has ended
+    Then the task is "failed"
+    And its error names the image and says "not found"
+    And its recorded history is queued, pulling, failed, in that order
+    And no container was ever created for the task
+
+  Scenario: Image data that arrives corrupted fails the pull with the engine's reason
+    Given an image that only the registry has, whose data arrives corrupted
+    And a task that runs the "echo" agent in that image
+    When the task is submitted
+    And the task has ended
+    Then the task is "failed"
+    And its error names the image and says "verification failed"
+    And its recorded history is queued, pulling, failed, in that order
+    And no container was ever created for the task
