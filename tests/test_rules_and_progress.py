@@ -1,0 +1,85 @@
+from agents_runner.outcome import exit_reason, record_kill_request, record_stop_request, settle
+from agents_runner.spec import TaskSpec
+from agents_runner.states import TaskState
+from agents_runner.supervisor import PullProgress, last_line
+from agents_runner.task import HistoryEntry, Task
+from agents_runner.testing.rules import violations
+
+S = TaskState
+AT = "2026-01-01T00:00:00+00:00"
+
+
+def running_task() -> Task:
+    task = Task.new(TaskSpec(image="busybox", agent="echo"))
+    task.move_to(S.STARTING)
+    task.move_to(S.RUNNING)
+    return task
+
+
+def test_a_request_that_won_or_lost_fairly_is_no_violation():
+    won = running_task()
+    record_stop_request(won, at=AT, grace=1, reason="cancel")
+    settle(won, exit_code=0)
+    assert violations(won, "stop") == []
+    lost = running_task()
+    settle(lost, exit_code=0)
+    record_kill_request(lost, at=AT)  # after the end: changes nothing
+    assert violations(lost, "kill") == []
+
+
+def test_a_recorded_request_that_did_not_win_is_a_violation():
+    task = running_task()
+    task.kill_requested_at = AT
+    task.move_to(S.COMPLETED)
+    task.exit_code = 0
+    assert violations(task, "kill") == ["the kill was recorded, yet the task ended completed"]
+
+
+def test_a_forbidden_step_in_history_is_a_violation():
+    task = running_task()
+    task.history.append(HistoryEntry(S.CANCELLED, AT))
+    task.state = S.CANCELLED
+    task.stop_requested_at = AT
+    assert "history has the forbidden step running -> cancelled" in violations(task, "stop")
+
+
+def test_pull_progress_counts_layers_and_ignores_tags_and_warnings():
+    progress = PullProgress()
+    for chunk in [
+        {"status": "Pulling from a/b", "id": "1"},
+        {"status": "warning text", "id": "WARNING"},
+        {"status": "Pulling fs layer", "id": "aaaaaaaaaaaa"},
+        {"status": "Pulling fs layer", "id": "bbbbbbbbbbbb"},
+        {
+            "status": "Downloading",
+            "id": "aaaaaaaaaaaa",
+            "progressDetail": {"current": 10, "total": 40},
+        },
+        {"status": "Pull complete", "id": "aaaaaaaaaaaa"},
+        {"status": "Already exists", "id": "bbbbbbbbbbbb"},
+        {"status": "Digest: sha256:00"},
+    ]:
+        progress.add(chunk)
+    assert progress.summary(done=True) == {
+        "layers_total": 2,
+        "layers_done": 2,
+        "bytes_current": 10,
+        "bytes_total": 40,
+        "done": True,
+    }
+
+
+def test_exit_reasons_say_what_a_person_can_act_on():
+    assert exit_reason(3, False, None) == "the agent exited with code 3"
+    assert exit_reason(127, False, "exec x failed") == (
+        "the agent exited with code 127 (the command was not found in the image); "
+        "last output: exec x failed"
+    )
+    assert exit_reason(137, True, "whatever").startswith("out of memory")
+
+
+def test_last_line_reads_only_the_tail(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(b"x" * 10000 + b"\nfirst\n\nlast words  \n\n")
+    assert last_line(log) == "last words"
+    assert last_line(tmp_path / "missing.log") is None
