@@ -2,34 +2,58 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import TracebackType
+from typing import Literal
 
 from .config import resolve_state_dir
-from .engine import Engine
+from .engine import LABEL_STORE, LABEL_TASK_ID, Engine, EngineError
 from .outcome import record_kill_request, record_stop_request, settle
+from .processes import DetachedSupervisor, ProcessIdentity
 from .spec import TaskSpec
+from .states import TaskState
 from .store import TaskStore
 from .supervisor import TaskSupervisor
-from .task import Task, utc_now
+from .task import Task, parse_time, utc_now
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_RUNNING = 4
 DEFAULT_POLL_INTERVAL = 0.2
+DEFAULT_ORPHAN_GRACE = 60.0
+
+
+@dataclass
+class Report:
+    """What recover() or prune() did, one line per thing, for people and scripts."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, line: str) -> None:
+        log.info("%s", line)
+        self.lines.append(line)
 
 
 class TaskRunner:
-    """Runs tasks, each in its own container, at most `max_running` at once, in FIFO order.
+    """Runs tasks, each in its own container, at most `max_running` at once (per runner),
+    in FIFO order.
 
-    `close()` (or leaving the `with` block) waits for every task submitted here to end,
-    like `concurrent.futures.Executor.shutdown`; `close(wait=False)` returns at once and
-    leaves unfinished tasks to `recover()`.
+    A new runner first recovers the state dir (`recover()`): tasks whose owning process
+    died are taken over. `close()` (or leaving the `with` block) waits for every task
+    this runner drives to end, like `concurrent.futures.Executor.shutdown`;
+    `close(wait=False)` returns at once and leaves them to a later `recover()`.
+
+    `adopt_in="process"` makes recover() hand containers that still run to detached
+    supervisor processes instead of threads of this process (what the CLI uses, since
+    it exits right away).
     """
 
     def __init__(
@@ -39,6 +63,8 @@ class TaskRunner:
         engine: Engine | None = None,
         max_running: int = DEFAULT_MAX_RUNNING,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
+        recover: bool = True,
+        adopt_in: Literal["thread", "process"] = "thread",
     ) -> None:
         if isinstance(max_running, bool) or not isinstance(max_running, int) or max_running < 1:
             raise ValueError(
@@ -48,12 +74,19 @@ class TaskRunner:
         self._engine = engine
         self.max_running = max_running
         self.poll_interval = poll_interval
+        self.adopt_in = adopt_in
+        self.identity = ProcessIdentity.current()
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._queue: deque[tuple[str, TaskSpec]] = deque()
         self._supervisors: dict[str, TaskSupervisor] = {}
         self._threads: list[threading.Thread] = []
         self._closed = False
+        if recover and self._orphans():
+            try:
+                self.recover()
+            except EngineError as exc:
+                log.warning("could not recover orphaned tasks: %s", exc)
 
     @property
     def engine(self) -> Engine:
@@ -67,15 +100,49 @@ class TaskRunner:
         """Persist a new task as queued and schedule it; returns at once."""
         if not isinstance(spec, TaskSpec):
             raise TypeError(f"submit() takes a TaskSpec, not {type(spec).__name__}")
-        engine = self.engine  # fail before persisting anything when no engine answers
-        del engine
+        self.engine  # noqa: B018 -- fail before persisting anything when no engine answers
+        task = Task.new(spec)
+        task.owner = self.identity.to_payload()
         with self._lock:
             if self._closed:
                 raise RuntimeError("this TaskRunner is closed")
-            task = self.store.create(Task.new(spec))
+            self.store.create(task)
             self._queue.append((task.id, spec))
         self._dispatch()
         return task
+
+    def submit_detached(self, spec: TaskSpec) -> Task:
+        """Persist a new task and hand it to a detached supervisor process, which drives
+        it to its end whatever happens to this process (`agents-runner run --detach`).
+        The secrets travel to it through a pipe. Returns at once."""
+        if not isinstance(spec, TaskSpec):
+            raise TypeError(f"submit_detached() takes a TaskSpec, not {type(spec).__name__}")
+        self.engine.ping()  # fail before persisting anything when no engine answers
+        child = DetachedSupervisor(self.store.root)
+        task = Task.new(spec)
+        task.owner = child.identity.to_payload()
+        try:
+            self.store.create(task)
+        except BaseException:
+            child.abandon()
+            raise
+        child.hand_over(task.id, dict(spec.secrets))
+        return task
+
+    def drive(self, task_id: str, secrets: dict[str, str] | None = None) -> None:
+        """Drive a stored task in this runner: a queued one is run (with `secrets`, which
+        are never stored), one that was running is taken over. Returns at once."""
+        task = self.store.load(task_id)
+        if task.is_terminal:
+            return
+        if task.state is TaskState.QUEUED:
+            spec = dataclasses.replace(task.spec, secrets=secrets or {})
+            self._claim(task, force=True)
+            with self._lock:
+                self._queue.append((task.id, spec))
+            self._dispatch()
+        else:
+            self._adopt(task, force=True)
 
     def get(self, task_id: str) -> Task:
         return self.store.load(task_id)
@@ -107,7 +174,8 @@ class TaskRunner:
 
         def record(task: Task) -> bool:
             chosen = task.spec.stop_grace if grace is None else float(grace)
-            return record_stop_request(task, at=utc_now(), grace=chosen, reason="cancel")
+            recorded = record_stop_request(task, at=utc_now(), grace=chosen, reason="cancel")
+            return _settle_if_queued(task) or recorded
 
         task = self.store.update(task_id, record)
         self._honour_request(task)
@@ -115,28 +183,56 @@ class TaskRunner:
 
     def request_kill(self, task_id: str) -> Task:
         """Kill at once: SIGKILL, then the container is removed. Returns at once."""
-        task = self.store.update(task_id, lambda t: record_kill_request(t, at=utc_now()))
+
+        def record(task: Task) -> bool:
+            recorded = record_kill_request(task, at=utc_now())
+            return _settle_if_queued(task) or recorded
+
+        task = self.store.update(task_id, record)
         self._honour_request(task)
         return task
+
+    def recover(self, orphan_grace: float = DEFAULT_ORPHAN_GRACE) -> Report:
+        """Reconcile the store with Docker after a crash. For each unfinished task whose
+        owning process is gone: a container that still runs is taken over and driven to
+        its end; one that exited is finished from its real exit code and output; one that
+        vanished ends failed, "container lost"; a task that never got a running container
+        (queued, pulling, starting) ends failed, "interrupted". Then containers of this
+        store that no task knows, older than `orphan_grace` seconds, are removed."""
+        report = Report()
+        for task in self._orphans():
+            self._adopt(task, report=report)
+        self._sweep_orphan_containers(orphan_grace, report)
+        return report
+
+    def prune(self, older_than: float, orphan_grace: float = DEFAULT_ORPHAN_GRACE) -> Report:
+        """Remove this store's orphan containers (as recover() does) and the payloads and
+        logs of tasks that ended more than `older_than` seconds ago."""
+        report = Report()
+        self._sweep_orphan_containers(orphan_grace, report)
+        now = datetime.now(UTC)
+        for task in self.store.list():
+            age = (now - parse_time(task.updated_at)).total_seconds()
+            if task.is_terminal and age >= older_than:
+                self.store.delete(task.id)
+                report.add(f"{task.id}: removed ({task.state.value} {age:.0f}s ago)")
+        return report
 
     def close(self, wait: bool = True) -> None:
         with self._lock:
             self._closed = True
-            threads = list(self._threads)
             if not wait:
+                self._queue.clear()
                 for supervisor in self._supervisors.values():
                     supervisor.detached.set()
                     supervisor.wake.set()
-        if wait:
-            for thread in threads:
+        while wait:
+            with self._lock:
+                pending = [t for t in self._threads if t.is_alive()]
+            if not pending:
+                break
+            for thread in pending:
                 thread.join()
-            while True:  # tasks still queued when close() began are run too
-                with self._lock:
-                    pending = [t for t in self._threads if t.is_alive()]
-                if not pending:
-                    break
-                for thread in pending:
-                    thread.join()
 
     def __enter__(self) -> TaskRunner:
         return self
@@ -153,22 +249,27 @@ class TaskRunner:
 
     def _dispatch(self) -> None:
         with self._lock:
-            while self._queue and len(self._supervisors) < self.max_running:
+            while self._queue and self._running_count() < self.max_running:
                 task_id, spec = self._queue.popleft()
-                supervisor = TaskSupervisor(
-                    task_id,
-                    spec,
-                    self.store,
-                    self.engine,
-                    poll_interval=self.poll_interval,
-                    on_change=self._notify,
-                )
-                self._supervisors[task_id] = supervisor
-                thread = threading.Thread(
-                    target=self._supervise, args=(supervisor,), name=f"task-{task_id}", daemon=True
-                )
-                self._threads.append(thread)
-                thread.start()
+                self._start(TaskSupervisor(
+                    task_id, spec, self.store, self.engine,
+                    poll_interval=self.poll_interval, on_change=self._notify,
+                ))  # fmt: skip
+
+    def _running_count(self) -> int:
+        return sum(1 for s in self._supervisors.values() if not s.resume)
+
+    def _start(self, supervisor: TaskSupervisor) -> None:
+        """Run a supervisor in a thread of its own; the caller holds the lock."""
+        self._supervisors[supervisor.task_id] = supervisor
+        thread = threading.Thread(
+            target=self._supervise,
+            args=(supervisor,),
+            name=f"task-{supervisor.task_id}",
+            daemon=True,
+        )
+        self._threads.append(thread)
+        thread.start()
 
     def _supervise(self, supervisor: TaskSupervisor) -> None:
         try:
@@ -176,42 +277,116 @@ class TaskRunner:
         finally:
             with self._lock:
                 del self._supervisors[supervisor.task_id]
-                self._threads = [
-                    t for t in self._threads if t.is_alive() and t is not threading.current_thread()
-                ]
+                current = threading.current_thread()
+                self._threads = [t for t in self._threads if t.is_alive() and t is not current]
                 self._changed.notify_all()
-            if not self._closed or self._queue:
-                self._dispatch()
+            self._dispatch()
 
     def _notify(self) -> None:
         with self._changed:
             self._changed.notify_all()
 
     def _honour_request(self, task: Task) -> None:
-        """Act on a request just recorded: a task still in our queue ends here, one of our
-        supervisors is woken, and a task driven by another process is signalled in Docker
-        (its owner, or recover(), records the end)."""
-        if task.is_terminal:
-            return
+        """Act on a request just recorded. A queued task was settled by the request
+        itself; one of our supervisors is woken; a kill of a task another live process
+        drives goes straight to Docker (a stop is left to that owner, which polls the
+        store); a task whose owner is gone is taken over."""
         with self._lock:
             queued = next((item for item in self._queue if item[0] == task.id), None)
             if queued is not None:
                 self._queue.remove(queued)
             supervisor = self._supervisors.get(task.id)
-        if queued is not None:
-            self.store.update(task.id, lambda t: settle(t))
-            self._notify()
-        elif supervisor is not None:
+        self._notify()
+        if task.is_terminal or queued is not None:
+            return
+        if supervisor is not None:
             supervisor.wake.set()
-        elif task.container_id:
-            self._signal_foreign(task)
+            return
+        owner = ProcessIdentity.from_payload(task.owner)
+        if owner is not None and owner.is_alive():
+            if task.kill_requested_at and task.container_id:
+                self.engine.kill(task.container_id)
+            return
+        self._adopt(task)
 
-    def _signal_foreign(self, task: Task) -> None:
-        container_id = task.container_id
-        assert container_id is not None
-        if task.kill_requested_at:
-            action = lambda: self.engine.kill(container_id)  # noqa: E731
-        else:
-            grace = task.stop_grace if task.stop_grace is not None else task.spec.stop_grace
-            action = lambda: self.engine.stop(container_id, grace)  # noqa: E731
-        threading.Thread(target=action, name=f"signal-{task.id}", daemon=True).start()
+    # -- recovery ---------------------------------------------------------------
+
+    def _orphans(self) -> list[Task]:
+        """Unfinished tasks that no live process drives."""
+        with self._lock:
+            ours = set(self._supervisors) | {task_id for task_id, _ in self._queue}
+        orphans = []
+        for task in self.store.list():
+            if task.is_terminal or task.id in ours:
+                continue
+            owner = ProcessIdentity.from_payload(task.owner)
+            if owner is None or not owner.is_alive():
+                orphans.append(task)
+        return orphans
+
+    def _claim(
+        self, task: Task, *, force: bool = False, owner: ProcessIdentity | None = None
+    ) -> bool:
+        """Make `owner` (this process by default) the task's owner, unless another
+        process claimed it since `task` was read. Two recovers never both take it."""
+        new_owner = (owner or self.identity).to_payload()
+
+        def change(stored: Task) -> bool:
+            if stored.owner == new_owner:
+                return False
+            if stored.is_terminal or (not force and stored.owner != task.owner):
+                return False
+            stored.owner = new_owner
+            return True
+
+        return self.store.update(task.id, change).owner == new_owner
+
+    def _adopt(self, task: Task, *, force: bool = False, report: Report | None = None) -> None:
+        report = report or Report()
+        container = None
+        if task.state in (TaskState.RUNNING, TaskState.STOPPING) and task.container_id:
+            container = self.engine.inspect(task.container_id)
+        still_running = bool(container and container["State"].get("Running"))
+        if still_running and self.adopt_in == "process":
+            child = DetachedSupervisor(self.store.root)
+            if self._claim(task, force=force, owner=child.identity):
+                child.hand_over(task.id)
+                pid = child.identity.pid
+                report.add(
+                    f"{task.id}: its container still runs; detached supervisor {pid} drives it"
+                )
+            else:
+                child.abandon()
+            return
+        if not self._claim(task, force=force):
+            return
+        supervisor = TaskSupervisor(
+            task.id, task.spec, self.store, self.engine,
+            poll_interval=self.poll_interval, on_change=self._notify, resume=True,
+        )  # fmt: skip
+        if still_running:
+            with self._lock:
+                self._start(supervisor)
+            report.add(f"{task.id}: its container still runs; this process drives it")
+            return
+        supervisor.run()  # the container exited or never ran: finishing it is quick
+        ended = self.store.load(task.id)
+        report.add(
+            f"{task.id}: ended {ended.state.value}" + (f" ({ended.error})" if ended.error else "")
+        )
+
+    def _sweep_orphan_containers(self, grace: float, report: Report) -> None:
+        now = time.time()
+        for container in self.engine.containers({LABEL_STORE: self.store.store_id}):
+            task_id = container.get("Labels", {}).get(LABEL_TASK_ID, "")
+            age = now - float(container.get("Created", now))
+            if self.store.exists(task_id) or age < grace:
+                continue
+            self.engine.remove(container["Id"])
+            name = (container.get("Names") or ["?"])[0].lstrip("/")
+            report.add(f"orphan container {name} removed (no task {task_id or '?'} in this store)")
+
+
+def _settle_if_queued(task: Task) -> bool:
+    """A task still queued ends at once when a request is recorded: nothing runs yet."""
+    return task.state is TaskState.QUEUED and settle(task)

@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from .outcome import record_stop_request, settle
 from .spec import TaskSpec
 from .states import TaskState
 from .store import TaskStore
-from .task import Task, utc_now
+from .task import Task, parse_time, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class TaskSupervisor:
         *,
         poll_interval: float,
         on_change: Callable[[], None],
+        resume: bool = False,
     ) -> None:
         self.task_id = task_id
         self.spec = spec  # the in-memory spec: the only place its secrets live
@@ -56,10 +58,13 @@ class TaskSupervisor:
         self.wake = threading.Event()
         self.detached = threading.Event()
         self.container_id: str | None = None
+        self.resume = resume
 
     def run(self) -> None:
         try:
-            self._drive()
+            self._resume() if self.resume else self._drive()
+        except _EndedElsewhere:
+            self._remove()  # a request settled it (while queued) before it could go on
         except Exception as exc:
             log.exception("task %s: supervisor failed", self.task_id)
             self._fail(f"{type(exc).__name__}: {exc}")
@@ -67,7 +72,10 @@ class TaskSupervisor:
     # -- phases ---------------------------------------------------------------
 
     def _drive(self) -> None:
-        if self._requested(self.store.load(self.task_id)):
+        task = self.store.load(self.task_id)
+        if task.is_terminal:  # a request settled it while it was queued
+            return
+        if self._requested(task):
             self._settle()
             return
         if not self._ensure_image():
@@ -90,7 +98,34 @@ class TaskSupervisor:
             self._settle(error=str(exc))
             return
         self._transition(TaskState.RUNNING)
-        self._watch(self.container_id)
+        self._watch(self.container_id, self._deadline(elapsed=0.0))
+
+    def _resume(self) -> None:
+        """Take over a task whose owner died: watch a container that still runs, finish
+        one that exited from its real exit code and output, and settle what cannot go on."""
+        task = self.store.load(self.task_id)
+        if task.is_terminal:
+            return
+        self.container_id = task.container_id
+        if task.state in (TaskState.QUEUED, TaskState.PULLING, TaskState.STARTING):
+            self._remove()
+            self._settle(error=interrupted_reason(task.state))
+            return
+        if self.container_id is None or self.engine.inspect(self.container_id) is None:
+            # Its exit code is recorded before the container is removed, so a crash
+            # between the two still ends the task from the real exit.
+            lost = None if task.exit_code is not None else CONTAINER_LOST
+            self._settle(exit_code=task.exit_code, error=lost)
+            return
+        running_at = parse_time(task.reached(TaskState.RUNNING) or task.updated_at)
+        elapsed = (datetime.now(UTC) - running_at).total_seconds()
+        self._watch(self.container_id, self._deadline(elapsed=elapsed))
+
+    def _deadline(self, *, elapsed: float) -> float | None:
+        """The monotonic time at which the task's timeout (counted from running) passes."""
+        if not self.spec.timeout:
+            return None
+        return time.monotonic() + self.spec.timeout - elapsed
 
     def _ensure_image(self) -> bool:
         image, policy = self.spec.image, self.spec.pull
@@ -161,7 +196,7 @@ class TaskSupervisor:
             network=spec.network,
         )
 
-    def _watch(self, container_id: str) -> None:
+    def _watch(self, container_id: str, deadline: float | None) -> None:
         exited: list[ContainerExit | BaseException] = []
         logs = threading.Thread(
             target=self._copy_logs, args=(container_id,), name=f"logs-{self.task_id}", daemon=True
@@ -177,7 +212,6 @@ class TaskSupervisor:
                 self.wake.set()
 
         threading.Thread(target=wait_for_exit, name=f"wait-{self.task_id}", daemon=True).start()
-        deadline = time.monotonic() + self.spec.timeout if self.spec.timeout else None
         stop_sent = kill_sent = False
         while not exited:
             self.wake.clear()
@@ -241,7 +275,9 @@ class TaskSupervisor:
     def _copy_logs(self, container_id: str) -> None:
         path = self.store.log_path(self.task_id)
         try:
-            with open(path, "ab", buffering=0) as out:
+            # Docker returns the output from the start, so the copy starts afresh: after a
+            # take-over the log is Docker's whole account, never a duplicate.
+            with open(path, "wb", buffering=0) as out:
                 for chunk in self.engine.follow_logs(container_id):
                     out.write(chunk)
         except Exception:
@@ -254,8 +290,12 @@ class TaskSupervisor:
         return bool(task.stop_requested_at or task.kill_requested_at)
 
     def _transition(self, state: TaskState) -> None:
-        self.store.transition(self.task_id, state)
-        self.on_change()
+        def change(task: Task) -> None:
+            if task.is_terminal:
+                raise _EndedElsewhere(task.state)
+            task.move_to(state)
+
+        self._update_with(change)
 
     def _update(self, **fields: Any) -> None:
         def change(task: Task) -> None:
@@ -284,6 +324,20 @@ class TaskSupervisor:
             self._settle(error=reason)
         except Exception:
             log.exception("task %s: could not record the failure", self.task_id)
+
+
+class _EndedElsewhere(Exception):
+    """The task reached a terminal state through a request, not through its supervisor."""
+
+
+CONTAINER_LOST = "container lost: it no longer exists in the engine"
+
+
+def interrupted_reason(state: TaskState) -> str:
+    return (
+        f"interrupted while {state.value}: the runner process that owned it exited before "
+        "its container ran; secrets are never stored, so it is not restarted: submit it again"
+    )
 
 
 def last_line(path: Path, limit: int = 4096) -> str | None:

@@ -53,6 +53,7 @@ class Task:
     stop_reason: str | None = None  # "cancel" or "timeout"
     kill_requested_at: str | None = None
     pull_progress: dict[str, Any] | None = None
+    owner: dict[str, Any] | None = None  # the process driving it: pid, host, start time
 
     @classmethod
     def new(cls, spec: TaskSpec) -> Task:
@@ -101,6 +102,7 @@ class Task:
             "stop_reason": self.stop_reason,
             "kill_requested_at": self.kill_requested_at,
             "pull_progress": self.pull_progress,
+            "owner": self.owner,
         }
 
     @classmethod
@@ -147,6 +149,7 @@ class Task:
                 stop_reason=data.get("stop_reason"),
                 kill_requested_at=data.get("kill_requested_at"),
                 pull_progress=data.get("pull_progress"),
+                owner=data.get("owner"),
             )
         except PayloadError:
             raise

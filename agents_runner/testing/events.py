@@ -49,8 +49,11 @@ class EventLog:
         self.since = since
 
     def for_task(self, task_id: str) -> list[ContainerEvent]:
+        return self.for_labels({LABEL_TASK_ID: task_id})
+
+    def for_labels(self, extra: dict[str, str] | None = None) -> list[ContainerEvent]:
         raw = self.engine.events(
-            labels={**self.labels, LABEL_TASK_ID: task_id}, since=self.since, until=time.time()
+            labels={**self.labels, **(extra or {})}, since=self.since, until=time.time()
         )
         return [ContainerEvent.from_engine(event) for event in raw]
 
@@ -65,3 +68,21 @@ def exit_codes(events: list[ContainerEvent]) -> list[int]:
 
 def signal_times(events: list[ContainerEvent], signal: int) -> list[float]:
     return [e.time for e in events if e.action == "kill" and e.signal == signal]
+
+
+def most_running_at_once(events: list[ContainerEvent]) -> int:
+    """The largest number of containers between their `start` and `die` at one time."""
+    running: set[str] = set()
+    most = 0
+    for event in sorted(events, key=lambda e: e.time):
+        if event.action == "start":
+            running.add(event.container_id)
+            most = max(most, len(running))
+        elif event.action == "die":
+            running.discard(event.container_id)
+    return most
+
+
+def start_times(events: list[ContainerEvent]) -> dict[str, float]:
+    """When each container started, by container id."""
+    return {e.container_id: e.time for e in events if e.action == "start"}

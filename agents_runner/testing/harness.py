@@ -19,6 +19,7 @@ from ..spec import TaskSpec
 from ..states import TaskState
 from ..store import TaskStore
 from ..task import Task
+from .cli_driver import CliDriver
 from .events import ContainerEvent, EventLog
 from .registry import GatedRegistry
 from .waiting import wait_until
@@ -38,6 +39,11 @@ TRAPPING_AGENT = [
     f'trap \'echo "{SHUTDOWN_LINE}"; exit 143\' TERM; echo "{READY_LINE}"; '
     "while :; do sleep 3600 & wait $!; done",
 ]
+# An agent that waits for /workspace/go, then exits with the code written in it.
+WAITING_AGENT = (
+    "echo started; until [ -f /workspace/go ]; do sleep 0.1; done; echo finished; "
+    "exit $(cat /workspace/go)"
+)
 # An agent that ignores SIGTERM: only SIGKILL ends it.
 STUBBORN_AGENT = [
     "sh",
@@ -67,13 +73,24 @@ class ScenarioHarness:
         self.events = EventLog(engine, self.labels, since=time.time() - 1)
         self._runners: list[TaskRunner] = []
         self.task_ids: list[str] = []
+        self.cli = CliDriver(self.state_dir, self.labels)
+        self._workspaces: list[Path] = []
 
     # -- driving ---------------------------------------------------------------
 
     def runner(self, **options: Any) -> TaskRunner:
+        """The scenario's runner (a new one when options are given). It does not recover
+        by itself: scenarios about recovery open one that does, on purpose."""
         if not self._runners or options:
+            options.setdefault("recover", False)
             self._runners.append(TaskRunner(self.state_dir, engine=self.engine, **options))
         return self._runners[-1]
+
+    def newest_task(self) -> Task:
+        tasks = self.runner().list()
+        if not tasks:
+            raise AssertionError("no task was stored")
+        return tasks[-1]
 
     def submit(self, **spec_fields: Any) -> Task:
         spec_fields.setdefault("image", self.image)
@@ -81,6 +98,11 @@ class ScenarioHarness:
         task = self.runner().submit(TaskSpec(**spec_fields))
         self.task_ids.append(task.id)
         return task
+
+    def workspace(self) -> Path:
+        path = Path(tempfile.mkdtemp(prefix="agents-runner-workspace-"))
+        self._workspaces.append(path)
+        return path
 
     def image_only_the_registry_has(self) -> str:
         """The run's registry-only image, with any local copy deleted so it must be pulled."""
@@ -158,6 +180,9 @@ class ScenarioHarness:
         """What would show a container: the recorded id and Docker's events for the task."""
         return self.task(task_id).container_id, self.events.for_task(task_id)
 
+    def all_events(self) -> list[ContainerEvent]:
+        return self.events.for_labels()
+
     def events_for(self, task_id: str, *, until_action: str = "die") -> list[ContainerEvent]:
         """Docker's events for the task's container, once `until_action` has been seen."""
         return wait_until(
@@ -175,6 +200,7 @@ class ScenarioHarness:
     def cleanup(self) -> list[str]:
         """Remove what this scenario left (only containers with its labels), stop its
         runners, delete its state dir. Returns the names of containers that were left."""
+        self.cli.cleanup()  # first, so no runner process creates anything afterwards
         left = [c["Names"][0].lstrip("/") for c in self.leftover_containers()]
         self._remove_containers()
         closers = [threading.Thread(target=r.close, daemon=True) for r in self._runners]
@@ -187,7 +213,8 @@ class ScenarioHarness:
             gate.close()
         for image in self._images_to_remove:
             self.engine.remove_image(image)
-        shutil.rmtree(self.state_dir, ignore_errors=True)
+        for path in [self.state_dir, *self._workspaces]:
+            shutil.rmtree(path, ignore_errors=True)
         return left
 
     def _remove_containers(self) -> None:

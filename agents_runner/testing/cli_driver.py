@@ -1,0 +1,84 @@
+"""Drives the real `agents-runner` command as separate processes, as a person would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from .waiting import wait_until
+
+COMMAND_TIMEOUT = 120.0
+
+
+def cli_executable() -> list[str]:
+    """The console script installed beside this interpreter (what `uv run` puts on PATH)."""
+    script = Path(sys.executable).parent / "agents-runner"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "agents_runner.cli"]
+
+
+class CliDriver:
+    def __init__(self, state_dir: Path, labels: dict[str, str]) -> None:
+        self.state_dir = state_dir
+        self.labels = labels
+        self._background: list[subprocess.Popen[str]] = []
+
+    def argv(self, *args: str) -> list[str]:
+        """The full command line; `run` gets the scenario's labels so cleanup finds its
+        containers."""
+        args_list = list(args)
+        if args_list and args_list[0] == "run":
+            for key, value in self.labels.items():
+                args_list[1:1] = ["--label", f"{key}={value}"]
+        return [*cli_executable(), "--state-dir", str(self.state_dir), *args_list]
+
+    def run(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.argv(*args),
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL,
+        )
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            self.argv(*args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        self._background.append(process)
+        return process
+
+    def start_python(self, source: str) -> subprocess.Popen[str]:
+        """A separate Python process using the API (for runners the CLI cannot shape)."""
+        process = subprocess.Popen(
+            [sys.executable, "-c", source],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        self._background.append(process)
+        return process
+
+    @staticmethod
+    def kill_hard(process: subprocess.Popen[str]) -> None:
+        """SIGKILL: the process gets no chance to tidy anything up."""
+        process.send_signal(signal.SIGKILL)
+        wait_until(
+            process.poll, lambda code: code is not None, timeout=10, describe="the process to die"
+        )
+
+    def cleanup(self) -> None:
+        for process in self._background:
+            if process.poll() is None:
+                process.kill()
+            process.communicate(timeout=10)

@@ -1,0 +1,99 @@
+Feature: The command line
+  People drive agents from a terminal. `agents-runner run` streams the agent's
+  output and exits with the task's status; with --detach it prints the task id
+  once the task runs, and the task is still driven to its end after the command
+  exits. A task started in one terminal can be cancelled or killed from another.
+  Exit status: 0 completed (or the command succeeded), 1 the task ended otherwise,
+  2 bad input (one clear line on stderr), 3 the Docker engine is unreachable.
+
+  Scenario: Run an agent in the foreground
+    When the user runs "run --agent echo --prompt 'hello from the command line'"
+    Then the command exits with status 0
+    And its output is exactly "hello from the command line"
+
+  Scenario: A failing agent run in the foreground exits with status 1 and says why
+    When the user runs "run -- sh -c 'echo tests broke; exit 3'"
+    Then the command exits with status 1
+    And its output is exactly "tests broke"
+    And its error output says "ended failed: the agent exited with code 3; last output: tests broke"
+
+  Scenario: A detached task is driven to its end after the command exits
+    Given a workspace
+    When the user runs "run --detach --workspace {workspace} -- sh -c 'echo started; until [ -f /workspace/go ]; do sleep 0.1; done; echo finished'"
+    Then the command exits with status 0
+    And its output is exactly the new task's id
+    And the task is "running" after the command has exited
+    When the agent is let go on
+    And the user runs "wait {id}"
+    Then the command exits with status 0
+    And its output is exactly "{id} completed"
+    And the task's log holds "started" and "finished"
+    And its container no longer exists
+
+  Scenario: A detached task's deadline is enforced after the command exits
+    When the user runs "run --detach --timeout 1 --grace 1 -- sh -c 'trap \"\" TERM; echo started; while :; do sleep 1; done'"
+    And the user runs "wait {id}"
+    Then the command exits with status 1
+    And its output is exactly "{id} timed_out"
+    And its container no longer exists
+
+  Scenario: Cancel a task from a second terminal
+    Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground in a first terminal
+    When the task is running in the first terminal
+    And the user runs "cancel {id}" in a second terminal
+    Then the command exits with status 0
+    And its output is exactly "{id} cancelled"
+    And the first terminal's command exits with status 1
+    And the first terminal showed the agent's shutdown line
+    And Docker reports that its container was sent signal 15 and no other
+    And Docker reports that its container exited with code 143
+
+  Scenario: Kill a task from a second terminal
+    Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground in a first terminal
+    When the task is running in the first terminal
+    And the user runs "kill {id}" in a second terminal
+    Then the command exits with status 0
+    And its output is exactly "{id} killed"
+    And the first terminal's command exits with status 1
+    And Docker reports that its container was sent signal 9 and no other
+    And its container no longer exists
+
+  Scenario: List and show
+    When the user runs "run --agent echo --prompt 'listed'"
+    And the user runs "list --all"
+    Then its output has a row with the task's id, "completed", the image, "echo" and exit code 0
+    When the user runs "list --all --json"
+    Then its output is a JSON list with the task's payload
+    When the user runs "show {id}"
+    Then its output is the task's stored payload as JSON
+
+  Scenario Outline: An unknown task id gives status 2 and names it: <command>
+    When the user runs "<command> 0123456789ab"
+    Then the command exits with status 2
+    And its error output is one line that names "0123456789ab"
+
+    Examples:
+      | command |
+      | show    |
+      | logs    |
+      | wait    |
+      | cancel  |
+      | kill    |
+
+  Scenario Outline: Bad input gives status 2 and one clear line: <problem>
+    When the user runs "<command line>"
+    Then the command exits with status 2
+    And its error output is one line that names "<named>"
+
+    Examples:
+      | problem           | command line                                  | named                         |
+      | invalid image     | run --image 'Not An Image' --agent echo       | image                         |
+      | unknown agent     | run --agent no-such-agent                     | no-such-agent                 |
+      | negative timeout  | run --agent echo --timeout -1                 | timeout                       |
+      | malformed env     | run --agent echo --env NOEQUALS               | --env                         |
+      | unknown command   | frobnicate                                    | frobnicate                    |
+
+  Scenario: An unreachable engine gives status 3
+    When the user runs "run --agent echo --prompt hi" with DOCKER_HOST pointing nowhere
+    Then the command exits with status 3
+    And its error output is one line that names "unreachable"

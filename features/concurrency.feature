@@ -1,0 +1,13 @@
+Feature: A runner never runs more than its limit at once
+  A runner holds at most max_running containers at once; the rest wait in
+  "queued" and leave it in the order they were submitted (FIFO): no task overtakes
+  one submitted before it. Tasks that leave the queue together may start their
+  containers in any order.
+
+  Scenario: Twenty tasks with three slots
+    Given a runner that runs 3 tasks at a time
+    When 20 tasks are submitted at once
+    Then all 20 tasks end "completed"
+    And Docker's events never show more than 3 of their containers running at once
+    And Docker's events show 3 of them running at once at some point
+    And no task's container started while a task submitted before it was still queued

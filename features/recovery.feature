@@ -1,0 +1,55 @@
+Feature: Nothing is lost when the runner crashes
+  The process that drives a task can die at any moment (kill -9, a closed laptop).
+  `agents-runner recover`, or any new TaskRunner on the same state dir, reconciles
+  the store with Docker: a container that still runs is taken over and driven to
+  its end; one that exited meanwhile is finished from its real exit code and
+  output; a task whose container vanished ends failed, "container lost"; a task that
+  never got a running container ends failed, "interrupted" (its secrets were never
+  stored, so it is not restarted).
+
+  Scenario: A container that still runs is taken over and driven to its end
+    Given a workspace
+    And the user runs an agent that waits for a signal file in the foreground in a first terminal
+    And the task is running in the first terminal
+    And the first terminal's runner process is killed with SIGKILL
+    When the user runs "recover"
+    Then the command exits with status 0
+    And its output says the task's container still runs and is driven
+    When the agent is let go on
+    Then the task ends "completed"
+    And the task's log holds "started" and "finished"
+    And its container no longer exists
+
+  Scenario: A container that exited meanwhile is finished from its real exit code
+    Given a workspace
+    And the user runs an agent that waits for a signal file in the foreground in a first terminal
+    And the task is running in the first terminal
+    And the first terminal's runner process is killed with SIGKILL
+    When the agent is let go on, to exit with code 7
+    And Docker reports the task's container has exited
+    And a new TaskRunner opens the state dir
+    Then the task ends "failed"
+    And the stored exit code is 7
+    And the task's log holds "started" and "finished"
+    And its container no longer exists
+
+  Scenario: A container that vanished ends the task with "container lost"
+    Given a workspace
+    And the user runs an agent that waits for a signal file in the foreground in a first terminal
+    And the task is running in the first terminal
+    And the first terminal's runner process is killed with SIGKILL
+    When the task's container is removed behind the runner's back
+    And the user runs "recover"
+    Then the task ends "failed"
+    And its error says "container lost"
+
+  Scenario: A task left waiting in a dead runner's queue is failed as interrupted
+    Given a workspace
+    And a runner process with one slot that runs a waiting agent and has a second task queued
+    When that runner process is killed with SIGKILL
+    And the user runs "recover"
+    Then the second task ends "failed"
+    And the second task's error says "interrupted while queued"
+    And no container was ever created for the second task
+    When the agent is let go on
+    Then the task ends "completed"

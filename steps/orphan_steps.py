@@ -1,0 +1,72 @@
+"""Steps about orphan containers and pruning."""
+
+from __future__ import annotations
+
+from behave import given, then
+from behave.runner import Context
+from hamcrest import assert_that, contains_string, is_, none, not_none
+
+from agents_runner.engine import LABEL_STORE, LABEL_TASK_ID
+from agents_runner.states import TaskState
+from agents_runner.task import new_task_id
+from agents_runner.testing.harness import TRAPPING_AGENT
+
+
+def _container(context: Context, store_id: str) -> tuple[str, str]:
+    harness = context.harness
+    name = f"agents-runner-{new_task_id()}"
+    return name, harness.engine.create(
+        name=name,
+        image=harness.image,
+        argv=["true"],
+        env={},
+        labels={**harness.labels, LABEL_STORE: store_id, LABEL_TASK_ID: new_task_id()},
+        network="none",
+    )
+
+
+@given("a container of this store that no task knows")
+def orphan_of_this_store(context: Context) -> None:
+    context.orphan_name, context.orphan = _container(
+        context, context.harness.runner().store.store_id
+    )
+
+
+@given("a container that belongs to another store")
+def container_of_another_store(context: Context) -> None:
+    _, context.foreign = _container(context, "another-store")
+
+
+@then("the orphan is still there, being younger than the grace period")
+def orphan_kept(context: Context) -> None:
+    assert_that(context.harness.engine.inspect(context.orphan), not_none())
+
+
+@then("its output names the orphan as removed")
+def orphan_reported(context: Context) -> None:
+    name = f"orphan container {context.orphan_name} removed"
+    assert_that(context.result.stdout, contains_string(name))
+
+
+@then("the orphan no longer exists")
+def orphan_gone(context: Context) -> None:
+    assert_that(context.harness.engine.inspect(context.orphan), is_(none()))
+
+
+@then("the other store's container is still there")
+def foreign_kept(context: Context) -> None:
+    assert_that(context.harness.engine.inspect(context.foreign), not_none())
+    context.harness.engine.remove(context.foreign)  # ours to clean: it carries the run's label
+
+
+@given("a second task that runs until it is signalled is running")
+def second_task_running(context: Context) -> None:
+    context.second_task = context.harness.submit(command=TRAPPING_AGENT)
+    context.harness.wait_for_state(context.second_task.id, TaskState.RUNNING)
+
+
+@then("the finished task's payload and log are gone")
+def pruned(context: Context) -> None:
+    store = context.harness.runner().store
+    assert_that(store.payload_path(context.task.id).exists(), is_(False))
+    assert_that(store.log_path(context.task.id).exists(), is_(False))
