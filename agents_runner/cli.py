@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -62,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--agent", help=f"agent profile: {', '.join(known_agents())}")
     run.add_argument("--prompt", default="", help="the prompt, passed as one argument")
     run.add_argument(
+        "--agent-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra argument for the agent CLI, before the prompt (repeatable)",
+    )
+    run.add_argument("--agent-path", metavar="PATH", help="the agent CLI's executable in the image")
+    run.add_argument(
         "--env",
         action="append",
         default=[],
@@ -87,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--pull", choices=PULL_POLICIES, default="missing", help="pull policy (default: missing)"
     )
     run.add_argument("--network", metavar="NET", help="Docker network to attach to")
+    run.add_argument("--memory", metavar="SIZE", help="memory limit, e.g. 512m or 2g (no swap)")
+    run.add_argument("--cpus", type=float, metavar="N", help="CPU limit, e.g. 1.5")
     run.add_argument(
         "--label", action="append", default=[], metavar="K=V", help="container label (repeatable)"
     )
@@ -162,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format=f"{PROG}: warning: %(message)s")
     try:
         own, command = _split_command(argv)
         args = build_parser().parse_args(own)
@@ -188,6 +200,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         image=args.image,
         agent=args.agent,
         prompt=args.prompt,
+        agent_args=args.agent_arg,
+        agent_path=args.agent_path,
+        memory=args.memory,
+        cpus=args.cpus,
         command=args.command_argv or None,
         env=_pairs("env", args.env),
         secrets=_secrets(args.secret),

@@ -223,13 +223,21 @@ class Engine:
         working_dir: str | None = None,
         binds: Mapping[str, Mapping[str, str]] | None = None,
         network: str | None = None,
+        user: str | None = None,
+        memory: int | None = None,
+        cpus: float | None = None,
     ) -> str:
+        """A container with an init process, no new privileges, never privileged, and
+        (given `memory`) no swap beyond the limit, so that exceeding it is an OOM kill."""
         host_config = self.api.create_host_config(
             init=True,
             binds=dict(binds) if binds else None,
             network_mode=network,
             security_opt=["no-new-privileges"],
             privileged=False,
+            mem_limit=memory,
+            memswap_limit=memory,
+            nano_cpus=int(cpus * 1e9) if cpus else None,
         )
         try:
             created = self.api.create_container(
@@ -239,6 +247,7 @@ class Engine:
                 environment=dict(env),
                 labels=dict(labels),
                 working_dir=working_dir,
+                user=user,
                 host_config=host_config,
             )
         except errors.NotFound as exc:

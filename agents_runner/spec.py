@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -9,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
-from .agents import get_profile
+from .agents import get_profile, missing_secrets
+
+log = logging.getLogger(__name__)
 
 PULL_POLICIES = ("missing", "always", "never")
 RESERVED_LABEL_PREFIX = "agents-runner."
@@ -55,6 +58,9 @@ class TaskSpec:
     labels: Mapping[str, str] = field(default_factory=dict)
     keep_container: bool = False
     agent_args: Sequence[str] = ()
+    agent_path: str | None = None
+    memory: int | str | None = None
+    cpus: float | None = None
     # Which secrets the task was given: kept on disk, unlike their values.
     secret_names: tuple[str, ...] = field(init=False, default=())
 
@@ -67,7 +73,7 @@ class TaskSpec:
         if self.command is not None:
             return list(self.command)
         assert self.agent is not None
-        return get_profile(self.agent).argv(self.prompt, self.agent_args)
+        return get_profile(self.agent).argv(self.prompt, self.agent_args, self.agent_path)
 
     def to_payload(self) -> dict[str, Any]:
         """The persisted form: secret values never leave memory, only their names."""
@@ -86,6 +92,9 @@ class TaskSpec:
             "network": self.network,
             "labels": dict(self.labels),
             "keep_container": self.keep_container,
+            "agent_path": self.agent_path,
+            "memory": self.memory,
+            "cpus": self.cpus,
         }
 
     @classmethod
@@ -127,8 +136,14 @@ def _validate_and_normalise(spec: TaskSpec) -> None:
         get_profile(spec.agent)
     elif spec.command is None:
         raise ValueError("agent: give an agent profile name or a command to run")
+    if spec.agent_path is not None and (
+        not isinstance(spec.agent_path, str) or not spec.agent_path
+    ):
+        raise ValueError("agent_path: must be the agent CLI's executable name or path")
     _set(spec, "env", _check_variables("env", spec.env))
     _set(spec, "secrets", _check_variables("secrets", spec.secrets))
+    if spec.agent is not None and spec.command is None:
+        _check_agent_secrets(spec)
     both = set(spec.env) & set(spec.secrets)
     if both:
         raise ValueError(f"secrets: {', '.join(sorted(both))} also set in env; set it once")
@@ -140,6 +155,8 @@ def _validate_and_normalise(spec: TaskSpec) -> None:
     if spec.network is not None and (not isinstance(spec.network, str) or not spec.network):
         raise ValueError("network: must be a non-empty network name")
     _set(spec, "labels", _check_labels(spec.labels))
+    _set(spec, "memory", _check_memory(spec.memory))
+    _set(spec, "cpus", _check_cpus(spec.cpus))
     if not isinstance(spec.keep_container, bool):
         raise ValueError("keep_container: must be true or false")
 
@@ -200,7 +217,67 @@ def _check_workspace(workspace: Any) -> str | None:
     path = os.path.realpath(os.fspath(workspace))
     if not os.path.isdir(path):
         raise ValueError(f"workspace: {os.fspath(workspace)!r} is not an existing directory")
+    if path == "/":
+        raise ValueError(
+            "workspace: '/' would hand the agent the whole host; choose a project directory"
+        )
+    for socket_path in _docker_sockets():
+        if socket_path == path or socket_path.startswith(path.rstrip("/") + "/"):
+            raise ValueError(
+                f"workspace: {path!r} contains the Docker socket {socket_path}, which would give "
+                "the agent control of the engine; choose a directory without it"
+            )
     return path
+
+
+def _docker_sockets() -> list[str]:
+    """Where a Docker socket may be: the usual places and the one DOCKER_HOST names."""
+    candidates = ["/var/run/docker.sock", "/run/docker.sock"]
+    host = os.environ.get("DOCKER_HOST", "")
+    if host.startswith("unix://"):
+        candidates.append(host[len("unix://") :])
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        candidates.append(os.path.join(os.environ["XDG_RUNTIME_DIR"], "docker.sock"))
+    return [os.path.realpath(c) for c in candidates if os.path.exists(c)]
+
+
+def _check_agent_secrets(spec: TaskSpec) -> None:
+    errors, warnings = missing_secrets(get_profile(spec.agent), spec.secrets)
+    if errors:
+        raise ValueError(f"secrets: {errors[0]} (pass it with --secret or TaskSpec.secrets)")
+    for warning in warnings:
+        log.warning("%s; the agent may fail to authenticate", warning)
+
+
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgKMG]?)[bB]?\s*$")
+_MEMORY_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+MIN_MEMORY = 6 * 1024**2  # the engine refuses less
+
+
+def _check_memory(memory: Any) -> int | None:
+    if memory is None:
+        return None
+    if isinstance(memory, bool):
+        raise ValueError("memory: must be bytes, or a size such as 512m or 2g")
+    if isinstance(memory, int):
+        size = memory
+    elif isinstance(memory, str) and (match := _MEMORY.match(memory)):
+        size = int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).lower()])
+    else:
+        raise ValueError(f"memory: {memory!r} is not a size such as 512m or 2g")
+    if size < MIN_MEMORY:
+        raise ValueError(f"memory: {memory!r} is below the engine's minimum of 6m")
+    return size
+
+
+def _check_cpus(cpus: Any) -> float | None:
+    if cpus is None:
+        return None
+    if isinstance(cpus, bool) or not isinstance(cpus, int | float) or not math.isfinite(cpus):
+        raise ValueError(f"cpus: {cpus!r} is not a number of CPUs such as 1.5")
+    if cpus <= 0:
+        raise ValueError(f"cpus: must be more than 0, got {cpus}")
+    return float(cpus)
 
 
 def _check_seconds(

@@ -181,11 +181,15 @@ class TaskSupervisor:
     def _create(self) -> str:
         spec = self.spec
         binds = {spec.workspace: {"bind": "/workspace", "mode": "rw"}} if spec.workspace else None
+        user, env = workspace_user(spec.workspace, {**spec.env, **spec.secrets})
         return self.engine.create(
             name=f"agents-runner-{self.task_id}",
             image=spec.image,
             argv=spec.argv(),
-            env={**spec.env, **spec.secrets},
+            env=env,
+            user=user,
+            memory=spec.memory,  # type: ignore[arg-type]  # validated to bytes
+            cpus=spec.cpus,
             labels={
                 **spec.labels,
                 LABEL_TASK_ID: self.task_id,
@@ -277,7 +281,8 @@ class TaskSupervisor:
         try:
             # Docker returns the output from the start, so the copy starts afresh: after a
             # take-over the log is Docker's whole account, never a duplicate.
-            with open(path, "wb", buffering=0) as out:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(fd, "wb", buffering=0) as out:
                 for chunk in self.engine.follow_logs(container_id):
                     out.write(chunk)
         except Exception:
@@ -324,6 +329,18 @@ class TaskSupervisor:
             self._settle(error=reason)
         except Exception:
             log.exception("task %s: could not record the failure", self.task_id)
+
+
+def workspace_user(workspace: str | None, env: dict[str, str]) -> tuple[str | None, dict[str, str]]:
+    """The agent runs as the owner of its workspace, so what it writes there belongs to
+    the person who owns the project. A non-root agent gets HOME=/tmp unless env sets
+    one: an arbitrary uid has no home in most images."""
+    if workspace is None:
+        return None, env
+    info = os.stat(workspace)
+    if info.st_uid != 0 and "HOME" not in env:
+        env = {**env, "HOME": "/tmp"}
+    return f"{info.st_uid}:{info.st_gid}", env
 
 
 class _EndedElsewhere(Exception):

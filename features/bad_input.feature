@@ -21,6 +21,10 @@ Feature: Bad input is refused clearly and harms nothing
       | env        | key containing "="         | {"A=B": "x"}      |
       | env        | empty key                  | {"": "x"}         |
       | workspace  | not an existing directory  | "/no/such/dir"    |
+      | workspace  | the whole host             | "/"               |
+      | workspace  | holding the Docker socket  | "/run"            |
+      | memory     | below the engine's minimum | "1m"              |
+      | cpus       | zero                       | 0                 |
 
   Scenario: An unknown task id is named in the error
     When the user asks for the task "0123456789ab", which does not exist

@@ -1,0 +1,24 @@
+Feature: Containers run hardened, within limits
+  Every container runs with an init process, never privileged, with
+  no-new-privileges, and never with the Docker socket. A task may set a memory and a
+  CPU limit; a task the kernel kills for exceeding its memory ends "failed" with an
+  out-of-memory reason.
+
+  Scenario: A task over its memory limit ends failed, out of memory
+    Given a task whose agent allocates 64 MiB under a memory limit of 16m
+    When the task is submitted
+    And the task has ended
+    Then the task is "failed" with exit code 137
+    And its error says "out of memory"
+    And its container no longer exists
+
+  Scenario: The container's hardening and limits, as Docker reports them
+    Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
+    And its limits are 64m of memory and 0.5 CPUs
+    When the task is submitted
+    And the task is running
+    Then Docker reports its container runs with an init process, unprivileged, with no-new-privileges
+    And Docker reports no mount of the Docker socket
+    And Docker reports a memory limit of 64m without swap and 0.5 CPUs
+    When the user kills the task
+    Then the task ends "killed"

@@ -1,0 +1,14 @@
+Feature: The agent works in the user's workspace and the user keeps ownership
+  A task's workspace (a host directory) is mounted read-write at /workspace, which
+  is the agent's working directory. The agent runs as the workspace's owner, so the
+  files it writes there belong to that user, who can edit them afterwards.
+
+  Scenario: A file the agent writes is on the host, owned by the workspace's owner
+    Given a workspace that belongs to an unprivileged user
+    And a task whose agent writes "report.txt" in its working directory
+    When the task is submitted
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And its log holds "working in /workspace"
+    And "report.txt" is in the workspace on the host, holding "written by the agent"
+    And "report.txt" belongs to the workspace's owner, who can edit it
