@@ -10,10 +10,13 @@ from behave.model import Scenario
 from behave.runner import Context
 
 from agents_runner.engine import Engine, EngineError
+from agents_runner.testing.evidence import write as write_evidence
+from agents_runner.testing.evidence_collection import collect_evidence
 from agents_runner.testing.harness import DEFAULT_IMAGE, RUN_LABEL, ScenarioHarness
 from agents_runner.testing.registry import publish_unique_image, registry_answers
 
 PROVISIONED_ENV = Path(__file__).parent / ".provisioned.env"
+EVIDENCE_REPORT = Path(__file__).parent / "reports" / "evidence.html"
 
 
 def _setting(name: str, default: str | None) -> str | None:
@@ -31,6 +34,7 @@ def _setting(name: str, default: str | None) -> str | None:
 
 def before_all(context: Context) -> None:
     context.run_id = secrets.token_hex(4)
+    context.evidence = []
     context.image = _setting("AGENTS_RUNNER_TEST_IMAGE", DEFAULT_IMAGE)
     context.registry = _setting("AGENTS_RUNNER_TEST_REGISTRY", None)
     context.registry_image = None
@@ -85,13 +89,22 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
 def after_scenario(context: Context, scenario: Scenario) -> None:
     harness: ScenarioHarness | None = getattr(context, "harness", None)
     if harness is None:
+        context.evidence.append(collect_evidence(scenario, None))
         return
+    try:
+        record = collect_evidence(scenario, harness)
+    except Exception as exc:  # the report must never hide a scenario
+        record = collect_evidence(scenario, None, note=f"evidence lost: {exc!r}")
+    context.evidence.append(record)
     left = harness.cleanup()
     if left:
-        raise AssertionError(f"the scenario left container(s) behind: {', '.join(left)}")
+        problem = f"the scenario left container(s) behind: {', '.join(left)}"
+        record.status, record.note = "hook_error", problem
+        raise AssertionError(problem)
 
 
 def after_all(context: Context) -> None:
+    write_evidence(context.evidence, EVIDENCE_REPORT)
     if context.engine is None:
         return
     left = context.engine.containers({RUN_LABEL: context.run_id})

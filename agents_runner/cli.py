@@ -8,6 +8,7 @@ unreachable; 124 `wait --timeout` ran out first.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -22,7 +23,7 @@ from .spec import PULL_POLICIES, TaskSpec
 from .states import TaskState
 from .store import TaskNotFound
 from .task import Task
-from .terminal import LogFollower, ProgressView, format_table, parse_duration
+from .terminal import FOLLOW_INTERVAL, LogFollower, ProgressView, format_table, parse_duration
 
 EXIT_OK, EXIT_ENDED_OTHERWISE, EXIT_BAD_INPUT, EXIT_NO_ENGINE, EXIT_WAIT_TIMEOUT = 0, 1, 2, 3, 124
 PROG = "agents-runner"
@@ -341,7 +342,7 @@ def _wait_until_running(runner: TaskRunner, task_id: str) -> Task:
         if task.state in (TaskState.RUNNING, TaskState.STOPPING) or task.is_terminal:
             view.finish()
             return task
-        view.pause()
+        _until_next_change(runner, task_id)
 
 
 def _stream_until_end(runner: TaskRunner, task_id: str) -> Task:
@@ -359,7 +360,7 @@ def _stream_until_end(runner: TaskRunner, task_id: str) -> Task:
                 view.finish()
                 follower.pump()
                 return task
-            follower.pause()
+            _until_next_change(runner, task_id)
         except KeyboardInterrupt:
             interrupts += 1
             if interrupts == 1:
@@ -368,6 +369,13 @@ def _stream_until_end(runner: TaskRunner, task_id: str) -> Task:
             else:
                 _note(f"killing task {task_id}")
                 runner.request_kill(task_id)
+
+
+def _until_next_change(runner: TaskRunner, task_id: str) -> None:
+    """Pause until the runner reports a change (at once when the task ends in this
+    process) or the follow interval passes, so that new output still shows."""
+    with contextlib.suppress(TimeoutError):
+        runner.wait(task_id, timeout=FOLLOW_INTERVAL)
 
 
 def _status_of(task: Task) -> int:

@@ -89,7 +89,6 @@ def _shut(response: requests.Response) -> None:
 class ContainerExit:
     exit_code: int | None
     error: str | None = None
-    oom_killed: bool = False
 
 
 @contextlib.contextmanager
@@ -273,9 +272,12 @@ class Engine:
         except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
             raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
         error = (result.get("Error") or {}).get("Message") or None
+        return ContainerExit(int(result["StatusCode"]), error)
+
+    def oom_killed(self, container_id: str) -> bool:
+        """Whether the kernel's OOM killer struck in the container (Docker's OOMKilled)."""
         state = self.inspect(container_id)
-        oom = bool(state and state["State"].get("OOMKilled"))
-        return ContainerExit(int(result["StatusCode"]), error, oom)
+        return bool(state and state["State"].get("OOMKilled"))
 
     def follow_logs(self, container_id: str) -> Iterator[bytes]:
         """The container's stdout and stderr from the start, until it stops."""

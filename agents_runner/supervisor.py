@@ -243,14 +243,19 @@ class TaskSupervisor:
         if isinstance(outcome, BaseException):
             raise outcome
         logs.join(LOG_DRAIN_TIMEOUT)
-        self._update(exit_code=outcome.exit_code)
-        task = self.store.load(self.task_id)
+        task = self.store.update(self.task_id, lambda t: setattr(t, "exit_code", outcome.exit_code))
+        # SIGKILL's exit code is also the OOM killer's: ask Docker only when it could be.
+        oom = (
+            outcome.exit_code == 137
+            and not task.kill_requested_at
+            and self.engine.oom_killed(container_id)
+        )
         if not self.spec.keep_container or task.kill_requested_at:
             self._remove()
         self._settle(
             exit_code=outcome.exit_code,
             error=outcome.error,
-            oom_killed=outcome.oom_killed,
+            oom_killed=oom,
             last_output=last_line(self.store.log_path(self.task_id)),
         )
 

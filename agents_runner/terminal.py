@@ -73,9 +73,6 @@ class ProgressView:
             self.stream.write("\n")
             self.bar_drawn = False
 
-    def pause(self) -> None:
-        time.sleep(FOLLOW_INTERVAL)
-
     def _line(self, text: str) -> None:
         self.last_line = text
         self.stream.write(text + "\n")
