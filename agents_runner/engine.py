@@ -293,10 +293,6 @@ class Engine:
         with self._unless_gone("stopping the container"):
             self.api.stop(container_id, timeout=math.ceil(grace))
 
-    def kill(self, container_id: str) -> None:
-        with self._unless_gone("killing the container"):
-            self.api.kill(container_id, signal="SIGKILL")
-
     def remove(self, container_id: str) -> None:
         with self._unless_gone("removing the container"):
             self.api.remove_container(container_id, force=True)

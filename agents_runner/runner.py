@@ -305,7 +305,7 @@ class TaskRunner:
         owner = ProcessIdentity.from_payload(task.owner)
         if owner is not None and owner.is_alive():
             if task.kill_requested_at and task.container_id:
-                self.engine.kill(task.container_id)
+                self.engine.remove(task.container_id)  # SIGKILL and removal; the owner settles
             return
         self._adopt(task)
 

@@ -224,7 +224,9 @@ class TaskSupervisor:
             task = self.store.load(self.task_id)
             if task.kill_requested_at and not kill_sent:
                 kill_sent = True
-                self.engine.kill(container_id)
+                # Forced removal is SIGKILL, then removal, in one engine call (docker rm -f);
+                # the wait already under way still returns the exit code.
+                self.engine.remove(container_id)
             elif task.stop_requested_at and not (stop_sent or kill_sent):
                 stop_sent = True
                 self._send_stop(container_id, task)
