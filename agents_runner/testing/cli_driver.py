@@ -47,20 +47,16 @@ class CliDriver:
         )
 
     def start(self, *args: str) -> subprocess.Popen[str]:
-        process = subprocess.Popen(
-            self.argv(*args),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-        self._background.append(process)
-        return process
+        """The command in the background, as in a terminal of its own."""
+        return self._spawn(self.argv(*args))
 
     def start_python(self, source: str) -> subprocess.Popen[str]:
         """A separate Python process using the API (for runners the CLI cannot shape)."""
+        return self._spawn([sys.executable, "-c", source])
+
+    def _spawn(self, argv: list[str]) -> subprocess.Popen[str]:
         process = subprocess.Popen(
-            [sys.executable, "-c", source],
+            argv,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
