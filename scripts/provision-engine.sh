@@ -67,9 +67,15 @@ install_packages() {
 
 start_engine() {
   engine_answers && return 0
-  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
-    log "removing stale /var/run/docker.pid"
-    rm -f /var/run/docker.pid
+  # A daemon killed earlier leaves its pid file; its pid may since belong to another
+  # process, so check that the process really is dockerd.
+  if [ -f /var/run/docker.pid ]; then
+    local pid
+    pid=$(cat /var/run/docker.pid 2>/dev/null || true)
+    if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != dockerd ]; then
+      log "removing stale /var/run/docker.pid (pid ${pid:-?} is not a running dockerd)"
+      rm -f /var/run/docker.pid
+    fi
   fi
   log "starting dockerd (no container network), log in $dockerd_log"
   nohup dockerd --bridge=none --iptables=false >>"$dockerd_log" 2>&1 </dev/null &
