@@ -27,10 +27,24 @@ log() { printf 'provision: %s\n' "$*" >&2; }
 
 engine_answers() { timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
+engine_ready() {  # engine_ready PID: the engine answers; fail at once if dockerd died
+  if ! kill -0 "$1" 2>/dev/null; then
+    log "dockerd exited"
+    return 2
+  fi
+  engine_answers
+}
+
 wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
   local deadline=$((SECONDS + $1)) what=$2
   shift 2
-  until "$@"; do
+  local status
+  while true; do
+    "$@" && return 0
+    status=$?
+    if ((status == 2)); then
+      return 1
+    fi
     if ((SECONDS >= deadline)); then
       log "gave up waiting for $what"
       return 1
@@ -79,8 +93,12 @@ start_engine() {
   fi
   log "starting dockerd (no container network), log in $dockerd_log"
   nohup dockerd --bridge=none --iptables=false >>"$dockerd_log" 2>&1 </dev/null &
+  dockerd_pid=$!
   mkdir -p "$work_dir" && touch "$marker"
-  wait_for 60 "dockerd to answer" engine_answers || { tail -20 "$dockerd_log" >&2; exit 1; }
+  # After an unclean stop (a killed machine session), dockerd first removes the network
+  # sandbox of every container it ran, about ten a second: give it time, and say why.
+  log "waiting for dockerd; after an unclean stop it first cleans up old sandboxes"
+  wait_for 900 "dockerd to answer" engine_ready "$dockerd_pid" || { tail -20 "$dockerd_log" >&2; exit 1; }
 }
 
 registry_answers() { curl -fs -o /dev/null "http://$registry_addr/v2/"; }
