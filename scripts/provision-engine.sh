@@ -27,6 +27,14 @@ log() { printf 'provision: %s\n' "$*" >&2; }
 
 engine_answers() { timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
+is_live_dockerd() {  # is_live_dockerd PID: that pid is dockerd and not a zombie
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  [ "$(cat "/proc/$1/comm" 2>/dev/null)" = dockerd ] || return 1
+  stat=${stat##*) }  # the fields after the command name; the first is the state
+  [ "${stat%% *}" != Z ]
+}
+
 engine_ready() {  # engine_ready PID: the engine answers; fail at once if dockerd died
   if ! kill -0 "$1" 2>/dev/null; then
     log "dockerd exited"
@@ -86,7 +94,7 @@ start_engine() {
   if [ -f /var/run/docker.pid ]; then
     local pid
     pid=$(cat /var/run/docker.pid 2>/dev/null || true)
-    if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != dockerd ]; then
+    if [ -z "$pid" ] || ! is_live_dockerd "$pid"; then
       log "removing stale /var/run/docker.pid (pid ${pid:-?} is not a running dockerd)"
       rm -f /var/run/docker.pid
     fi
