@@ -48,9 +48,6 @@ class ProcessIdentity:
             return True
         return _start_ticks(self.pid) == self.started
 
-    def is_current(self) -> bool:
-        return self == ProcessIdentity.current()
-
 
 def _start_ticks(pid: int) -> int | None:
     try:

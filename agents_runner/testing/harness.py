@@ -72,7 +72,6 @@ class ScenarioHarness:
         self.state_dir = Path(tempfile.mkdtemp(prefix="agents-runner-scenario-"))
         self.events = EventLog(engine, self.labels, since=time.time() - 1)
         self._runners: list[TaskRunner] = []
-        self.task_ids: list[str] = []
         self.cli = CliDriver(self.state_dir, self.labels)
         self._workspaces: list[Path] = []
 
@@ -96,7 +95,6 @@ class ScenarioHarness:
         spec_fields.setdefault("image", self.image)
         spec_fields["labels"] = {**spec_fields.get("labels", {}), **self.labels}
         task = self.runner().submit(TaskSpec(**spec_fields))
-        self.task_ids.append(task.id)
         return task
 
     def workspace(self) -> Path:
