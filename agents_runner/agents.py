@@ -88,7 +88,7 @@ PROFILES: dict[str, AgentProfile] = {
             "OpenAI Codex CLI, `codex exec` non-interactive mode",
             _codex,
             secrets=(SecretNeed(("CODEX_API_KEY", "OPENAI_API_KEY"), required=True),),
-            image_hint="an image with `npm install -g @openai/codex` (Node.js 22+)",
+            image_hint="an image with `npm install -g @openai/codex`",
         ),
         AgentProfile(
             "claude",
