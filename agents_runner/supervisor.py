@@ -252,7 +252,7 @@ class TaskSupervisor:
             and not task.kill_requested_at
             and self.engine.oom_killed(container_id)
         )
-        if not self.spec.keep_container or task.kill_requested_at:
+        if not self.spec.keep_container and not kill_sent:  # a kill removed it already
             self._remove()
         self._settle(
             exit_code=outcome.exit_code,
