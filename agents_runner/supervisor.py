@@ -252,8 +252,8 @@ class TaskSupervisor:
             and not task.kill_requested_at
             and self.engine.oom_killed(container_id)
         )
-        if not self.spec.keep_container and not kill_sent:  # a kill removed it already
-            self._remove()
+        if (not self.spec.keep_container or task.kill_requested_at) and not kill_sent:
+            self._remove()  # (a kill that was sent removed it already)
         self._settle(
             exit_code=outcome.exit_code,
             error=outcome.error,
