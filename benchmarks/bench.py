@@ -12,8 +12,8 @@ over N rounds, and prints the medians and their ratio (ours / raw):
   (d) kill request -> container gone and killed persisted  vs  docker rm -f
   (e) 20 tasks, 4 at a time  vs  20 docker-py runs on 4 threads
 
-Raw containers get the same configuration as ours (an init process, the same image and
-command). It is a benchmark, not a test: nothing here passes or fails.
+Raw containers get the same configuration as ours (an init process, no network, the same
+image and command). It is a benchmark, not a test: nothing here passes or fails.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ Side = Callable[[], float]
 CONCURRENT_TASKS = 20
 PARALLELISM = 4
 GRACE = 5
+# Both sides run without a network: on an engine without a bridge that is all there is,
+# and it spares Docker 20.10 a sandbox record per container (see scripts/).
+NETWORK = "none"
 
 
 @dataclass
@@ -75,7 +78,9 @@ class Bench:
     # -- raw docker-py, configured like ours ------------------------------------------
 
     def raw_create(self, argv: list[str]) -> str:
-        host_config = self.api.create_host_config(init=True, security_opt=["no-new-privileges"])
+        host_config = self.api.create_host_config(
+            init=True, security_opt=["no-new-privileges"], network_mode=NETWORK
+        )
         container = self.api.create_container(
             self.image, argv, labels=self.labels, host_config=host_config
         )
@@ -98,13 +103,15 @@ class Bench:
 
     def ours_run(self) -> None:
         task = self.runner.submit(
-            TaskSpec(image=self.image, agent="echo", prompt="hello", labels=self.labels)
+            TaskSpec(
+                image=self.image, agent="echo", prompt="hello", labels=self.labels, network=NETWORK
+            )
         )
         assert self.runner.wait(task.id, timeout=60).state is TaskState.COMPLETED
 
     def ours_running_agent(self) -> str:
         task = self.runner.submit(
-            TaskSpec(image=self.image, command=TRAPPING_AGENT, labels=self.labels)
+            TaskSpec(image=self.image, command=TRAPPING_AGENT, labels=self.labels, network=NETWORK)
         )
         log = self.runner.store.log_path(task.id)
         self._until(lambda: log.exists() and READY_LINE in log.read_text())
@@ -116,20 +123,12 @@ class Bench:
         return (lambda: _timed(self.ours_run)), (lambda: _timed(self.raw_run))
 
     def cli(self) -> tuple[Side, Side]:
-        ours = [
-            *self.cli_argv,
-            "run",
-            "--image",
-            self.image,
-            "--agent",
-            "echo",
-            "--prompt",
-            "hello",
-        ]
+        ours = [*self.cli_argv, "run", "--image", self.image, "--network", NETWORK]
+        ours += ["--agent", "echo", "--prompt", "hello"]
         for key, value in self.labels.items():
             ours += ["--label", f"{key}={value}"]
-        raw = ["docker", "run", "--rm", "--init", "--label", f"{LABEL}={self.run_id}"]
-        raw += [self.image, "echo", "hello"]
+        raw = ["docker", "run", "--rm", "--init", "--network", NETWORK]
+        raw += ["--label", f"{LABEL}={self.run_id}", self.image, "echo", "hello"]
         return (lambda: _timed(lambda: _quiet(ours))), (lambda: _timed(lambda: _quiet(raw)))
 
     def cancel(self) -> tuple[Side, Side]:
@@ -168,7 +167,9 @@ class Bench:
         runner = TaskRunner(self.state_dir, recover=False, max_running=PARALLELISM)
 
         def ours() -> None:
-            spec = TaskSpec(image=self.image, agent="echo", prompt="hello", labels=self.labels)
+            spec = TaskSpec(
+                image=self.image, agent="echo", prompt="hello", labels=self.labels, network=NETWORK
+            )
             tasks = [runner.submit(spec) for _ in range(CONCURRENT_TASKS)]
             for task in tasks:
                 runner.wait(task.id, timeout=120)

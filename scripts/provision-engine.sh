@@ -103,9 +103,9 @@ start_engine() {
   nohup dockerd --bridge=none --iptables=false >>"$dockerd_log" 2>&1 </dev/null &
   dockerd_pid=$!
   mkdir -p "$work_dir" && touch "$marker"
-  # After an unclean stop (a killed machine session), dockerd first removes the network
-  # sandbox of every container it ran, about ten a second: give it time, and say why.
-  log "waiting for dockerd; after an unclean stop it first cleans up old sandboxes"
+  # At start, dockerd first removes the sandbox record of every container it ran on its
+  # default network since its last start, about ten a second: give it time, say why.
+  log "waiting for dockerd (it first clears old container sandboxes, about ten a second)"
   wait_for 900 "dockerd to answer" engine_ready "$dockerd_pid" || { tail -20 "$dockerd_log" >&2; exit 1; }
 }
 

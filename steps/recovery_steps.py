@@ -18,9 +18,10 @@ from agents_runner.testing.waiting import wait_until
 RUNNER_PROCESS = """
 from agents_runner import TaskRunner, TaskSpec
 runner = TaskRunner({state_dir!r}, max_running=1)
-first = runner.submit(TaskSpec(image={image!r}, command=["sh", "-c", {agent!r}],
+first = runner.submit(TaskSpec(image={image!r}, command=["sh", "-c", {agent!r}], network="none",
                                workspace={workspace!r}, labels={labels!r}))
-second = runner.submit(TaskSpec(image={image!r}, agent="echo", prompt="queued", labels={labels!r}))
+second = runner.submit(TaskSpec(image={image!r}, agent="echo", prompt="queued", network="none",
+                                labels={labels!r}))
 print(first.id, second.id, flush=True)
 runner.wait(first.id)
 """

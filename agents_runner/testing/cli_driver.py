@@ -20,18 +20,21 @@ def cli_executable() -> list[str]:
 
 
 class CliDriver:
-    def __init__(self, state_dir: Path, labels: dict[str, str]) -> None:
+    def __init__(self, state_dir: Path, labels: dict[str, str], network: str) -> None:
         self.state_dir = state_dir
         self.labels = labels
+        self.network = network
         self._background: list[subprocess.Popen[str]] = []
 
     def argv(self, *args: str) -> list[str]:
-        """The full command line; `run` gets the scenario's labels so cleanup finds its
-        containers."""
+        """The full command line; `run` gets the scenario's labels, so cleanup finds its
+        containers, and its network."""
         args_list = list(args)
         if args_list and args_list[0] == "run":
             for key, value in self.labels.items():
                 args_list[1:1] = ["--label", f"{key}={value}"]
+            if "--network" not in args_list:
+                args_list[1:1] = ["--network", self.network]
         return [*cli_executable(), "--state-dir", str(self.state_dir), *args_list]
 
     def run(
