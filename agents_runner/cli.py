@@ -215,7 +215,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         network=args.network,
         labels=_pairs("label", args.label),
     )
-    runner = TaskRunner(args.state_dir, recover=False, adopt_in="process")
+    runner = _controller(args)
     if args.detach:
         task = runner.submit_detached(spec)
         task = _wait_until_running(runner, task.id)
@@ -273,7 +273,7 @@ def cmd_wait(args: argparse.Namespace) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    runner = TaskRunner(args.state_dir, recover=False, adopt_in="process")
+    runner = _controller(args)
     task = runner.request_stop(args.id, grace=args.grace)
     return _after_request(
         runner, task.id, args.no_wait, {TaskState.CANCELLED, TaskState.TIMED_OUT, TaskState.KILLED}
@@ -281,13 +281,13 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_kill(args: argparse.Namespace) -> int:
-    runner = TaskRunner(args.state_dir, recover=False, adopt_in="process")
+    runner = _controller(args)
     task = runner.request_kill(args.id)
     return _after_request(runner, task.id, args.no_wait, {TaskState.KILLED})
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
-    runner = TaskRunner(args.state_dir, recover=False, adopt_in="process")
+    runner = _controller(args)
     report = runner.recover(orphan_grace=args.orphan_grace)
     for line in report.lines or ["nothing to recover"]:
         print(line)
@@ -295,7 +295,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    runner = TaskRunner(args.state_dir, recover=False)
+    runner = _runner(args)
     report = runner.prune(older_than=args.older_than, orphan_grace=args.orphan_grace)
     for line in report.lines or ["nothing to prune"]:
         print(line)
@@ -319,8 +319,15 @@ COMMANDS = {
 
 
 def _runner(args: argparse.Namespace) -> TaskRunner:
-    """A runner that only reads the store: these commands never touch the engine."""
+    """A runner that adopts nothing: it reads the store, and uses the engine only when
+    the command itself needs it."""
     return TaskRunner(args.state_dir, recover=False)
+
+
+def _controller(args: argparse.Namespace) -> TaskRunner:
+    """A runner for commands that may have to take a task over. The command exits soon,
+    so a container that still runs goes to a detached supervisor process."""
+    return TaskRunner(args.state_dir, recover=False, adopt_in="process")
 
 
 def _after_request(runner: TaskRunner, task_id: str, no_wait: bool, wanted: set[TaskState]) -> int:

@@ -92,13 +92,21 @@ class ContainerExit:
 
 
 @contextlib.contextmanager
-def _engine_call(what: str) -> Iterator[None]:
+def _engine_call(what: str, error: type[EngineError] = EngineError) -> Iterator[None]:
+    """Turn docker-py's errors into ours: the engine's refusal becomes `error` with the
+    engine's explanation, no answer at all becomes EngineUnavailable. Special cases
+    (not found, already gone) are handled inside the block, before they reach here."""
     try:
         yield
     except errors.APIError as exc:
-        raise EngineError(f"{what}: {_explain(exc)}") from exc
+        raise error(f"{what}: {_explain(exc)}") from exc
     except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
         raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
+
+
+def _label_filter(labels: Mapping[str, str | None]) -> list[str]:
+    """`key=value` selectors; a value of None selects any value."""
+    return [key if value is None else f"{key}={value}" for key, value in labels.items()]
 
 
 def _explain(exc: errors.APIError) -> str:
@@ -153,20 +161,17 @@ class Engine:
         thread ends the pull: the connection is shut, and the engine cancels it."""
         handle = handle or PullHandle()
         repository, tag = split_image_reference(image)
-        try:
-            response = self.api._post(  # the raw response, so that an abort can shut it
-                self.api._url("/images/create"),
-                params={"fromImage": repository, "tag": tag},
-                stream=True,
-                timeout=None,
-            )
-            self.api._raise_for_status(response)
-        except errors.NotFound as exc:
-            raise ImageNotFound(f"image {image} not found: {_explain(exc)}") from exc
-        except errors.APIError as exc:
-            raise PullFailed(f"pulling {image} failed: {_explain(exc)}") from exc
-        except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
-            raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
+        with _engine_call(f"pulling {image} failed", PullFailed):
+            try:
+                response = self.api._post(  # the raw response, so that an abort can shut it
+                    self.api._url("/images/create"),
+                    params={"fromImage": repository, "tag": tag},
+                    stream=True,
+                    timeout=None,
+                )
+                self.api._raise_for_status(response)
+            except errors.NotFound as exc:
+                raise ImageNotFound(f"image {image} not found: {_explain(exc)}") from exc
         handle._attach(response)
         try:
             for chunk in self.api._stream_helper(response, decode=True):
@@ -238,23 +243,20 @@ class Engine:
             memswap_limit=memory,
             nano_cpus=int(cpus * 1e9) if cpus else None,
         )
-        try:
-            created = self.api.create_container(
-                image,
-                command=list(argv),
-                name=name,
-                environment=dict(env),
-                labels=dict(labels),
-                working_dir=working_dir,
-                user=user,
-                host_config=host_config,
-            )
-        except errors.NotFound as exc:
-            raise ImageNotFound(f"image {image} not found: {_explain(exc)}") from exc
-        except errors.APIError as exc:
-            raise EngineError(f"creating the container failed: {_explain(exc)}") from exc
-        except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
-            raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
+        with _engine_call("creating the container failed"):
+            try:
+                created = self.api.create_container(
+                    image,
+                    command=list(argv),
+                    name=name,
+                    environment=dict(env),
+                    labels=dict(labels),
+                    working_dir=working_dir,
+                    user=user,
+                    host_config=host_config,
+                )
+            except errors.NotFound as exc:
+                raise ImageNotFound(f"image {image} not found: {_explain(exc)}") from exc
         return str(created["Id"])
 
     def start(self, container_id: str) -> None:
@@ -263,14 +265,13 @@ class Engine:
 
     def wait(self, container_id: str) -> ContainerExit:
         """Block until the container stops; its exit code, or None if it vanished."""
-        try:
-            result = self.api.wait(container_id, timeout=None)
-        except errors.APIError as exc:
-            if _is_gone(exc):
+        with _engine_call("waiting for the container"):
+            try:
+                result = self.api.wait(container_id, timeout=None)
+            except errors.APIError as exc:
+                if not _is_gone(exc):
+                    raise
                 return ContainerExit(None, "container lost")
-            raise EngineError(f"waiting for the container: {_explain(exc)}") from exc
-        except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
-            raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
         error = (result.get("Error") or {}).get("Message") or None
         return ContainerExit(int(result["StatusCode"]), error)
 
@@ -298,20 +299,14 @@ class Engine:
             self.api.remove_container(container_id, force=True)
 
     def inspect(self, container_id: str) -> dict[str, Any] | None:
-        try:
+        with _engine_call("inspecting the container"), contextlib.suppress(errors.NotFound):
             return self.api.inspect_container(container_id)
-        except errors.NotFound:
-            return None
-        except errors.APIError as exc:
-            raise EngineError(f"inspecting the container: {_explain(exc)}") from exc
-        except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
-            raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
+        return None
 
     def containers(self, labels: Mapping[str, str | None]) -> list[dict[str, Any]]:
         """All containers, running or not, carrying every label given (value None: any)."""
-        selectors = [key if value is None else f"{key}={value}" for key, value in labels.items()]
         with _engine_call("listing containers"):
-            return list(self.api.containers(all=True, filters={"label": selectors}))
+            return list(self.api.containers(all=True, filters={"label": _label_filter(labels)}))
 
     def events(
         self,
@@ -322,26 +317,23 @@ class Engine:
     ) -> Iterator[dict[str, Any]]:
         """Container events for containers carrying the labels; blocks for new ones
         unless `until` is given."""
-        selectors = [key if value is None else f"{key}={value}" for key, value in labels.items()]
         with _engine_call("reading events"):
-            stream = self.api.events(
+            return self.api.events(
                 since=since,
                 until=until,
                 decode=True,
-                filters={"type": "container", "label": selectors},
+                filters={"type": "container", "label": _label_filter(labels)},
             )
-        return stream
 
     @contextlib.contextmanager
     def _unless_gone(self, what: str) -> Iterator[None]:
-        try:
-            yield
-        except errors.APIError as exc:
-            if _is_gone(exc) or _is_not_running(exc):
-                return
-            raise EngineError(f"{what}: {_explain(exc)}") from exc
-        except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
-            raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
+        """An engine call on a container that may already be gone: that is success."""
+        with _engine_call(what):
+            try:
+                yield
+            except errors.APIError as exc:
+                if not (_is_gone(exc) or _is_not_running(exc)):
+                    raise
 
 
 def _is_not_running(exc: errors.APIError) -> bool:

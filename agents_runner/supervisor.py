@@ -86,8 +86,7 @@ class TaskSupervisor:
         except EngineError as exc:
             self._settle(error=str(exc))
             return
-        self._update(container_id=self.container_id)
-        if self._requested(self.store.load(self.task_id)):
+        if self._requested(self._update(container_id=self.container_id)):
             self._remove()
             self._settle()
             return
@@ -245,7 +244,7 @@ class TaskSupervisor:
         if isinstance(outcome, BaseException):
             raise outcome
         logs.join(LOG_DRAIN_TIMEOUT)
-        task = self.store.update(self.task_id, lambda t: setattr(t, "exit_code", outcome.exit_code))
+        task = self._update(exit_code=outcome.exit_code)
         # SIGKILL's exit code is also the OOM killer's: ask Docker only when it could be.
         oom = (
             outcome.exit_code == 137
@@ -309,16 +308,18 @@ class TaskSupervisor:
 
         self._update_with(change)
 
-    def _update(self, **fields: Any) -> None:
+    def _update(self, **fields: Any) -> Task:
         def change(task: Task) -> None:
             for name, value in fields.items():
                 setattr(task, name, value)
 
-        self._update_with(change)
+        return self._update_with(change)
 
-    def _update_with(self, change: Callable[[Task], Any]) -> None:
-        self.store.update(self.task_id, change)
+    def _update_with(self, change: Callable[[Task], Any]) -> Task:
+        """One locked read-change-write; returns the task as stored."""
+        task = self.store.update(self.task_id, change)
         self.on_change()
+        return task
 
     def _settle(self, **outcome: Any) -> None:
         self._update_with(lambda task: settle(task, **outcome))
