@@ -10,6 +10,8 @@ from behave.model import Scenario
 from behave.runner import Context
 
 from agents_runner.engine import Engine, EngineError
+from agents_runner.testing import reaper
+from agents_runner.testing.engine_control import restart_refusal
 from agents_runner.testing.evidence import write as write_evidence
 from agents_runner.testing.evidence_collection import collect_evidence
 from agents_runner.testing.harness import DEFAULT_IMAGE, RUN_LABEL, ScenarioHarness
@@ -47,6 +49,9 @@ def before_all(context: Context) -> None:
         if not engine.image_present(context.image):
             engine.pull(context.image)
         context.engine = engine
+        for line in reaper.reap(engine):
+            print(f"reaped {line}")
+        reaper.register(context.run_id)
         if context.registry and registry_answers(context.registry):
             context.registry_image = (
                 f"{context.registry}/agents-runner-test/pull-{context.run_id}:1"
@@ -75,6 +80,12 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
         if os.environ.get("AGENTS_RUNNER_REQUIRE_DOCKER") == "1":
             raise RuntimeError(problem)
         scenario.skip(reason=problem)
+        return
+    if "engine-restart" in scenario.effective_tags and (refusal := restart_refusal()):
+        scenario.skip(reason=refusal)
+        return
+    if "root" in scenario.effective_tags and os.geteuid() != 0:
+        scenario.skip(reason="this scenario mounts a small tmpfs, which needs root")
         return
     context.harness = ScenarioHarness(
         context.engine,
@@ -113,6 +124,7 @@ def after_all(context: Context) -> None:
     if context.registry_image:
         context.engine.remove_image(context.registry_image)
     context.engine.close()
+    reaper.unregister(context.run_id)
     if left:
         names = ", ".join(c["Names"][0].lstrip("/") for c in left)
         raise AssertionError(f"run {context.run_id} left container(s) behind: {names}")

@@ -131,8 +131,18 @@ class Engine:
             client = docker.from_env()
         return cls(client.api)
 
+    @classmethod
+    def at(cls, base_url: str) -> Engine:
+        """The engine at `base_url` (for example unix:///run/other.sock)."""
+        with _engine_call("connecting"):
+            return cls(docker.APIClient(base_url=base_url, version="auto"))
+
     def close(self) -> None:
         self.api.close()
+
+    def info(self) -> dict[str, Any]:
+        with _engine_call("asking the engine about itself"):
+            return dict(self.api.info())
 
     def ping(self) -> None:
         with _engine_call("ping"):

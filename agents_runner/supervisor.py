@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import failpoints
 from .engine import (
     LABEL_STORE,
     LABEL_TASK_ID,
@@ -72,6 +73,7 @@ class TaskSupervisor:
     # -- phases ---------------------------------------------------------------
 
     def _drive(self) -> None:
+        failpoints.reach("start-up")
         task = self.store.load(self.task_id)
         if task.is_terminal:  # a request settled it while it was queued
             return
@@ -86,6 +88,7 @@ class TaskSupervisor:
         except EngineError as exc:
             self._settle(error=str(exc))
             return
+        failpoints.reach("after-create")
         if self._requested(self._update(container_id=self.container_id)):
             self._remove()
             self._settle()
@@ -96,6 +99,7 @@ class TaskSupervisor:
             self._remove()
             self._settle(error=str(exc))
             return
+        failpoints.reach("after-start")
         self._transition(TaskState.RUNNING)
         self._watch(self.container_id, self._deadline(elapsed=0.0))
 
@@ -243,6 +247,7 @@ class TaskSupervisor:
         outcome = exited[0]
         if isinstance(outcome, BaseException):
             raise outcome
+        failpoints.reach("before-end")
         logs.join(LOG_DRAIN_TIMEOUT)
         task = self._update(exit_code=outcome.exit_code)
         # SIGKILL's exit code is also the OOM killer's: ask Docker only when it could be.
@@ -274,6 +279,7 @@ class TaskSupervisor:
                 log.exception("task %s: stop failed", self.task_id)
 
         threading.Thread(target=stop, name=f"stop-{self.task_id}", daemon=True).start()
+        failpoints.reach("during-stopping")
 
     def _record_deadline(self) -> None:
         self._update_with(

@@ -38,28 +38,29 @@ class CliDriver:
         return [*cli_executable(), "--state-dir", str(self.state_dir), *args_list]
 
     def run(
-        self, *args: str, env: dict[str, str] | None = None
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = COMMAND_TIMEOUT
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             self.argv(*args),
             capture_output=True,
             text=True,
-            timeout=COMMAND_TIMEOUT,
+            timeout=timeout,
             env={**os.environ, **(env or {})},
             stdin=subprocess.DEVNULL,
         )
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         """The command in the background, as in a terminal of its own."""
-        return self._spawn(self.argv(*args))
+        return self._spawn(self.argv(*args), env)
 
     def start_python(self, source: str) -> subprocess.Popen[str]:
         """A separate Python process using the API (for runners the CLI cannot shape)."""
         return self._spawn([sys.executable, "-c", source])
 
-    def _spawn(self, argv: list[str]) -> subprocess.Popen[str]:
+    def _spawn(self, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         process = subprocess.Popen(
             argv,
+            env={**os.environ, **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,

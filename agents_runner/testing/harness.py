@@ -7,6 +7,7 @@ cleanup can only ever touch what this run created.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -20,11 +21,13 @@ from ..states import TaskState
 from ..store import TaskStore
 from ..task import Task
 from .cli_driver import CliDriver
+from .engine_proxy import EngineProxy
 from .events import ContainerEvent, EventLog
+from .reaper import RUN_LABEL, temp_prefix
 from .registry import GatedRegistry
+from .tmpfs import SmallDisk
 from .waiting import wait_until
 
-RUN_LABEL = "agents-runner-test.run"
 # The engine here has no container network at all; "none" says so, and spares Docker
 # 20.10 a sandbox record per container on its default network, which it only clears,
 # about ten a second, at its next start.
@@ -73,11 +76,17 @@ class ScenarioHarness:
         self._gates: list[GatedRegistry] = []
         self._images_to_remove: list[str] = []
         self.labels = {RUN_LABEL: run_id, SCENARIO_LABEL: scenario_id}
-        self.state_dir = Path(tempfile.mkdtemp(prefix="agents-runner-scenario-"))
+        self.temp_prefix = temp_prefix(run_id)
+        self.state_dir = Path(tempfile.mkdtemp(prefix=self.temp_prefix + "scenario-"))
         self.events = EventLog(engine, self.labels, since=time.time() - 1)
         self._runners: list[TaskRunner] = []
         self.cli = CliDriver(self.state_dir, self.labels, SCENARIO_NETWORK)
         self._workspaces: list[Path] = []
+        self._proxies: list[EngineProxy] = []
+        self._burners: list[subprocess.Popen[bytes]] = []
+        self._old_state_dirs: list[Path] = []
+        self.foreign_containers: list[str] = []  # made to look like another run's
+        self._disks: list[SmallDisk] = []
 
     # -- driving ---------------------------------------------------------------
 
@@ -86,7 +95,8 @@ class ScenarioHarness:
         by itself: scenarios about recovery open one that does, on purpose."""
         if not self._runners or options:
             options.setdefault("recover", False)
-            self._runners.append(TaskRunner(self.state_dir, engine=self.engine, **options))
+            options.setdefault("engine", self.engine)
+            self._runners.append(TaskRunner(self.state_dir, **options))
         return self._runners[-1]
 
     def newest_task(self) -> Task:
@@ -103,9 +113,32 @@ class ScenarioHarness:
         return task
 
     def workspace(self) -> Path:
-        path = Path(tempfile.mkdtemp(prefix="agents-runner-workspace-"))
+        path = Path(tempfile.mkdtemp(prefix=self.temp_prefix + "workspace-"))
         self._workspaces.append(path)
         return path
+
+    def engine_proxy(self) -> EngineProxy:
+        """A fault proxy in front of the engine, closed at cleanup."""
+        proxy = EngineProxy()
+        self._proxies.append(proxy)
+        return proxy
+
+    def move_state_dir(self, path: Path) -> None:
+        """Use `path` as the state dir (before any runner opened the old one)."""
+        assert not self._runners, "the state dir moves before any runner opens it"
+        self._old_state_dirs.append(self.state_dir)
+        self.state_dir = self.cli.state_dir = path
+
+    def burn_cpus(self, count: int) -> None:
+        """`count` busy loops, ended at cleanup: a machine as busy as CI's can be."""
+        for _ in range(count):
+            self._burners.append(subprocess.Popen(["sh", "-c", "while :; do :; done"]))
+
+    def small_disk(self, size: str) -> SmallDisk:
+        """A tmpfs of `size` that can really fill up, unmounted at cleanup."""
+        disk = SmallDisk(size, prefix=self.temp_prefix + "disk-")
+        self._disks.append(disk)
+        return disk
 
     def image_only_the_registry_has(self) -> str:
         """The run's registry-only image, with any local copy deleted so it must be pulled."""
@@ -204,6 +237,9 @@ class ScenarioHarness:
         """Remove what this scenario left (only containers with its labels), stop its
         runners, delete its state dir. Returns the names of containers that were left."""
         self.cli.cleanup()  # first, so no runner process creates anything afterwards
+        for burner in self._burners:
+            burner.kill()
+            burner.wait()
         left = [c["Names"][0].lstrip("/") for c in self.leftover_containers()]
         self._remove_containers()
         closers = [threading.Thread(target=r.close, daemon=True) for r in self._runners]
@@ -212,11 +248,18 @@ class ScenarioHarness:
         for closer in closers:
             closer.join(CLOSE_TIMEOUT)
         self._remove_containers()  # anything a runner created while it was closing
+        for proxy in self._proxies:
+            proxy.close()
+        for disk in self._disks:
+            disk.free()
+            disk.close()
         for gate in self._gates:
             gate.close()
         for image in self._images_to_remove:
             self.engine.remove_image(image)
-        for path in [self.state_dir, *self._workspaces]:
+        for container_id in self.foreign_containers:
+            self.engine.remove(container_id)
+        for path in [self.state_dir, *self._old_state_dirs, *self._workspaces]:
             shutil.rmtree(path, ignore_errors=True)
         return left
 

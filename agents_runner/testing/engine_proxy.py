@@ -1,0 +1,106 @@
+"""A fault proxy in front of the Docker engine's socket, on a Unix socket of its own.
+
+A runner given an Engine at `proxy.url` talks to the real engine through it; a
+scenario can cut every connection at once and refuse new ones for a while, as a
+restarting engine or a broken socket would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+_CHUNK = 1 << 16
+
+
+def engine_socket_path() -> str:
+    """The engine's Unix socket, as DOCKER_HOST names it (default /var/run/docker.sock)."""
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if not host.startswith("unix://"):
+        raise AssertionError(f"the engine proxy needs a Unix socket, DOCKER_HOST is {host}")
+    return host[len("unix://") :]
+
+
+class EngineProxy:
+    def __init__(self, upstream: str | None = None) -> None:
+        self.upstream = upstream or engine_socket_path()
+        self._dir = Path(tempfile.mkdtemp(prefix="agents-runner-proxy-"))
+        self.path = self._dir / "engine.sock"
+        self.url = f"unix://{self.path}"
+        self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._server.bind(str(self.path))
+        self._server.listen(64)
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self._refuse_until = 0.0
+        self._closed = False
+        self.connections_cut = 0
+        threading.Thread(target=self._accept, name="engine-proxy", daemon=True).start()
+
+    def cut(self, seconds: float) -> None:
+        """Break every open connection now, and close new ones at once for `seconds`."""
+        with self._lock:
+            self._refuse_until = time.monotonic() + seconds
+            victims = list(self._open)
+            self.connections_cut += len(victims)
+        for sock in victims:
+            _shut(sock)
+
+    def refusing(self) -> bool:
+        return time.monotonic() < self._refuse_until
+
+    def close(self) -> None:
+        self._closed = True
+        self.cut(0)
+        _shut(self._server)
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+            self._dir.rmdir()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            if self.refusing():
+                _shut(client)
+                continue
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                upstream.connect(self.upstream)
+            except OSError:
+                _shut(client)
+                _shut(upstream)
+                continue
+            with self._lock:
+                self._open.update((client, upstream))
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(
+                    target=self._pump, args=(source, target), name="engine-proxy-pump", daemon=True
+                ).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(_CHUNK):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with self._lock:
+                self._open.discard(source)
+                self._open.discard(target)
+            _shut(source)
+            _shut(target)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()

@@ -1,0 +1,63 @@
+"""What a killed test run leaves behind, found and removed by a later run (as
+testcontainers' reaper does).
+
+Each run registers itself (its process identity) in RUNS_DIR; its containers carry
+its run label, and its temporary folders are named after its run id. A run whose
+process is gone is dead: its containers and folders are removed, then its entry.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..engine import Engine
+from ..processes import ProcessIdentity
+
+RUNS_DIR = Path(tempfile.gettempdir()) / "agents-runner-test-runs"
+RUN_LABEL = "agents-runner-test.run"
+
+
+def temp_prefix(run_id: str) -> str:
+    """The prefix of every temporary folder a run makes."""
+    return f"agents-runner-test-{run_id}-"
+
+
+def register(run_id: str, identity: ProcessIdentity | None = None) -> None:
+    RUNS_DIR.mkdir(mode=0o700, exist_ok=True)
+    entry = (identity or ProcessIdentity.current()).to_payload()
+    (RUNS_DIR / f"{run_id}.json").write_text(json.dumps(entry))
+
+
+def unregister(run_id: str) -> None:
+    (RUNS_DIR / f"{run_id}.json").unlink(missing_ok=True)
+
+
+def dead_runs() -> list[str]:
+    if not RUNS_DIR.is_dir():
+        return []
+    dead = []
+    for entry in sorted(RUNS_DIR.glob("*.json")):
+        try:
+            owner = ProcessIdentity.from_payload(json.loads(entry.read_text()))
+        except (OSError, ValueError):
+            owner = None
+        if owner is None or not owner.is_alive():
+            dead.append(entry.stem)
+    return dead
+
+
+def reap(engine: Engine) -> list[str]:
+    """Remove what dead runs left; returns a line for each thing removed."""
+    removed = []
+    for run_id in dead_runs():
+        for container in engine.containers({RUN_LABEL: run_id}):
+            engine.remove(container["Id"])
+            removed.append(f"container {container['Names'][0].lstrip('/')} of dead run {run_id}")
+        for folder in Path(tempfile.gettempdir()).glob(temp_prefix(run_id) + "*"):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(f"folder {folder} of dead run {run_id}")
+        unregister(run_id)
+    return removed

@@ -1,0 +1,47 @@
+Feature: No task is stranded when the process that drives it goes away
+  A task is driven by one owner. When the owner is gone (killed, or a runner closed
+  with wait=False in a process that goes on), whoever waits on the task or asks
+  something of it takes it over: "wait", "logs -f", "run --detach", a kill, or a
+  new runner in the same process. Nobody has to remember to run "recover".
+
+  Scenario: "wait" takes over a task whose detached supervisor was killed
+    Given a workspace
+    And the user has started a waiting agent with "run --detach"
+    And the task's detached supervisor is killed with SIGKILL
+    When the user starts "wait {id}" and "logs -f {id}" in two more terminals
+    And the agent is let go on
+    Then "wait" exits with status 0 and prints that the task is completed
+    And "logs -f" exits with status 0 after printing "started" and "finished"
+    And the engine holds no container of the task
+
+  @registry
+  Scenario: "run --detach" notices that the supervisor pulling its image died
+    Given an image that only the registry has, whose layers the registry holds back
+    When the user starts "run --detach" with that image in a first terminal
+    And the task is pulling, and a layer download is held back
+    And the task's detached supervisor is killed with SIGKILL
+    Then the first terminal's command exits with status 1
+    And the task is "failed" after the command has exited
+    And its error says "interrupted while pulling"
+    And no container was ever created for the task
+
+  Scenario: A runner closed with wait=False leaves its task to the next runner of the process
+    Given a workspace
+    And a task whose agent waits for a signal file in the workspace
+    And the task is submitted
+    And the agent has started
+    When the runner is closed without waiting
+    And a new TaskRunner in the same process opens the state dir
+    And the agent is let go on
+    Then the task ends "completed"
+    And the engine holds no container of the task
+
+  Scenario: A kill reaches a task whose runner was closed with wait=False
+    Given a workspace
+    And a task whose agent waits for a signal file in the workspace
+    And the task is submitted
+    And the agent has started
+    When the runner is closed without waiting
+    And another runner without recovery kills the task
+    Then the task ends "killed"
+    And the engine holds no container of the task

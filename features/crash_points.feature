@@ -1,0 +1,61 @@
+Feature: A runner killed at any moment leaves no container and loses no exit code
+  The process that drives a task is SIGKILLed at named points (a failpoint armed
+  by AGENTS_RUNNER_FAILPOINTS, for tests only). "agents-runner recover" then
+  finishes the task: a container that was only created is removed, with the secret
+  in its environment; one that was started is driven to its end; one that exited is
+  finished from its real exit code. The container is found by its name and labels,
+  which are decided before it is created, not only by an id stored after.
+
+  Background:
+    Given a workspace
+    And a secret API_TOKEN with a value never seen before
+
+  Scenario: Killed at start-up, before any container
+    When the user runs a waiting agent with the secret in the foreground, armed to die at "start-up"
+    And the runner process has died of SIGKILL
+    And the user runs "recover"
+    Then the task ends "failed"
+    And its error says "interrupted while queued"
+    And no container was ever created for the task
+
+  Scenario: Killed right after the container was created
+    When the user runs a waiting agent with the secret in the foreground, armed to die at "after-create"
+    And the runner process has died of SIGKILL
+    Then the engine holds the task's container, created and never started
+    When the user runs "recover"
+    Then the task ends "failed"
+    And its error says "interrupted while starting"
+    And the engine holds no container of the task
+    And Docker reports that the task's container was destroyed without ever starting
+
+  Scenario: Killed right after the container was started
+    When the user runs a waiting agent with the secret in the foreground, armed to die at "after-start"
+    And the runner process has died of SIGKILL
+    And the user runs "recover"
+    Then its output says the task's container still runs and is driven
+    When the agent is let go on, to exit with code 5
+    Then the task ends "failed"
+    And the stored exit code is 5
+    And the task's log holds "started" and "finished"
+    And the engine holds no container of the task
+
+  Scenario: Killed while a graceful stop is under way
+    When the user runs a waiting agent with the secret in the foreground, armed to die at "during-stopping"
+    And the task is running in the first terminal
+    And the user runs "cancel {id} --no-wait" in a second terminal
+    And the runner process has died of SIGKILL
+    And the user runs "recover"
+    Then the task ends "cancelled"
+    And Docker reports that its container was sent signal 15 and no other
+    And the engine holds no container of the task
+
+  Scenario: Killed after the agent exited, before the end was written
+    When the user runs a waiting agent with the secret in the foreground, armed to die at "before-end"
+    And the task is running in the first terminal
+    And the agent is let go on, to exit with code 7
+    And the runner process has died of SIGKILL
+    And the user runs "recover"
+    Then the task ends "failed"
+    And the stored exit code is 7
+    And the task's log holds "started" and "finished"
+    And the engine holds no container of the task

@@ -1,0 +1,43 @@
+Feature: A task rides out engine faults
+  The runner's connection to the Docker engine can break: a proxy or a socket drops
+  it, or the engine restarts. A running task is not failed for that: its engine
+  calls are retried until the engine answers again (for up to two minutes), and
+  then the runner reconciles with what Docker says happened meanwhile. Its output
+  is complete and its container is removed once the end is recorded.
+
+  Scenario: A dropped engine connection does not fail a running task
+    Given a runner that reaches the engine through a proxy that can cut connections
+    And a task whose agent prints "begin", sleeps 4 seconds and prints "end"
+    When the task is submitted
+    And its log holds "begin" by now
+    And the proxy cuts every engine connection and refuses new ones for 2 seconds
+    And the task has ended
+    Then the proxy cut at least one of the runner's connections
+    And the task is "completed" with exit code 0
+    And its log is exactly "begin\nend\n"
+    And the engine holds no container of the task
+
+  @engine-restart @slow
+  Scenario: With live-restore on, a running task survives an engine restart
+    Given the engine runs with live-restore on
+    And a task whose agent prints "begin", sleeps 6 seconds and prints "end"
+    When the task is submitted
+    And its log holds "begin" by now
+    And the engine is stopped and started again
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And its log is exactly "begin\nend\n"
+    And the engine holds no container of the task
+
+  @engine-restart @slow
+  Scenario: With live-restore off, an engine restart fails the task with the real exit code
+    Given the engine runs with live-restore off
+    And a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
+    When the task is submitted
+    And the task is running
+    And the engine is stopped and started again
+    And the task has ended
+    Then the task is "failed" with exit code 143
+    And its error says "Docker engine"
+    And the agent's shutdown line is in the task's log
+    And the engine holds no container of the task

@@ -1,0 +1,33 @@
+Feature: Every byte of the agent's output is kept
+  A task's log is the agent's whole output, byte for byte as Docker's own copy of
+  it, and it is complete before the task's end is recorded: output with no final
+  newline, binary output and a chatty agent's megabytes included. (Docker's
+  json-file log stores text: bytes that are not UTF-8 reach its copy, and so ours,
+  as U+FFFD.) "docker logs" here is the docker command, run as a separate process on
+  the container, which the task keeps for the comparison.
+
+  Scenario Outline: The log is Docker's copy, byte for byte: <output>
+    Given a task whose container is kept and whose agent prints <output>
+    When the task is submitted
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And its log is <size> bytes with the SHA-256 of "docker logs" of its container
+
+    Examples:
+      | output                   | size    |
+      | nothing                  | 0       |
+      | one byte with no newline | 1       |
+      | binary bytes             | 13      |
+      | 20 MB of 100-byte lines  | 20000000 |
+
+    @slow
+    Examples: a hundred megabytes
+      | output                   | size      |
+      | 100 MB of short lines    | 100000000 |
+      | 100 MB with no newline   | 100000000 |
+
+  Scenario: Fifty agents that end without a final newline all keep their output
+    Given a runner that runs 4 tasks at a time
+    When 50 tasks whose agent prints "answer: 42" with no final newline are submitted
+    Then all 50 tasks end "completed"
+    And every one of their logs is exactly "answer: 42"

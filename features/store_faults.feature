@@ -1,0 +1,51 @@
+Feature: A damaged payload or a full disk loses nothing already stored
+  A request on a task whose payload cannot be read answers at once; a payload
+  written by a newer agents-runner is left where it is, for that version to read. When
+  the state dir's disk fills up while an agent runs, its container (the last copy
+  of its exit code) is kept until the end is written, and the end is written as soon
+  as there is room again.
+
+  Scenario: A request on a task whose payload became unreadable answers at once
+    Given a task that runs the "echo" agent with the prompt "soon damaged"
+    And the task is submitted
+    And the task has ended
+    When its stored payload is overwritten with "{not json"
+    And the user runs "cancel {id} --no-wait", which must answer within 20 seconds
+    Then the command exits with status 2
+    And its error output is one line that names "quarantined"
+
+  Scenario: A payload written by a newer version is left in place
+    Given a task that runs the "echo" agent with the prompt "from the future"
+    And the task is submitted
+    And the task has ended
+    When its stored payload says it has schema 99
+    And the user runs "show {id}", which must answer within 20 seconds
+    Then the command exits with status 2
+    And its error output is one line that names "newer"
+    And the payload is still in place, byte for byte, and nothing is in quarantine
+
+  @root
+  Scenario: The disk fills up while the agent runs: the end is kept and written later
+    Given a state dir on a 4 MiB disk of its own
+    And a workspace
+    And a task whose agent waits for a signal file in the workspace
+    And the task is submitted
+    And the agent has started
+    When the state dir's disk is filled up
+    And the agent is let go on, to exit with code 7
+    Then the runner warns that it cannot record the end and keeps the container
+    And while the disk is full Docker still holds the container, exited with code 7
+    When the disk is given room again
+    Then the task ends "failed"
+    And the stored exit code is 7
+    And its log holds "finished"
+    And the engine holds no container of the task
+
+  @root
+  Scenario: "run" on a full disk fails with one clear line and stores nothing
+    Given a state dir on a 4 MiB disk of its own
+    And the state dir's disk is filled up
+    When the user runs "run --agent echo --prompt hi"
+    Then the command exits with status 2
+    And its error output is one line that names "No space left on device"
+    And no container was created

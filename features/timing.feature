@@ -1,0 +1,22 @@
+Feature: Deadlines, stops and kills are decided by what Docker saw
+  A deadline counts only when the stop signal reached a running agent: an agent
+  that exits just before its deadline ends by its own exit. A stop and a kill reach
+  the engine in the order they were asked for, even on a busy machine.
+
+  Scenario: Agents that exit around their deadline end by their exit or by a signal Docker saw
+    Given a runner that runs 4 tasks at a time
+    When 24 tasks whose agent sleeps 1 second and whose deadline is 1 second are submitted
+    Then every one of them either completed with exit code 0 and no signal, or timed out after Docker sent it signal 15
+
+  Scenario: On a busy machine, a kill during a graceful stop still comes after the stop
+    Given two processes that keep the CPUs busy
+    And a task whose agent ignores SIGTERM
+    When the task is submitted
+    And the task is running
+    And the user cancels the task with a grace period of 30 seconds
+    And the task is "stopping"
+    And the user kills the task
+    And the task has ended
+    Then the task is "killed" with exit code 137
+    And Docker reports that its container was sent signal 15, then signal 9
+    And the engine holds no container of the task

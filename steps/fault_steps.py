@@ -1,0 +1,328 @@
+"""Steps about faults: a broken engine connection, engine restarts, crash points,
+abandoned tasks, damaged payloads and a full disk."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import signal
+import subprocess
+from pathlib import Path
+
+from behave import given, then, when
+from behave.runner import Context
+from hamcrest import (
+    assert_that,
+    empty,
+    equal_to,
+    greater_than_or_equal_to,
+    has_length,
+    is_,
+)
+
+from agents_runner.engine import LABEL_TASK_ID, Engine
+from agents_runner.processes import ProcessIdentity
+from agents_runner.testing import engine_control
+from agents_runner.testing.harness import WAITING_AGENT
+from agents_runner.testing.waiting import wait_until
+
+# -- the engine connection ----------------------------------------------------------
+
+
+@given("a runner that reaches the engine through a proxy that can cut connections")
+def runner_behind_proxy(context: Context) -> None:
+    context.proxy = context.harness.engine_proxy()
+    context.harness.runner(engine=Engine.at(context.proxy.url))
+
+
+@given('a task whose agent prints "{first}", sleeps {seconds:d} seconds and prints "{last}"')
+def printing_sleeping_task(context: Context, first: str, seconds: int, last: str) -> None:
+    context.spec_fields = {
+        "command": ["sh", "-c", f"echo {first}; sleep {seconds}; echo {last}"],
+        "timeout": 300.0,
+    }
+
+
+@when('its log holds "{text}" by now')
+def log_holds_by_now(context: Context, text: str) -> None:
+    context.harness.wait_for_log(context.task.id, text)
+
+
+@when("the proxy cuts every engine connection and refuses new ones for {seconds:d} seconds")
+def proxy_cuts(context: Context, seconds: int) -> None:
+    context.proxy.cut(seconds)
+
+
+@then("the proxy cut at least one of the runner's connections")
+def proxy_did_cut(context: Context) -> None:
+    assert_that(context.proxy.connections_cut, greater_than_or_equal_to(1))
+
+
+@then("the engine holds no container of the task")
+def no_container_of_task(context: Context) -> None:
+    containers = context.harness.engine.containers({LABEL_TASK_ID: context.task.id})
+    assert_that(containers, is_(empty()), "containers labelled with the task's id")
+
+
+@given("the engine runs with live-restore {setting}")
+def engine_live_restore(context: Context, setting: str) -> None:
+    wanted = setting == "on"
+    if engine_control.live_restore_enabled(context.harness.engine) != wanted:
+        engine_control.stop_engine()
+        engine_control.start_engine(context.harness.engine, live_restore=wanted)
+    assert_that(engine_control.live_restore_enabled(context.harness.engine), equal_to(wanted))
+
+
+@when("the engine is stopped and started again")
+def restart_engine(context: Context) -> None:
+    live_restore = engine_control.live_restore_enabled(context.harness.engine)
+    engine_control.stop_engine()
+    engine_control.start_engine(context.harness.engine, live_restore=live_restore)
+
+
+# -- crash points ---------------------------------------------------------------------
+
+
+@given("a secret API_TOKEN with a value never seen before")
+def fresh_secret(context: Context) -> None:
+    context.secret_value = "secret-" + secrets.token_hex(16)
+
+
+@when('the user runs a waiting agent with the secret in the foreground, armed to die at "{point}"')
+def foreground_armed(context: Context, point: str) -> None:
+    context.first_terminal = context.harness.cli.start(
+        *_waiting_run(context, "--secret", "API_TOKEN"),
+        env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
+    )
+
+
+@when("the runner process has died of SIGKILL")
+def runner_died(context: Context) -> None:
+    process = context.first_terminal
+    _, err = process.communicate(timeout=120)
+    assert_that(process.returncode, equal_to(-signal.SIGKILL), f"stderr: {err!r}")
+    context.task = context.harness.newest_task()
+    context.cli_task_id = context.task.id
+
+
+@then("the engine holds the task's container, created and never started")
+def container_created_only(context: Context) -> None:
+    containers = context.harness.engine.containers({LABEL_TASK_ID: context.task.id})
+    assert_that(containers, has_length(1), "containers labelled with the task's id")
+    state = context.harness.engine.inspect(containers[0]["Id"])["State"]
+    assert_that(state["Status"], equal_to("created"))
+
+
+@then("Docker reports that the task's container was destroyed without ever starting")
+def destroyed_never_started(context: Context) -> None:
+    events = context.harness.events_for(context.task.id, until_action="destroy")
+    actions = [event.action for event in events]
+    assert_that("start" in actions, is_(False), f"Docker's events: {actions}")
+
+
+# -- abandoned tasks ------------------------------------------------------------------
+
+
+@given('the user has started a waiting agent with "run --detach"')
+def detached_waiting_agent(context: Context) -> None:
+    result = context.harness.cli.run(*_waiting_run(context, "--detach"))
+    assert_that(result.returncode, equal_to(0), f"stderr: {result.stderr!r}")
+    context.cli_task_id = result.stdout.strip()
+    context.task = context.harness.fresh_load(context.cli_task_id)
+
+
+@given("the task's detached supervisor is killed with SIGKILL")
+@when("the task's detached supervisor is killed with SIGKILL")
+def kill_detached_supervisor(context: Context) -> None:
+    task_id = context.task.id
+    owner = ProcessIdentity.from_payload(context.harness.fresh_load(task_id).owner)
+    assert owner is not None and owner.is_alive(), f"task {task_id} has no live owner: {owner}"
+    cmdline = Path(f"/proc/{owner.pid}/cmdline").read_bytes().split(b"\0")
+    assert_that(b"agents_runner.detached" in cmdline, is_(True), f"the owner is {cmdline}")
+    os.kill(owner.pid, signal.SIGKILL)
+    wait_until(owner.is_alive, lambda alive: not alive, timeout=10, describe="the owner to die")
+    context.cli_task_id = task_id
+
+
+@when('the user starts "wait {{id}}" and "logs -f {{id}}" in two more terminals')
+def start_wait_and_logs(context: Context) -> None:
+    cli, task_id = context.harness.cli, context.cli_task_id
+    context.waiter = cli.start("wait", task_id)
+    context.follower = cli.start("logs", "-f", task_id)
+
+
+@then('"wait" exits with status 0 and prints that the task is completed')
+def waiter_done(context: Context) -> None:
+    out, err = context.waiter.communicate(timeout=60)
+    assert_that(context.waiter.returncode, equal_to(0), f"stderr: {err!r}")
+    assert_that(out, equal_to(f"{context.cli_task_id} completed\n"))
+
+
+@then('"logs -f" exits with status 0 after printing "{first}" and "{last}"')
+def follower_done(context: Context, first: str, last: str) -> None:
+    out, err = context.follower.communicate(timeout=60)
+    assert_that(context.follower.returncode, equal_to(0), f"stderr: {err!r}")
+    assert_that(out, equal_to(f"{first}\n{last}\n"))
+
+
+@when('the user starts "run --detach" with that image in a first terminal')
+def start_detached_run(context: Context) -> None:
+    harness = context.harness
+    context.first_terminal = harness.cli.start(
+        "run", "--detach", "--image", context.image_ref, "--agent", "echo", "--prompt", "hi"
+    )
+    context.task = wait_until(
+        lambda: next(iter(harness.runner().list()), None),
+        lambda task: task is not None,
+        timeout=60,
+        describe="the detached task to be stored",
+    )
+    context.cli_task_id = context.task.id
+
+
+@given("a task whose agent waits for a signal file in the workspace")
+def waiting_task(context: Context) -> None:
+    context.spec_fields = {
+        "command": ["sh", "-c", WAITING_AGENT],
+        "workspace": str(context.workspace),
+        "timeout": 300.0,
+    }
+
+
+@given("the agent has started")
+@when("the agent has started")
+def agent_started(context: Context) -> None:
+    context.harness.wait_for_log(context.task.id, "started")
+
+
+@when("the runner is closed without waiting")
+def close_without_waiting(context: Context) -> None:
+    context.harness.runner().close(wait=False)
+
+
+@when("a new TaskRunner in the same process opens the state dir")
+def new_runner_same_process(context: Context) -> None:
+    context.harness.runner(recover=True)
+
+
+@when("another runner without recovery kills the task")
+def other_runner_kills(context: Context) -> None:
+    context.harness.runner(recover=False).request_kill(context.task.id)
+
+
+# -- damaged payloads and full disks ---------------------------------------------------
+
+
+@when('its stored payload is overwritten with "{text}"')
+def overwrite_payload(context: Context, text: str) -> None:
+    context.harness.runner().store.payload_path(context.task.id).write_text(text)
+    context.cli_task_id = context.task.id
+
+
+@when("its stored payload says it has schema {schema:d}")
+def payload_schema(context: Context, schema: int) -> None:
+    path = context.harness.runner().store.payload_path(context.task.id)
+    payload = json.loads(path.read_bytes())
+    payload["schema"] = schema
+    path.write_text(json.dumps(payload))
+    context.payload_before = path.read_bytes()
+    context.cli_task_id = context.task.id
+
+
+@when('the user runs "{line}", which must answer within {seconds:d} seconds')
+def user_runs_bounded(context: Context, line: str, seconds: int) -> None:
+    args = line.replace("{id}", context.cli_task_id).split()
+    try:
+        context.result = context.harness.cli.run(*args, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"'agents-runner {line}' did not answer in {seconds}s") from None
+
+
+@then("the payload is still in place, byte for byte, and nothing is in quarantine")
+def payload_in_place(context: Context) -> None:
+    store = context.harness.runner().store
+    assert_that(store.payload_path(context.task.id).read_bytes(), equal_to(context.payload_before))
+    assert_that(list(store.quarantine_dir.iterdir()), is_(empty()))
+
+
+@given("a state dir on a {size:d} MiB disk of its own")
+def small_state_dir(context: Context, size: int) -> None:
+    context.disk = context.harness.small_disk(f"{size}m")
+    context.harness.move_state_dir(context.disk.path / "state")
+    context.runner_warnings = _capture_warnings(context)
+
+
+@given("the state dir's disk is filled up")
+@when("the state dir's disk is filled up")
+def fill_disk(context: Context) -> None:
+    context.disk.fill()
+    assert_that(context.disk.is_full(), is_(True), "the disk is full")
+
+
+@then("the runner warns that it cannot record the end and keeps the container")
+def warns_cannot_record(context: Context) -> None:
+    wait_until(
+        lambda: list(context.runner_warnings),
+        lambda seen: any("cannot record the end" in line for line in seen),
+        timeout=60,
+        describe="a warning that the end cannot be recorded",
+    )
+
+
+@then("while the disk is full Docker still holds the container, exited with code {code:d}")
+def container_kept(context: Context, code: int) -> None:
+    assert_that(context.disk.is_full(), is_(True), "the disk is still full")
+    containers = context.harness.engine.containers({LABEL_TASK_ID: context.task.id})
+    assert_that(containers, has_length(1), "containers labelled with the task's id")
+    state = context.harness.engine.inspect(containers[0]["Id"])["State"]
+    assert_that((state["Status"], state["ExitCode"]), equal_to(("exited", code)))
+
+
+@when("the disk is given room again")
+def free_disk(context: Context) -> None:
+    context.disk.free()
+
+
+@then("no container was created")
+def no_container_created(context: Context) -> None:
+    assert_that(context.harness.leftover_containers(), is_(empty()))
+    assert_that(context.harness.all_events(), is_(empty()))
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _waiting_run(context: Context, *options: str) -> list[str]:
+    return [
+        "run",
+        *options,
+        "--image",
+        context.harness.image,
+        "--workspace",
+        str(context.workspace),
+        "--",
+        "sh",
+        "-c",
+        WAITING_AGENT,
+    ]
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def _capture_warnings(context: Context) -> list[str]:
+    """The runner's warnings from now to the end of the scenario."""
+    lines: list[str] = []
+    handler = _ListHandler(lines)
+    logger = logging.getLogger("agents_runner")
+    logger.addHandler(handler)
+    context.add_cleanup(logger.removeHandler, handler)
+    return lines

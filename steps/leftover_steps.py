@@ -1,0 +1,136 @@
+"""Steps about what is left behind: lock files, secrets in environments, dead runs,
+and the timing of deadlines and kills."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+from behave import given, then, when
+from behave.runner import Context
+from hamcrest import assert_that, empty, equal_to, is_
+
+from agents_runner.processes import ProcessIdentity
+from agents_runner.states import TaskState
+from agents_runner.testing import reaper
+from agents_runner.testing.cli_driver import CliDriver
+from agents_runner.testing.events import signals
+from agents_runner.testing.harness import WAITING_AGENT
+
+# A stand-in for a test run: it registers as a run, makes a folder named after it and
+# starts a labelled container, as the suite does, then waits to be killed.
+TEST_RUN_PROCESS = """
+import sys, tempfile
+from agents_runner.engine import Engine
+from agents_runner.testing import reaper
+run_id = {run_id!r}
+reaper.register(run_id)
+folder = tempfile.mkdtemp(prefix=reaper.temp_prefix(run_id) + "scenario-")
+engine = Engine.from_env()
+container = engine.create(name=None, image={image!r}, argv=["sleep", "3600"], env={{}},
+                          labels={{reaper.RUN_LABEL: run_id}}, network="none")
+engine.start(container)
+print(container, folder, flush=True)
+sys.stdin.read()
+"""
+
+
+@then("no file in the state dir names the task")
+def no_file_names_task(context: Context) -> None:
+    root = context.harness.state_dir
+    named = [str(p.relative_to(root)) for p in root.rglob("*") if context.task.id in p.name]
+    assert_that(named, is_(empty()))
+
+
+@when(
+    'the user runs a waiting agent with "run --detach --secret API_TOKEN", the value in $API_TOKEN'
+)
+def detached_with_secret(context: Context) -> None:
+    result = context.harness.cli.run(
+        "run", "--detach", "--secret", "API_TOKEN",
+        "--image", context.harness.image, "--workspace", str(context.workspace),
+        "--", "sh", "-c", WAITING_AGENT,
+        env={"API_TOKEN": context.secret_value},
+    )  # fmt: skip
+    assert_that(result.returncode, equal_to(0), f"stderr: {result.stderr!r}")
+    context.cli_task_id = result.stdout.strip()
+    context.task = context.harness.fresh_load(context.cli_task_id)
+
+
+@then("the detached supervisor's environment holds no trace of the secret")
+def supervisor_env_clean(context: Context) -> None:
+    owner = ProcessIdentity.from_payload(context.harness.fresh_load(context.task.id).owner)
+    assert owner is not None and owner.is_alive(), f"the task's owner is not alive: {owner}"
+    cmdline = Path(f"/proc/{owner.pid}/cmdline").read_bytes().split(b"\0")
+    assert_that(b"agents_runner.detached" in cmdline, is_(True), f"the owner is {cmdline}")
+    environ = Path(f"/proc/{owner.pid}/environ").read_bytes()
+    assert_that(context.secret_value.encode() in environ, is_(False), "secret in environ")
+
+
+@given("a test run process that registered, made a folder and started a container")
+def a_test_run_process(context: Context) -> None:
+    harness = context.harness
+    context.dead_run_id = "dead" + os.urandom(2).hex()
+    context.dead_run = harness.cli.start_python(
+        TEST_RUN_PROCESS.format(run_id=context.dead_run_id, image=harness.image)
+    )
+    line = context.dead_run.stdout.readline().split()
+    assert len(line) == 2, f"the test run process said {line!r}"
+    context.dead_container, context.dead_folder = line[0], Path(line[1])
+    harness.foreign_containers.append(context.dead_container)
+
+
+@when("that test run process is killed with SIGKILL")
+def kill_test_run(context: Context) -> None:
+    CliDriver.kill_hard(context.dead_run)
+    assert_that(context.dead_run.returncode, equal_to(-signal.SIGKILL))
+
+
+@when("a later run starts and reaps what dead runs left")
+def later_run_reaps(context: Context) -> None:
+    context.reaped = reaper.reap(context.harness.engine)
+
+
+@then("the dead run's container and folder are gone")
+def dead_run_gone(context: Context) -> None:
+    assert_that(context.harness.engine.inspect(context.dead_container), is_(None), "container")
+    assert_that(context.dead_folder.exists(), is_(False), f"{context.dead_folder} exists")
+
+
+@then("this run's own state dir and registration are untouched")
+def own_run_untouched(context: Context) -> None:
+    assert_that(context.harness.state_dir.is_dir(), is_(True), "the state dir")
+    assert_that((reaper.RUNS_DIR / f"{context.run_id}.json").exists(), is_(True), "registered")
+
+
+@when("{count:d} tasks whose agent sleeps 1 second and whose deadline is 1 second are submitted")
+def tasks_racing_deadline(context: Context, count: int) -> None:
+    context.batch = [
+        context.harness.submit(command=["sleep", "1"], timeout=1.0, stop_grace=5.0)
+        for _ in range(count)
+    ]
+
+
+@then(
+    "every one of them either completed with exit code 0 and no signal, "
+    "or timed out after Docker sent it signal 15"
+)
+def deadline_outcomes(context: Context) -> None:
+    wrong, tally = [], {"completed": 0, "timed_out": 0}
+    for task in context.batch:
+        ended = context.harness.wait_for_end(task.id, timeout=120)
+        sent = signals(context.harness.events_for(task.id))
+        if ended.state is TaskState.COMPLETED and ended.exit_code == 0 and not sent:
+            tally["completed"] += 1
+        elif ended.state is TaskState.TIMED_OUT and sent[:1] == [15]:
+            tally["timed_out"] += 1
+        else:
+            wrong.append(f"{task.id}: {ended.state.value}, exit {ended.exit_code}, signals {sent}")
+    print(f"outcomes of {len(context.batch)} deadline races: {tally}")
+    assert_that(wrong, is_(empty()))
+
+
+@given("two processes that keep the CPUs busy")
+def busy_cpus(context: Context) -> None:
+    context.harness.burn_cpus(2)

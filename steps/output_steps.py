@@ -1,0 +1,77 @@
+"""Steps about the log being complete: hashes against Docker's own copy."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+
+from behave import given, then, when
+from behave.runner import Context
+from hamcrest import assert_that, equal_to, has_length
+
+AGENT_OUTPUT = {
+    "nothing": "true",
+    "one byte with no newline": "printf x",
+    # \377 and \376 are not UTF-8: Docker's json-file copy turns them into U+FFFD.
+    "binary bytes": r"printf '\000\001\002\377\376abc\n\033[0m'",
+    "20 MB of 100-byte lines": "yes " + "0123456789" * 9 + "012345678 | head -c 20000000",
+    "100 MB of short lines": "yes 'short line of output' | head -c 100000000",
+    "100 MB with no newline": "head -c 100000000 /dev/zero | tr '\\0' x",
+}
+
+
+@given("a task whose container is kept and whose agent prints {output}")
+def kept_task_printing(context: Context, output: str) -> None:
+    context.spec_fields = {
+        "command": ["sh", "-c", AGENT_OUTPUT[output]],
+        "keep_container": True,
+        "timeout": 600.0,
+    }
+
+
+@then('its log is {size:d} bytes with the SHA-256 of "docker logs" of its container')
+def log_matches_docker(context: Context, size: int) -> None:
+    ours = _sha256_of_file(context.harness.runner().store.log_path(context.task.id))
+    docker = _sha256_of_docker_logs(context.task.container_id)
+    assert_that(ours, equal_to(docker), "SHA-256 and size of (our log, docker logs)")
+    assert_that(ours[1], equal_to(size), "bytes in the log")
+
+
+@when('{count:d} tasks whose agent prints "{text}" with no final newline are submitted')
+def many_without_newline(context: Context, count: int, text: str) -> None:
+    context.batch = [
+        context.harness.submit(command=["printf", "%s", text], timeout=120.0) for _ in range(count)
+    ]
+
+
+@then('every one of their logs is exactly "{text}"')
+def every_log_is(context: Context, text: str) -> None:
+    logs = [context.harness.log_text(task.id) for task in context.batch]
+    wrong = [(task.id, log) for task, log in zip(context.batch, logs, strict=True) if log != text]
+    assert_that(wrong, has_length(0), f"{len(wrong)} of {len(logs)} logs differ")
+
+
+def _sha256_of_file(path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as log:
+        while block := log.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def _sha256_of_docker_logs(container_id: str) -> tuple[str, int]:
+    """What the docker command prints of the container's output (its stdout: the agents
+    here write nothing to stderr)."""
+    process = subprocess.Popen(
+        ["docker", "logs", container_id], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    digest, size = hashlib.sha256(), 0
+    while block := process.stdout.read(1 << 20):
+        digest.update(block)
+        size += len(block)
+    _, err = process.communicate(timeout=600)
+    assert_that(process.returncode, equal_to(0), f"docker logs failed: {err!r}")
+    assert_that(err, equal_to(b""), "docker logs printed on stderr: the agent wrote there")
+    return digest.hexdigest(), size
