@@ -8,7 +8,7 @@ stopping, killing or removing means the container is already gone, not an error.
 from __future__ import annotations
 
 import contextlib
-import math
+import http.client
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,6 +19,7 @@ import docker
 import requests
 from docker import errors
 
+from .logstream import ChunkedDecoder
 from .spec import split_image_reference
 
 LABEL_TASK_ID = "agents-runner.task-id"
@@ -39,6 +40,10 @@ class ImageNotFound(EngineError):
 
 class PullFailed(EngineError):
     """The registry or the engine reported an error during a pull."""
+
+
+class ContainerGone(EngineError):
+    """The container no longer exists."""
 
 
 class PullAborted(EngineError):
@@ -85,6 +90,57 @@ def _shut(response: requests.Response) -> None:
         response.close()
 
 
+class LogStream:
+    """The body of a logs response, read in large blocks straight off the socket (the
+    HTTP chunking undone here), so that a chatty agent's output keeps up."""
+
+    def __init__(self, response: requests.Response) -> None:
+        self._response = response
+        self._raw = _socket_reader(response)
+
+    def blocks(self, size: int = 1 << 18) -> Iterator[bytes]:
+        """The body's bytes as they arrive; ends when the engine ends the response.
+        EngineUnavailable when the connection breaks first."""
+        try:
+            if self._raw is None:  # not a plain HTTP/1.1 socket: let requests do it
+                yield from self._response.iter_content(chunk_size=size)
+                return
+            reader, chunked, length = self._raw
+            decoder = ChunkedDecoder() if chunked else None
+            while decoder is None or not decoder.finished:
+                want = size if length is None else min(size, length)
+                if want == 0:
+                    return
+                data = reader.read1(want)
+                if not data:
+                    if decoder is not None:
+                        raise EngineUnavailable("the engine closed the log stream midway")
+                    return
+                if length is not None:
+                    length -= len(data)
+                yield decoder.feed(data) if decoder is not None else data
+        except (OSError, ValueError, requests.exceptions.RequestException) as exc:
+            raise EngineUnavailable(f"the log stream broke: {exc}") from exc
+
+    def abort(self) -> None:
+        """Shut the connection: a thread blocked reading it wakes up."""
+        _shut(self._response)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._response.close()
+
+
+def _socket_reader(response: requests.Response) -> tuple[Any, bool, int | None] | None:
+    """The buffered socket under a streaming response, whether the body is chunked, and
+    its length if known; None where the response is not a plain http.client one."""
+    inner = getattr(response.raw, "_fp", None)
+    reader = getattr(inner, "fp", None)
+    if not isinstance(inner, http.client.HTTPResponse) or not hasattr(reader, "read1"):
+        return None
+    return reader, bool(inner.chunked), inner.length
+
+
 @dataclass(frozen=True)
 class ContainerExit:
     exit_code: int | None
@@ -100,8 +156,13 @@ def _engine_call(what: str, error: type[EngineError] = EngineError) -> Iterator[
         yield
     except errors.APIError as exc:
         raise error(f"{what}: {_explain(exc)}") from exc
-    except (requests.exceptions.ConnectionError, errors.DockerException) as exc:
-        raise EngineUnavailable(f"the Docker engine is unreachable ({exc})") from exc
+    except (
+        requests.exceptions.RequestException,  # a refused, reset or cut connection
+        http.client.HTTPException,
+        OSError,
+        errors.DockerException,
+    ) as exc:
+        raise EngineUnavailable(f"the Docker engine is unreachable ({what}: {exc})") from exc
 
 
 def _label_filter(labels: Mapping[str, str | None]) -> list[str]:
@@ -290,19 +351,44 @@ class Engine:
         state = self.inspect(container_id)
         return bool(state and state["State"].get("OOMKilled"))
 
-    def follow_logs(self, container_id: str) -> Iterator[bytes]:
-        """The container's stdout and stderr from the start, until it stops."""
-        try:
-            yield from self.api.logs(container_id, stream=True, follow=True)
-        except errors.APIError as exc:
-            if not _is_gone(exc):
-                raise EngineError(f"reading the logs: {_explain(exc)}") from exc
+    def open_logs(self, container_id: str, *, follow: bool, since: str | None) -> LogStream:
+        """The container's stdout and stderr, each frame with its timestamp, from `since`
+        ("seconds.nanoseconds", inclusive) or the start; with `follow`, until it stops."""
+        params: dict[str, Any] = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow)}
+        if since is not None:
+            params["since"] = since
+        with _engine_call("reading the logs"):
+            response = self.api._get(
+                self.api._url("/containers/{0}/logs", container_id),
+                params=params,
+                stream=True,
+                timeout=None,
+            )
+            try:
+                self.api._raise_for_status(response)
+            except errors.APIError as exc:
+                response.close()
+                if _is_gone(exc):
+                    raise ContainerGone(f"reading the logs: {_explain(exc)}") from exc
+                raise
+        return LogStream(response)
 
-    def stop(self, container_id: str, grace: float) -> None:
-        """Graceful stop: the image's STOPSIGNAL, then SIGKILL after `grace` seconds
-        (whole seconds: the engine's API rounds nothing, so the grace is rounded up)."""
-        with self._unless_gone("stopping the container"):
-            self.api.stop(container_id, timeout=math.ceil(grace))
+    def kill(self, container_id: str, signal: str = "SIGKILL") -> bool:
+        """Send `signal` to the agent. False when the container no longer runs (or is gone):
+        then nothing was sent."""
+        with _engine_call(f"sending {signal} to the container"):
+            try:
+                self.api.kill(container_id, signal=signal)
+            except errors.APIError as exc:
+                if _is_gone(exc) or _is_not_running(exc):
+                    return False
+                raise
+        return True
+
+    def stop_signal(self, container_id: str) -> str:
+        """The signal a graceful stop sends: the image's STOPSIGNAL, else SIGTERM."""
+        container = self.inspect(container_id)
+        return ((container or {}).get("Config") or {}).get("StopSignal") or "SIGTERM"
 
     def remove(self, container_id: str) -> None:
         with self._unless_gone("removing the container"):

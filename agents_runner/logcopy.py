@@ -1,0 +1,127 @@
+"""LogCopy: a task's log file as an exact copy of Docker's account of its output.
+
+While the agent runs, a follower thread appends what the engine streams. When the
+container has exited, finish() makes the copy complete by construction: it asks the
+engine for everything after the last frame written (the stream's timestamps make
+that exact) and appends it. A broken connection or a full disk never leaves a torn
+frame in the file: a failed write is cut back to the last whole block, and the copy
+resumes from there.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from .engine import ContainerGone, Engine, EngineUnavailable, LogStream
+from .logstream import FrameDecoder, LogCursor, StreamError
+
+log = logging.getLogger(__name__)
+
+_IDLE_AFTER_EXIT = 2.0  # a follower that receives nothing for this long after the exit is cut
+
+
+class LogCopy:
+    def __init__(self, engine: Engine, container_id: str, path: Path, task_id: str) -> None:
+        self.engine = engine
+        self.container_id = container_id
+        self.path = path
+        self.task_id = task_id
+        self.cursor = LogCursor()
+        self._lock = threading.Lock()  # one writer at a time
+        self._stream: LogStream | None = None
+        self._stop = threading.Event()
+        self._last_progress = time.monotonic()
+        # Docker returns the output from the start, so the copy starts afresh: after a
+        # take-over the log is Docker's whole account, never a duplicate.
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._offset = 0
+        self._follower = threading.Thread(target=self._follow, name=f"logs-{task_id}", daemon=True)
+
+    def start(self) -> None:
+        self._follower.start()
+
+    def finish(self) -> None:
+        """After the container exited: end the follower (it ends by itself when the engine
+        closes the stream; one that stalls is cut), then append whatever it missed. Raises
+        OSError (the disk) or EngineUnavailable (the engine) when that cannot be done now;
+        calling it again carries on."""
+        while self._follower.is_alive():
+            self._follower.join(0.2)
+            if time.monotonic() - self._last_progress > _IDLE_AFTER_EXIT:
+                self.abort()
+        try:
+            self._copy(follow=False)
+        except ContainerGone:
+            log.warning("task %s: its container was removed before its log was read", self.task_id)
+
+    def abort(self) -> None:
+        """Stop following now (the runner is shutting down or the stream stalled)."""
+        self._stop.set()
+        stream = self._stream
+        if stream is not None:
+            stream.abort()
+
+    def close(self) -> None:
+        self.abort()
+        self._follower.join(5)
+        os.close(self._fd)
+
+    def _follow(self) -> None:
+        """Copy while the container runs; reconnect after a broken stream."""
+        delay = 0.1
+        while not self._stop.is_set():
+            try:
+                self._copy(follow=True)
+                return  # the engine ended the stream: the container stopped
+            except ContainerGone:
+                return
+            except EngineUnavailable as exc:
+                log.info("task %s: log stream interrupted (%s); resuming", self.task_id, exc)
+            except OSError as exc:
+                log.warning("task %s: cannot write the log (%s); will retry", self.task_id, exc)
+            except Exception:
+                log.exception("task %s: following the log failed", self.task_id)
+                return
+            self._stop.wait(delay)
+            delay = min(delay * 2, 2.0)
+
+    def _copy(self, *, follow: bool) -> None:
+        with self._lock:
+            stream = self.engine.open_logs(
+                self.container_id, follow=follow, since=self.cursor.since()
+            )
+            self._stream = stream
+            try:
+                decoder = FrameDecoder(self.cursor)
+                for block in stream.blocks():
+                    self._last_progress = time.monotonic()
+                    try:
+                        data = decoder.feed(block)
+                    except StreamError as exc:
+                        raise EngineUnavailable(f"the log stream is garbled: {exc}") from exc
+                    if data:
+                        self._append(data)
+                    self.cursor = decoder.cursor
+                    if follow and self._stop.is_set():
+                        return
+                if decoder.pending:
+                    raise EngineUnavailable("the log stream ended inside a frame")
+            finally:
+                self._stream = None
+                stream.close()
+
+    def _append(self, data: bytes) -> None:
+        """Write all of `data` or none of it."""
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self._fd, view) :]
+        except OSError:
+            os.ftruncate(self._fd, self._offset)
+            os.lseek(self._fd, self._offset, os.SEEK_SET)
+            raise
+        self._offset += len(data)
