@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import failpoints
 from .engine import (
@@ -24,9 +24,12 @@ from .engine import (
     ContainerExit,
     Engine,
     EngineError,
+    EngineUnavailable,
     PullAborted,
     PullHandle,
 )
+from .logcopy import LogCopy
+from .logstream import to_unix_nanos
 from .outcome import record_stop_request, settle
 from .spec import TaskSpec
 from .states import TaskState
@@ -35,7 +38,10 @@ from .task import Task, parse_time, utc_now
 
 log = logging.getLogger(__name__)
 
-LOG_DRAIN_TIMEOUT = 10.0
+ENGINE_OUTAGE_LIMIT = 120.0  # seconds an engine call is retried while the engine is away
+# An agent that exited this long before the engine became unreachable was stopped by it.
+ENGINE_SHUTDOWN_WINDOW = 10.0
+T = TypeVar("T")
 
 
 class TaskSupervisor:
@@ -60,6 +66,13 @@ class TaskSupervisor:
         self.detached = threading.Event()
         self.container_id: str | None = None
         self.resume = resume
+        self.outages: list[tuple[float, float]] = []  # (from, to), wall-clock seconds
+        self._pause = threading.Event()  # never set: a wait on it is an interruptible sleep
+
+    @property
+    def container_name(self) -> str:
+        """Decided before the container exists, so a crash right after create still finds it."""
+        return f"agents-runner-{self.task_id}"
 
     def run(self) -> None:
         try:
@@ -69,6 +82,9 @@ class TaskSupervisor:
         except Exception as exc:
             log.exception("task %s: supervisor failed", self.task_id)
             self._fail(f"{type(exc).__name__}: {exc}")
+        finally:
+            if self.detached.is_set():
+                self._release()
 
     # -- phases ---------------------------------------------------------------
 
@@ -87,42 +103,52 @@ class TaskSupervisor:
             self.container_id = self._create()
         except EngineError as exc:
             self._settle(error=str(exc))
+            self._remove()  # a create whose answer was lost may have made it all the same
             return
         failpoints.reach("after-create")
         if self._requested(self._update(container_id=self.container_id)):
-            self._remove()
             self._settle()
+            self._remove()
             return
         try:
             self.engine.start(self.container_id)
         except EngineError as exc:
-            self._remove()
             self._settle(error=str(exc))
+            self._remove()
             return
         failpoints.reach("after-start")
         self._transition(TaskState.RUNNING)
         self._watch(self.container_id, self._deadline(elapsed=0.0))
 
     def _resume(self) -> None:
-        """Take over a task whose owner died: watch a container that still runs, finish
-        one that exited from its real exit code and output, and settle what cannot go on."""
+        """Take over a task whose owner is gone: watch a container that runs, finish one
+        that exited from its real exit code and output, and settle what cannot go on."""
         task = self.store.load(self.task_id)
         if task.is_terminal:
             return
-        self.container_id = task.container_id
+        container = self._ride_out(
+            "finding the container", lambda: self.engine.inspect(self.container_name)
+        )
+        if container is not None and not _ours(container, self.task_id, self.store.store_id):
+            container = None
+        self.container_id = container["Id"] if container else task.container_id
+        if task.state is TaskState.STARTING and container and _has_started(container):
+            # Started just before its owner died: it runs, with the secrets it was given.
+            self._update_with(lambda t: _record_start(t, container["Id"]))
+            task = self.store.load(self.task_id)
         if task.state in (TaskState.QUEUED, TaskState.PULLING, TaskState.STARTING):
-            self._remove()
             self._settle(error=interrupted_reason(task.state))
+            self._remove()
             return
-        if self.container_id is None or self.engine.inspect(self.container_id) is None:
-            # Its exit code is recorded before the container is removed, so a crash
-            # between the two still ends the task from the real exit.
+        if container is None:
+            # Its end is recorded before the container is removed, so only a container
+            # removed behind the runner's back gets here.
             lost = None if task.exit_code is not None else CONTAINER_LOST
             self._settle(exit_code=task.exit_code, error=lost)
             return
         running_at = parse_time(task.reached(TaskState.RUNNING) or task.updated_at)
         elapsed = (datetime.now(UTC) - running_at).total_seconds()
-        self._watch(self.container_id, self._deadline(elapsed=elapsed))
+        self._watch(container["Id"], self._deadline(elapsed=elapsed))
 
     def _deadline(self, *, elapsed: float) -> float | None:
         """The monotonic time at which the task's timeout (counted from running) passes."""
@@ -186,7 +212,7 @@ class TaskSupervisor:
         binds = {spec.workspace: {"bind": "/workspace", "mode": "rw"}} if spec.workspace else None
         user, env = workspace_user(spec.workspace, {**spec.env, **spec.secrets})
         return self.engine.create(
-            name=f"agents-runner-{self.task_id}",
+            name=self.container_name,
             image=spec.image,
             argv=spec.argv(),
             env=env,
@@ -204,82 +230,161 @@ class TaskSupervisor:
         )
 
     def _watch(self, container_id: str, deadline: float | None) -> None:
+        """Until the container exits: act on recorded requests and the deadline, in the
+        order they come, each signal sent before the next is decided."""
+        copy = LogCopy(self.engine, container_id, self.store.log_path(self.task_id), self.task_id)
+        copy.start()
         exited: list[ContainerExit | BaseException] = []
-        logs = threading.Thread(
-            target=self._copy_logs, args=(container_id,), name=f"logs-{self.task_id}", daemon=True
-        )
-        logs.start()
 
         def wait_for_exit() -> None:
             try:
-                exited.append(self.engine.wait(container_id))
+                exited.append(self._ride_out("waiting", lambda: self.engine.wait(container_id)))
             except BaseException as exc:
                 exited.append(exc)
             finally:
                 self.wake.set()
 
         threading.Thread(target=wait_for_exit, name=f"wait-{self.task_id}", daemon=True).start()
-        stop_sent = kill_sent = False
+        stop_sent_at: float | None = None
+        grace = self.spec.stop_grace
+        kill_sent = False
         while not exited:
             self.wake.clear()
             if self.detached.is_set():
+                copy.close()
                 return
             task = self.store.load(self.task_id)
+            now = time.monotonic()
             if task.kill_requested_at and not kill_sent:
                 kill_sent = True
-                # Forced removal is SIGKILL, then removal, in one engine call (docker rm -f);
-                # the wait already under way still returns the exit code.
-                self.engine.remove(container_id)
-            elif task.stop_requested_at and not (stop_sent or kill_sent):
-                stop_sent = True
-                self._send_stop(container_id, task)
-            elif (
-                deadline is not None
-                and not (stop_sent or kill_sent)
-                and time.monotonic() >= deadline
-            ):
-                self._record_deadline()
+                self._signal(container_id, "SIGKILL")
+            elif task.stop_requested_at and stop_sent_at is None and not kill_sent:
+                grace = task.stop_grace if task.stop_grace is not None else self.spec.stop_grace
+                self._begin_stop(task)
+                self._signal(container_id, self._stop_signal(container_id))
+                stop_sent_at = time.monotonic()
+                failpoints.reach("during-stopping")
+            elif stop_sent_at is not None and not kill_sent and now >= stop_sent_at + grace:
+                kill_sent = True  # the grace is over: SIGKILL, as docker stop does
+                self._signal(container_id, "SIGKILL")
+            elif deadline is not None and stop_sent_at is None and now >= deadline:
+                deadline = None
+                # The deadline counts only if the stop reaches a running agent: one that
+                # exited a moment before it ends by its own exit.
+                if self._signal(container_id, self._stop_signal(container_id)):
+                    stop_sent_at = time.monotonic()
+                    self._record_deadline()
+                    failpoints.reach("during-stopping")
                 continue
-            timeout = self.poll_interval
-            if deadline is not None and not stop_sent:
-                timeout = max(0.0, min(timeout, deadline - time.monotonic()))
-            self.wake.wait(timeout)
+            self.wake.wait(self._next_check(deadline, stop_sent_at, grace, kill_sent))
         outcome = exited[0]
         if isinstance(outcome, BaseException):
+            copy.close()
             raise outcome
         failpoints.reach("before-end")
-        logs.join(LOG_DRAIN_TIMEOUT)
-        task = self._update(exit_code=outcome.exit_code)
+        self._finish(container_id, outcome, copy)
+
+    def _next_check(
+        self, deadline: float | None, stop_sent_at: float | None, grace: float, kill_sent: bool
+    ) -> float:
+        timeout = self.poll_interval
+        now = time.monotonic()
+        if deadline is not None and stop_sent_at is None:
+            timeout = min(timeout, deadline - now)
+        if stop_sent_at is not None and not kill_sent:
+            timeout = min(timeout, stop_sent_at + grace - now)
+        return max(0.0, timeout)
+
+    def _finish(self, container_id: str, outcome: ContainerExit, copy: LogCopy) -> None:
+        """The container exited: complete the log and record the exit code, and only then
+        remove the container (until then it holds the only other copy of both), then
+        record the end. A crash between two steps is finished by recover from what is
+        stored: the exit code, or the container."""
+        try:
+            self._until_done("cannot record the end: the log is incomplete", copy.finish)
+        finally:
+            copy.close()
+        task = self._until_done(
+            "cannot record the end", lambda: self._update(exit_code=outcome.exit_code)
+        )
         # SIGKILL's exit code is also the OOM killer's: ask Docker only when it could be.
         oom = (
             outcome.exit_code == 137
             and not task.kill_requested_at
-            and self.engine.oom_killed(container_id)
+            and self._ride_out("inspecting", lambda: self.engine.oom_killed(container_id))
         )
-        if (not self.spec.keep_container or task.kill_requested_at) and not kill_sent:
-            self._remove()  # (a kill that was sent removed it already)
-        self._settle(
-            exit_code=outcome.exit_code,
-            error=outcome.error,
-            oom_killed=oom,
-            last_output=last_line(self.store.log_path(self.task_id)),
+        error = outcome.error or self._exit_during_outage(container_id, outcome.exit_code)
+        if not self.spec.keep_container or task.kill_requested_at:
+            self._remove()
+        self._until_done(
+            "cannot record the end",
+            lambda: self._settle(
+                exit_code=outcome.exit_code,
+                error=error,
+                oom_killed=oom,
+                last_output=last_line(self.store.log_path(self.task_id)),
+            ),
         )
 
-    def _send_stop(self, container_id: str, task: Task) -> None:
+    def _until_done(self, problem: str, action: Callable[[], T]) -> T:
+        """Do `action`, again and again while the disk is full or the engine away (each
+        retried with a growing pause), until it succeeds or this supervisor is detached."""
+        delay, warned = 0.1, False
+        away_since: float | None = None
+        while True:
+            try:
+                result = action()
+            except (OSError, EngineUnavailable) as exc:
+                if isinstance(exc, EngineUnavailable) and away_since is None:
+                    away_since = time.time()
+                if self.detached.is_set():
+                    raise
+                if not warned:
+                    warned = True
+                    log.warning(
+                        "task %s: %s (%s); the container is kept and this is retried",
+                        self.task_id,
+                        problem,
+                        exc,
+                    )
+                self._pause.wait(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            if away_since is not None:
+                self.outages.append((away_since, time.time()))
+            return result
+
+    def _exit_during_outage(self, container_id: str, exit_code: int | None) -> str | None:
+        """A failure reason that names the engine when the agent exited (non-zero) while
+        the engine could not be reached, or just before it went away: it stopped or
+        restarted under the task (an engine that shuts down stops its containers first)."""
+        if not self.outages or not exit_code:
+            return None
+        state = (self.engine.inspect(container_id) or {}).get("State") or {}
+        finished = _epoch(state.get("FinishedAt"))
+        if finished is None or not any(
+            a - ENGINE_SHUTDOWN_WINDOW <= finished <= b + 1 for a, b in self.outages
+        ):
+            return None
+        return (
+            f"the agent exited with code {exit_code} while the Docker engine was unreachable: "
+            "the engine stopped or restarted under the task (with live-restore on, "
+            "containers outlive an engine restart)"
+        )
+
+    def _begin_stop(self, task: Task) -> None:
         if task.state is TaskState.RUNNING:  # the stop was asked for before the container ran
             self._update_with(
                 lambda t: t.move_to(TaskState.STOPPING) if t.state is TaskState.RUNNING else False
             )
-        grace = task.stop_grace if task.stop_grace is not None else self.spec.stop_grace
 
-        def stop() -> None:
-            try:
-                self.engine.stop(container_id, grace)
-            except EngineError:
-                log.exception("task %s: stop failed", self.task_id)
+    def _stop_signal(self, container_id: str) -> str:
+        return self._ride_out("inspecting", lambda: self.engine.stop_signal(container_id))
 
-        threading.Thread(target=stop, name=f"stop-{self.task_id}", daemon=True).start()
-        failpoints.reach("during-stopping")
+    def _signal(self, container_id: str, signal: str) -> bool:
+        """Send `signal` now, in this thread, so that signals reach the engine in the order
+        they were decided. False when the container had already stopped."""
+        return self._ride_out(f"sending {signal}", lambda: self.engine.kill(container_id, signal))
 
     def _record_deadline(self) -> None:
         self._update_with(
@@ -288,17 +393,27 @@ class TaskSupervisor:
             )
         )
 
-    def _copy_logs(self, container_id: str) -> None:
-        path = self.store.log_path(self.task_id)
-        try:
-            # Docker returns the output from the start, so the copy starts afresh: after a
-            # take-over the log is Docker's whole account, never a duplicate.
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with open(fd, "wb", buffering=0) as out:
-                for chunk in self.engine.follow_logs(container_id):
-                    out.write(chunk)
-        except Exception:
-            log.exception("task %s: copying the logs failed", self.task_id)
+    def _ride_out(self, what: str, call: Callable[[], T]) -> T:
+        """An engine call that is retried while the engine is unreachable, for up to
+        ENGINE_OUTAGE_LIMIT seconds. Each outage ridden out is remembered."""
+        began: float | None = None
+        delay = 0.1
+        while True:
+            try:
+                result = call()
+            except EngineUnavailable as exc:
+                now = time.monotonic()
+                if began is None:
+                    began, began_wall = now, time.time()
+                    log.warning("task %s: %s: %s; retrying", self.task_id, what, exc)
+                if now - began > ENGINE_OUTAGE_LIMIT or self.detached.is_set():
+                    raise
+                self._pause.wait(delay)
+                delay = min(delay * 2, 1.0)
+                continue
+            if began is not None:
+                self.outages.append((began_wall, time.time()))
+            return result
 
     # -- store helpers ---------------------------------------------------------------
 
@@ -331,18 +446,59 @@ class TaskSupervisor:
         self._update_with(lambda task: settle(task, **outcome))
 
     def _remove(self) -> None:
-        if self.container_id is not None:
-            self.engine.remove(self.container_id)
+        """Remove the task's container, found by id or else by its name."""
+        target = self.container_id or self.container_name
+        self._ride_out("removing the container", lambda: self.engine.remove(target))
+
+    def _release(self) -> None:
+        """This supervisor stops driving an unfinished task (its runner closed without
+        waiting): the task is left without an owner, for the next runner to take over."""
+        try:
+            self.store.update(
+                self.task_id, lambda t: False if t.is_terminal else setattr(t, "owner", None)
+            )
+        except Exception:
+            log.exception("task %s: could not release it", self.task_id)
 
     def _fail(self, reason: str) -> None:
+        """Record a failure, then remove the container; if the failure cannot be recorded,
+        the container is kept for recover to finish from."""
+        try:
+            self._settle(error=reason)
+        except Exception:
+            log.exception(
+                "task %s: could not record the failure; keeping its container", self.task_id
+            )
+            return
         try:
             self._remove()
         except Exception:
             log.exception("task %s: removing the container failed", self.task_id)
-        try:
-            self._settle(error=reason)
-        except Exception:
-            log.exception("task %s: could not record the failure", self.task_id)
+
+
+def _ours(container: Mapping[str, Any], task_id: str, store_id: str) -> bool:
+    labels = (container.get("Config") or {}).get("Labels") or {}
+    return labels.get(LABEL_TASK_ID) == task_id and labels.get(LABEL_STORE) == store_id
+
+
+def _has_started(container: Mapping[str, Any]) -> bool:
+    state = container.get("State") or {}
+    return bool(state.get("Running")) or _epoch(state.get("StartedAt")) is not None
+
+
+def _record_start(task: Task, container_id: str) -> bool:
+    if task.state is not TaskState.STARTING:
+        return False
+    task.container_id = container_id
+    task.move_to(TaskState.RUNNING)
+    return True
+
+
+def _epoch(docker_time: str | None) -> float | None:
+    """Docker's RFC 3339 time in seconds; None for its zero time (never happened)."""
+    if not docker_time or docker_time.startswith("0001-"):
+        return None
+    return float(to_unix_nanos(docker_time.encode()))
 
 
 def workspace_user(workspace: str | None, env: dict[str, str]) -> tuple[str | None, dict[str, str]]:
