@@ -21,7 +21,7 @@ from .engine import EngineUnavailable
 from .runner import DEFAULT_ORPHAN_GRACE, TaskRunner
 from .spec import PULL_POLICIES, TaskSpec
 from .states import TaskState
-from .store import TaskNotFound
+from .store import TaskNotFound, UnreadableTask
 from .task import Task
 from .terminal import FOLLOW_INTERVAL, LogFollower, ProgressView, format_table, parse_duration
 
@@ -185,10 +185,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except BadInput as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
-    except (ValueError, TaskNotFound) as exc:
+    except (ValueError, TaskNotFound, UnreadableTask) as exc:
         return _fail(str(exc).strip('"'), EXIT_BAD_INPUT)
     except EngineUnavailable as exc:
         return _fail(str(exc), EXIT_NO_ENGINE)
+    except OSError as exc:  # the state dir: full, read-only, not a folder, not ours
+        where = f" {exc.filename}" if exc.filename else ""
+        return _fail(f"cannot use the state dir{where}: {exc.strerror or exc}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         return 130
 
@@ -254,7 +257,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
     if not args.follow:
         follower.pump()
         return EXIT_OK
-    while not runner.get(task.id).is_terminal:
+    while not runner.refresh(task.id).is_terminal:
         follower.pump()
         follower.pause()
     follower.pump()
@@ -344,7 +347,7 @@ def _after_request(runner: TaskRunner, task_id: str, no_wait: bool, wanted: set[
 def _wait_until_running(runner: TaskRunner, task_id: str) -> Task:
     view = ProgressView(sys.stderr)
     while True:
-        task = runner.get(task_id)
+        task = runner.refresh(task_id)
         view.show(task)
         if task.state in (TaskState.RUNNING, TaskState.STOPPING) or task.is_terminal:
             view.finish()

@@ -60,6 +60,17 @@ def _start_ticks(pid: int) -> int | None:
     return int(fields[19])
 
 
+def _without_secrets(environ: Any, secrets: dict[str, str]) -> dict[str, str]:
+    """The environment minus every variable that holds a secret, by name or by value
+    (`--secret K` takes its value from $K, which the child would otherwise inherit)."""
+    values = {value for value in secrets.values() if value}
+    return {
+        name: value
+        for name, value in environ.items()
+        if name not in secrets and value not in values
+    }
+
+
 class DetachedSupervisor:
     """`python -m agents_runner.detached`, started in its own session. It waits for a
     task id and the secrets on a pipe (never argv, environment or disk), then drives
@@ -68,7 +79,7 @@ class DetachedSupervisor:
     Start it, record its identity as the task's owner, then hand the task over: the
     task never has an owner that might already be gone."""
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, secrets: dict[str, str] | None = None) -> None:
         log_fd = os.open(
             state_dir / "supervisor.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
         )
@@ -80,6 +91,7 @@ class DetachedSupervisor:
                 stderr=log_fd,
                 start_new_session=True,
                 close_fds=True,
+                env=_without_secrets(os.environ, secrets or {}),
             )
         finally:
             os.close(log_fd)

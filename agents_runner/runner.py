@@ -20,7 +20,7 @@ from .outcome import record_kill_request, record_stop_request, settle
 from .processes import DetachedSupervisor, ProcessIdentity
 from .spec import TaskSpec
 from .states import TaskState
-from .store import TaskStore
+from .store import TaskNotFound, TaskStore
 from .supervisor import TaskSupervisor
 from .task import Task, parse_time, utc_now
 
@@ -29,6 +29,22 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_RUNNING = 4
 DEFAULT_POLL_INTERVAL = 0.2
 DEFAULT_ORPHAN_GRACE = 60.0
+
+# Tasks that some runner of this process has queued or drives. A task whose recorded
+# owner is this process but which is not in here was left behind (a runner closed
+# without waiting): it is as abandoned as one whose owner process died.
+_driven_here: set[str] = set()
+_driven_lock = threading.Lock()
+
+
+def _mark_driven(task_id: str) -> None:
+    with _driven_lock:
+        _driven_here.add(task_id)
+
+
+def _unmark_driven(*task_ids: str) -> None:
+    with _driven_lock:
+        _driven_here.difference_update(task_ids)
 
 
 @dataclass
@@ -106,7 +122,12 @@ class TaskRunner:
         with self._lock:
             if self._closed:
                 raise RuntimeError("this TaskRunner is closed")
-            self.store.create(task)
+            _mark_driven(task.id)  # before it is stored: no waiter may take it for abandoned
+            try:
+                self.store.create(task)
+            except BaseException:
+                _unmark_driven(task.id)
+                raise
             self._queue.append((task.id, spec))
         self._dispatch()
         return task
@@ -118,7 +139,7 @@ class TaskRunner:
         if not isinstance(spec, TaskSpec):
             raise TypeError(f"submit_detached() takes a TaskSpec, not {type(spec).__name__}")
         self.engine.ping()  # fail before persisting anything when no engine answers
-        child = DetachedSupervisor(self.store.root)
+        child = DetachedSupervisor(self.store.root, spec.secrets)
         task = Task.new(spec)
         task.owner = child.identity.to_payload()
         try:
@@ -137,6 +158,7 @@ class TaskRunner:
             return
         if task.state is TaskState.QUEUED:
             spec = dataclasses.replace(task.spec, secrets=secrets or {})
+            _mark_driven(task.id)
             self._claim(task, force=True)
             with self._lock:
                 self._queue.append((task.id, spec))
@@ -147,6 +169,19 @@ class TaskRunner:
     def get(self, task_id: str) -> Task:
         return self.store.load(task_id)
 
+    def refresh(self, task_id: str) -> Task:
+        """The stored task; an unfinished one whose owner is gone (killed, or a runner
+        closed without waiting) is first taken over by this runner, so whoever waits on
+        a task never waits on nobody."""
+        task = self.store.load(task_id)
+        if task.is_terminal or not self._owner_gone(task):
+            return task
+        try:
+            self._adopt(task)
+        except EngineError as exc:
+            log.warning("task %s: its owner is gone and it cannot be taken over: %s", task_id, exc)
+        return self.store.load(task_id)
+
     def list(self) -> list[Task]:
         return self.store.list()
 
@@ -155,7 +190,7 @@ class TaskRunner:
         Works for tasks driven by any process: it reads the store."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            task = self.store.load(task_id)
+            task = self.refresh(task_id)
             if task.is_terminal:
                 return task
             remaining = math.inf if deadline is None else deadline - time.monotonic()
@@ -219,13 +254,20 @@ class TaskRunner:
         return report
 
     def close(self, wait: bool = True) -> None:
+        """Without `wait`, this runner's unfinished tasks are released: they have no owner
+        until another runner (of this process or another) takes them over."""
         with self._lock:
             self._closed = True
             if not wait:
+                left = [task_id for task_id, _ in self._queue] + list(self._supervisors)
                 self._queue.clear()
                 for supervisor in self._supervisors.values():
                     supervisor.detached.set()
                     supervisor.wake.set()
+                _unmark_driven(*left)
+        if not wait:
+            for task_id in left:
+                self._release(task_id)
         while wait:
             with self._lock:
                 pending = [t for t in self._threads if t.is_alive()]
@@ -261,6 +303,7 @@ class TaskRunner:
 
     def _start(self, supervisor: TaskSupervisor) -> None:
         """Run a supervisor in a thread of its own; the caller holds the lock."""
+        _mark_driven(supervisor.task_id)
         self._supervisors[supervisor.task_id] = supervisor
         thread = threading.Thread(
             target=self._supervise,
@@ -277,6 +320,8 @@ class TaskRunner:
         finally:
             with self._lock:
                 del self._supervisors[supervisor.task_id]
+                if not supervisor.detached.is_set():
+                    _unmark_driven(supervisor.task_id)
                 current = threading.current_thread()
                 self._threads = [t for t in self._threads if t.is_alive() and t is not current]
                 self._changed.notify_all()
@@ -295,6 +340,7 @@ class TaskRunner:
             queued = next((item for item in self._queue if item[0] == task.id), None)
             if queued is not None:
                 self._queue.remove(queued)
+                _unmark_driven(task.id)
             supervisor = self._supervisors.get(task.id)
         self._notify()
         if task.is_terminal or queued is not None:
@@ -302,10 +348,10 @@ class TaskRunner:
         if supervisor is not None:
             supervisor.wake.set()
             return
-        owner = ProcessIdentity.from_payload(task.owner)
-        if owner is not None and owner.is_alive():
+        if not self._owner_gone(task):
             if task.kill_requested_at and task.container_id:
-                self.engine.remove(task.container_id)  # SIGKILL and removal; the owner settles
+                # SIGKILL at once; the owner records the end and removes the container.
+                self.engine.kill(task.container_id, "SIGKILL")
             return
         self._adopt(task)
 
@@ -315,14 +361,34 @@ class TaskRunner:
         """Unfinished tasks that no live process drives."""
         with self._lock:
             ours = set(self._supervisors) | {task_id for task_id, _ in self._queue}
-        orphans = []
-        for task in self.store.list():
-            if task.is_terminal or task.id in ours:
-                continue
-            owner = ProcessIdentity.from_payload(task.owner)
-            if owner is None or not owner.is_alive():
-                orphans.append(task)
-        return orphans
+        return [
+            task
+            for task in self.store.list()
+            if not task.is_terminal and task.id not in ours and self._owner_gone(task)
+        ]
+
+    def _owner_gone(self, task: Task) -> bool:
+        owner = ProcessIdentity.from_payload(task.owner)
+        if owner is None:
+            return True
+        if owner == self.identity:
+            with _driven_lock:
+                return task.id not in _driven_here
+        return not owner.is_alive()
+
+    def _release(self, task_id: str) -> None:
+        mine = self.identity.to_payload()
+
+        def change(task: Task) -> bool:
+            if task.is_terminal or task.owner != mine:
+                return False
+            task.owner = None
+            return True
+
+        try:
+            self.store.update(task_id, change)
+        except Exception:
+            log.exception("task %s: could not release it", task_id)
 
     def _claim(
         self, task: Task, *, force: bool = False, owner: ProcessIdentity | None = None
@@ -344,8 +410,8 @@ class TaskRunner:
     def _adopt(self, task: Task, *, force: bool = False, report: Report | None = None) -> None:
         report = report or Report()
         container = None
-        if task.state in (TaskState.RUNNING, TaskState.STOPPING) and task.container_id:
-            container = self.engine.inspect(task.container_id)
+        if task.state in (TaskState.STARTING, TaskState.RUNNING, TaskState.STOPPING):
+            container = self.engine.inspect(task.container_id or task.container_name)
         still_running = bool(container and container["State"].get("Running"))
         if still_running and self.adopt_in == "process":
             child = DetachedSupervisor(self.store.root)
@@ -369,7 +435,11 @@ class TaskRunner:
                 self._start(supervisor)
             report.add(f"{task.id}: its container still runs; this process drives it")
             return
-        supervisor.run()  # the container exited or never ran: finishing it is quick
+        _mark_driven(task.id)
+        try:
+            supervisor.run()  # the container exited or never ran: finishing it is quick
+        finally:
+            _unmark_driven(task.id)
         ended = self.store.load(task.id)
         report.add(
             f"{task.id}: ended {ended.state.value}" + (f" ({ended.error})" if ended.error else "")
@@ -380,11 +450,25 @@ class TaskRunner:
         for container in self.engine.containers({LABEL_STORE: self.store.store_id}):
             task_id = container.get("Labels", {}).get(LABEL_TASK_ID, "")
             age = now - float(container.get("Created", now))
-            if self.store.exists(task_id) or age < grace:
+            why = self._why_orphan(task_id)
+            if why is None or age < grace:
                 continue
             self.engine.remove(container["Id"])
             name = (container.get("Names") or ["?"])[0].lstrip("/")
-            report.add(f"orphan container {name} removed (no task {task_id or '?'} in this store)")
+            report.add(f"orphan container {name} removed ({why})")
+
+    def _why_orphan(self, task_id: str) -> str | None:
+        """Why a container of this store is nobody's, or None when a task needs it: a task
+        that has not ended, or one that ended and asked to keep its container."""
+        if not self.store.exists(task_id):
+            return f"no task {task_id or '?'} in this store"
+        try:
+            task = self.store.load(task_id)
+        except TaskNotFound:
+            return None  # unreadable: leave it to a person
+        if not task.is_terminal or (task.spec.keep_container and not task.kill_requested_at):
+            return None
+        return f"task {task_id} ended {task.state.value} and its end is recorded"
 
 
 def _settle_if_queued(task: Task) -> bool:
