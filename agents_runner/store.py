@@ -15,12 +15,13 @@ import json
 import logging
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from .states import TaskState
-from .task import TASK_ID_PATTERN, PayloadError, Task, utc_now
+from .task import TASK_ID_PATTERN, NewerPayload, PayloadError, Task, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,15 @@ class TaskNotFound(LookupError):
 
 class TaskExists(Exception):
     pass
+
+
+class UnreadableTask(LookupError):
+    """A task whose payload this version cannot read, left in place (a newer version
+    wrote it)."""
+
+    def __init__(self, task_id: str, reason: str) -> None:
+        super().__init__(f"task {task_id!r} cannot be read by this version: {reason}")
+        self.task_id = task_id
 
 
 class TaskStore:
@@ -79,8 +89,10 @@ class TaskStore:
             return self._read(path)
         except FileNotFoundError:
             raise TaskNotFound(task_id) from None
+        except NewerPayload as exc:
+            raise UnreadableTask(task_id, str(exc)) from None
         except PayloadError as exc:
-            self._quarantine(path, str(exc))
+            self._quarantine(path, str(exc), announce=False)  # the error says so
             raise TaskNotFound(
                 task_id, f"its payload was unreadable and quarantined: {exc}"
             ) from None
@@ -95,6 +107,8 @@ class TaskStore:
                 tasks.append(self._read(path))
             except FileNotFoundError:
                 continue
+            except NewerPayload as exc:
+                log.warning("skipping task payload %s: %s", path.name, exc)
             except PayloadError as exc:
                 self._quarantine(path, str(exc))
         tasks.sort(key=lambda t: (t.created_at, t.id))
@@ -132,21 +146,47 @@ class TaskStore:
         return self.update(task_id, change)
 
     def delete(self, task_id: str) -> None:
+        """Remove a task's payload, log and lock file."""
         with self._locked(task_id):
             for path in (self.payload_path(task_id), self.log_path(task_id)):
                 path.unlink(missing_ok=True)
             _fsync_dir(self.tasks_dir)
+            # Unlinked while held: a process waiting on it sees, once it gets it, that the
+            # path no longer leads to its file, and locks the path anew (see _locked).
+            self._lock_path(task_id).unlink(missing_ok=True)
 
     # -- internals ---------------------------------------------------------------
 
+    def _lock_path(self, task_id: str) -> Path:
+        return self.locks_dir / f"{_checked_id(task_id)}.lock"
+
     @contextlib.contextmanager
     def _locked(self, task_id: str) -> Iterator[None]:
-        lock_path = self.locks_dir / f"{_checked_id(task_id)}.lock"
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, _FILE_MODE)
+        """The task's lock, across processes (flock) and reentrant within a thread, so a
+        locked update may quarantine the payload it could not read."""
+        held = _held_locks()
+        key = (str(self.root), task_id)
+        if key in held:
+            yield
+            return
+        fd = self._acquire(self._lock_path(task_id))
+        held.add(key)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
+            held.discard(key)
+            os.close(fd)
+
+    @staticmethod
+    def _acquire(lock_path: Path) -> int:
+        while True:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, _FILE_MODE)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                if os.stat(lock_path).st_ino == os.fstat(fd).st_ino:
+                    return fd
+            except FileNotFoundError:
+                pass  # deleted while we waited for it: lock the new file instead
             os.close(fd)
 
     def _read(self, path: Path) -> Task:
@@ -164,7 +204,7 @@ class TaskStore:
         data = json.dumps(task.to_payload(), indent=2, sort_keys=True).encode() + b"\n"
         write_atomically(self.payload_path(task.id), data)
 
-    def _quarantine(self, path: Path, reason: str) -> None:
+    def _quarantine(self, path: Path, reason: str, *, announce: bool = True) -> None:
         task_id = path.stem
         with self._locked_if_id(task_id):
             if not path.exists():
@@ -178,9 +218,13 @@ class TaskStore:
             os.replace(path, target)
             write_atomically(target.with_name(target.name + ".reason"), (reason + "\n").encode())
             _fsync_dir(self.tasks_dir)
-        log.warning(
-            "quarantined unreadable task payload %s: %s (moved to %s)", path.name, reason, target
-        )
+        if announce:
+            log.warning(
+                "quarantined unreadable task payload %s: %s (moved to %s)",
+                path.name,
+                reason,
+                target,
+            )
 
     def _locked_if_id(self, name: str) -> contextlib.AbstractContextManager[None]:
         return self._locked(name) if TASK_ID_PATTERN.match(name) else contextlib.nullcontext()
@@ -197,6 +241,15 @@ class TaskStore:
             os.link(tmp, path)
         tmp.unlink()
         return path.read_text().strip()
+
+
+_thread_state = threading.local()
+
+
+def _held_locks() -> set[tuple[str, str]]:
+    if not hasattr(_thread_state, "held"):
+        _thread_state.held = set()
+    return _thread_state.held
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -31,6 +31,11 @@ class PayloadError(ValueError):
     """A stored payload cannot be read as a task; the message says why."""
 
 
+class NewerPayload(PayloadError):
+    """A payload written by a newer version of agents-runner: not damaged, not ours to
+    read."""
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     state: TaskState
@@ -109,7 +114,13 @@ class Task:
     def from_payload(cls, data: Any) -> Task:
         if not isinstance(data, dict):
             raise PayloadError(f"payload is a JSON {type(data).__name__}, not an object")
-        if data.get("schema") != SCHEMA_VERSION:
+        schema = data.get("schema")
+        if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA_VERSION:
+            raise NewerPayload(
+                f"it has schema {schema}, written by a newer agents-runner "
+                f"(this version reads {SCHEMA_VERSION}); upgrade to read it"
+            )
+        if schema != SCHEMA_VERSION:
             raise PayloadError(
                 f"unsupported schema {data.get('schema')!r} (this version reads {SCHEMA_VERSION})"
             )

@@ -44,5 +44,5 @@ Feature: Bad input is refused clearly and harms nothing
     Examples:
       | kind               | reason                 |
       | truncated JSON     | not valid JSON         |
-      | of a wrong schema  | unsupported schema     |
+      | of a schema no version wrote | unsupported schema |
       | not a JSON object  | not an object          |

@@ -24,7 +24,9 @@ from agents_runner.task import new_task_id
 
 _CORRUPTIONS = {
     "truncated JSON": lambda good: good[: len(good) // 2],
-    "of a wrong schema": lambda good: json.dumps({**json.loads(good), "schema": 99}).encode(),
+    "of a schema no version wrote": lambda good: json.dumps(
+        {**json.loads(good), "schema": 0}
+    ).encode(),
     "not a JSON object": lambda good: b'["a", "list"]',
 }
 

@@ -8,7 +8,7 @@ import pytest
 
 from agents_runner.spec import TaskSpec
 from agents_runner.states import InvalidTransition, TaskState
-from agents_runner.store import TaskNotFound, TaskStore
+from agents_runner.store import TaskNotFound, TaskStore, UnreadableTask
 from agents_runner.task import Task
 
 
@@ -67,7 +67,7 @@ def test_write_replaces_atomically_no_temporary_left(store):
     [
         (b'{"schema": 1, "id": "tru', "not valid JSON"),
         (b"[1, 2, 3]", "not an object"),
-        (b'{"schema": 7}', "unsupported schema 7"),
+        (b'{"schema": 0}', "unsupported schema 0"),
         (b"\xff\xfe", "not valid JSON"),
         (b'{"schema": 1, "id": "aaaaaaaaaaaa"}', "missing field"),
     ],
@@ -88,6 +88,35 @@ def test_unreadable_payloads_are_quarantined_and_the_rest_load(store, caplog, co
     assert next(payload).read_bytes() == content
     assert reason in next(why).read_text()
     assert "quarantined" in caplog.text and reason in caplog.text
+
+
+def test_a_payload_from_a_newer_version_is_left_in_place(store, caplog):
+    good = new_task(store)
+    newer = store.tasks_dir / "cccccccccccc.json"
+    newer.write_bytes(b'{"schema": 7}')
+    with caplog.at_level(logging.WARNING):
+        assert [t.id for t in store.list()] == [good.id]
+    with pytest.raises(UnreadableTask, match="newer"):
+        store.load("cccccccccccc")
+    with pytest.raises(UnreadableTask):
+        store.update("cccccccccccc", lambda t: None)
+    assert newer.read_bytes() == b'{"schema": 7}'
+    assert list(store.quarantine_dir.iterdir()) == []
+
+
+def test_an_update_of_an_unreadable_payload_quarantines_it_without_deadlock(store):
+    (store.tasks_dir / "dddddddddddd.json").write_text("{damaged")
+    with pytest.raises(TaskNotFound, match="quarantined"):
+        store.update("dddddddddddd", lambda t: None)
+
+
+def test_delete_removes_the_lock_file_and_the_lock_still_excludes(store):
+    task = new_task(store)
+    store.update(task.id, lambda t: setattr(t, "error", "x"))
+    store.delete(task.id)
+    assert list(store.locks_dir.iterdir()) == []
+    with store._locked(task.id), store._locked(task.id):  # reentrant in one thread
+        assert len(list(store.locks_dir.iterdir())) == 1
 
 
 def test_loading_a_quarantined_id_names_it(store):
