@@ -326,3 +326,8 @@ def _capture_warnings(context: Context) -> list[str]:
     logger.addHandler(handler)
     context.add_cleanup(logger.removeHandler, handler)
     return lines
+
+
+@then('its log is exactly the lines "{first}" and "{last}"')
+def log_is_two_lines(context: Context, first: str, last: str) -> None:
+    assert_that(context.harness.log_text(context.task.id), equal_to(f"{first}\n{last}\n"))

@@ -15,7 +15,7 @@ AGENT_OUTPUT = {
     # \377 and \376 are not UTF-8: Docker's json-file copy turns them into U+FFFD.
     "binary bytes": r"printf '\000\001\002\377\376abc\n\033[0m'",
     "20 MB of 100-byte lines": "yes " + "0123456789" * 9 + "012345678 | head -c 20000000",
-    "100 MB of short lines": "yes 'short line of output' | head -c 100000000",
+    "100 MB of 80-byte lines": "yes " + "0123456789" * 7 + "012345678 | head -c 100000000",
     "100 MB with no newline": "head -c 100000000 /dev/zero | tr '\\0' x",
 }
 
@@ -31,6 +31,7 @@ def kept_task_printing(context: Context, output: str) -> None:
 
 @then('its log is {size:d} bytes with the SHA-256 of "docker logs" of its container')
 def log_matches_docker(context: Context, size: int) -> None:
+    context.harness.kept_containers.append(context.task.container_id)
     ours = _sha256_of_file(context.harness.runner().store.log_path(context.task.id))
     docker = _sha256_of_docker_logs(context.task.container_id)
     assert_that(ours, equal_to(docker), "SHA-256 and size of (our log, docker logs)")

@@ -86,6 +86,7 @@ class ScenarioHarness:
         self._burners: list[subprocess.Popen[bytes]] = []
         self._old_state_dirs: list[Path] = []
         self.foreign_containers: list[str] = []  # made to look like another run's
+        self.kept_containers: list[str] = []  # kept by their task on purpose
         self._disks: list[SmallDisk] = []
 
     # -- driving ---------------------------------------------------------------
@@ -240,6 +241,8 @@ class ScenarioHarness:
         for burner in self._burners:
             burner.kill()
             burner.wait()
+        for container_id in self.kept_containers:
+            self.engine.remove(container_id)
         left = [c["Names"][0].lstrip("/") for c in self.leftover_containers()]
         self._remove_containers()
         closers = [threading.Thread(target=r.close, daemon=True) for r in self._runners]

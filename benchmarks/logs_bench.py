@@ -1,0 +1,133 @@
+"""The log copy against `docker logs`, and the time from exit to the recorded end.
+
+    uv run python benchmarks/logs_bench.py [--rounds N]
+
+  (f) copying a finished container's whole output into a file: agents-runner's copy
+      (the code a task's end runs) vs `docker logs C > file`, on the same container,
+      interleaved; throughput ratio = ours / docker (target >= 0.8). Two outputs:
+      `yes` (2-byte lines, the worst case for a copy that works per line) and 100-byte
+      lines.
+  (g) for a task printing 20 MB of 100-byte lines: from Docker's `die` event to the
+      task's end being on disk (the terminal history entry), median over the rounds
+      (target <= 0.5 s).
+
+It is a benchmark, not a test: nothing here passes or fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import NETWORK, _timed, test_image
+
+from agents_runner import TaskRunner, TaskSpec
+from agents_runner.engine import LABEL_TASK_ID, Engine
+from agents_runner.logcopy import LogCopy
+from agents_runner.task import parse_time
+
+LABEL = "agents-runner-bench.run"
+OUTPUTS = {
+    "yes, 4 MB": "yes | head -c 4000000",
+    "100-byte lines, 50 MB": "yes " + "0123456789" * 9 + "012345678 | head -c 50000000",
+}
+END_OUTPUT = "yes " + "0123456789" * 9 + "012345678 | head -c 20000000"
+
+
+def finished_container(engine: Engine, image: str, script: str, run: str) -> str:
+    container = engine.create(
+        name=None, image=image, argv=["sh", "-c", script], env={},
+        labels={LABEL: run}, network=NETWORK,
+    )  # fmt: skip
+    engine.start(container)
+    engine.wait(container)
+    return container
+
+
+def copy_ours(engine: Engine, container: str, path: Path) -> float:
+    def copy() -> None:
+        copier = LogCopy(engine, container, path, "benchmark")
+        copier._copy(follow=False)  # what finish() does once the follower is done
+        copier.close()
+
+    return _timed(copy)
+
+
+def copy_docker(container: str, path: Path) -> float:
+    with open(path, "wb") as out:
+        return _timed(lambda: subprocess.run(["docker", "logs", container], stdout=out, check=True))
+
+
+def exit_to_end(runner: TaskRunner, engine: Engine, image: str, run: str) -> float:
+    task = runner.submit(
+        TaskSpec(
+            image=image, command=["sh", "-c", END_OUTPUT], network=NETWORK, labels={LABEL: run}
+        )
+    )
+    ended = runner.wait(task.id, timeout=300)
+    since = parse_time(ended.created_at).timestamp() - 1
+    events = engine.events(labels={LABEL_TASK_ID: task.id}, since=since, until=time.time())
+    died = next(e["timeNano"] / 1e9 for e in events if e.get("Action") == "die")
+    return parse_time(ended.history[-1].at).timestamp() - died
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    image, run = test_image(), secrets.token_hex(4)
+    engine = Engine.from_env()
+    scratch = Path(tempfile.mkdtemp(prefix="agents-runner-bench-"))
+    rows = []
+    try:
+        for title, script in OUTPUTS.items():
+            print(f"measuring (f) {title} ...", file=sys.stderr, flush=True)
+            container = finished_container(engine, image, script, run)
+            ours: list[float] = []
+            docker: list[float] = []
+            for round_number in range(args.rounds):
+                sides = [
+                    (ours, lambda c=container: copy_ours(engine, c, scratch / "ours")),
+                    (docker, lambda c=container: copy_docker(c, scratch / "docker")),
+                ]
+                for times, side in sides[:: -1 if round_number % 2 else 1]:
+                    times.append(side())
+            size = (scratch / "ours").stat().st_size
+            assert size == (scratch / "docker").stat().st_size, "the two copies differ"
+            rows.append((title, size, statistics.median(ours), statistics.median(docker)))
+            engine.remove(container)
+        print("measuring (g) exit -> end recorded, 20 MB ...", file=sys.stderr, flush=True)
+        with TaskRunner(scratch / "state", engine=engine, recover=False) as runner:
+            ends = [exit_to_end(runner, engine, image, run) for _ in range(args.rounds)]
+    finally:
+        for container in engine.containers({LABEL: run}):
+            engine.remove(container["Id"])
+        subprocess.run(["rm", "-rf", str(scratch)], check=False)
+    print(f"image {image}; medians over {args.rounds} rounds\n")
+    print("| (f) log copy of a finished container | bytes | agents-runner | docker logs | ratio |")
+    print("|---|---:|---:|---:|---:|")
+    for title, size, ours, docker in rows:
+        ratio = docker / ours
+        print(
+            f"| {title} | {size} | {size / ours / 1e6:.1f} MB/s | {size / docker / 1e6:.1f} MB/s "
+            f"| {ratio:.2f} (target >= 0.8: {'met' if ratio >= 0.8 else 'MISSED'}) |"
+        )
+    median_end = statistics.median(ends)
+    verdict = "met" if median_end <= 0.5 else "MISSED"
+    print(
+        f"\n(g) die event -> end recorded, 20 MB of output: median {median_end * 1000:.0f} ms "
+        f"(min {min(ends) * 1000:.0f}, max {max(ends) * 1000:.0f}; target <= 500 ms: {verdict})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    os.chdir(Path(__file__).resolve().parent)
+    sys.exit(main())
