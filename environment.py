@@ -10,6 +10,7 @@ from behave.model import Scenario
 from behave.runner import Context
 
 from agents_runner.engine import Engine, EngineError
+from agents_runner.testing import junit
 from agents_runner.testing.evidence import write as write_evidence
 from agents_runner.testing.evidence_collection import collect_evidence
 from agents_runner.testing.harness import DEFAULT_IMAGE, RUN_LABEL, ScenarioHarness
@@ -33,6 +34,7 @@ def _setting(name: str, default: str | None) -> str | None:
 
 
 def before_all(context: Context) -> None:
+    junit.clear_stale(Path(context.config.junit_directory))
     context.run_id = secrets.token_hex(4)
     context.evidence = []
     context.image = _setting("AGENTS_RUNNER_TEST_IMAGE", DEFAULT_IMAGE)
@@ -105,6 +107,7 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
 
 def after_all(context: Context) -> None:
     write_evidence(context.evidence, EVIDENCE_REPORT)
+    junit.polish(Path(context.config.junit_directory), context._runner.features)
     if context.engine is None:
         return
     left = context.engine.containers({RUN_LABEL: context.run_id})
