@@ -12,7 +12,7 @@ from behave.runner import Context
 from agents_runner.engine import Engine, EngineError
 from agents_runner.testing import junit
 from agents_runner.testing.evidence import write as write_evidence
-from agents_runner.testing.evidence_collection import collect_evidence
+from agents_runner.testing.evidence_collection import collect_evidence, describe_run
 from agents_runner.testing.harness import DEFAULT_IMAGE, RUN_LABEL, ScenarioHarness
 from agents_runner.testing.registry import publish_unique_image, registry_answers
 
@@ -106,7 +106,7 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
 
 
 def after_all(context: Context) -> None:
-    write_evidence(context.evidence, EVIDENCE_REPORT)
+    write_evidence(context.evidence, EVIDENCE_REPORT, run=describe_run(context))
     junit.polish(Path(context.config.junit_directory), context._runner.features)
     if context.engine is None:
         return
