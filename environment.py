@@ -10,7 +10,7 @@ from behave.model import Scenario
 from behave.runner import Context
 
 from agents_runner.engine import Engine, EngineError
-from agents_runner.testing import junit
+from agents_runner.testing import allure_evidence, junit
 from agents_runner.testing.evidence import write as write_evidence
 from agents_runner.testing.evidence_collection import collect_evidence, describe_run
 from agents_runner.testing.harness import DEFAULT_IMAGE, RUN_LABEL, ScenarioHarness
@@ -35,6 +35,7 @@ def _setting(name: str, default: str | None) -> str | None:
 
 def before_all(context: Context) -> None:
     junit.clear_stale(Path(context.config.junit_directory))
+    allure_evidence.enable_from_environment(context)
     context.run_id = secrets.token_hex(4)
     context.evidence = []
     context.image = _setting("AGENTS_RUNNER_TEST_IMAGE", DEFAULT_IMAGE)
@@ -98,6 +99,7 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
     except Exception as exc:  # the report must never hide a scenario
         record = collect_evidence(scenario, None, note=f"evidence lost: {exc!r}")
     context.evidence.append(record)
+    allure_evidence.attach(record)
     left = harness.cleanup()
     if left:
         problem = f"the scenario left container(s) behind: {', '.join(left)}"
