@@ -94,3 +94,19 @@ def test_clear_stale_removes_only_junit_files(tmp_path):
     assert clear_stale(tmp_path) == [tmp_path / "TESTS-old.xml"]
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
     assert clear_stale(tmp_path / "missing") == []
+
+
+def test_a_feature_that_cannot_be_read_leaves_the_file_as_behave_wrote_it(tmp_path, capsys):
+    original = '<testsuite name="x.F"><testcase name="y "/></testsuite>'
+    (tmp_path / "TESTS-x.xml").write_text(original)
+
+    class Unreadable:
+        filename = "features/x.feature"
+        name = "F"
+
+        def walk_scenarios(self):
+            raise RuntimeError("cannot walk")
+
+    polish(tmp_path, [Unreadable()])
+    assert (tmp_path / "TESTS-x.xml").read_text() == original
+    assert "left as behave wrote it" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -37,23 +38,29 @@ def polish(directory: Path, features: Iterable[Any], base: Path | None = None) -
     features = list(features)
     for path in sorted(Path(directory).glob(REPORT_GLOB)):
         try:
-            tree = ElementTree.parse(path)
+            _polish_file(path, features, base)
         except ElementTree.ParseError:
             continue  # not behave's: leave it as it is
-        suite = tree.getroot()
-        feature = _feature_of(path, suite, features)
-        scenarios = list(feature.walk_scenarios()) if feature is not None else []
-        for element in [suite, *suite.iter("testcase")]:
-            for attribute in ("name", "classname"):
-                if attribute in element.attrib:
-                    element.set(attribute, element.get(attribute, "").strip())
-        for case in suite.iter("testcase"):
-            scenario = _take(scenarios, case.get("name", ""))
-            if scenario is not None:
-                case.set("file", _relative(scenario.filename, base))
-                case.set("line", str(scenario.line))
-            _mark_undefined(case)
-        tree.write(path, encoding="UTF-8", xml_declaration=True)
+        except Exception as exc:  # the run's own checks in after_all must still run
+            print(f"junit: {path} left as behave wrote it: {exc!r}", file=sys.stderr)
+
+
+def _polish_file(path: Path, features: list[Any], base: Path) -> None:
+    tree = ElementTree.parse(path)
+    suite = tree.getroot()
+    feature = _feature_of(path, suite, features)
+    scenarios = list(feature.walk_scenarios()) if feature is not None else []
+    for element in [suite, *suite.iter("testcase")]:
+        for attribute in ("name", "classname"):
+            if attribute in element.attrib:
+                element.set(attribute, element.get(attribute, "").strip())
+    for case in suite.iter("testcase"):
+        scenario = _take(scenarios, case.get("name", ""))
+        if scenario is not None:
+            case.set("file", _relative(scenario.filename, base))
+            case.set("line", str(scenario.line))
+        _mark_undefined(case)
+    tree.write(path, encoding="UTF-8", xml_declaration=True)
 
 
 def _feature_of(path: Path, suite: ElementTree.Element, features: list[Any]) -> Any | None:
