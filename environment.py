@@ -10,10 +10,10 @@ from behave.model import Scenario
 from behave.runner import Context
 
 from agents_runner.engine import Engine, EngineError
-from agents_runner.testing import reaper
+from agents_runner.testing import allure_evidence, junit, reaper
 from agents_runner.testing.engine_control import restart_refusal
 from agents_runner.testing.evidence import write as write_evidence
-from agents_runner.testing.evidence_collection import collect_evidence
+from agents_runner.testing.evidence_collection import collect_evidence, describe_run
 from agents_runner.testing.harness import DEFAULT_IMAGE, RUN_LABEL, ScenarioHarness
 from agents_runner.testing.registry import publish_unique_image, registry_answers
 
@@ -35,6 +35,8 @@ def _setting(name: str, default: str | None) -> str | None:
 
 
 def before_all(context: Context) -> None:
+    junit.clear_stale(Path(context.config.junit_directory))
+    allure_evidence.enable_from_environment(context)
     context.run_id = secrets.token_hex(4)
     context.evidence = []
     context.image = _setting("AGENTS_RUNNER_TEST_IMAGE", DEFAULT_IMAGE)
@@ -107,6 +109,7 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
     except Exception as exc:  # the report must never hide a scenario
         record = collect_evidence(scenario, None, note=f"evidence lost: {exc!r}")
     context.evidence.append(record)
+    allure_evidence.attach(record)
     left = harness.cleanup()
     if left:
         problem = f"the scenario left container(s) behind: {', '.join(left)}"
@@ -115,7 +118,8 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
 
 
 def after_all(context: Context) -> None:
-    write_evidence(context.evidence, EVIDENCE_REPORT)
+    write_evidence(context.evidence, EVIDENCE_REPORT, run=describe_run(context))
+    junit.polish(Path(context.config.junit_directory), context._runner.features)
     if context.engine is None:
         return
     left = context.engine.containers({RUN_LABEL: context.run_id})

@@ -1,4 +1,4 @@
-"""The `agents-runner` command line (CONTRACT.md section 4).
+"""The `agents-runner` command line (docs/CONTRACT.md section 3).
 
 Exit status: 0 the task completed (or the command succeeded); 1 the task ended in
 another terminal state; 2 bad input, with one line on stderr; 3 the Docker engine is

@@ -1,4 +1,4 @@
-"""Where the state dir is (CONTRACT.md section 5)."""
+"""Where the state dir is (docs/CONTRACT.md section 4)."""
 
 from __future__ import annotations
 

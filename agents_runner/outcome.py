@@ -1,4 +1,4 @@
-"""How a task ends: recorded intent wins, then the container's exit (CONTRACT.md 1)."""
+"""How a task ends: recorded intent wins, then the container's exit (docs/CONTRACT.md 1)."""
 
 from __future__ import annotations
 

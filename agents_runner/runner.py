@@ -1,4 +1,4 @@
-"""TaskRunner: the public Python API (CONTRACT.md section 3)."""
+"""TaskRunner: the public Python API (docs/CONTRACT.md section 2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Task states and the transitions allowed between them (CONTRACT.md section 1)."""
+"""Task states and the transitions allowed between them (docs/CONTRACT.md section 1)."""
 
 from __future__ import annotations
 

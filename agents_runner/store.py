@@ -1,6 +1,6 @@
 """TaskStore: one JSON payload per task, written atomically, locked for read-modify-write.
 
-Layout under the state dir (CONTRACT.md section 5):
+Layout under the state dir (docs/CONTRACT.md section 4):
     tasks/<id>.json     the payload (temporary file, fsync, rename, fsync of the folder)
     logs/<id>.log       the container's output
     quarantine/         payloads that could not be read, each with a .reason file

@@ -1,4 +1,4 @@
-"""Task: one task's persisted story, and its JSON payload (CONTRACT.md section 5)."""
+"""Task: one task's persisted story, and its JSON payload (docs/CONTRACT.md section 4)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,8 @@ class ContainerEvent:
     container_id: str
     signal: int | None
     exit_code: int | None
+    task_id: str | None = None  # the container's agents-runner.task-id label
+    name: str | None = None  # the container's name
 
     @classmethod
     def from_engine(cls, raw: dict[str, Any]) -> ContainerEvent:
@@ -28,6 +30,8 @@ class ContainerEvent:
             container_id=raw.get("Actor", {}).get("ID") or raw.get("id", ""),
             signal=int(signal) if signal is not None else None,
             exit_code=int(exit_code) if exit_code is not None else None,
+            task_id=attributes.get(LABEL_TASK_ID) or None,
+            name=attributes.get("name") or None,
         )
 
     def describe(self) -> str:

@@ -1,10 +1,18 @@
 """The evidence report: per scenario, what was asked, what Docker said and what was
-persisted, as one self-contained HTML file (no external assets) for auditors."""
+persisted, as one self-contained HTML file (no external assets) for auditors.
+
+It opens with the run's metadata, a banner when the run covered only part of the
+suite, a search/filter box and a summary; then each scenario, linked to its feature
+file and line, with its steps, its tasks (state timeline, stored payload, output)
+and Docker's events grouped by the task they belong to. Printing expands every
+scenario."""
 
 from __future__ import annotations
 
 import html
 import json
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,8 +20,11 @@ from typing import Any
 
 from ..task import Task, parse_time
 from .events import ContainerEvent
+from .evidence_assets import CSS, SCRIPT
+from .run_info import RunInfo, ScenarioRef
 
 LOG_TAIL_LINES = 15
+NOT_RUN = frozenset({"skipped", "untested"})
 
 
 @dataclass
@@ -55,11 +66,50 @@ class ScenarioRecord:
     tasks: list[TaskRecord] = field(default_factory=list)
     events: list[ContainerEvent] = field(default_factory=list)
     note: str | None = None
+    file: str = ""  # the feature file, relative to the repository
+    line: int = 0
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}" if self.file else ""
+
+
+def not_run(records: Iterable[ScenarioRecord], suite: Iterable[ScenarioRef]) -> list[ScenarioRef]:
+    """The suite's scenarios that this run did not run (not selected, skipped, untested)."""
+    ran = {(r.file, r.line) for r in records if r.status not in NOT_RUN}
+    return [s for s in suite if (s.file, s.line) not in ran]
+
+
+def events_by_task(
+    tasks: list[TaskRecord], events: list[ContainerEvent]
+) -> list[tuple[str, list[ContainerEvent]]]:
+    """Docker's events grouped under the task whose container they concern (its
+    agents-runner.task-id label), in the order of `tasks`, then tasks this scenario's
+    store does not hold, then containers without the label."""
+    groups: dict[str | None, list[ContainerEvent]] = {}
+    for event in sorted(events, key=lambda e: e.time):
+        groups.setdefault(event.task_id, []).append(event)
+    ordered = [(f"task {t.task_id}", groups.pop(t.task_id, [])) for t in tasks]
+    unlabelled = groups.pop(None, [])
+    ordered.extend(
+        (f"task {task_id} (not in this scenario's store)", found)
+        for task_id, found in sorted(groups.items(), key=lambda item: str(item[0]))
+    )
+    if unlabelled:
+        ordered.append(("containers without an agents-runner.task-id label", unlabelled))
+    return ordered
 
 
 def render(
-    records: list[ScenarioRecord], *, title: str = "agents-runner acceptance evidence"
+    records: list[ScenarioRecord],
+    *,
+    run: RunInfo | None = None,
+    source_root: str = "",
+    title: str = "agents-runner acceptance evidence",
 ) -> str:
+    """The page. `source_root` is prefixed to feature file paths in links (the path from
+    the report's folder to the repository)."""
     generated = datetime.now(UTC).isoformat(timespec="seconds")
     counts: dict[str, int] = {}
     for record in records:
@@ -69,53 +119,118 @@ def render(
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
         f"<header><h1>{_e(title)}</h1>",
         f"<p class=meta>Generated {_e(generated)}. {len(records)} scenarios: {_e(totals)}.</p>",
         "<p class=meta>For each scenario: the steps as written in the feature files and how "
         "each went; for each task it ran, its state timeline and final stored payload; the "
-        "Docker events of its containers; and the end of each task's output.</p></header>",
-        _summary(records),
+        "Docker events of its containers, by task; and the end of each task's output.</p>"
+        "</header>",
+        _banner(records, run),
+        _run(run),
+        _filter(counts),
+        _summary(records, source_root),
     ]
-    parts.extend(_scenario(index, record) for index, record in enumerate(records))
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    parts.extend(_scenario(index, record, source_root) for index, record in enumerate(records))
+    parts.append(f"<script>{SCRIPT}</script></body></html>")
+    return "\n".join(part for part in parts if part)
 
 
-def write(records: list[ScenarioRecord], path: Path) -> None:
+def write(records: list[ScenarioRecord], path: Path, run: RunInfo | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(records), encoding="utf-8")
+    source_root = os.path.relpath(Path.cwd(), path.parent.resolve()).replace(os.sep, "/") + "/"
+    path.write_text(render(records, run=run, source_root=source_root), encoding="utf-8")
 
 
-def _summary(records: list[ScenarioRecord]) -> str:
+def _banner(records: list[ScenarioRecord], run: RunInfo | None) -> str:
+    if run is None or not run.suite:
+        return ""
+    missing = not_run(records, run.suite)
+    if not missing:
+        return ""
+    ran = len(run.suite) - len(missing)
+    items = "".join(f"<li>{_e(s.file)}:{s.line} {_e(s.name)}</li>" for s in missing)
+    return (
+        f"<div class=banner role=alert><b>Partial run: {ran} of the suite's {len(run.suite)} "
+        f"scenarios ran; {len(missing)} did not</b> (a tag filter, a subset of the feature "
+        "files, skipped or stopped scenarios), so this report is no evidence for them."
+        f"<details><summary>Not run</summary><ul>{items}</ul></details></div>"
+    )
+
+
+def _run(run: RunInfo | None) -> str:
+    if run is None:
+        return ""
+    rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in run.rows())
+    return f"<section><h2>Run</h2><table class=run><tbody>{rows}</tbody></table></section>"
+
+
+def _filter(counts: dict[str, int]) -> str:
+    options = "".join(
+        f'<option value="{_e(status)}">{_e(status)} ({n})</option>'
+        for status, n in sorted(counts.items())
+    )
+    return (
+        '<div class=filter><input id=filter-text type=search placeholder="Filter scenarios: '
+        'name, feature, file, tag, task id, step text" aria-label="Filter scenarios">'
+        '<select id=filter-status aria-label="Status"><option value="">every status</option>'
+        f"{options}</select><span id=filter-shown class=meta></span></div>"
+    )
+
+
+def _summary(records: list[ScenarioRecord], source_root: str) -> str:
     rows = "".join(
-        f'<tr class="{_e(r.status)}"><td>{_e(r.feature)}</td>'
-        f'<td><a href="#s{i}">{_e(r.name)}</a></td>'
+        f'<tr class="{_e(r.status)}" {_searchable(r)}><td>{_e(r.feature)}</td>'
+        f'<td><a href="#s{i}">{_e(r.name)}</a></td><td>{_source_link(r, source_root)}</td>'
         f'<td><span class="badge {_e(r.status)}">{_e(r.status)}</span></td>'
         f"<td class=num>{r.duration:.2f} s</td></tr>"
         for i, r in enumerate(records)
     )
     return (
         "<section><h2>Summary</h2><table class=summary><thead><tr><th>Feature</th>"
-        f"<th>Scenario</th><th>Status</th><th>Duration</th></tr></thead><tbody>{rows}"
-        "</tbody></table></section>"
+        "<th>Scenario</th><th>Feature file</th><th>Status</th><th>Duration</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></section>"
     )
 
 
-def _scenario(index: int, record: ScenarioRecord) -> str:
+def _scenario(index: int, record: ScenarioRecord, source_root: str) -> str:
     opened = " open" if record.status != "passed" else ""
     body = [_steps(record.steps)]
     if record.note:
         body.append(f"<p class=note>{_e(record.note)}</p>")
-    body.extend(_task(task) for task in record.tasks)
-    body.append(_events(record.events))
+    grouped = dict(events_by_task(record.tasks, record.events))
+    for task in record.tasks:
+        body.append(_task(task, grouped.pop(f"task {task.task_id}", [])))
+    body.append(_other_events(grouped))
+    tags = " ".join(f"@{t}" for t in record.tags)
     return (
-        f'<section class=scenario id="s{index}"><details{opened}><summary>'
-        f'<span class="badge {_e(record.status)}">{_e(record.status)}</span> '
+        f'<section class=scenario id="s{index}" {_searchable(record)}><details{opened}>'
+        f'<summary><span class="badge {_e(record.status)}">{_e(record.status)}</span> '
         f"<b>{_e(record.name)}</b> <span class=meta>{_e(record.feature)} · "
-        f"{record.duration:.2f} s · {len(record.tasks)} task(s) · {len(record.events)} "
-        f"Docker event(s)</span></summary>{''.join(body)}</details></section>"
+        f"{_source_link(record, source_root)} · {record.duration:.2f} s · "
+        f"{len(record.tasks)} task(s) · {len(record.events)} Docker event(s)"
+        f"{' · ' + _e(tags) if tags else ''}</span></summary>{''.join(body)}</details></section>"
     )
+
+
+def _searchable(record: ScenarioRecord) -> str:
+    words = [
+        record.feature,
+        record.name,
+        record.status,
+        record.location,
+        *(f"@{t}" for t in record.tags),
+        *(t.task_id for t in record.tasks),
+        *(f"{s.keyword} {s.text}" for s in record.steps),
+    ]
+    text = " ".join(words).lower()
+    return f'data-search="{_e(text)}" data-status="{_e(record.status)}"'
+
+
+def _source_link(record: ScenarioRecord, source_root: str) -> str:
+    if not record.file:
+        return ""
+    return f'<a href="{_e(source_root + record.file)}">{_e(record.location)}</a>'
 
 
 def _steps(steps: list[StepRecord]) -> str:
@@ -130,7 +245,7 @@ def _steps(steps: list[StepRecord]) -> str:
     return f"<h3>Steps</h3><ol class=steps>{''.join(items)}</ol>"
 
 
-def _task(task: TaskRecord) -> str:
+def _task(task: TaskRecord, events: list[ContainerEvent]) -> str:
     rows = "".join(
         f"<tr><td><span class=state>{_e(state)}</span></td><td>{_e(at)}</td>"
         f"<td class=num>{'' if delta is None else f'+{delta:.3f} s'}</td></tr>"
@@ -142,14 +257,23 @@ def _task(task: TaskRecord) -> str:
         f"<h3>Task <code>{_e(task.task_id)}</code></h3><div class=grid><div>"
         "<h4>State timeline</h4><table class=timeline><thead><tr><th>State</th><th>At (UTC)"
         f"</th><th>Since previous</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<h4>Docker events of its container</h4>{_event_table(events)}"
         f"<h4>Output (last {LOG_TAIL_LINES} lines)</h4><pre class=log>{_e(log_tail)}</pre></div>"
         f"<div><h4>Stored payload</h4><pre class=payload>{_e(payload)}</pre></div></div>"
     )
 
 
-def _events(events: list[ContainerEvent]) -> str:
+def _other_events(groups: dict[str, list[ContainerEvent]]) -> str:
+    return "".join(
+        f"<h3>Docker events: {_e(label)}</h3>{_event_table(events)}"
+        for label, events in groups.items()
+        if events
+    )
+
+
+def _event_table(events: list[ContainerEvent]) -> str:
     if not events:
-        return "<h3>Docker events</h3><p class=meta>No container events.</p>"
+        return "<p class=meta>No container events.</p>"
     rows = "".join(
         f"<tr><td>{_e(datetime.fromtimestamp(e.time, UTC).strftime('%H:%M:%S.%f')[:-3])}</td>"
         f"<td><code>{_e(e.container_id[:12])}</code></td><td>{_e(e.action)}</td>"
@@ -158,36 +282,10 @@ def _events(events: list[ContainerEvent]) -> str:
         for e in sorted(events, key=lambda e: e.time)
     )
     return (
-        "<h3>Docker events</h3><table class=events><thead><tr><th>Time (UTC)</th>"
-        "<th>Container</th><th>Action</th><th>Signal</th><th>Exit code</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+        "<table class=events><thead><tr><th>Time (UTC)</th><th>Container</th><th>Action</th>"
+        f"<th>Signal</th><th>Exit code</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
-
-
-_CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;
-max-width:1200px;padding:24px;color:#1f2328;background:#f6f8fa}
-header h1{margin:0 0 4px;font-size:24px}h2{font-size:18px;margin:24px 0 8px}
-h3{font-size:15px;margin:16px 0 6px}h4{font-size:13px;margin:10px 0 4px;color:#57606a}
-.meta{color:#57606a;font-size:12px}section{margin-bottom:10px}
-table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
-th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#eaeef2}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.scenario>details{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:8px 12px}
-summary{cursor:pointer}pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:4px;
-padding:8px;overflow:auto;max-height:320px;font-size:12px;white-space:pre-wrap;word-break:break-all}
-pre.error{background:#fff1f0;border-color:#ffa198;color:#82071e}
-.grid{display:grid;grid-template-columns:1fr 1fr;gap:16px}
-@media (max-width:900px){.grid{grid-template-columns:1fr}}
-ol.steps{padding-left:20px;margin:0}ol.steps li{margin:2px 0}
-.badge{display:inline-block;min-width:56px;text-align:center;border-radius:10px;padding:0 8px;
-font-size:11px;font-weight:600;text-transform:uppercase;background:#eaeef2;color:#57606a}
-.badge.passed{background:#dafbe1;color:#116329}.badge.failed,.badge.error,.badge.hook_error
-{background:#ffebe9;color:#82071e}.badge.skipped,.badge.untested{background:#fff8c5;color:#7d4e00}
-.state{font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
-tr.failed td,tr.error td,tr.hook_error td{background:#fff5f5}
-"""

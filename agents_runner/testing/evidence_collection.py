@@ -1,11 +1,25 @@
-"""Gathers one scenario's evidence from behave's model and the scenario's harness."""
+"""Gathers the evidence from behave's model, the scenario's harness and the engine."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 from .evidence import ScenarioRecord, StepRecord, TaskRecord
 from .harness import ScenarioHarness
+from .run_info import (
+    RunInfo,
+    command_line,
+    engine_facts,
+    git_commit,
+    host_os,
+    image_digest,
+    now,
+    suite_scenarios,
+)
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def collect_evidence(
@@ -24,14 +38,47 @@ def collect_evidence(
     ]
     record = ScenarioRecord(
         feature=scenario.feature.name,
-        name=scenario.name,
+        name=(scenario.name or "").strip(),
         status=scenario.status.name,
         duration=scenario.duration or 0.0,
         steps=steps,
         note=note,
+        file=str(scenario.filename),
+        line=int(scenario.line),
+        tags=sorted(scenario.effective_tags),
     )
     if harness is not None:
         store = harness.runner().store
         record.tasks = [TaskRecord.of(task, harness.log_text(task.id)) for task in store.list()]
         record.events = harness.all_events()
     return record
+
+
+def describe_run(context: Any, features_dir: Path | None = None) -> RunInfo:
+    """The run's metadata from behave's context (run_id, engine, image) and the
+    repository; what cannot be found is reported as unknown, never raised."""
+    engine = getattr(context, "engine", None)
+    image = str(getattr(context, "image", "") or "")
+    if engine is not None:
+        engine_name, api_version, engine_os = engine_facts(engine.api)
+        digest = image_digest(engine.api, image)
+    else:
+        problem = getattr(context, "engine_problem", None) or "no engine"
+        engine_name = api_version = engine_os = digest = f"unknown ({problem})"
+    try:
+        suite = suite_scenarios(features_dir or REPOSITORY / "features", Path.cwd())
+    except Exception:  # a feature file behave cannot parse fails the run elsewhere
+        suite = []
+    return RunInfo(
+        run_id=str(getattr(context, "run_id", "?")),
+        date=now(),
+        commit=git_commit(REPOSITORY),
+        command=command_line(sys.argv),
+        host_os=host_os(),
+        engine=engine_name,
+        api_version=api_version,
+        engine_os=engine_os,
+        image=image,
+        image_digest=digest,
+        suite=suite,
+    )
