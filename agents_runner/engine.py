@@ -22,6 +22,8 @@ from docker import errors
 from .logstream import ChunkedDecoder
 from .spec import split_image_reference
 
+LOGS_CONNECT_TIMEOUT = 10.0
+LOGS_READ_TIMEOUT = 60.0
 LABEL_TASK_ID = "agents-runner.task-id"
 LABEL_STORE = "agents-runner.store"
 
@@ -122,6 +124,11 @@ class LogStream:
         except (OSError, ValueError, requests.exceptions.RequestException) as exc:
             raise EngineUnavailable(f"the log stream broke: {exc}") from exc
 
+    def wait_for_ever(self) -> None:
+        """No read timeout from here on (a followed agent may be quiet for hours)."""
+        with contextlib.suppress(AttributeError, OSError):
+            self._response.raw._fp.fp.raw._sock.settimeout(None)
+
     def abort(self) -> None:
         """Shut the connection: a thread blocked reading it wakes up."""
         _shut(self._response)
@@ -178,7 +185,12 @@ def _explain(exc: errors.APIError) -> str:
 
 
 def _is_gone(exc: errors.APIError) -> bool:
-    return isinstance(exc, errors.NotFound) or "no such container" in _explain(exc).lower()
+    text = _explain(exc).lower()
+    return (
+        isinstance(exc, errors.NotFound)
+        or "no such container" in text
+        or "marked for removal" in text
+    )
 
 
 class Engine:
@@ -302,14 +314,16 @@ class Engine:
         memory: int | None = None,
         cpus: float | None = None,
     ) -> str:
-        """A container with an init process, no new privileges, never privileged, and
-        (given `memory`) no swap beyond the limit, so that exceeding it is an OOM kill."""
+        """A container with an init process, no new privileges, never privileged, a cgroup
+        namespace of its own, and (given `memory`) no swap beyond the limit, so that
+        exceeding it is an OOM kill."""
         host_config = self.api.create_host_config(
             init=True,
             binds=dict(binds) if binds else None,
             network_mode=network,
             security_opt=["no-new-privileges"],
             privileged=False,
+            cgroupns="private",  # on cgroup v1 hosts Docker's default is the host's
             mem_limit=memory,
             memswap_limit=memory,
             nano_cpus=int(cpus * 1e9) if cpus else None,
@@ -358,11 +372,14 @@ class Engine:
         if since is not None:
             params["since"] = since
         with _engine_call("reading the logs"):
+            # An engine that accepts the request but never answers is given up on; a
+            # followed stream, once it answers, may then stay quiet for as long as the
+            # agent does.
             response = self.api._get(
                 self.api._url("/containers/{0}/logs", container_id),
                 params=params,
                 stream=True,
-                timeout=None,
+                timeout=(LOGS_CONNECT_TIMEOUT, LOGS_READ_TIMEOUT),
             )
             try:
                 self.api._raise_for_status(response)
@@ -371,7 +388,10 @@ class Engine:
                 if _is_gone(exc):
                     raise ContainerGone(f"reading the logs: {_explain(exc)}") from exc
                 raise
-        return LogStream(response)
+        stream = LogStream(response)
+        if follow:
+            stream.wait_for_ever()
+        return stream
 
     def kill(self, container_id: str, signal: str = "SIGKILL") -> bool:
         """Send `signal` to the agent. False when the container no longer runs (or is gone):

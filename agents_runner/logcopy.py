@@ -32,6 +32,7 @@ class LogCopy:
         self.task_id = task_id
         self.cursor = LogCursor()
         self._lock = threading.Lock()  # one writer at a time
+        self._lock_fd = threading.Lock()  # who closes the file
         self._stream: LogStream | None = None
         self._stop = threading.Event()
         self._last_progress = time.monotonic()
@@ -39,6 +40,7 @@ class LogCopy:
         # take-over the log is Docker's whole account, never a duplicate.
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self._offset = 0
+        self._closed = False
         self._follower = threading.Thread(target=self._follow, name=f"logs-{task_id}", daemon=True)
 
     def start(self) -> None:
@@ -66,11 +68,28 @@ class LogCopy:
             stream.abort()
 
     def close(self) -> None:
+        """Stop following and close the file (once). A follower that has not ended yet
+        closes it itself when it does, so the descriptor is never reused under it."""
         self.abort()
         self._follower.join(5)
+        with self._lock_fd:
+            if self._closed:
+                return
+            self._closed = True
+            if self._follower.is_alive():
+                return
         os.close(self._fd)
 
     def _follow(self) -> None:
+        try:
+            self._follow_until_stopped()
+        finally:
+            with self._lock_fd:
+                closed_meanwhile = self._closed
+            if closed_meanwhile:
+                os.close(self._fd)
+
+    def _follow_until_stopped(self) -> None:
         """Copy while the container runs; reconnect after a broken stream."""
         delay = 0.1
         while not self._stop.is_set():

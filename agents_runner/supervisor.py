@@ -7,6 +7,7 @@ so whatever was recorded before the end wins.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -30,7 +31,8 @@ from .engine import (
 )
 from .logcopy import LogCopy
 from .logstream import to_unix_nanos
-from .outcome import record_stop_request, settle
+from .outcome import OOM_REASON, record_stop_request, settle
+from .processes import ProcessIdentity
 from .spec import TaskSpec
 from .states import TaskState
 from .store import TaskStore
@@ -141,10 +143,16 @@ class TaskSupervisor:
             self._remove()
             return
         if container is None:
-            # Its end is recorded before the container is removed, so only a container
-            # removed behind the runner's back gets here.
-            lost = None if task.exit_code is not None else CONTAINER_LOST
-            self._settle(exit_code=task.exit_code, error=lost)
+            # Its exit code is recorded before the container is removed: without one, the
+            # container was removed behind the runner's back.
+            if task.exit_code is None:
+                self._settle(error=CONTAINER_LOST)
+            else:
+                self._settle(
+                    exit_code=task.exit_code,
+                    error=task.error,
+                    last_output=last_line(self.store.log_path(self.task_id)),
+                )
             return
         running_at = parse_time(task.reached(TaskState.RUNNING) or task.updated_at)
         elapsed = (datetime.now(UTC) - running_at).total_seconds()
@@ -245,14 +253,30 @@ class TaskSupervisor:
                 self.wake.set()
 
         threading.Thread(target=wait_for_exit, name=f"wait-{self.task_id}", daemon=True).start()
+        try:
+            outcome = self._until_exit(container_id, deadline, exited)
+            if outcome is None:
+                return  # detached
+            failpoints.reach("before-end")
+            self._finish(container_id, outcome, copy)
+        finally:
+            copy.close()
+
+    def _until_exit(
+        self,
+        container_id: str,
+        deadline: float | None,
+        exited: list[ContainerExit | BaseException],
+    ) -> ContainerExit | None:
+        """Act on requests and the deadline until the container exits; None if this
+        supervisor was detached first."""
         stop_sent_at: float | None = None
         grace = self.spec.stop_grace
         kill_sent = False
         while not exited:
             self.wake.clear()
             if self.detached.is_set():
-                copy.close()
-                return
+                return None
             task = self.store.load(self.task_id)
             now = time.monotonic()
             if task.kill_requested_at and not kill_sent:
@@ -279,10 +303,8 @@ class TaskSupervisor:
             self.wake.wait(self._next_check(deadline, stop_sent_at, grace, kill_sent))
         outcome = exited[0]
         if isinstance(outcome, BaseException):
-            copy.close()
             raise outcome
-        failpoints.reach("before-end")
-        self._finish(container_id, outcome, copy)
+        return outcome
 
     def _next_check(
         self, deadline: float | None, stop_sent_at: float | None, grace: float, kill_sent: bool
@@ -296,24 +318,26 @@ class TaskSupervisor:
         return max(0.0, timeout)
 
     def _finish(self, container_id: str, outcome: ContainerExit, copy: LogCopy) -> None:
-        """The container exited: complete the log and record the exit code, and only then
-        remove the container (until then it holds the only other copy of both), then
-        record the end. A crash between two steps is finished by recover from what is
-        stored: the exit code, or the container."""
-        try:
-            self._until_done("cannot record the end: the log is incomplete", copy.finish)
-        finally:
-            copy.close()
-        task = self._until_done(
-            "cannot record the end", lambda: self._update(exit_code=outcome.exit_code)
-        )
+        """The container exited: record the exit code (with any reason already known),
+        complete the log, and only then remove the container (until then it holds the
+        only other copy of both), then record the end. A crash between two steps is
+        finished by recover from what is stored: the exit code, or the container."""
         # SIGKILL's exit code is also the OOM killer's: ask Docker only when it could be.
+        task = self.store.load(self.task_id)
         oom = (
             outcome.exit_code == 137
             and not task.kill_requested_at
             and self._ride_out("inspecting", lambda: self.engine.oom_killed(container_id))
         )
-        error = outcome.error or self._exit_during_outage(container_id, outcome.exit_code)
+        known = outcome.error or (OOM_REASON if oom else None)
+        task = self._until_done(
+            "cannot record the end",
+            lambda: self._update(exit_code=outcome.exit_code, error=known),
+        )
+        self._until_done("cannot record the end: the log is incomplete", copy.finish)
+        copy.close()
+        # Only now are all the engine's outages known, the shutdown that stopped it too.
+        error = known or self._exit_during_outage(container_id, outcome.exit_code)
         if not self.spec.keep_container or task.kill_requested_at:
             self._remove()
         self._until_done(
@@ -321,22 +345,27 @@ class TaskSupervisor:
             lambda: self._settle(
                 exit_code=outcome.exit_code,
                 error=error,
-                oom_killed=oom,
                 last_output=last_line(self.store.log_path(self.task_id)),
             ),
         )
 
     def _until_done(self, problem: str, action: Callable[[], T]) -> T:
-        """Do `action`, again and again while the disk is full or the engine away (each
-        retried with a growing pause), until it succeeds or this supervisor is detached."""
+        """Do `action`, again and again while the disk is full (for as long as it takes:
+        the container is kept meanwhile) or the engine is away (for up to
+        ENGINE_OUTAGE_LIMIT seconds), each time after a growing pause. Any other error,
+        or a detached supervisor, ends the retries."""
         delay, warned = 0.1, False
         away_since: float | None = None
         while True:
             try:
                 result = action()
             except (OSError, EngineUnavailable) as exc:
-                if isinstance(exc, EngineUnavailable) and away_since is None:
-                    away_since = time.time()
+                if isinstance(exc, EngineUnavailable):
+                    away_since = away_since or time.time()
+                    if time.time() - away_since > ENGINE_OUTAGE_LIMIT:
+                        raise
+                elif exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                    raise
                 if self.detached.is_set():
                     raise
                 if not warned:
@@ -374,8 +403,13 @@ class TaskSupervisor:
 
     def _begin_stop(self, task: Task) -> None:
         if task.state is TaskState.RUNNING:  # the stop was asked for before the container ran
-            self._update_with(
-                lambda t: t.move_to(TaskState.STOPPING) if t.state is TaskState.RUNNING else False
+            self._until_done(
+                "cannot record the stop",
+                lambda: self._update_with(
+                    lambda t: (
+                        t.move_to(TaskState.STOPPING) if t.state is TaskState.RUNNING else False
+                    )
+                ),
             )
 
     def _stop_signal(self, container_id: str) -> str:
@@ -387,10 +421,13 @@ class TaskSupervisor:
         return self._ride_out(f"sending {signal}", lambda: self.engine.kill(container_id, signal))
 
     def _record_deadline(self) -> None:
-        self._update_with(
-            lambda t: record_stop_request(
-                t, at=utc_now(), grace=self.spec.stop_grace, reason="timeout"
-            )
+        self._until_done(
+            "cannot record the deadline",
+            lambda: self._update_with(
+                lambda t: record_stop_request(
+                    t, at=utc_now(), grace=self.spec.stop_grace, reason="timeout"
+                )
+            ),
         )
 
     def _ride_out(self, what: str, call: Callable[[], T]) -> T:
@@ -452,11 +489,18 @@ class TaskSupervisor:
 
     def _release(self) -> None:
         """This supervisor stops driving an unfinished task (its runner closed without
-        waiting): the task is left without an owner, for the next runner to take over."""
+        waiting): the task is left without an owner, for the next runner to take over,
+        unless another process has taken it meanwhile."""
+        mine = ProcessIdentity.current().to_payload()
+
+        def change(task: Task) -> bool:
+            if task.is_terminal or task.owner != mine:
+                return False
+            task.owner = None
+            return True
+
         try:
-            self.store.update(
-                self.task_id, lambda t: False if t.is_terminal else setattr(t, "owner", None)
-            )
+            self.store.update(self.task_id, change)
         except Exception:
             log.exception("task %s: could not release it", self.task_id)
 
