@@ -251,7 +251,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
-    runner = _runner(args)
+    runner = _controller(args) if args.follow else _runner(args)
     task = runner.get(args.id)
     follower = LogFollower(runner.store.log_path(task.id), sys.stdout.buffer)
     if not args.follow:
@@ -265,7 +265,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
-    runner = _runner(args)
+    runner = _controller(args)
     try:
         task = runner.wait(args.id, timeout=args.timeout)
     except TimeoutError as exc:

@@ -61,14 +61,9 @@ def _start_ticks(pid: int) -> int | None:
 
 
 def _without_secrets(environ: Any, secrets: dict[str, str]) -> dict[str, str]:
-    """The environment minus every variable that holds a secret, by name or by value
-    (`--secret K` takes its value from $K, which the child would otherwise inherit)."""
-    values = {value for value in secrets.values() if value}
-    return {
-        name: value
-        for name, value in environ.items()
-        if name not in secrets and value not in values
-    }
+    """The environment minus every variable named after a secret (`--secret K` takes
+    its value from $K, which the child would otherwise inherit)."""
+    return {name: value for name, value in environ.items() if name not in secrets}
 
 
 class DetachedSupervisor:

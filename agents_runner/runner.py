@@ -20,7 +20,7 @@ from .outcome import record_kill_request, record_stop_request, settle
 from .processes import DetachedSupervisor, ProcessIdentity
 from .spec import TaskSpec
 from .states import TaskState
-from .store import TaskNotFound, TaskStore
+from .store import TaskNotFound, TaskStore, UnreadableTask
 from .supervisor import TaskSupervisor
 from .task import Task, parse_time, utc_now
 
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_RUNNING = 4
 DEFAULT_POLL_INTERVAL = 0.2
 DEFAULT_ORPHAN_GRACE = 60.0
+DETACH_TIMEOUT = 5.0  # how long close(wait=False) lets its supervisors take to let go
 
 # Tasks that some runner of this process has queued or drives. A task whose recorded
 # owner is this process but which is not in here was left behind (a runner closed
@@ -40,6 +41,15 @@ _driven_lock = threading.Lock()
 def _mark_driven(task_id: str) -> None:
     with _driven_lock:
         _driven_here.add(task_id)
+
+
+def _claim_driving(task_id: str) -> bool:
+    """Mark the task as driven here unless some thread of this process already does."""
+    with _driven_lock:
+        if task_id in _driven_here:
+            return False
+        _driven_here.add(task_id)
+        return True
 
 
 def _unmark_driven(*task_ids: str) -> None:
@@ -259,15 +269,19 @@ class TaskRunner:
         with self._lock:
             self._closed = True
             if not wait:
-                left = [task_id for task_id, _ in self._queue] + list(self._supervisors)
+                queued = [task_id for task_id, _ in self._queue]
                 self._queue.clear()
+                _unmark_driven(*queued)
                 for supervisor in self._supervisors.values():
                     supervisor.detached.set()
                     supervisor.wake.set()
-                _unmark_driven(*left)
+                threads = list(self._threads)
         if not wait:
-            for task_id in left:
+            for task_id in queued:
                 self._release(task_id)
+            # Each supervisor releases its task itself as it lets go, which is prompt.
+            for thread in threads:
+                thread.join(DETACH_TIMEOUT)
         while wait:
             with self._lock:
                 pending = [t for t in self._threads if t.is_alive()]
@@ -320,8 +334,7 @@ class TaskRunner:
         finally:
             with self._lock:
                 del self._supervisors[supervisor.task_id]
-                if not supervisor.detached.is_set():
-                    _unmark_driven(supervisor.task_id)
+                _unmark_driven(supervisor.task_id)
                 current = threading.current_thread()
                 self._threads = [t for t in self._threads if t.is_alive() and t is not current]
                 self._changed.notify_all()
@@ -409,41 +422,44 @@ class TaskRunner:
 
     def _adopt(self, task: Task, *, force: bool = False, report: Report | None = None) -> None:
         report = report or Report()
-        container = None
-        if task.state in (TaskState.STARTING, TaskState.RUNNING, TaskState.STOPPING):
-            container = self.engine.inspect(task.container_id or task.container_name)
-        still_running = bool(container and container["State"].get("Running"))
-        if still_running and self.adopt_in == "process":
-            child = DetachedSupervisor(self.store.root)
-            if self._claim(task, force=force, owner=child.identity):
-                child.hand_over(task.id)
-                pid = child.identity.pid
-                report.add(
-                    f"{task.id}: its container still runs; detached supervisor {pid} drives it"
-                )
-            else:
-                child.abandon()
-            return
-        if not self._claim(task, force=force):
-            return
-        supervisor = TaskSupervisor(
-            task.id, task.spec, self.store, self.engine,
-            poll_interval=self.poll_interval, on_change=self._notify, resume=True,
-        )  # fmt: skip
-        if still_running:
-            with self._lock:
-                self._start(supervisor)
-            report.add(f"{task.id}: its container still runs; this process drives it")
-            return
-        _mark_driven(task.id)
+        if not _claim_driving(task.id):
+            return  # another thread of this process is taking it over already
+        driven_by_thread = False
         try:
+            container = None
+            if task.state in (TaskState.STARTING, TaskState.RUNNING, TaskState.STOPPING):
+                container = self.engine.inspect(task.container_id or task.container_name)
+            still_running = bool(container and container["State"].get("Running"))
+            if still_running and self.adopt_in == "process":
+                child = DetachedSupervisor(self.store.root)
+                if self._claim(task, force=force, owner=child.identity):
+                    child.hand_over(task.id)
+                    pid = child.identity.pid
+                    report.add(
+                        f"{task.id}: its container still runs; detached supervisor {pid} drives it"
+                    )
+                else:
+                    child.abandon()
+                return
+            if not self._claim(task, force=force):
+                return
+            supervisor = TaskSupervisor(
+                task.id, task.spec, self.store, self.engine,
+                poll_interval=self.poll_interval, on_change=self._notify, resume=True,
+            )  # fmt: skip
+            if still_running:
+                with self._lock:
+                    self._start(supervisor)
+                driven_by_thread = True
+                report.add(f"{task.id}: its container still runs; this process drives it")
+                return
             supervisor.run()  # the container exited or never ran: finishing it is quick
+            ended = self.store.load(task.id)
+            reason = f" ({ended.error})" if ended.error else ""
+            report.add(f"{task.id}: ended {ended.state.value}{reason}")
         finally:
-            _unmark_driven(task.id)
-        ended = self.store.load(task.id)
-        report.add(
-            f"{task.id}: ended {ended.state.value}" + (f" ({ended.error})" if ended.error else "")
-        )
+            if not driven_by_thread:
+                _unmark_driven(task.id)
 
     def _sweep_orphan_containers(self, grace: float, report: Report) -> None:
         now = time.time()
@@ -464,8 +480,8 @@ class TaskRunner:
             return f"no task {task_id or '?'} in this store"
         try:
             task = self.store.load(task_id)
-        except TaskNotFound:
-            return None  # unreadable: leave it to a person
+        except (TaskNotFound, UnreadableTask):
+            return None  # unreadable: leave it to a person (or to a newer version)
         if not task.is_terminal or (task.spec.keep_container and not task.kill_requested_at):
             return None
         return f"task {task_id} ended {task.state.value} and its end is recorded"

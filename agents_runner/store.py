@@ -157,6 +157,11 @@ class TaskStore:
 
     # -- internals ---------------------------------------------------------------
 
+    def locked(self, task_id: str) -> contextlib.AbstractContextManager[None]:
+        """Hold the task's lock, which every writer of its payload waits for (reentrant
+        in this thread). Tests use it as a gate to hold a task between two writes."""
+        return self._locked(task_id)
+
     def _lock_path(self, task_id: str) -> Path:
         return self.locks_dir / f"{_checked_id(task_id)}.lock"
 
