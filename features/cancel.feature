@@ -13,6 +13,6 @@ Feature: Cancelling a task is graceful
     And Docker reports that its container was sent signal 15 and no other
     And Docker reports that its container exited with code 143
     And the agent's shutdown line is in the task's log
-    And its container is no longer running
-    And the time of the cancel request is recorded, after the task started running
+    And its container no longer exists
+    And the recorded time of the cancel request is when the user asked, after the task started running
     And a new process reading the state dir sees the ending Docker reported

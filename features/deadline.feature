@@ -10,7 +10,7 @@ Feature: A task that outlives its deadline is stopped
     And the task has ended
     Then the task is "timed_out" with exit code 143
     And its recorded history is queued, starting, running, stopping, timed_out, in that order
-    And it was stopped no sooner than its deadline after it started running
+    And Docker sent signal 15 no sooner than the deadline after its container started, and at most 2 seconds later
     And Docker reports that its container was sent signal 15 and no other
     And the agent's shutdown line is in the task's log
     And its container no longer exists
@@ -22,5 +22,5 @@ Feature: A task that outlives its deadline is stopped
     And the task has ended
     Then the task is "timed_out" with exit code 137
     And Docker reports that its container was sent signal 15, then signal 9
-    And Docker sent signal 9 no sooner than the stop grace after signal 15
+    And Docker sent signal 9 no sooner than the stop grace after signal 15, and at most 2 seconds later
     And its container no longer exists

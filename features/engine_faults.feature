@@ -7,12 +7,14 @@ Feature: A task rides out engine faults
 
   Scenario: A dropped engine connection does not fail a running task
     Given a runner that reaches the engine through a proxy that can cut connections
+    And the runner's log records are kept
     And a task whose agent prints "begin", sleeps 4 seconds and prints "end"
     When the task is submitted
     And its log holds "begin" by now
     And the proxy cuts every engine connection and refuses new ones for 2 seconds
     And the task has ended
     Then the proxy cut at least one of the runner's connections
+    And the runner's log records say it found the engine unreachable and retried
     And the task is "completed" with exit code 0
     And its log is exactly the lines "begin" and "end"
     And the engine holds no container of the task

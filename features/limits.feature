@@ -9,6 +9,7 @@ Feature: Containers run hardened, within limits
     When the task is submitted
     And the task has ended
     Then the task is "failed" with exit code 137
+    And Docker reported an out-of-memory event for its container
     And its error says "out of memory"
     And its container no longer exists
 
@@ -17,8 +18,8 @@ Feature: Containers run hardened, within limits
     And its limits are 64m of memory and 0.5 CPUs
     When the task is submitted
     And the task is running
-    Then Docker reports its container runs with an init process, unprivileged, with no-new-privileges
-    And Docker reports no mount of the Docker socket
+    Then Docker reports its container runs with an init process and no-new-privileges, not privileged, with no added capability or device and no namespace of the host
+    And Docker reports no mount of the Docker socket or of a folder that holds it
     And Docker reports a memory limit of 64m without swap and 0.5 CPUs
     When the user kills the task
     Then the task ends "killed"

@@ -5,9 +5,10 @@ Feature: Prune removes what is ours and nothing else
   touched. `prune` also removes the payloads and logs of tasks that ended longer
   ago than a given age.
 
-  Scenario: An orphan of this store is removed; another store's container is left alone
+  Scenario: An orphan of this store is removed; another store's and someone else's are left alone
     Given a container of this store that no task knows
     And a container that belongs to another store
+    And a container of someone else, with no agents-runner label at all
     When the user runs "prune"
     Then the orphan is still there, being younger than the grace period
     When the user runs "prune --orphan-grace 0"
@@ -15,6 +16,7 @@ Feature: Prune removes what is ours and nothing else
     And its output names the orphan as removed
     And the orphan no longer exists
     And the other store's container is still there
+    And the container of someone else is still there
 
   Scenario: Old finished tasks are pruned; unfinished ones are kept
     Given a task that runs the "echo" agent with the prompt "old news"

@@ -14,9 +14,10 @@ Feature: Deadlines, stops and kills are decided by what Docker saw
     When the task is submitted
     And the task is running
     And the user cancels the task with a grace period of 30 seconds
-    And the task is "stopping"
+    And the task is "stopping", and Docker has sent its agent signal 15
     And the user kills the task
     And the task has ended
     Then the task is "killed" with exit code 137
     And Docker reports that its container was sent signal 15, then signal 9
+    And Docker sent signal 9 within 2 seconds of the kill request
     And the engine holds no container of the task

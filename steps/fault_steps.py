@@ -20,12 +20,14 @@ from hamcrest import (
     greater_than_or_equal_to,
     has_length,
     is_,
+    not_,
 )
 
 from agents_runner.engine import LABEL_TASK_ID, Engine
 from agents_runner.processes import ProcessIdentity
 from agents_runner.testing import engine_control
 from agents_runner.testing.harness import WAITING_AGENT
+from agents_runner.testing.log_capture import capture_records
 from agents_runner.testing.waiting import wait_until
 
 # -- the engine connection ----------------------------------------------------------
@@ -58,6 +60,12 @@ def proxy_cuts(context: Context, seconds: int) -> None:
 @then("the proxy cut at least one of the runner's connections")
 def proxy_did_cut(context: Context) -> None:
     assert_that(context.proxy.connections_cut, greater_than_or_equal_to(1))
+
+
+@then("the runner's log records say it found the engine unreachable and retried")
+def runner_retried(context: Context) -> None:
+    retries = [r for r in context.log_records if "unreachable" in r and "retrying" in r]
+    assert_that(retries, not_(empty()), f"the runner's records: {context.log_records}")
 
 
 @then("the engine holds no container of the task")
@@ -251,7 +259,7 @@ def payload_in_place(context: Context) -> None:
 def small_state_dir(context: Context, size: int) -> None:
     context.disk = context.harness.small_disk(f"{size}m")
     context.harness.move_state_dir(context.disk.path / "state")
-    context.runner_warnings = _capture_warnings(context)
+    context.runner_warnings = capture_records(context, "agents_runner", logging.WARNING)
 
 
 @given("the state dir's disk is filled up")
@@ -307,25 +315,6 @@ def _waiting_run(context: Context, *options: str) -> list[str]:
         "-c",
         WAITING_AGENT,
     ]
-
-
-class _ListHandler(logging.Handler):
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__(logging.WARNING)
-        self.lines = lines
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
-def _capture_warnings(context: Context) -> list[str]:
-    """The runner's warnings from now to the end of the scenario."""
-    lines: list[str] = []
-    handler = _ListHandler(lines)
-    logger = logging.getLogger("agents_runner")
-    logger.addHandler(handler)
-    context.add_cleanup(logger.removeHandler, handler)
-    return lines
 
 
 @then('its log is exactly the lines "{first}" and "{last}"')

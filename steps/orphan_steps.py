@@ -12,17 +12,23 @@ from agents_runner.task import new_task_id
 from agents_runner.testing.harness import TRAPPING_AGENT
 
 
-def _container(context: Context, store_id: str) -> tuple[str, str]:
+def _container(context: Context, store_id: str | None) -> tuple[str, str]:
+    """A container as a store would label it (or, without `store_id`, with no
+    agents-runner label at all: the suite's cleanup then removes it by its id)."""
     harness = context.harness
     name = f"agents-runner-{new_task_id()}"
-    return name, harness.engine.create(
+    labels = {**harness.labels, LABEL_STORE: store_id, LABEL_TASK_ID: new_task_id()}
+    container = harness.engine.create(
         name=name,
         image=harness.image,
         argv=["true"],
         env={},
-        labels={**harness.labels, LABEL_STORE: store_id, LABEL_TASK_ID: new_task_id()},
+        labels=labels if store_id else {},
         network="none",
     )
+    if store_id != harness.runner().store.store_id:
+        harness.foreign_containers.append(container)  # not this store's: the suite removes it
+    return name, container
 
 
 @given("a container of this store that no task knows")
@@ -53,10 +59,19 @@ def orphan_gone(context: Context) -> None:
     assert_that(context.harness.engine.inspect(context.orphan), is_(none()))
 
 
+@given("a container of someone else, with no agents-runner label at all")
+def container_of_someone_else(context: Context) -> None:
+    _, context.someone_elses = _container(context, None)
+
+
 @then("the other store's container is still there")
 def foreign_kept(context: Context) -> None:
     assert_that(context.harness.engine.inspect(context.foreign), not_none())
-    context.harness.engine.remove(context.foreign)  # ours to clean: it carries the run's label
+
+
+@then("the container of someone else is still there")
+def someone_elses_kept(context: Context) -> None:
+    assert_that(context.harness.engine.inspect(context.someone_elses), not_none())
 
 
 @given("a second task that runs until it is signalled is running")

@@ -2,27 +2,60 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import logging
 import os
 import secrets
 import stat
+from pathlib import Path
 
 from behave import given, then, when
 from behave.runner import Context
 from hamcrest import (
+    any_of,
     assert_that,
     contains_string,
     empty,
     equal_to,
+    greater_than,
     has_item,
     is_,
+    none,
     not_,
+    starts_with,
 )
+from hamcrest.core.matcher import Matcher
 
-from agents_runner.testing.harness import TRAPPING_AGENT
+from agents_runner.testing.harness import TRAPPING_AGENT, WAITING_AGENT
+from agents_runner.testing.log_capture import capture_records
 
 UNPRIVILEGED = (1000, 1000)
+
+
+def new_secret() -> str:
+    """A value never seen before, with a quote, a backslash and a non-ASCII letter."""
+    return f'sk-test-{secrets.token_hex(12)}"\\é-{secrets.token_hex(4)}'
+
+
+def secret_forms(value: str) -> list[bytes]:
+    """The value as it could be written down: raw, JSON-escaped, hex, and base64 (its
+    middle, which is the same whatever bytes stand before it)."""
+    raw = value.encode()
+    forms = [
+        raw,
+        json.dumps(value).encode()[1:-1],
+        json.dumps(value, ensure_ascii=False).encode()[1:-1],
+        raw.hex().encode(),
+    ]
+    for shift in range(3):
+        encoded = base64.b64encode(b"x" * shift + raw)
+        forms.append(encoded[4 : len(encoded) - 4])
+    return forms
+
+
+DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
 FINGERPRINT = 'printf %s "$API_TOKEN" | sha256sum'
 
 
@@ -53,15 +86,84 @@ def file_owned(context: Context, name: str) -> None:
     assert_that(bool(info.st_mode & stat.S_IWUSR), is_(True), "the owner may write it")
 
 
-@given("a task whose agent prints a fingerprint of its API_TOKEN")
+@given("a task whose agent prints a fingerprint of its API_TOKEN, then waits for its signal file")
 def fingerprint_agent(context: Context) -> None:
-    context.spec_fields = {"command": ["sh", "-c", FINGERPRINT]}
+    script = f"{FINGERPRINT}; {WAITING_AGENT}"
+    context.spec_fields = {"command": ["sh", "-c", script], "workspace": str(context.workspace)}
 
 
 @given("it is given API_TOKEN as a secret, with a value never seen before")
 def fresh_secret(context: Context) -> None:
-    context.secret = f"sk-test-{secrets.token_hex(16)}"
+    context.secret = new_secret()
     context.spec_fields["secrets"] = {"API_TOKEN": context.secret}
+
+
+@given("a state dir that does not exist yet")
+def state_dir_not_there(context: Context) -> None:
+    path = context.harness.state_dir / "made-by-the-runner"
+    context.harness.move_state_dir(path)
+    assert_that(path.exists(), is_(False))
+
+
+@given("the runner's log records are kept")
+def keep_log_records(context: Context) -> None:
+    context.log_records = capture_records(context, "agents_runner", logging.DEBUG)
+
+
+@then("no process outside the task's container has the secret in its environment or command line")
+def no_process_holds_secret(context: Context) -> None:
+    container_id = context.harness.fresh_load(context.task.id).container_id
+    assert container_id, "the task's container is known"
+    inside, holders = 0, []
+    for pid_dir in Path("/proc").iterdir():
+        if not pid_dir.name.isdigit():
+            continue
+        try:
+            if container_id in (pid_dir / "cgroup").read_text():
+                inside += 1
+                continue
+            seen = (pid_dir / "environ").read_bytes() + (pid_dir / "cmdline").read_bytes()
+        except OSError:
+            continue  # it exited meanwhile
+        if any(form in seen for form in secret_forms(context.secret)):
+            holders.append(f"{pid_dir.name}: {(pid_dir / 'cmdline').read_bytes()[:80]!r}")
+    assert_that(inside, greater_than(0), "the agent's own processes were found")
+    assert_that(holders, is_(empty()))
+
+
+@then("no file in the state dir holds the secret in any of its forms")
+def no_trace(context: Context) -> None:
+    forms = secret_forms(context.secret)
+    hits = [
+        str(path)
+        for path in context.harness.state_dir.rglob("*")
+        if path.is_file() and any(form in path.read_bytes() for form in forms)
+    ]
+    assert_that(hits, is_(empty()))
+
+
+@then("the runner's log records hold the secret in none of its forms")
+def no_trace_in_logs(context: Context) -> None:
+    text = "\n".join(context.log_records).encode()
+    assert_that([f for f in secret_forms(context.secret) if f in text], is_(empty()))
+
+
+@then("neither command printed the secret in any of its forms")
+def commands_silent(context: Context) -> None:
+    printed = "".join(
+        r.stdout + r.stderr for r in (context.detached_result, context.result)
+    ).encode()
+    assert_that([f for f in secret_forms(context.secret) if f in printed], is_(empty()))
+
+
+@then("Docker no longer has the container that held the secret, nor any event that names it")
+def docker_forgot(context: Context) -> None:
+    events = context.harness.events_for(context.task.id, until_action="destroy")
+    created = {e.container_id for e in events if e.action == "create"}
+    assert_that(len(created), equal_to(1), "containers Docker created for the task")
+    assert_that(context.harness.engine.inspect(created.pop()), is_(none()))
+    raw = json.dumps([e.__dict__ for e in events]).encode()
+    assert_that([f for f in secret_forms(context.secret) if f in raw], is_(empty()))
 
 
 @when(
@@ -69,10 +171,10 @@ def fresh_secret(context: Context) -> None:
     'passing "--secret API_TOKEN" with the value only in the environment'
 )
 def detached_with_secret(context: Context) -> None:
-    context.secret = f"sk-test-{secrets.token_hex(16)}"
+    context.secret = new_secret()
     harness = context.harness
     argv = ["run", "--detach", "--image", harness.image, "--secret", "API_TOKEN"]
-    context.result = harness.cli.run(
+    context.detached_result = context.result = harness.cli.run(
         *argv, "--", "sh", "-c", FINGERPRINT, env={"API_TOKEN": context.secret}
     )
     assert_that(context.result.returncode, equal_to(0), context.result.stderr)
@@ -86,17 +188,6 @@ def agent_saw_secret(context: Context) -> None:
     assert_that(context.harness.log_text(context.task.id), contains_string(digest))
 
 
-@then("a byte search of the whole state dir finds no trace of the secret's value")
-def no_trace(context: Context) -> None:
-    needle = context.secret.encode()
-    hits = [
-        str(path)
-        for path in context.harness.state_dir.rglob("*")
-        if path.is_file() and needle in path.read_bytes()
-    ]
-    assert_that(hits, is_(empty()))
-
-
 @then('"show" prints the secret\'s name but not its value')
 def show_hides_secret(context: Context) -> None:
     result = context.harness.cli.run("show", context.task.id)
@@ -105,9 +196,11 @@ def show_hides_secret(context: Context) -> None:
     assert_that(json.loads(result.stdout)["spec"]["secret_names"], equal_to(["API_TOKEN"]))
 
 
-@then("the state dir is 0700 and every file in it 0600")
+@then("the state dir, which the runner created, is 0700 and every file in it 0600")
 def private_state_dir(context: Context) -> None:
     root = context.harness.state_dir
+    assert_that(root.name, equal_to("made-by-the-runner"), "the runner made this folder")
+    assert_that(stat.S_IMODE(root.stat().st_mode), equal_to(0o700), "the state dir")
     modes = {str(p.relative_to(root)): stat.S_IMODE(p.stat().st_mode) for p in root.rglob("*")}
     wrong = {
         path: oct(mode)
@@ -135,20 +228,49 @@ def _host_config(context: Context) -> dict:
 
 
 @then(
-    "Docker reports its container runs with an init process, unprivileged, with no-new-privileges"
+    "Docker reports its container runs with an init process and no-new-privileges, not "
+    "privileged, with no added capability or device and no namespace of the host"
 )
 def hardened(context: Context) -> None:
     host = _host_config(context)
     assert_that(host["Init"], is_(True), "Init")
-    assert_that(host["Privileged"], is_(False), "Privileged")
     assert_that(host["SecurityOpt"] or [], has_item("no-new-privileges"))
+    assert_that(host["Privileged"], is_(False), "Privileged")
+    assert_that(host["CapAdd"] or [], is_(empty()), "CapAdd")
+    assert_that(host["Devices"] or [], is_(empty()), "Devices")
+    assert_that(host["DeviceRequests"] or [], is_(empty()), "DeviceRequests")
+    unconfined = [o for o in host["SecurityOpt"] or [] if "unconfined" in o]
+    assert_that(unconfined, is_(empty()), "SecurityOpt")
+    for mode in ("PidMode", "IpcMode", "UTSMode", "UsernsMode", "CgroupnsMode"):
+        assert_that(host.get(mode) or "", is_not_host(), mode)
+    assert_that(host["NetworkMode"], is_not_host(), "NetworkMode")
 
 
-@then("Docker reports no mount of the Docker socket")
+@then("Docker reports no mount of the Docker socket or of a folder that holds it")
 def no_socket(context: Context) -> None:
     info = context.harness.container(context.task)
-    sources = [m.get("Source", "") for m in info["Mounts"]]
-    assert_that([s for s in sources if "docker.sock" in s], is_(empty()))
+    sockets = {os.path.realpath(p) for p in DOCKER_SOCKETS if os.path.exists(p)}
+    exposing = [
+        mount
+        for mount in info["Mounts"]
+        for socket in sockets
+        if _holds(os.path.realpath(mount.get("Source", "")), socket)
+    ]
+    assert_that(exposing, is_(empty()), f"sockets {sorted(sockets)}")
+
+
+@then("Docker reported an out-of-memory event for its container")
+def oom_event(context: Context) -> None:
+    events = context.harness.events_for(context.task.id)
+    assert_that([e.action for e in events], has_item("oom"))
+
+
+def _holds(source: str, socket: str) -> bool:
+    return bool(source) and (source == socket or socket.startswith(source.rstrip("/") + "/"))
+
+
+def is_not_host() -> Matcher[str]:
+    return not_(any_of(equal_to("host"), starts_with("container:")))
 
 
 @then("Docker reports a memory limit of {memory} without swap and {cpus:g} CPUs")

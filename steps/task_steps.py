@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import shlex
+import time
 
 from behave import given, step, when
 from behave.runner import Context
 
 from agents_runner.states import TaskState
+from agents_runner.testing.events import signals
 from agents_runner.testing.harness import READY_LINE, STUBBORN_AGENT, TRAPPING_AGENT
 from agents_runner.testing.task_refs import task_of
+from agents_runner.testing.waiting import wait_until
 
 
 @given('a task that runs the "{agent}" agent with the prompt "{prompt}"')
@@ -102,10 +105,26 @@ def the_task_has_ended(context: Context) -> None:
 
 
 def _request(context: Context, kind: str, task_id: str, grace: float | None = None) -> None:
+    """Send the request; remember what was recorded and, by the clock of this process,
+    when it was asked for (before and after the call)."""
     runner = context.harness.runner()
+    field = "stop_requested_at" if kind == "stop" else "kill_requested_at"
+    before = time.time()
     if kind == "stop":
         task = runner.request_stop(task_id, grace=grace)
-        context.requests.append(("stop_requested_at", task.stop_requested_at))
     else:
         task = runner.request_kill(task_id)
-        context.requests.append(("kill_requested_at", task.kill_requested_at))
+    context.request_times = {**getattr(context, "request_times", {}), field: (before, time.time())}
+    context.requests.append((field, getattr(task, field)))
+
+
+@when('the task is "stopping", and Docker has sent its agent signal {signal:d}')
+def stopping_and_signalled(context: Context, signal: int) -> None:
+    """The graceful stop is under way: recorded, and its signal delivered."""
+    context.harness.wait_for_state(context.task.id, TaskState.STOPPING)
+    wait_until(
+        lambda: signals(context.harness.events.for_task(context.task.id)),
+        lambda sent: signal in sent,
+        timeout=30,
+        describe=f"Docker to send signal {signal}",
+    )

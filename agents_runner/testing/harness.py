@@ -6,8 +6,10 @@ cleanup can only ever touch what this run created.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -181,8 +183,25 @@ class ScenarioHarness:
         return self.runner().get(task_id)
 
     def fresh_load(self, task_id: str) -> Task:
-        """The task as a new process reads it: a new store over the same state dir."""
+        """The task as stored, read afresh (a new store over the same state dir)."""
         return TaskStore(self.state_dir).load(task_id)
+
+    def load_in_new_process(self, task_id: str) -> Task:
+        """The task as a separate Python process reads it from the state dir."""
+        source = (
+            "import json, sys\n"
+            "from agents_runner.store import TaskStore\n"
+            "task = TaskStore(sys.argv[1]).load(sys.argv[2])\n"
+            "print(json.dumps(task.to_payload()))\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", source, str(self.state_dir), task_id],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return Task.from_payload(json.loads(result.stdout))
 
     def wait_for_state(self, task_id: str, state: TaskState, timeout: float = TASK_TIMEOUT) -> Task:
         return wait_until(
@@ -241,7 +260,7 @@ class ScenarioHarness:
         for burner in self._burners:
             burner.kill()
             burner.wait()
-        for container_id in self.kept_containers:
+        for container_id in [*self.kept_containers, *self.foreign_containers]:
             self.engine.remove(container_id)
         left = [c["Names"][0].lstrip("/") for c in self.leftover_containers()]
         self._remove_containers()
@@ -260,8 +279,6 @@ class ScenarioHarness:
             gate.close()
         for image in self._images_to_remove:
             self.engine.remove_image(image)
-        for container_id in self.foreign_containers:
-            self.engine.remove(container_id)
         for path in [self.state_dir, *self._old_state_dirs, *self._workspaces]:
             shutil.rmtree(path, ignore_errors=True)
         return left
