@@ -365,12 +365,17 @@ class Engine:
         state = self.inspect(container_id)
         return bool(state and state["State"].get("OOMKilled"))
 
-    def open_logs(self, container_id: str, *, follow: bool, since: str | None) -> LogStream:
+    def open_logs(
+        self, container_id: str, *, follow: bool, since: str | None, tail: int | None = None
+    ) -> LogStream:
         """The container's stdout and stderr, each frame with its timestamp, from `since`
-        ("seconds.nanoseconds", inclusive) or the start; with `follow`, until it stops."""
+        ("seconds.nanoseconds", inclusive) or the start, or only the last `tail` frames;
+        with `follow`, until it stops."""
         params: dict[str, Any] = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow)}
         if since is not None:
             params["since"] = since
+        if tail is not None:
+            params["tail"] = tail
         with _engine_call("reading the logs"):
             # An engine that accepts the request but never answers is given up on; a
             # followed stream, once it answers, may then stay quiet for as long as the

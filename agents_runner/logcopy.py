@@ -17,11 +17,19 @@ import time
 from pathlib import Path
 
 from .engine import ContainerGone, Engine, EngineUnavailable, LogStream
-from .logstream import FrameDecoder, LogCursor, StreamError
+from .logstream import (
+    FrameDecoder,
+    LogCursor,
+    StreamError,
+    advance,
+    after_cursor,
+    split_frames,
+)
 
 log = logging.getLogger(__name__)
 
 _IDLE_AFTER_EXIT = 2.0  # a follower that receives nothing for this long after the exit is cut
+_TAILS = (256, 8192)  # how many of the log's last frames to look back at, before a full read
 
 
 class LogCopy:
@@ -56,9 +64,40 @@ class LogCopy:
             if time.monotonic() - self._last_progress > _IDLE_AFTER_EXIT:
                 self.abort()
         try:
-            self._copy(follow=False)
+            if not self._complete_from_tail():
+                self._copy(follow=False)
         except ContainerGone:
             log.warning("task %s: its container was removed before its log was read", self.task_id)
+
+    def _complete_from_tail(self) -> bool:
+        """Append what the follower missed from the log's last frames, which the engine
+        reads from the end of its file (a read "since" a time scans the whole file).
+        False when the last frames do not reach back to the cursor."""
+        if not self.cursor.timestamp:
+            return False  # nothing copied yet: the whole log is wanted
+        for tail in _TAILS:
+            with self._lock:
+                stream = self.engine.open_logs(
+                    self.container_id, follow=False, since=None, tail=tail
+                )
+                try:
+                    data = b"".join(stream.blocks())
+                finally:
+                    stream.close()
+                try:
+                    frames = split_frames(data)
+                except StreamError as exc:
+                    raise EngineUnavailable(f"the log stream is garbled: {exc}") from exc
+                missed = after_cursor(frames, self.cursor)
+                if missed is None and len(frames) < tail:
+                    missed = after_cursor([(b"0001-01-01T00:00:00Z", b""), *frames], self.cursor)
+                if missed is None:
+                    continue
+                if missed:
+                    self._append(b"".join(payload for _, payload in missed))
+                    self.cursor = advance(self.cursor, [stamp for stamp, _ in missed])
+                return True
+        return False
 
     def abort(self) -> None:
         """Stop following now (the runner is shutting down or the stream stalled)."""
@@ -71,7 +110,8 @@ class LogCopy:
         """Stop following and close the file (once). A follower that has not ended yet
         closes it itself when it does, so the descriptor is never reused under it."""
         self.abort()
-        self._follower.join(5)
+        if self._follower.ident is not None:  # started
+            self._follower.join(5)
         with self._lock_fd:
             if self._closed:
                 return

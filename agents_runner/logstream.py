@@ -122,6 +122,57 @@ class FrameDecoder:
         return len(self._buffer)
 
 
+def split_frames(data: bytes) -> list[tuple[bytes, bytes]]:
+    """Whole frames as (timestamp, output) pairs; StreamError if `data` ends inside one."""
+    frames, position, size = [], 0, len(data)
+    while position < size:
+        if size - position < 8:
+            raise StreamError("the log ends inside a frame header")
+        length = int.from_bytes(data[position + 4 : position + 8], "big")
+        end = position + 8 + length
+        if end > size:
+            raise StreamError("the log ends inside a frame")
+        space = data.find(b" ", position + 8, end)
+        if space < 0:
+            raise StreamError("a log frame without a timestamp")
+        frames.append((data[position + 8 : space], data[space + 1 : end]))
+        position = end
+    return frames
+
+
+def after_cursor(
+    frames: list[tuple[bytes, bytes]], cursor: LogCursor
+) -> list[tuple[bytes, bytes]] | None:
+    """The frames among `frames` (the log's last ones) that come after `cursor`, or None
+    when they do not reach back far enough to tell: then only a longer read can."""
+    key = _order_key(cursor.timestamp)
+    earlier = [i for i, (stamp, _) in enumerate(frames) if _order_key(stamp) < key]
+    if not earlier:
+        return None
+    rest = frames[earlier[-1] + 1 :]
+    skip = cursor.count
+    out = []
+    for stamp, payload in rest:
+        if skip and stamp == cursor.timestamp:
+            skip -= 1
+            continue
+        out.append((stamp, payload))
+    return out
+
+
+def advance(cursor: LogCursor, stamps: list[bytes]) -> LogCursor:
+    """The cursor once frames with these timestamps have been written after it."""
+    last, count = cursor.timestamp, cursor.count
+    for stamp in stamps:
+        last, count = (last, count + 1) if stamp == last else (stamp, 1)
+    return LogCursor(last, count)
+
+
+def _order_key(stamp: bytes) -> tuple[int, int]:
+    seconds, _, nanos = to_unix_nanos(stamp).partition(".")
+    return int(seconds), int(nanos)
+
+
 def to_unix_nanos(stamp: bytes) -> str:
     """'2026-11-25T16:05:12.507341621Z' (or with an offset) as '1795622712.507341621'."""
     text = stamp.decode("ascii")

@@ -34,6 +34,7 @@ Feature: No task is stranded when the process that drives it goes away
     And a new TaskRunner in the same process opens the state dir
     And the agent is let go on
     Then the task ends "completed"
+    And its log is exactly the lines "started" and "finished"
     And the engine holds no container of the task
 
   Scenario: A kill reaches a task whose runner was closed with wait=False

@@ -7,6 +7,9 @@ from agents_runner.logstream import (
     FrameDecoder,
     LogCursor,
     StreamError,
+    advance,
+    after_cursor,
+    split_frames,
     to_unix_nanos,
 )
 
@@ -70,3 +73,17 @@ def test_unix_nanos_keeps_every_digit():
     assert to_unix_nanos(b"2026-11-25T16:05:12.5Z") == "1795622712.500000000"
     assert to_unix_nanos(b"2026-11-25T18:05:12.5+02:00") == "1795622712.500000000"
     assert LogCursor().since() is None
+
+
+def test_the_tail_completes_a_copy_from_its_cursor():
+    log = [(T1.encode(), b"a"), (T1.encode(), b"b"), (T2.encode(), b"c"), (T2.encode(), b"d")]
+    wire = b"".join(frame(stamp.decode(), payload) for stamp, payload in log)
+    assert split_frames(wire) == log
+    cursor = LogCursor(T1.encode(), 1)  # "a" was written
+    # The last three frames do not reach back before the cursor's time: cannot tell.
+    assert after_cursor(log[1:], cursor) is None
+    sentinel = [(b"0001-01-01T00:00:00Z", b"")]
+    missed = after_cursor(sentinel + log, cursor)
+    assert [payload for _, payload in missed] == [b"b", b"c", b"d"]
+    assert advance(cursor, [stamp for stamp, _ in missed]) == LogCursor(T2.encode(), 2)
+    assert after_cursor(sentinel + log, LogCursor(T2.encode(), 2)) == []
