@@ -21,7 +21,7 @@ from .processes import DetachedSupervisor, ProcessIdentity
 from .spec import TaskSpec
 from .states import TaskState
 from .store import TaskNotFound, TaskStore, UnreadableTask
-from .supervisor import TaskSupervisor
+from .supervisor import TaskSupervisor, release
 from .task import Task, parse_time, utc_now
 
 log = logging.getLogger(__name__)
@@ -278,7 +278,7 @@ class TaskRunner:
                 threads = list(self._threads)
         if not wait:
             for task_id in queued:
-                self._release(task_id)
+                release(self.store, task_id)
             # Each supervisor releases its task itself as it lets go, which is prompt.
             for thread in threads:
                 thread.join(DETACH_TIMEOUT)
@@ -388,20 +388,6 @@ class TaskRunner:
             with _driven_lock:
                 return task.id not in _driven_here
         return not owner.is_alive()
-
-    def _release(self, task_id: str) -> None:
-        mine = self.identity.to_payload()
-
-        def change(task: Task) -> bool:
-            if task.is_terminal or task.owner != mine:
-                return False
-            task.owner = None
-            return True
-
-        try:
-            self.store.update(task_id, change)
-        except Exception:
-            log.exception("task %s: could not release it", task_id)
 
     def _claim(
         self, task: Task, *, force: bool = False, owner: ProcessIdentity | None = None

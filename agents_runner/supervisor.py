@@ -349,40 +349,6 @@ class TaskSupervisor:
             ),
         )
 
-    def _until_done(self, problem: str, action: Callable[[], T]) -> T:
-        """Do `action`, again and again while the disk is full (for as long as it takes:
-        the container is kept meanwhile) or the engine is away (for up to
-        ENGINE_OUTAGE_LIMIT seconds), each time after a growing pause. Any other error,
-        or a detached supervisor, ends the retries."""
-        delay, warned = 0.1, False
-        away_since: float | None = None
-        while True:
-            try:
-                result = action()
-            except (OSError, EngineUnavailable) as exc:
-                if isinstance(exc, EngineUnavailable):
-                    away_since = away_since or time.time()
-                    if time.time() - away_since > ENGINE_OUTAGE_LIMIT:
-                        raise
-                elif exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-                    raise
-                if self.detached.is_set():
-                    raise
-                if not warned:
-                    warned = True
-                    log.warning(
-                        "task %s: %s (%s); the container is kept and this is retried",
-                        self.task_id,
-                        problem,
-                        exc,
-                    )
-                self._pause.wait(delay)
-                delay = min(delay * 2, 2.0)
-                continue
-            if away_since is not None:
-                self.outages.append((away_since, time.time()))
-            return result
-
     def _exit_during_outage(self, container_id: str, exit_code: int | None) -> str | None:
         """A failure reason that names the engine when the agent exited (non-zero) while
         the engine could not be reached, or just before it went away: it stopped or
@@ -431,25 +397,42 @@ class TaskSupervisor:
         )
 
     def _ride_out(self, what: str, call: Callable[[], T]) -> T:
-        """An engine call that is retried while the engine is unreachable, for up to
-        ENGINE_OUTAGE_LIMIT seconds. Each outage ridden out is remembered."""
-        began: float | None = None
-        delay = 0.1
+        """An engine call, retried while the engine is unreachable."""
+        return self._retrying(what, call)
+
+    def _until_done(self, problem: str, action: Callable[[], T]) -> T:
+        """A write that must happen (the container is kept meanwhile), retried while the
+        disk is full or the engine is unreachable."""
+        return self._retrying(problem, action, disk_full_too=True)
+
+    def _retrying(self, problem: str, action: Callable[[], T], *, disk_full_too: bool = False) -> T:
+        """Do `action`, again after a growing pause while the engine is unreachable (for
+        up to ENGINE_OUTAGE_LIMIT seconds; each outage ridden out is remembered) or, with
+        `disk_full_too`, while the disk is full (for as long as it takes). Any other
+        error, or a detached supervisor, ends the retries."""
+        delay, warned = 0.1, False
+        away_since: float | None = None
         while True:
             try:
-                result = call()
-            except EngineUnavailable as exc:
-                now = time.monotonic()
-                if began is None:
-                    began, began_wall = now, time.time()
-                    log.warning("task %s: %s: %s; retrying", self.task_id, what, exc)
-                if now - began > ENGINE_OUTAGE_LIMIT or self.detached.is_set():
+                result = action()
+            except (OSError, EngineUnavailable) as exc:
+                if isinstance(exc, EngineUnavailable):
+                    away_since = away_since or time.time()
+                    if time.time() - away_since > ENGINE_OUTAGE_LIMIT:
+                        raise
+                elif not disk_full_too or exc.errno not in (errno.ENOSPC, errno.EDQUOT):
                     raise
+                if self.detached.is_set():
+                    raise
+                if not warned:
+                    warned = True
+                    kept = "; the container is kept" if disk_full_too else ""
+                    log.warning("task %s: %s (%s)%s; retrying", self.task_id, problem, exc, kept)
                 self._pause.wait(delay)
-                delay = min(delay * 2, 1.0)
+                delay = min(delay * 2, 2.0)
                 continue
-            if began is not None:
-                self.outages.append((began_wall, time.time()))
+            if away_since is not None:
+                self.outages.append((away_since, time.time()))
             return result
 
     # -- store helpers ---------------------------------------------------------------
@@ -489,20 +472,8 @@ class TaskSupervisor:
 
     def _release(self) -> None:
         """This supervisor stops driving an unfinished task (its runner closed without
-        waiting): the task is left without an owner, for the next runner to take over,
-        unless another process has taken it meanwhile."""
-        mine = ProcessIdentity.current().to_payload()
-
-        def change(task: Task) -> bool:
-            if task.is_terminal or task.owner != mine:
-                return False
-            task.owner = None
-            return True
-
-        try:
-            self.store.update(self.task_id, change)
-        except Exception:
-            log.exception("task %s: could not release it", self.task_id)
+        waiting)."""
+        release(self.store, self.task_id)
 
     def _fail(self, reason: str) -> None:
         """Record a failure, then remove the container; if the failure cannot be recorded,
@@ -518,6 +489,24 @@ class TaskSupervisor:
             self._remove()
         except Exception:
             log.exception("task %s: removing the container failed", self.task_id)
+
+
+def release(store: TaskStore, task_id: str) -> None:
+    """Leave an unfinished task of this process without an owner, for the next runner,
+    waiter or request to take over; a task another process has taken meanwhile is not
+    touched."""
+    mine = ProcessIdentity.current().to_payload()
+
+    def change(task: Task) -> bool:
+        if task.is_terminal or task.owner != mine:
+            return False
+        task.owner = None
+        return True
+
+    try:
+        store.update(task_id, change)
+    except Exception:
+        log.exception("task %s: could not release it", task_id)
 
 
 def _ours(container: Mapping[str, Any], task_id: str, store_id: str) -> bool:
