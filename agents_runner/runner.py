@@ -346,9 +346,9 @@ class TaskRunner:
 
     def _honour_request(self, task: Task) -> None:
         """Act on a request just recorded. A queued task was settled by the request
-        itself; one of our supervisors is woken; a kill of a task another live process
-        drives goes straight to Docker (a stop is left to that owner, which polls the
-        store); a task whose owner is gone is taken over."""
+        itself; one of our supervisors is woken; a task another live process drives is
+        left to that owner, which polls the store; a task whose owner is gone is taken
+        over."""
         with self._lock:
             queued = next((item for item in self._queue if item[0] == task.id), None)
             if queued is not None:
@@ -362,9 +362,8 @@ class TaskRunner:
             supervisor.wake.set()
             return
         if not self._owner_gone(task):
-            if task.kill_requested_at and task.container_id:
-                # SIGKILL at once; the owner records the end and removes the container.
-                self.engine.kill(task.container_id, "SIGKILL")
+            # The owner polls the store and sends every signal itself, so that the engine
+            # gets them once each and in the order they were decided.
             return
         self._adopt(task)
 
