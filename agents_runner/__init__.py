@@ -1,11 +1,17 @@
 """agents-runner: run AI coding agent CLIs in Docker containers, one task per container."""
 
-from .engine import EngineError, EngineUnavailable
-from .runner import DEFAULT_MAX_RUNNING, TaskRunner
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import EngineError, EngineUnavailable
 from .spec import TaskSpec
 from .states import InvalidTransition, TaskState
 from .store import TaskNotFound
 from .task import Task
+
+if TYPE_CHECKING:
+    from .runner import DEFAULT_MAX_RUNNING, TaskRunner
 
 __all__ = [
     "DEFAULT_MAX_RUNNING",
@@ -18,3 +24,13 @@ __all__ = [
     "TaskSpec",
     "TaskState",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """TaskRunner (and what comes with it, the Docker SDK) is imported on first use, so
+    that reading the state dir never pays for it."""
+    if name in ("TaskRunner", "DEFAULT_MAX_RUNNING"):
+        from . import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

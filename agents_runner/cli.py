@@ -14,16 +14,19 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from .agents import known_agents
-from .engine import EngineUnavailable
-from .runner import DEFAULT_ORPHAN_GRACE, TaskRunner
+from .config import DEFAULT_ORPHAN_GRACE, resolve_state_dir
+from .errors import EngineUnavailable
 from .spec import PULL_POLICIES, TaskSpec
 from .states import TaskState
-from .store import TaskNotFound, UnreadableTask
+from .store import TaskNotFound, TaskStore, UnreadableTask
 from .task import Task
 from .terminal import FOLLOW_INTERVAL, LogFollower, ProgressView, format_table, parse_duration
+
+if TYPE_CHECKING:
+    from .runner import TaskRunner
 
 EXIT_OK, EXIT_ENDED_OTHERWISE, EXIT_BAD_INPUT, EXIT_NO_ENGINE, EXIT_WAIT_TIMEOUT = 0, 1, 2, 3, 124
 PROG = "agents-runner"
@@ -237,7 +240,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    tasks = [t for t in _runner(args).list() if args.all or not t.is_terminal]
+    tasks = [t for t in _store(args).list() if args.all or not t.is_terminal]
     if args.json:
         print(json.dumps([t.to_payload() for t in tasks], indent=2))
     else:
@@ -246,17 +249,18 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    print(json.dumps(_runner(args).get(args.id).to_payload(), indent=2, sort_keys=True))
+    print(json.dumps(_store(args).load(args.id).to_payload(), indent=2, sort_keys=True))
     return EXIT_OK
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
-    runner = _controller(args) if args.follow else _runner(args)
-    task = runner.get(args.id)
-    follower = LogFollower(runner.store.log_path(task.id), sys.stdout.buffer)
+    store = _store(args)
+    task = store.load(args.id)
+    follower = LogFollower(store.log_path(task.id), sys.stdout.buffer)
     if not args.follow:
         follower.pump()
         return EXIT_OK
+    runner = _controller(args)  # it takes the task over if its owner is gone
     while not runner.refresh(task.id).is_terminal:
         follower.pump()
         follower.pause()
@@ -321,15 +325,23 @@ COMMANDS = {
 # -- helpers ---------------------------------------------------------------
 
 
+def _store(args: argparse.Namespace) -> TaskStore:
+    """The state dir, for the verbs that only read it: no runner, no Docker SDK."""
+    return TaskStore(resolve_state_dir(args.state_dir))
+
+
 def _runner(args: argparse.Namespace) -> TaskRunner:
-    """A runner that adopts nothing: it reads the store, and uses the engine only when
-    the command itself needs it."""
+    """A runner that takes nothing over by itself (prune)."""
+    from .runner import TaskRunner
+
     return TaskRunner(args.state_dir, recover=False)
 
 
 def _controller(args: argparse.Namespace) -> TaskRunner:
     """A runner for commands that may have to take a task over. The command exits soon,
     so a container that still runs goes to a detached supervisor process."""
+    from .runner import TaskRunner
+
     return TaskRunner(args.state_dir, recover=False, adopt_in="process")
 
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 STATE_DIR_VARIABLE = "AGENTS_RUNNER_STATE_DIR"
+DEFAULT_ORPHAN_GRACE = 60.0  # seconds before a container nobody knows counts as an orphan
 
 
 def resolve_state_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -19,6 +19,14 @@ import docker
 import requests
 from docker import errors
 
+from .errors import (
+    ContainerGone,
+    EngineError,
+    EngineUnavailable,
+    ImageNotFound,
+    PullAborted,
+    PullFailed,
+)
 from .logstream import ChunkedDecoder
 from .spec import split_image_reference
 
@@ -26,30 +34,17 @@ LOGS_CONNECT_TIMEOUT = 10.0
 LOGS_READ_TIMEOUT = 60.0
 LABEL_TASK_ID = "agents-runner.task-id"
 LABEL_STORE = "agents-runner.store"
-
-
-class EngineError(Exception):
-    """The engine refused or failed an operation; the message is the engine's."""
-
-
-class EngineUnavailable(EngineError):
-    """No Docker engine answers."""
-
-
-class ImageNotFound(EngineError):
-    """The image is neither present nor in its registry."""
-
-
-class PullFailed(EngineError):
-    """The registry or the engine reported an error during a pull."""
-
-
-class ContainerGone(EngineError):
-    """The container no longer exists."""
-
-
-class PullAborted(EngineError):
-    """The caller asked for the pull to stop."""
+__all__ = [
+    "LABEL_STORE",
+    "LABEL_TASK_ID",
+    "ContainerGone",
+    "Engine",
+    "EngineError",
+    "EngineUnavailable",
+    "ImageNotFound",
+    "PullAborted",
+    "PullFailed",
+]
 
 
 class PullHandle:

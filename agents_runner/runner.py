@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Literal
 
-from .config import resolve_state_dir
+from .config import DEFAULT_ORPHAN_GRACE, resolve_state_dir
 from .engine import LABEL_STORE, LABEL_TASK_ID, Engine, EngineError
 from .outcome import record_kill_request, record_stop_request, settle
 from .processes import DetachedSupervisor, ProcessIdentity
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_RUNNING = 4
 DEFAULT_POLL_INTERVAL = 0.2
-DEFAULT_ORPHAN_GRACE = 60.0
 DETACH_TIMEOUT = 5.0  # how long close(wait=False) lets its supervisors take to let go
 
 # Tasks that some runner of this process has queued or drives. A task whose recorded

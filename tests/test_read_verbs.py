@@ -1,0 +1,42 @@
+"""The CLI's read verbs read the state dir and nothing else: no Docker SDK is imported."""
+
+import subprocess
+import sys
+
+import pytest
+
+from agents_runner.spec import TaskSpec
+from agents_runner.store import TaskStore
+from agents_runner.task import Task
+
+PROBE = (
+    "import sys\n"
+    "from agents_runner.cli import main\n"
+    "status = main(sys.argv[1:])\n"
+    "print('imported docker' if 'docker' in sys.modules else 'no docker')\n"
+    "sys.exit(status)\n"
+)
+
+
+@pytest.fixture
+def stored(tmp_path):
+    store = TaskStore(tmp_path)
+    task = Task.new(TaskSpec(image="busybox", agent="echo", prompt="hi"))
+    store.create(task)
+    store.log_path(task.id).write_bytes(b"hello\n")
+    return tmp_path, task.id
+
+
+@pytest.mark.parametrize("verb", [["list", "--all"], ["show", "{id}"], ["logs", "{id}"]])
+def test_a_read_verb_imports_no_engine_library(stored, verb):
+    state_dir, task_id = stored
+    args = [arg.replace("{id}", task_id) for arg in verb]
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, "--state-dir", str(state_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "no docker"
+    assert task_id in result.stdout or verb[0] == "logs"
