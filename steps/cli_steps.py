@@ -98,18 +98,12 @@ def state_after_exit(context: Context, state: str) -> None:
 
 @when("the agent is let go on")
 def let_go(context: Context) -> None:
-    _let_go(context, "")
+    context.harness.let_agent_go(context.workspace)
 
 
 @when("the agent is let go on, to exit with code {code:d}")
 def let_go_with_code(context: Context, code: int) -> None:
-    _let_go(context, str(code))
-
-
-def _let_go(context: Context, content: str) -> None:
-    staged = context.workspace / ".go"
-    staged.write_text(content)
-    staged.rename(context.workspace / "go")  # the agent sees the file whole or not at all
+    context.harness.let_agent_go(context.workspace, str(code))
 
 
 @then('the task\'s log holds "{first}" and "{second}"')

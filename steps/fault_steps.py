@@ -9,7 +9,6 @@ import os
 import secrets
 import signal
 import subprocess
-from pathlib import Path
 
 from behave import given, then, when
 from behave.runner import Context
@@ -24,7 +23,6 @@ from hamcrest import (
 )
 
 from agents_runner.engine import LABEL_TASK_ID, Engine
-from agents_runner.processes import ProcessIdentity
 from agents_runner.testing import engine_control
 from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.log_capture import capture_records
@@ -145,10 +143,7 @@ def detached_waiting_agent(context: Context) -> None:
 @when("the task's detached supervisor is killed with SIGKILL")
 def kill_detached_supervisor(context: Context) -> None:
     task_id = context.task.id
-    owner = ProcessIdentity.from_payload(context.harness.fresh_load(task_id).owner)
-    assert owner is not None and owner.is_alive(), f"task {task_id} has no live owner: {owner}"
-    cmdline = Path(f"/proc/{owner.pid}/cmdline").read_bytes().split(b"\0")
-    assert_that(b"agents_runner.detached" in cmdline, is_(True), f"the owner is {cmdline}")
+    owner = context.harness.detached_supervisor(task_id)
     os.kill(owner.pid, signal.SIGKILL)
     wait_until(owner.is_alive, lambda alive: not alive, timeout=10, describe="the owner to die")
     context.cli_task_id = task_id
@@ -192,11 +187,7 @@ def start_detached_run(context: Context) -> None:
 
 @given("a task whose agent waits for a signal file in the workspace")
 def waiting_task(context: Context) -> None:
-    context.spec_fields = {
-        "command": ["sh", "-c", WAITING_AGENT],
-        "workspace": str(context.workspace),
-        "timeout": 300.0,
-    }
+    context.spec_fields = context.harness.waiting_agent(context.workspace)
 
 
 @given("the agent has started")

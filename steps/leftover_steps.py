@@ -11,7 +11,6 @@ from behave import given, then, when
 from behave.runner import Context
 from hamcrest import assert_that, empty, equal_to, is_
 
-from agents_runner.processes import ProcessIdentity
 from agents_runner.states import TaskState
 from agents_runner.testing import reaper
 from agents_runner.testing.cli_driver import CliDriver
@@ -60,10 +59,7 @@ def detached_with_secret(context: Context) -> None:
 
 @then("the detached supervisor's environment holds no trace of the secret")
 def supervisor_env_clean(context: Context) -> None:
-    owner = ProcessIdentity.from_payload(context.harness.fresh_load(context.task.id).owner)
-    assert owner is not None and owner.is_alive(), f"the task's owner is not alive: {owner}"
-    cmdline = Path(f"/proc/{owner.pid}/cmdline").read_bytes().split(b"\0")
-    assert_that(b"agents_runner.detached" in cmdline, is_(True), f"the owner is {cmdline}")
+    owner = context.harness.detached_supervisor(context.task.id)
     environ = Path(f"/proc/{owner.pid}/environ").read_bytes()
     assert_that(context.secret_value.encode() in environ, is_(False), "secret in environ")
 

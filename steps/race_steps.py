@@ -13,7 +13,6 @@ from hamcrest import assert_that, empty, equal_to, is_, is_in, less_than
 from agents_runner.states import TaskState
 from agents_runner.task import parse_time
 from agents_runner.testing.events import signals
-from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.rules import violations
 from agents_runner.testing.waiting import wait_until
 
@@ -24,11 +23,7 @@ AFTER_END = "after the end is recorded"
 
 @given("a task whose agent exits 0 when its signal file appears")
 def exits_on_signal_file(context: Context) -> None:
-    context.spec_fields = {
-        "command": ["sh", "-c", WAITING_AGENT],
-        "workspace": str(context.workspace),
-        "timeout": 120.0,
-    }
+    context.spec_fields = context.harness.waiting_agent(context.workspace)
 
 
 @when("a {request} request comes {ordering}")
@@ -42,12 +37,12 @@ def request_in_order(context: Context, request: str, ordering: str) -> None:
         send(task_id)
     elif ordering == BETWEEN:
         with runner.store.locked(task_id):  # the gate: the runner cannot record the end
-            _let_go(context)
+            context.harness.let_agent_go(context.workspace)
             harness.events_for(task_id, until_action="die")
             context.request_sent_at = time.time()
             send(task_id)  # recorded under the gate, which this thread holds
     elif ordering == AFTER_END:
-        _let_go(context)
+        context.harness.let_agent_go(context.workspace)
         harness.wait_for_end(task_id)
         context.request_sent_at = time.time()
         send(task_id)
@@ -119,9 +114,3 @@ def every_task_by_the_rules(context: Context, first: str, second: str, request: 
         assert_that(problems, is_(empty()), f"task {task.id}")
         left = harness.engine.inspect(task.container_id) if task.container_id else None
         assert_that(left, equal_to(None), f"container of task {task.id}")
-
-
-def _let_go(context: Context) -> None:
-    staged = context.workspace / ".go"
-    staged.write_text("")
-    staged.rename(context.workspace / "go")

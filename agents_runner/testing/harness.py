@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import Engine
+from ..processes import ProcessIdentity
 from ..runner import TaskRunner
 from ..spec import TaskSpec
 from ..states import TaskState
@@ -119,6 +120,29 @@ class ScenarioHarness:
         path = Path(tempfile.mkdtemp(prefix=self.temp_prefix + "workspace-"))
         self._workspaces.append(path)
         return path
+
+    def waiting_agent(self, workspace: Path) -> dict[str, Any]:
+        """Spec fields of an agent that waits for `workspace`/go (see WAITING_AGENT)."""
+        return {
+            "command": ["sh", "-c", WAITING_AGENT],
+            "workspace": str(workspace),
+            "timeout": 300.0,
+        }
+
+    @staticmethod
+    def let_agent_go(workspace: Path, exit_code: str = "") -> None:
+        """Write the go file a waiting agent looks for, whole or not at all."""
+        staged = workspace / ".go"
+        staged.write_text(exit_code)
+        staged.rename(workspace / "go")
+
+    def detached_supervisor(self, task_id: str) -> ProcessIdentity:
+        """The task's owner, checked to be a live detached supervisor process."""
+        owner = ProcessIdentity.from_payload(self.fresh_load(task_id).owner)
+        assert owner is not None and owner.is_alive(), f"task {task_id} has no live owner"
+        cmdline = Path(f"/proc/{owner.pid}/cmdline").read_bytes().split(b"\0")
+        assert b"agents_runner.detached" in cmdline, f"the owner is {cmdline}"
+        return owner
 
     def engine_proxy(self) -> EngineProxy:
         """A fault proxy in front of the engine, closed at cleanup."""
