@@ -24,6 +24,10 @@ from agents_runner.testing.waiting import wait_until
 
 
 def _expand(context: Context, text: str) -> str:
+    if "{prompt_file}" in text:
+        prompt_file = context.harness.workspace() / "prompt.txt"
+        prompt_file.write_text("from-file\n")
+        text = text.replace("{prompt_file}", str(prompt_file))
     return text.replace("{workspace}", str(getattr(context, "workspace", ""))).replace(
         "{id}", getattr(context, "cli_task_id", "")
     )
@@ -38,10 +42,13 @@ def _argv(context: Context, line: str) -> list[str]:
 
 def _run(context: Context, line: str, env: dict[str, str] | None = None) -> None:
     args = _argv(context, line)
+    known = {task.id for task in context.harness.runner().list()}
     context.result = context.harness.cli.run(*args, env=env)
-    if args[0] == "run" and context.result.returncode in (0, 1):
-        context.task = context.harness.newest_task()
-        context.cli_task_id = context.task.id
+    if args and args[0] == "run":
+        new = [task for task in context.harness.runner().list() if task.id not in known]
+        if new:
+            context.task = new[-1]
+            context.cli_task_id = context.task.id
 
 
 @given("a workspace")
@@ -62,6 +69,10 @@ def user_runs_without_engine(context: Context, line: str) -> None:
 
 @then("the command exits with status {status:d}")
 def exits_with(context: Context, status: int) -> None:
+    if context.result is None and getattr(context, "terminal", None) is not None:
+        code = context.terminal.wait(timeout=120)
+        assert_that(code, equal_to(status), f"the terminal showed: {context.terminal.output!r}")
+        return
     result = context.result
     assert_that(
         result.returncode, equal_to(status), f"stdout: {result.stdout!r} stderr: {result.stderr!r}"
@@ -70,7 +81,8 @@ def exits_with(context: Context, status: int) -> None:
 
 @then('its output is exactly "{text}"')
 def output_is(context: Context, text: str) -> None:
-    assert_that(context.result.stdout, equal_to(_expand(context, text) + "\n"))
+    expected = _expand(context, text).replace("\\n", "\n")
+    assert_that(context.result.stdout, equal_to(expected + "\n"))
 
 
 @then("its output is exactly the new task's id")

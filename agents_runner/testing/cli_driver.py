@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .pseudo_terminal import TerminalSession
 from .waiting import wait_until
 
 COMMAND_TIMEOUT = 120.0
@@ -25,6 +26,7 @@ class CliDriver:
         self.labels = labels
         self.network = network
         self._background: list[subprocess.Popen[str]] = []
+        self._terminals: list[TerminalSession] = []
 
     def argv(self, *args: str) -> list[str]:
         """The full command line; `run` gets the scenario's labels, so cleanup finds its
@@ -38,16 +40,29 @@ class CliDriver:
         return [*cli_executable(), "--state-dir", str(self.state_dir), *args_list]
 
     def run(
-        self, *args: str, env: dict[str, str] | None = None, timeout: float = COMMAND_TIMEOUT
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        timeout: float = COMMAND_TIMEOUT,
+        stdin: str | None = None,
+        argv: list[str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
+        """The command with its output in pipes; `argv` replaces the usual command line."""
         return subprocess.run(
-            self.argv(*args),
+            argv or self.argv(*args),
             capture_output=True,
             text=True,
             timeout=timeout,
             env={**os.environ, **(env or {})},
-            stdin=subprocess.DEVNULL,
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
         )
+
+    def start_in_terminal(self, *args: str) -> TerminalSession:
+        """The command on a pseudo-terminal of its own, as a person's terminal runs it."""
+        session = TerminalSession(self.argv(*args), env=dict(os.environ))
+        self._terminals.append(session)
+        return session
 
     def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         """The command in the background, as in a terminal of its own."""
@@ -78,6 +93,8 @@ class CliDriver:
         )
 
     def cleanup(self) -> None:
+        for session in self._terminals:
+            session.close()
         for process in self._background:
             if process.poll() is None:
                 process.kill()

@@ -103,6 +103,15 @@ class ScenarioHarness:
             self._runners.append(TaskRunner(self.state_dir, **options))
         return self._runners[-1]
 
+    def wait_for_a_task(self, timeout: float = 60) -> Task:
+        """The first task a command stores in the scenario's state dir."""
+        return wait_until(
+            lambda: self.runner().list(),
+            bool,
+            timeout=timeout,
+            describe="a task to be stored",
+        )[0]
+
     def newest_task(self) -> Task:
         tasks = self.runner().list()
         if not tasks:

@@ -1,0 +1,182 @@
+Feature: The command line a person expects
+  `agents-runner` follows the conventions of `docker` and `kubectl`. `run` exits
+  with the agent's own exit code when the agent ran; when it did not, with a
+  fixed code: 125 the runner or the engine failed before the agent ran, 126 the
+  agent's command cannot be invoked, 127 it is not found in the image, 130 the
+  user pressed Ctrl-C before the agent ran. Other verbs exit 0 on success,
+  1 when the task ended otherwise, 2 on bad input, 3 when the engine is
+  unreachable, 124 when `wait --timeout` ran out. Bad input is refused in one
+  line that names the option as the user typed it, before anything is stored.
+  These scenarios drive the installed `agents-runner` binary in its own process:
+  Ctrl-C is a real SIGINT, a terminal is a real pseudo-terminal, a pipe a pipe.
+
+  Scenario: run exits with the agent's own exit code
+    When the user runs "run -- sh -c 'echo tests broke; exit 3'"
+    Then the command exits with status 3
+    And its error output says "ended failed: the agent exited with code 3"
+
+  Scenario: run exits 127 when the agent's command is not in the image
+    When the user runs "run -- no-such-agent-binary --help"
+    Then the command exits with status 127
+    And the last line of its error output names "no-such-agent-binary"
+
+  Scenario: run exits 126 when the agent's command cannot be invoked
+    When the user runs "run -- /etc/passwd"
+    Then the command exits with status 126
+    And the last line of its error output names "/etc/passwd"
+
+  @registry
+  Scenario: run exits 125 when the image cannot be pulled, with the registry's reason said once
+    When the user runs "run --agent echo --prompt hi" in a tag the registry does not have
+    Then the command exits with status 125
+    And the last line of its error output names "not found"
+    And its error output does not repeat the engine's reason
+
+  @registry
+  Scenario: Ctrl-C during a pull cancels the task with one line of its own, and no traceback
+    Given an image that only the registry has, whose layers the registry holds back
+    And the user runs "run --agent echo --prompt hi" on that image in a pseudo-terminal
+    When the task is pulling, and a layer download is held back
+    And the user presses Ctrl-C
+    Then the command exits with status 130
+    And the terminal shows "agents-runner: cancelling task" at the start of a line
+    And the terminal shows no traceback
+    And the task is "cancelled" after the command has exited
+    And no container was ever created for the task
+
+  @registry
+  Scenario: run --detach prints the task id at once, while the image is still pulling
+    Given an image that only the registry has, whose layers the registry holds back
+    When the user runs "run --detach --agent echo --prompt hi" on that image
+    Then the command exits with status 0
+    And its output is exactly the new task's id
+    And the task has not finished pulling when the command has exited
+    When the registry lets the layers through
+    Then the task ends "completed"
+
+  @registry
+  Scenario: On a terminal, the pull's bar names its phase, never goes back, and ends with every layer
+    Given an image that only the registry has, served at 512 KiB a second
+    When the user runs "run --agent echo --prompt hi" on that image in a pseudo-terminal
+    Then the command exits with status 0
+    And every bar the terminal showed names its phase, and within a phase its percentage never goes down
+    And the last bar the terminal showed counts every layer as done
+
+  @registry
+  Scenario: In a pipe, the pull's progress comes as plain lines, more than once, ending with every layer
+    Given an image that only the registry has, served at 256 KiB a second
+    When the user runs "run --agent echo --prompt hi" on that image
+    Then the command exits with status 0
+    And its error output has at least 2 plain progress lines and no terminal control codes
+    And its last progress line counts every layer as done
+
+  Scenario: A fast task's output comes before its end, every state is shown once, the end once
+    When the user runs "run -- echo quick" in a pseudo-terminal
+    Then the command exits with status 0
+    And the terminal showed the states queued, starting, running, once each and in that order, then "quick", then the end once
+
+  Scenario Outline: A value that begins with "-" is taken as the value: <option>
+    When the user runs "run --agent echo <option> <value> --prompt-file {prompt_file}"
+    Then the command exits with status 0
+    And the agent received the argv "<argv>"
+
+    Examples:
+      | option      | value     | argv                              |
+      | --agent-arg | --model   | --model from-file                 |
+      | --agent-arg | -v        | -v from-file                      |
+
+  Scenario: A prompt that begins with "-" is taken as the prompt
+    When the user runs "run --agent echo --prompt -v"
+    Then the command exits with status 0
+    And the agent received the argv "-v"
+
+  Scenario: The prompt can come from stdin
+    When the user runs "run --agent echo --prompt-file -" with "a prompt from stdin" on stdin
+    Then the command exits with status 0
+    And the agent received the argv "'a prompt from stdin'"
+
+  Scenario: show has the argv that ran for an agent
+    When the user runs "run --agent echo --agent-arg --model --prompt 'fix it'"
+    And the user runs "show {id}"
+    Then its output's spec has the argv "echo --model 'fix it'"
+
+  Scenario: Durations take units everywhere
+    When the user runs "run -d --timeout 5m --grace 1m -e GREETING=hi -- sh -c 'echo $GREETING'"
+    Then the command exits with status 0
+    And the stored task has a timeout of 300 seconds and a grace of 60 seconds
+    When the user runs "wait --timeout 2m {id}"
+    Then the command exits with status 0
+    And the task's log is exactly "hi"
+
+  Scenario: --state-dir is accepted after the verb, and --version answers
+    When the user runs "run -- echo here" with --state-dir after the verb
+    Then the command exits with status 0
+    When the user runs "--version"
+    Then the command exits with status 0
+    And its output is the installed version
+
+  Scenario: logs --tail prints the last lines only
+    When the user runs "run -- sh -c 'for i in 1 2 3 4 5; do echo line $i; done'"
+    And the user runs "logs --tail 2 {id}"
+    Then its output is exactly "line 4\nline 5"
+    When the user runs "logs --tail 0 {id}"
+    Then its output is empty
+    When the user runs "logs --tail 9 {id}"
+    Then its output is exactly "line 1\nline 2\nline 3\nline 4\nline 5"
+
+  Scenario: rm removes a finished task, and refuses one that has not finished
+    Given a workspace
+    When the user runs "run -- echo done"
+    And the user runs "rm {id}"
+    Then the command exits with status 0
+    And the task's payload and log are gone from the state dir
+    When the user runs "run --detach --workspace {workspace} -- sh -c 'until [ -f /workspace/go ]; do sleep 0.1; done'"
+    And the task is "running"
+    And the user runs "rm {id}"
+    Then the command exits with status 2
+    And its error output is one line that names "not finished"
+    And the task is "running" after the command has exited
+    When the agent is let go on
+    And the user runs "wait {id}"
+    Then the command exits with status 0
+
+  Scenario: list filters by state and label, prints ids alone with --quiet, and a unique id prefix is enough
+    When the user runs "run --label team=red -- echo red"
+    And the user runs "run --label team=blue -- sh -c 'exit 4'"
+    And the user runs "list --all --state failed --quiet"
+    Then its output is exactly the new task's id
+    When the user runs "list --all --label team=blue -q"
+    Then its output is exactly the new task's id
+    When the user runs "show" with the task's id cut to its first 6 characters
+    Then the command exits with status 0
+    And its output is the task's stored payload as JSON
+
+  Scenario: list shows no command in the AGENT column
+    When the user runs "run -- echo not-an-agent"
+    And the user runs "list --all"
+    Then its output has a row with the task's id, "completed", the image, "-" and exit code 0
+
+  Scenario: Every verb has a description and an example in its help
+    Then the help of every verb has a description and an example
+
+  Scenario Outline: Bad input names the option the user typed, before anything is stored: <problem>
+    When the user runs "<command line>"
+    Then the command exits with status 2
+    And its error output is one line that names "<named>"
+    And its error output does not name "<internal>"
+    And no task was stored and no container was created
+
+    Examples:
+      | problem                  | command line                                 | named                   | internal          |
+      | an agent and a command   | run --agent echo --prompt hi -- echo also    | --agent                 | TaskSpec          |
+      | an agent without prompt  | run --agent echo                             | --prompt                | TaskSpec          |
+      | a negative grace         | run --grace -1 -- echo hi                    | --grace                 | stop_grace        |
+      | more CPUs than the host  | run --agent echo --prompt hi --cpus 1000     | --cpus                  | Server Error      |
+      | a network that is absent | run --agent echo --prompt hi --network nonet | --network               | Client Error      |
+      | a memory below the floor | run --agent echo --prompt hi --memory 1k     | 'agents-runner run --help' | 'agents-runner --help' |
+
+  @root
+  Scenario: No permission on the Docker socket gives a hint
+    When a user who is not in the docker group runs "run -- echo hi"
+    Then the command exits with status 3
+    And its error output is one line that names "docker group"
