@@ -164,6 +164,11 @@ def _engine_call(what: str, error: type[EngineError] = EngineError) -> Iterator[
         OSError,
         errors.DockerException,
     ) as exc:
+        if "Permission denied" in str(exc) or isinstance(exc, PermissionError):
+            raise EngineUnavailable(
+                "permission denied on the Docker socket: add your user to the docker group "
+                "(then log in again) or run as a user who may use Docker"
+            ) from exc
         raise EngineUnavailable(f"the Docker engine is unreachable ({what}: {exc})") from exc
 
 
@@ -176,7 +181,16 @@ def _explain(exc: errors.APIError) -> str:
     explanation = exc.explanation
     if isinstance(explanation, bytes):
         explanation = explanation.decode(errors="replace")
-    return str(explanation or exc).strip()
+    return said_once(str(explanation or exc).strip())
+
+
+def said_once(text: str) -> str:
+    """The engine repeats itself ("manifest unknown: manifest unknown"); say it once."""
+    parts: list[str] = []
+    for part in text.split(": "):
+        if not parts or part.strip().lower() != parts[-1].strip().lower():
+            parts.append(part)
+    return ": ".join(parts)
 
 
 def _is_gone(exc: errors.APIError) -> bool:
@@ -211,6 +225,17 @@ class Engine:
     def info(self) -> dict[str, Any]:
         with _engine_call("asking the engine about itself"):
             return dict(self.api.info())
+
+    def cpu_count(self) -> int:
+        return int(self.info().get("NCPU") or 0)
+
+    def network_exists(self, name: str) -> bool:
+        with _engine_call(f"inspecting network {name}"):
+            try:
+                self.api.inspect_network(name)
+            except errors.NotFound:
+                return False
+        return True
 
     def ping(self) -> None:
         with _engine_call("ping"):
@@ -256,13 +281,20 @@ class Engine:
                 handle._raise_if_aborted(image)
                 message = chunk.get("error") or (chunk.get("errorDetail") or {}).get("message")
                 if message:
+                    message = said_once(message)
                     if _looks_not_found(message):
                         raise ImageNotFound(f"image {image} not found: {message}")
                     raise PullFailed(f"pulling {image} failed: {message}")
                 if on_progress is not None:
                     on_progress(chunk)
             handle._raise_if_aborted(image)
-        except (requests.exceptions.RequestException, OSError, ValueError) as exc:
+        except (
+            requests.exceptions.RequestException,
+            http.client.HTTPException,
+            OSError,
+            ValueError,
+            AttributeError,  # http.client, reading a response an abort has just closed
+        ) as exc:
             handle._raise_if_aborted(image)
             raise PullFailed(f"pulling {image} failed: {exc}") from exc
         finally:
@@ -275,6 +307,7 @@ class Engine:
             for chunk in self.api.push(repository, tag=tag, stream=True, decode=True):
                 message = chunk.get("error") or (chunk.get("errorDetail") or {}).get("message")
                 if message:
+                    message = said_once(message)
                     raise EngineError(f"pushing {image} failed: {message}")
 
     def import_image(self, tar_bytes: bytes, image: str, changes: Sequence[str] = ()) -> None:

@@ -125,7 +125,7 @@ class TaskRunner:
         """Persist a new task as queued and schedule it; returns at once."""
         if not isinstance(spec, TaskSpec):
             raise TypeError(f"submit() takes a TaskSpec, not {type(spec).__name__}")
-        self.engine  # noqa: B018 -- fail before persisting anything when no engine answers
+        self._check_against_engine(spec)  # before anything is stored
         task = Task.new(spec)
         task.owner = self.identity.to_payload()
         with self._lock:
@@ -147,7 +147,7 @@ class TaskRunner:
         The secrets travel to it through a pipe. Returns at once."""
         if not isinstance(spec, TaskSpec):
             raise TypeError(f"submit_detached() takes a TaskSpec, not {type(spec).__name__}")
-        self.engine.ping()  # fail before persisting anything when no engine answers
+        self._check_against_engine(spec)  # before anything is stored
         child = DetachedSupervisor(self.store.root, spec.secrets)
         task = Task.new(spec)
         task.owner = child.identity.to_payload()
@@ -158,6 +158,16 @@ class TaskRunner:
             raise
         child.hand_over(task.id, dict(spec.secrets))
         return task
+
+    def _check_against_engine(self, spec: TaskSpec) -> None:
+        """What only the engine can tell: it answers, it has the CPUs asked for, and the
+        network. Refused here, nothing is stored and no container is created."""
+        engine = self.engine
+        engine.ping()
+        if spec.cpus is not None and spec.cpus > (available := engine.cpu_count()):
+            raise ValueError(f"cpus: {spec.cpus:g} is more than the {available} the engine has")
+        if spec.network is not None and not engine.network_exists(spec.network):
+            raise ValueError(f"network: the engine has no network named {spec.network!r}")
 
     def drive(self, task_id: str, secrets: dict[str, str] | None = None) -> None:
         """Drive a stored task in this runner: a queued one is run (with `secrets`, which

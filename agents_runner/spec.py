@@ -75,6 +75,12 @@ class TaskSpec:
         assert self.agent is not None
         return get_profile(self.agent).argv(self.prompt, self.agent_args, self.agent_path)
 
+    def _resolved_argv(self) -> list[str] | None:
+        try:
+            return self.argv()
+        except (ValueError, AssertionError):  # a stored spec whose profile is gone
+            return None
+
     def to_payload(self) -> dict[str, Any]:
         """The persisted form: secret values never leave memory, only their names."""
         return {
@@ -82,6 +88,7 @@ class TaskSpec:
             "agent": self.agent,
             "prompt": self.prompt,
             "command": list(self.command) if self.command is not None else None,
+            "argv": self._resolved_argv(),
             "agent_args": list(self.agent_args),
             "env": dict(self.env),
             "secret_names": list(self.secret_names),
@@ -134,8 +141,15 @@ def _validate_and_normalise(spec: TaskSpec) -> None:
         if not isinstance(spec.agent, str):
             raise ValueError("agent: must be a profile name (a string)")
         get_profile(spec.agent)
+        if spec.command is not None:
+            raise ValueError(
+                "agent: give an agent profile or a command to run, not both "
+                "(the command would run and the agent would be ignored)"
+            )
     elif spec.command is None:
         raise ValueError("agent: give an agent profile name or a command to run")
+    elif spec.prompt or spec.agent_args or spec.agent_path is not None:
+        raise ValueError("prompt: a prompt, agent args or agent path need an agent profile")
     if spec.agent_path is not None and (
         not isinstance(spec.agent_path, str) or not spec.agent_path
     ):

@@ -577,7 +577,11 @@ _LAYER_ID = re.compile(r"^[0-9a-f]{12}$")
 
 
 class PullProgress:
-    """Layers and bytes of a pull, from the engine's progress chunks."""
+    """Layers and bytes of a pull, from the engine's progress chunks. A layer's download
+    and its extraction are counted apart, so that neither count ever goes back."""
+
+    _FINISHED = ("Pull complete", "Already exists")
+    _DOWNLOADED = ("Download complete", "Verifying Checksum", "Extracting", *_FINISHED)
 
     def __init__(self) -> None:
         self.layers: dict[str, dict[str, Any]] = {}
@@ -589,13 +593,24 @@ class PullProgress:
         status = chunk.get("status", "")
         if not status or not _LAYER_ID.match(layer):  # tags and warnings carry ids too
             return False
-        entry = self.layers.setdefault(layer, {"status": "", "current": 0, "total": 0})
+        entry = self.layers.setdefault(
+            layer,
+            {"status": "", "current": 0, "total": 0, "extracted": 0, "extract_total": 0},
+        )
         entry["status"] = status
         detail = chunk.get("progressDetail") or {}
-        if "current" in detail:
-            entry["current"] = int(detail["current"])
-        if "total" in detail:
-            entry["total"] = int(detail["total"])
+        if status == "Extracting":
+            entry["extracted"] = max(entry["extracted"], int(detail.get("current", 0)))
+            entry["extract_total"] = int(detail.get("total", entry["extract_total"]) or 0)
+        elif status == "Downloading":
+            entry["current"] = max(entry["current"], int(detail.get("current", 0)))
+            entry["total"] = int(detail.get("total", entry["total"]) or 0)
+        if status in self._DOWNLOADED:
+            entry["downloaded"] = True
+            entry["current"] = max(entry["current"], entry["total"])
+        if status in self._FINISHED:
+            entry["finished"] = True
+            entry["extracted"] = max(entry["extracted"], entry["extract_total"])
         now = time.monotonic()
         if now - self._last_report >= 0.25:
             self._last_report = now
@@ -603,11 +618,23 @@ class PullProgress:
         return False
 
     def summary(self, *, done: bool = False) -> dict[str, Any]:
-        finished = ("Pull complete", "Already exists", "Download complete")
+        layers = list(self.layers.values())
+        downloaded = sum(1 for e in layers if e.get("downloaded"))
+        if done:
+            phase = "done"
+        elif layers and downloaded == len(layers):
+            phase = "extracting"
+        else:
+            phase = "downloading"
+        finished = len(layers) if done else sum(1 for e in layers if e.get("finished"))
         return {
-            "layers_total": len(self.layers),
-            "layers_done": sum(1 for e in self.layers.values() if e["status"] in finished),
-            "bytes_current": sum(e["current"] for e in self.layers.values()),
-            "bytes_total": sum(e["total"] for e in self.layers.values()),
+            "phase": phase,
+            "layers_total": len(layers),
+            "layers_downloaded": downloaded,
+            "layers_done": finished,
+            "bytes_current": sum(e["current"] for e in layers),
+            "bytes_total": sum(e["total"] for e in layers),
+            "extract_current": sum(e["extracted"] for e in layers),
+            "extract_total": sum(e["extract_total"] for e in layers),
             "done": done,
         }

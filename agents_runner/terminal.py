@@ -45,58 +45,101 @@ class LogFollower:
 
 
 class ProgressView:
-    """State changes and pull progress on stderr."""
+    """Each state the task passes through, once and in order, and a pull's progress: a bar
+    redrawn in place on a terminal, plain lines in a pipe. The end is the caller's to say."""
+
+    PIPE_INTERVAL = 2.0  # seconds between two progress lines in a pipe
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.tty = stream.isatty()
-        self.state: TaskState | None = None
+        self.shown = 0  # history entries already announced
         self.last_line = ""
+        self.last_line_at = 0.0
         self.bar_drawn = False
+        self.in_pull = False
 
     def show(self, task: Task) -> None:
-        if task.state is not self.state:
-            self.finish()
-            self.state = task.state
-            self._line(f"agents-runner: task {task.id} is {task.state.value}")
+        for entry in task.history[self.shown :]:
+            if self.in_pull and entry.state is not TaskState.PULLING:
+                self._progress(task, final=True)  # the pull's last word, before what follows
+                self.in_pull = False
+            self.shown += 1
+            self.in_pull = entry.state is TaskState.PULLING
+            if not entry.state.is_terminal:
+                self._line(f"agents-runner: task {task.id} is {entry.state.value}")
         if task.state is TaskState.PULLING and task.pull_progress:
-            text = describe_pull(task.spec.image, task.pull_progress, bar=self.tty)
-            if self.tty:
-                self.stream.write("\r\x1b[2K" + text)
-                self.stream.flush()
-                self.bar_drawn = True
-            elif text != self.last_line:
-                self._line(text)
+            self._progress(task, final=False)
 
-    def finish(self) -> None:
+    def note(self, text: str) -> None:
+        """A line of the caller's own, never on the bar's line."""
+        self._end_bar()
+        self._line(f"agents-runner: {text}")
+
+    def _progress(self, task: Task, *, final: bool) -> None:
+        if not task.pull_progress:
+            self._end_bar()
+            return
+        text = describe_pull(task.spec.image, task.pull_progress, bar=self.tty)
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + text)
+            self.stream.flush()
+            self.bar_drawn = True
+            if final:
+                self._end_bar()
+        elif text != self.last_line and (
+            final or time.monotonic() - self.last_line_at >= self.PIPE_INTERVAL
+        ):
+            self._line(text)
+            self.last_line_at = time.monotonic()
+        if final:
+            self.last_line = ""
+
+    def _end_bar(self) -> None:
         if self.bar_drawn:
             self.stream.write("\n")
+            self.stream.flush()
             self.bar_drawn = False
 
     def _line(self, text: str) -> None:
+        self._end_bar()
         self.last_line = text
         self.stream.write(text + "\n")
         self.stream.flush()
 
 
 def describe_pull(image: str, progress: dict, *, bar: bool, width: int = 30) -> str:
-    done, total = progress.get("bytes_current", 0), progress.get("bytes_total", 0)
+    """`pulling IMAGE: downloading [###...]  54% 1.2/2.3 MB, 0/1 layers`; the phase is
+    downloading until every layer is down, then extracting; each has its own percentage."""
     layers = f"{progress.get('layers_done', 0)}/{progress.get('layers_total', 0)} layers"
+    if progress.get("phase") in ("extracting", "done"):
+        phase, done, total = (
+            "extracting",
+            progress.get("extract_current", 0),
+            progress.get("extract_total", 0),
+        )
+    else:
+        phase, done, total = (
+            "downloading",
+            progress.get("bytes_current", 0),
+            progress.get("bytes_total", 0),
+        )
+    if progress.get("done"):
+        done = total
+    fraction = min(1.0, done / total) if total else (1.0 if progress.get("done") else 0.0)
+    sizes = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB"
     if not bar:
-        return f"pulling {image}: {layers}"
-    fraction = done / total if total else 0.0
+        return f"pulling {image}: {phase} {fraction:4.0%} {sizes}, {layers}"
     filled = int(fraction * width)
-    return (
-        f"pulling {image} [{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} "
-        f"{done / 1e6:.1f}/{total / 1e6:.1f} MB, {layers}"
-    )
+    drawn = "#" * filled + "." * (width - filled)
+    return f"pulling {image}: {phase} [{drawn}] {fraction:4.0%} {sizes}, {layers}"
 
 
 def format_table(tasks: list[Task], now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     rows = [("ID", "STATE", "IMAGE", "AGENT", "AGE", "EXIT")]
     for task in tasks:
-        agent = task.spec.agent or (task.spec.command or ["?"])[0]
+        agent = task.spec.agent or "-"  # a command is not an agent
         age = format_age((now - parse_time(task.created_at)).total_seconds())
         exit_code = "" if task.exit_code is None else str(task.exit_code)
         rows.append((task.id, task.state.value, task.spec.image, agent, age, exit_code))
@@ -114,9 +157,37 @@ def format_age(seconds: float) -> str:
     return f"{max(0, int(seconds))}s"
 
 
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
+
+
 def parse_duration(text: str) -> float:
-    """`90`, `90s`, `15m`, `12h`, `7d` -> seconds."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
-    if not match:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 30s, 15m, 12h or 7d")
-    return float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    """`90`, `1.5`, `90s`, `15m`, `12h`, `7d`, `1h30m` -> seconds."""
+    compact = text.strip()
+    parts = list(_DURATION_PART.finditer(compact))
+    joined = "".join(part.group(0) for part in parts)
+    if not parts or joined != compact or (len(parts) > 1 and not all(p.group(2) for p in parts)):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration such as 90, 30s, 15m, 12h or 7d"
+        )
+    return sum(float(p.group(1)) * _UNITS[p.group(2) or "s"] for p in parts)
+
+
+def last_lines(path: Path, count: int) -> tuple[bytes, int]:
+    """The last `count` lines of the file at `path`, and the file's size when read."""
+    try:
+        with open(path, "rb") as file:
+            file.seek(0, 2)
+            end = file.tell()
+            block, data = 65536, b""
+            position = end
+            while position > 0 and data.count(b"\n") <= count:
+                step = min(block, position)
+                position -= step
+                file.seek(position)
+                data = file.read(step) + data
+    except FileNotFoundError:
+        return b"", 0
+    if count == 0:
+        return b"", end
+    lines = data.splitlines(keepends=True)
+    return b"".join(lines[-count:]), end

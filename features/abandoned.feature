@@ -15,12 +15,13 @@ Feature: No task is stranded when the process that drives it goes away
     And the engine holds no container of the task
 
   @registry
-  Scenario: "run --detach" notices that the supervisor pulling its image died
+  Scenario: "wait" notices that the detached supervisor pulling the image died
     Given an image that only the registry has, whose layers the registry holds back
-    When the user starts "run --detach" with that image in a first terminal
+    When the user runs "run --detach --agent echo --prompt hi" on that image
     And the task is pulling, and a layer download is held back
     And the task's detached supervisor is killed with SIGKILL
-    Then the first terminal's command exits with status 1
+    And the user runs "wait {id}"
+    Then the command exits with status 1
     And the task is "failed" after the command has exited
     And its error says "interrupted while pulling"
     And no container was ever created for the task

@@ -1,19 +1,19 @@
 Feature: The command line
   People drive agents from a terminal. `agents-runner run` streams the agent's
-  output and exits with the task's status; with --detach it prints the task id
-  once the task runs, and the task is still driven to its end after the command
-  exits. A task started in one terminal can be cancelled or killed from another.
-  Exit status: 0 completed (or the command succeeded), 1 the task ended otherwise,
-  2 bad input (one clear line on stderr), 3 the Docker engine is unreachable.
+  output and exits with the agent's exit code; with --detach it prints the task id
+  at once, and the task is still driven to its end after the command exits. A task
+  started in one terminal can be cancelled or killed from another. Other verbs exit
+  0 on success, 1 when the task ended otherwise, 2 on bad input (one clear line on
+  stderr), 3 when the Docker engine is unreachable.
 
   Scenario: Run an agent in the foreground
     When the user runs "run --agent echo --prompt 'hello from the command line'"
     Then the command exits with status 0
     And its output is exactly "hello from the command line"
 
-  Scenario: A failing agent run in the foreground exits with status 1 and says why
+  Scenario: A failing agent run in the foreground exits with the agent's code and says why
     When the user runs "run -- sh -c 'echo tests broke; exit 3'"
-    Then the command exits with status 1
+    Then the command exits with status 3
     And its output is exactly "tests broke"
     And its error output says "ended failed: the agent exited with code 3; last output: tests broke"
 
@@ -22,8 +22,8 @@ Feature: The command line
     When the user runs "run --detach --workspace {workspace} -- sh -c 'echo started; until [ -f /workspace/go ]; do sleep 0.1; done; echo finished'"
     Then the command exits with status 0
     And its output is exactly the new task's id
-    And the task is "running" after the command has exited
-    When the agent is let go on
+    When the task is "running"
+    And the agent is let go on
     And the user runs "wait {id}"
     Then the command exits with status 0
     And its output is exactly "{id} completed"
@@ -43,7 +43,7 @@ Feature: The command line
     And the user runs "cancel {id}" in a second terminal
     Then the command exits with status 0
     And its output is exactly "{id} cancelled"
-    And the first terminal's command exits with status 1
+    And the first terminal's command exits with status 143
     And the first terminal showed the agent's shutdown line
     And Docker reports that its container was sent signal 15 and no other
     And Docker reports that its container exited with code 143
@@ -54,7 +54,7 @@ Feature: The command line
     And the user runs "kill {id}" in a second terminal
     Then the command exits with status 0
     And its output is exactly "{id} killed"
-    And the first terminal's command exits with status 1
+    And the first terminal's command exits with status 137
     And Docker reports that its container was sent signal 9 and no other
     And its container no longer exists
 

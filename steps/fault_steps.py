@@ -23,6 +23,7 @@ from hamcrest import (
 )
 
 from agents_runner.engine import LABEL_TASK_ID, Engine
+from agents_runner.states import TaskState
 from agents_runner.testing import engine_control
 from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.log_capture import capture_records
@@ -136,7 +137,7 @@ def detached_waiting_agent(context: Context) -> None:
     result = context.harness.cli.run(*_waiting_run(context, "--detach"))
     assert_that(result.returncode, equal_to(0), f"stderr: {result.stderr!r}")
     context.cli_task_id = result.stdout.strip()
-    context.task = context.harness.fresh_load(context.cli_task_id)
+    context.task = context.harness.wait_for_state(context.cli_task_id, TaskState.RUNNING)
 
 
 @given("the task's detached supervisor is killed with SIGKILL")
@@ -168,21 +169,6 @@ def follower_done(context: Context, first: str, last: str) -> None:
     out, err = context.follower.communicate(timeout=60)
     assert_that(context.follower.returncode, equal_to(0), f"stderr: {err!r}")
     assert_that(out, equal_to(f"{first}\n{last}\n"))
-
-
-@when('the user starts "run --detach" with that image in a first terminal')
-def start_detached_run(context: Context) -> None:
-    harness = context.harness
-    context.first_terminal = harness.cli.start(
-        "run", "--detach", "--image", context.image_ref, "--agent", "echo", "--prompt", "hi"
-    )
-    context.task = wait_until(
-        lambda: next(iter(harness.runner().list()), None),
-        lambda task: task is not None,
-        timeout=60,
-        describe="the detached task to be stored",
-    )
-    context.cli_task_id = context.task.id
 
 
 @given("a task whose agent waits for a signal file in the workspace")

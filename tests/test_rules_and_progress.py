@@ -71,12 +71,46 @@ def test_pull_progress_counts_layers_and_ignores_tags_and_warnings():
     ]:
         progress.add(chunk)
     assert progress.summary(done=True) == {
+        "phase": "done",
         "layers_total": 2,
+        "layers_downloaded": 2,
         "layers_done": 2,
-        "bytes_current": 10,
+        "bytes_current": 40,
         "bytes_total": 40,
+        "extract_current": 0,
+        "extract_total": 0,
         "done": True,
     }
+
+
+def test_pull_progress_never_goes_back_when_extraction_starts():
+    progress = PullProgress()
+    seen = []
+    for chunk in [
+        {
+            "status": "Downloading",
+            "id": "aaaaaaaaaaaa",
+            "progressDetail": {"current": 30, "total": 40},
+        },
+        {"status": "Download complete", "id": "aaaaaaaaaaaa"},
+        {
+            "status": "Extracting",
+            "id": "aaaaaaaaaaaa",
+            "progressDetail": {"current": 5, "total": 80},
+        },
+        {
+            "status": "Extracting",
+            "id": "aaaaaaaaaaaa",
+            "progressDetail": {"current": 80, "total": 80},
+        },
+        {"status": "Pull complete", "id": "aaaaaaaaaaaa"},
+    ]:
+        progress.add(chunk)
+        seen.append(progress.summary())
+    assert [s["bytes_current"] for s in seen] == [30, 40, 40, 40, 40]
+    assert [s["phase"] for s in seen] == ["downloading"] + ["extracting"] * 4
+    assert [s["extract_current"] for s in seen] == [0, 0, 5, 80, 80]
+    assert [s["layers_done"] for s in seen] == [0, 0, 0, 0, 1]
 
 
 def test_exit_reasons_say_what_a_person_can_act_on():

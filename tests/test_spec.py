@@ -84,7 +84,6 @@ def test_payload_round_trip_keeps_every_field_but_secrets(tmp_path):
         stop_grace=2,
         pull="always",
         labels={"team": "x"},
-        command=["sh", "-c", "true"],
     )
     again = TaskSpec.from_payload(s.to_payload())
     assert again.to_payload() == s.to_payload()
@@ -93,7 +92,30 @@ def test_payload_round_trip_keeps_every_field_but_secrets(tmp_path):
 
 def test_argv_from_profile_or_command():
     assert spec(prompt="it's $(x)\n").argv() == ["echo", "it's $(x)\n"]
-    assert spec(command=["sh", "-c", "exit 3"]).argv() == ["sh", "-c", "exit 3"]
+    command = spec(agent=None, prompt="", command=["sh", "-c", "exit 3"])
+    assert command.argv() == ["sh", "-c", "exit 3"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"command": ["echo", "also"]}, "not both"),
+        ({"agent": None, "command": ["true"]}, "need an agent profile"),
+        ({"agent": None, "prompt": "", "agent_args": ["-v"], "command": ["true"]}, "need an agent"),
+    ],
+)
+def test_an_agent_and_a_command_are_not_mixed(changes, named):
+    with pytest.raises(ValueError, match=named):
+        spec(**changes)
+
+
+def test_the_payload_shows_the_argv_that_runs():
+    assert spec(prompt="fix it", agent_args=["--model", "m"]).to_payload()["argv"] == [
+        "echo",
+        "--model",
+        "m",
+        "fix it",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agents_runner.cli import EXIT_BAD_INPUT, BadInput, _pairs, _secrets, _split_command, main
+from agents_runner.cli import main
+from agents_runner.cli.common import EXIT_BAD_INPUT, BadInput
+from agents_runner.cli.parser import _attach_values, _split_command, build_parser
+from agents_runner.cli.run_verb import _pairs, _secrets
 from agents_runner.spec import TaskSpec
 from agents_runner.states import TaskState
 from agents_runner.task import Task
@@ -30,51 +33,105 @@ def pulling_task(done: int, total: int, layers_done: int) -> Task:
     return task
 
 
-def test_a_terminal_gets_a_bar_that_redraws_in_place():
+def test_a_terminal_gets_a_bar_that_redraws_in_place_and_ends_its_line():
     screen = Terminal()
     view = ProgressView(screen)
-    view.show(pulling_task(500_000, 2_000_000, 0))
-    view.show(pulling_task(2_000_000, 2_000_000, 2))
-    view.finish()
+    task = pulling_task(500_000, 2_000_000, 0)
+    view.show(task)
+    task.pull_progress = {**task.pull_progress, "bytes_current": 2_000_000, "layers_done": 2}
+    view.show(task)
+    task.move_to(TaskState.STARTING)
+    view.show(task)
     out = screen.getvalue()
-    assert "is pulling" in out
-    assert out.count("\r\x1b[2K") == 2
-    assert "[#######" in out and " 25%" in out and "100%" in out
-    assert "2/2 layers" in out and out.endswith("\n")
+    assert out.count("is pulling") == 1 and out.endswith("is starting\n")
+    assert out.count("\r\x1b[2K") == 3
+    assert "downloading [#######" in out and " 25%" in out and "100%" in out
+    assert "2/2 layers\nagents-runner: task" in out
 
 
-def test_a_pipe_gets_plain_lines_only_when_something_changed():
+def test_a_note_never_lands_on_the_bar_line():
+    screen = Terminal()
+    view = ProgressView(screen)
+    view.show(pulling_task(5, 10, 0))
+    view.note("cancelling task x")
+    assert "layers\nagents-runner: cancelling task x\n" in screen.getvalue()
+
+
+def test_a_pipe_gets_plain_lines_every_few_seconds_and_the_last_word():
     pipe = io.StringIO()
     view = ProgressView(pipe)
-    for task in (pulling_task(1, 10, 0), pulling_task(5, 10, 0), pulling_task(10, 10, 2)):
-        view.show(task)
+    view.PIPE_INTERVAL = 0.0
+    task = pulling_task(1, 10, 0)
+    view.show(task)
+    view.show(task)  # nothing changed: no new line
+    task.pull_progress = {**task.pull_progress, "bytes_current": 10, "layers_done": 2, "done": True}
+    task.move_to(TaskState.STARTING)
+    view.show(task)
     lines = pipe.getvalue().splitlines()
     assert "\r" not in pipe.getvalue()
-    assert lines[1:] == ["pulling busybox:1.36: 0/2 layers", "pulling busybox:1.36: 2/2 layers"]
+    assert lines[3:] == [
+        "pulling busybox:1.36: downloading 100% 0.0/0.0 MB, 2/2 layers",
+        f"agents-runner: task {task.id} is starting",
+    ]
+    assert lines[2].startswith("pulling busybox:1.36: downloading  10%")
 
 
-def test_describe_pull_with_and_without_a_bar():
+def test_every_state_is_shown_once_in_order_and_the_end_is_left_to_the_caller():
+    err = io.StringIO()
+    view = ProgressView(err)
+    task = Task.new(TaskSpec(image="busybox:1.36", command=["true"]))
+    for state in (TaskState.STARTING, TaskState.RUNNING, TaskState.COMPLETED):
+        task.move_to(state)
+    view.show(task)
+    view.show(task)
+    states = [line.rsplit(" ", 1)[1] for line in err.getvalue().splitlines()]
+    assert states == ["queued", "starting", "running"]
+
+
+def test_describe_pull_names_its_phase():
     progress = {
         "layers_total": 3,
         "layers_done": 1,
         "bytes_current": 1_500_000,
         "bytes_total": 3_000_000,
+        "phase": "downloading",
     }
-    assert describe_pull("img", progress, bar=False) == "pulling img: 1/3 layers"
-    assert "50%" in describe_pull("img", progress, bar=True)
+    assert (
+        describe_pull("img", progress, bar=False)
+        == "pulling img: downloading  50% 1.5/3.0 MB, 1/3 layers"
+    )
+    extracting = {**progress, "phase": "extracting", "extract_current": 1, "extract_total": 4}
+    assert "extracting [#######......" in describe_pull("img", extracting, bar=True)
 
 
-def test_the_table_has_the_columns_people_need():
+def test_the_table_shows_no_command_as_an_agent():
     task = Task.new(TaskSpec(image="busybox:1.36", command=["sh", "-c", "exit 3"]))
     task.exit_code = 3
     now = datetime.now(UTC) + timedelta(minutes=5)
     header, row = format_table([task], now=now).splitlines()
     assert header.split() == ["ID", "STATE", "IMAGE", "AGENT", "AGE", "EXIT"]
-    assert row.split() == [task.id, "queued", "busybox:1.36", "sh", "5m", "3"]
+    assert row.split() == [task.id, "queued", "busybox:1.36", "-", "5m", "3"]
+
+
+def test_values_that_begin_with_a_dash_are_values():
+    parser = build_parser()
+    argv = ["run", "--agent-arg", "--model", "-e", "-X=1", "--prompt", "-v", "-d"]
+    assert _attach_values(parser, argv) == [
+        "run", "--agent-arg=--model", "--env=-X=1", "--prompt=-v", "-d",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("90", 90), ("30s", 30), ("15m", 900), ("12h", 43200), ("7d", 604800)]
+    ("text", "seconds"),
+    [
+        ("90", 90),
+        ("1.5", 1.5),
+        ("30s", 30),
+        ("15m", 900),
+        ("12h", 43200),
+        ("7d", 604800),
+        ("1h30m", 5400),
+    ],
 )
 def test_durations(text, seconds):
     assert parse_duration(text) == seconds

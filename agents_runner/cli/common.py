@@ -1,0 +1,101 @@
+"""What every verb shares: exit codes, how errors are said, and how a verb opens the
+state dir (read verbs) or a runner (verbs that may touch the engine)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import TYPE_CHECKING
+
+from ..config import resolve_state_dir
+from ..store import TaskStore
+
+if TYPE_CHECKING:
+    from ..runner import TaskRunner
+
+PROG = "agents-runner"
+EXIT_OK, EXIT_ENDED_OTHERWISE, EXIT_BAD_INPUT, EXIT_NO_ENGINE = 0, 1, 2, 3
+EXIT_WAIT_TIMEOUT = 124
+# `run`, as `docker run`: the agent's own code when it ran, else one of these.
+EXIT_RUNNER_FAILED, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, EXIT_INTERRUPTED = 125, 126, 127, 130
+
+# TaskSpec's fields as the user typed them on the command line.
+OPTION_OF_FIELD = {
+    "image": "--image",
+    "agent": "--agent",
+    "prompt": "--prompt",
+    "command": "the command after --",
+    "agent_args": "--agent-arg",
+    "agent_path": "--agent-path",
+    "env": "--env",
+    "secrets": "--secret",
+    "workspace": "--workspace",
+    "timeout": "--timeout",
+    "stop_grace": "--grace",
+    "pull": "--pull",
+    "network": "--network",
+    "labels": "--label",
+    "memory": "--memory",
+    "cpus": "--cpus",
+}
+_FIELD_PREFIX = re.compile(r"^(\w+)(\[\d+\])?: ")
+
+
+class BadInput(Exception):
+    """Input the user can fix; one line on stderr, exit status 2."""
+
+
+def in_user_words(message: str, verb: str | None) -> str:
+    """`stop_grace: must not be negative` -> `--grace: must not be negative (see ...)`."""
+    match = _FIELD_PREFIX.match(message)
+    if match and match.group(1) in OPTION_OF_FIELD:
+        message = f"{OPTION_OF_FIELD[match.group(1)]}: {message[match.end() :]}"
+        message = message.replace(" or TaskSpec.secrets", "")
+    if verb:
+        message += f" (see '{PROG} {verb} --help')"
+    return message
+
+
+def note(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+def fail(message: str, status: int) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+    return status
+
+
+def open_store(args: argparse.Namespace) -> TaskStore:
+    """The state dir, for the verbs that only read it: no runner, no Docker SDK."""
+    return TaskStore(resolve_state_dir(args.state_dir))
+
+
+def resolve_id(store: TaskStore, text: str) -> str:
+    """A task id, or a unique prefix of one, as docker takes container ids."""
+    resolve = getattr(store, "resolve_id", None)
+    if resolve is not None:
+        return resolve(text)
+    if store.exists(text):
+        return text
+    matches = [task.id for task in store.list() if task.id.startswith(text)] if text else []
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise BadInput(f"{text!r} matches several tasks: {', '.join(matches[:5])}")
+    return text  # load() then says "no such task", naming it
+
+
+def open_runner(args: argparse.Namespace) -> TaskRunner:
+    """A runner that takes nothing over by itself (prune, rm)."""
+    from ..runner import TaskRunner
+
+    return TaskRunner(args.state_dir, recover=False)
+
+
+def open_controller(args: argparse.Namespace) -> TaskRunner:
+    """A runner for commands that may have to take a task over. The command exits soon,
+    so a container that still runs goes to a detached supervisor process."""
+    from ..runner import TaskRunner
+
+    return TaskRunner(args.state_dir, recover=False, adopt_in="process")

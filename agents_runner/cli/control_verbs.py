@@ -1,0 +1,98 @@
+"""The verbs that act on tasks: wait, cancel, kill, rm, recover, prune."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from typing import TYPE_CHECKING
+
+from ..states import TaskState
+from .common import (
+    EXIT_ENDED_OTHERWISE,
+    EXIT_OK,
+    EXIT_WAIT_TIMEOUT,
+    BadInput,
+    note,
+    open_controller,
+    open_runner,
+    open_store,
+    resolve_id,
+)
+
+if TYPE_CHECKING:
+    from ..runner import TaskRunner
+
+
+def cmd_wait(args: argparse.Namespace) -> int:
+    task_id = resolve_id(open_store(args), args.id)
+    runner = open_controller(args)
+    try:
+        task = runner.wait(task_id, timeout=args.timeout)
+    except TimeoutError as exc:
+        note(str(exc))
+        return EXIT_WAIT_TIMEOUT
+    print(f"{task.id} {task.state.value}")
+    return EXIT_OK if task.state is TaskState.COMPLETED else EXIT_ENDED_OTHERWISE
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    task_id = resolve_id(open_store(args), args.id)
+    runner = open_controller(args)
+    task = runner.request_stop(task_id, grace=args.grace)
+    wanted = {TaskState.CANCELLED, TaskState.TIMED_OUT, TaskState.KILLED}
+    return _after_request(runner, task.id, args.no_wait, wanted)
+
+
+def cmd_kill(args: argparse.Namespace) -> int:
+    task_id = resolve_id(open_store(args), args.id)
+    runner = open_controller(args)
+    task = runner.request_kill(task_id)
+    return _after_request(runner, task.id, args.no_wait, {TaskState.KILLED})
+
+
+def cmd_rm(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    task_ids = [resolve_id(store, text) for text in args.ids]
+    tasks = [store.load(task_id) for task_id in task_ids]
+    unfinished = [task.id for task in tasks if not task.is_terminal]
+    if unfinished:
+        raise BadInput(
+            f"task {', '.join(unfinished)} has not finished; cancel or kill it first, then rm"
+        )
+    kept = [task for task in tasks if task.container_id and task.spec.keep_container]
+    if kept:
+        runner = open_runner(args)
+        for task in kept:
+            with contextlib.suppress(LookupError):
+                runner.engine.remove(task.container_id)
+    for task in tasks:
+        store.delete(task.id)
+        print(task.id)
+    return EXIT_OK
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    runner = open_controller(args)
+    report = runner.recover(orphan_grace=args.orphan_grace)
+    for line in report.lines or ["nothing to recover"]:
+        print(line)
+    return EXIT_OK
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    runner = open_runner(args)
+    report = runner.prune(older_than=args.older_than, orphan_grace=args.orphan_grace)
+    for line in report.lines or ["nothing to prune"]:
+        print(line)
+    return EXIT_OK
+
+
+def _after_request(runner: TaskRunner, task_id: str, no_wait: bool, wanted: set[TaskState]) -> int:
+    if no_wait:
+        return EXIT_OK
+    task = runner.wait(task_id)
+    print(f"{task.id} {task.state.value}")
+    if task.state in wanted:
+        return EXIT_OK
+    note(f"task {task.id} had already ended {task.state.value}; the request changed nothing")
+    return EXIT_ENDED_OTHERWISE

@@ -1,0 +1,333 @@
+"""The command line's grammar: verbs, options, help with an example for each verb, and
+docker's habit of taking the word after an option as its value even when it starts
+with '-' (`--agent-arg --model`, `--prompt -v`)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from ..agents import known_agents
+from ..config import DEFAULT_ORPHAN_GRACE
+from ..spec import PULL_POLICIES
+from ..states import TaskState
+from ..terminal import parse_duration
+from .common import PROG, BadInput
+
+EXIT_CODES = """\
+exit status of run: the agent's own exit code when it ran; 125 the runner or the engine
+failed before it ran, 126 its command cannot be invoked, 127 its command is not in the
+image, 130 Ctrl-C before it ran. Other verbs: 0 success, 1 the task ended otherwise,
+2 bad input, 3 Docker engine unreachable, 124 wait timed out."""
+
+DURATION_HELP = "seconds, or with a unit: 90, 90s, 15m, 2h, 1d"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise BadInput(f"{message} (see '{self.prog} --help')")
+
+
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (importlib.metadata costs start-up time)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from importlib.metadata import version
+
+        print(f"{PROG} {version('agents-runner')}", flush=True)
+        parser.exit()
+
+
+def duration(text: str) -> float:
+    return parse_duration(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Run AI coding agent CLIs in Docker containers, one task per container.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action=_Version)
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="where tasks are kept (default: $AGENTS_RUNNER_STATE_DIR, else "
+        "$XDG_DATA_HOME/agents-runner, else ~/.local/share/agents-runner); "
+        "also accepted after the verb",
+    )
+    verbs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    verbs.required = True
+
+    def verb(name: str, summary: str, description: str, examples: list[str]) -> _Parser:
+        sub = verbs.add_parser(
+            name,
+            help=summary,
+            description=description,
+            epilog="examples:\n" + "\n".join(f"  {PROG} {example}" for example in examples),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.add_argument("--state-dir", metavar="DIR", default=argparse.SUPPRESS, help="as above")
+        return sub
+
+    _run(
+        verb(
+            "run",
+            "run an agent in a new task",
+            "Run an agent (or, after --, any command) in a new container. Streams its output "
+            "and exits with its exit code; with --detach, prints the task id and returns "
+            "while the task goes on. Ctrl-C cancels the task (SIGTERM, then SIGKILL after "
+            "the grace); a second Ctrl-C kills it.\n\n" + EXIT_CODES,
+            [
+                "run --image ghcr.io/me/codex:1 --agent codex --prompt 'fix the tests'",
+                "run --image busybox:1.36 --timeout 5m -- sh -c 'make test'",
+                "run -d --image ghcr.io/me/claude:1 --agent claude --prompt-file task.md",
+            ],
+        )
+    )
+    listing = verb(
+        "list",
+        "list tasks",
+        "List unfinished tasks, or all of them with --all, oldest first.",
+        ["list", "list --all --state failed", "list -aq --label team=red"],
+    )
+    listing.add_argument("--all", "-a", action="store_true", help="include finished tasks")
+    listing.add_argument(
+        "--state",
+        action="append",
+        choices=[state.value for state in TaskState],
+        metavar="STATE",
+        help="only tasks in this state (repeatable): "
+        + ", ".join(state.value for state in TaskState),
+    )
+    listing.add_argument(
+        "--label", action="append", default=[], metavar="K=V", help="only tasks with this label"
+    )
+    listing.add_argument("--quiet", "-q", action="store_true", help="print the task ids only")
+    listing.add_argument("--json", action="store_true", help="print the payloads as a JSON list")
+
+    show = verb(
+        "show",
+        "print a task's payload as JSON",
+        "Print the task's stored payload: its spec (with the argv that runs), state, "
+        "history, exit code and error. Secret values are never stored.",
+        ["show 4a60c1e2b7f3", "show 4a60"],
+    )
+    show.add_argument("id", help="the task id, or a unique prefix of it")
+
+    logs = verb(
+        "logs",
+        "print a task's output",
+        "Print what the task's agent wrote (stdout and stderr, in order), as kept on disk.",
+        ["logs 4a60", "logs -f 4a60", "logs --tail 20 4a60"],
+    )
+    logs.add_argument("id", help="the task id, or a unique prefix of it")
+    logs.add_argument(
+        "--follow", "-f", action="store_true", help="keep printing until the task ends"
+    )
+    logs.add_argument(
+        "--tail", type=_count, metavar="N", help="only the last N lines (with -f: then follow)"
+    )
+
+    wait = verb(
+        "wait",
+        "wait for a task to end; exit with its status",
+        "Wait until the task ends, print its id and final state, and exit 0 if it "
+        "completed, 1 otherwise. A task whose runner died is taken over meanwhile.",
+        ["wait 4a60", "wait --timeout 10m 4a60"],
+    )
+    wait.add_argument("id", help="the task id, or a unique prefix of it")
+    wait.add_argument(
+        "--timeout", type=duration, metavar="DURATION", help="give up after this long (exit 124)"
+    )
+
+    cancel = verb(
+        "cancel",
+        "stop a task gracefully",
+        "Send the agent SIGTERM (the image's STOPSIGNAL), then SIGKILL after the grace, and "
+        "wait until the task ends cancelled.",
+        ["cancel 4a60", "cancel --grace 30s --no-wait 4a60"],
+    )
+    cancel.add_argument("id", help="the task id, or a unique prefix of it")
+    cancel.add_argument(
+        "--grace", type=duration, metavar="DURATION", help="before SIGKILL (default: the task's)"
+    )
+    cancel.add_argument(
+        "--no-wait", action="store_true", help="return once the request is recorded"
+    )
+
+    kill = verb(
+        "kill",
+        "kill a task at once and remove its container",
+        "SIGKILL the agent at once and remove its container; the task ends killed.",
+        ["kill 4a60", "kill --no-wait 4a60"],
+    )
+    kill.add_argument("id", help="the task id, or a unique prefix of it")
+    kill.add_argument("--no-wait", action="store_true", help="return once the request is recorded")
+
+    rm = verb(
+        "rm",
+        "remove a finished task",
+        "Remove a finished task's payload and log (and its container, if it kept one). "
+        "A task that has not finished is refused: cancel or kill it first.",
+        ["rm 4a60", "rm 4a60 9bd1"],
+    )
+    rm.add_argument("ids", nargs="+", metavar="id", help="task ids, or unique prefixes")
+
+    recover = verb(
+        "recover",
+        "reconcile the store with Docker after a crash",
+        "Take over tasks whose runner died, finish those whose container exited, fail those "
+        "whose container vanished, and remove orphan containers of this store.",
+        ["recover", "recover --orphan-grace 0"],
+    )
+    recover.add_argument(
+        "--orphan-grace",
+        type=duration,
+        default=DEFAULT_ORPHAN_GRACE,
+        metavar="DURATION",
+        help=f"how old a container nobody knows must be to count as an orphan "
+        f"(default {DEFAULT_ORPHAN_GRACE:g}s)",
+    )
+
+    prune = verb(
+        "prune",
+        "remove orphan containers and old finished tasks",
+        "Remove this store's containers that no task knows (older than --orphan-grace), and "
+        "the payloads and logs of tasks that ended over --older-than ago.",
+        ["prune", "prune --older-than 12h"],
+    )
+    prune.add_argument(
+        "--older-than",
+        type=duration,
+        default=parse_duration("7d"),
+        metavar="DURATION",
+        help=f"{DURATION_HELP} (default 7d)",
+    )
+    prune.add_argument(
+        "--orphan-grace",
+        type=duration,
+        default=DEFAULT_ORPHAN_GRACE,
+        metavar="DURATION",
+        help=f"(default {DEFAULT_ORPHAN_GRACE:g}s)",
+    )
+    parser.set_defaults(verbs=verbs.choices)
+    return parser
+
+
+def _run(run: argparse.ArgumentParser) -> None:
+    run.add_argument("--image", required=True, help="the image to run, e.g. busybox:1.36")
+    run.add_argument("--agent", help=f"agent profile: {', '.join(known_agents())}")
+    run.add_argument("--prompt", help="the prompt, passed to the agent as one argument")
+    run.add_argument(
+        "--prompt-file",
+        metavar="FILE",
+        help="read the prompt from FILE ('-' for stdin); one final newline is dropped",
+    )
+    run.add_argument(
+        "--agent-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra argument for the agent CLI, before the prompt (repeatable)",
+    )
+    run.add_argument("--agent-path", metavar="PATH", help="the agent CLI's executable in the image")
+    run.add_argument(
+        "--env", "-e", action="append", default=[], metavar="K=V", help="environment variable"
+    )
+    run.add_argument(
+        "--secret",
+        action="append",
+        default=[],
+        metavar="K[=V]",
+        help="secret environment variable, never stored; K alone takes the value of $K "
+        "(keeps it out of your shell history)",
+    )
+    run.add_argument("--workspace", metavar="DIR", help="host directory mounted at /workspace")
+    run.add_argument(
+        "--timeout",
+        type=duration,
+        metavar="DURATION",
+        help=f"deadline, counted from running: {DURATION_HELP}",
+    )
+    run.add_argument(
+        "--grace", type=duration, metavar="DURATION", help="stop grace before SIGKILL (default 10s)"
+    )
+    run.add_argument(
+        "--pull", choices=PULL_POLICIES, default="missing", help="pull policy (default: missing)"
+    )
+    run.add_argument("--network", metavar="NET", help="Docker network to attach to")
+    run.add_argument("--memory", metavar="SIZE", help="memory limit, e.g. 512m or 2g (no swap)")
+    run.add_argument("--cpus", type=float, metavar="N", help="CPU limit, e.g. 1.5")
+    run.add_argument(
+        "--label", action="append", default=[], metavar="K=V", help="container label (repeatable)"
+    )
+    run.add_argument(
+        "--detach", "-d", action="store_true", help="print the task id at once and return"
+    )
+    run.add_argument(
+        "command_argv", nargs="*", metavar="-- COMMAND ARG", help="command instead of an agent"
+    )
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of lines")
+    return int(text)
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = build_parser()
+    own, command = _split_command(argv)
+    args = parser.parse_args(_attach_values(parser, own))
+    if not hasattr(args, "state_dir"):
+        args.state_dir = None
+    if command:
+        if args.command != "run":
+            raise BadInput(f"only 'run' takes a command after --, not {args.command!r}")
+        args.command_argv = [*args.command_argv, *command]
+    return args
+
+
+def _split_command(argv: list[str]) -> tuple[list[str], list[str]]:
+    if "--" in argv:
+        index = argv.index("--")
+        return argv[:index], argv[index + 1 :]
+    return argv, []
+
+
+def _attach_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """`--agent-arg --model` -> `--agent-arg=--model`: the word after an option that takes
+    a value is its value, as docker reads it, even when it begins with '-'."""
+    verbs: dict[str, argparse.ArgumentParser] = parser.get_default("verbs")
+    takes_value = _value_options(parser)
+    out: list[str] = []
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word in verbs and not any(w in verbs for w in out):
+            takes_value = {**takes_value, **_value_options(verbs[word])}
+        long_name = takes_value.get(word)
+        if long_name is not None and index + 1 < len(argv):
+            out.append(f"{long_name}={argv[index + 1]}")
+            index += 2
+            continue
+        out.append(word)
+        index += 1
+    return out
+
+
+def _value_options(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Each option string that takes one value, mapped to its long form."""
+    options = {}
+    for action in parser._actions:
+        takes_one = action.option_strings and action.nargs is None and action.const is None
+        if takes_one and isinstance(action, argparse._StoreAction | argparse._AppendAction):
+            long_name = max(action.option_strings, key=len)
+            options.update(dict.fromkeys(action.option_strings, long_name))
+    return options

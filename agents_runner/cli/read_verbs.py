@@ -1,0 +1,65 @@
+"""The verbs that only read the state dir: list, show, logs (without -f). They never
+import the Docker SDK."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..terminal import LogFollower, format_table, last_lines
+from .common import EXIT_OK, open_controller, open_store, resolve_id
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    unfinished_only = not args.all and not args.state
+    lister = getattr(store, "list_unfinished", None)
+    tasks = lister() if unfinished_only and lister else store.list()
+    if unfinished_only:
+        tasks = [task for task in tasks if not task.is_terminal]
+    if args.state:
+        tasks = [task for task in tasks if task.state.value in args.state]
+    for item in args.label:
+        key, sep, value = item.partition("=")
+        tasks = [t for t in tasks if _labelled(t.spec.labels, key, value if sep else None)]
+    if args.quiet:
+        for task in tasks:
+            print(task.id)
+    elif args.json:
+        print(json.dumps([t.to_payload() for t in tasks], indent=2))
+    else:
+        print(format_table(tasks))
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    task = store.load(resolve_id(store, args.id))
+    print(json.dumps(task.to_payload(), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    task = store.load(resolve_id(store, args.id))
+    out = sys.stdout.buffer
+    follower = LogFollower(store.log_path(task.id), out)
+    if args.tail is not None:
+        data, end = last_lines(store.log_path(task.id), args.tail)
+        out.write(data)
+        out.flush()
+        follower.offset = end
+    if not args.follow:
+        follower.pump()
+        return EXIT_OK
+    runner = open_controller(args)  # it takes the task over if its owner is gone
+    while not runner.refresh(task.id).is_terminal:
+        follower.pump()
+        follower.pause()
+    follower.pump()
+    return EXIT_OK
+
+
+def _labelled(labels: dict[str, str], key: str, value: str | None) -> bool:
+    return key in labels and (value is None or labels[key] == value)

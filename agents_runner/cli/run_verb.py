@@ -1,0 +1,166 @@
+"""`agents-runner run`: a new task, its output streamed as it comes, its states and its
+pull's progress on stderr, Ctrl-C to cancel (twice to kill), and docker run's exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ..spec import TaskSpec
+from ..states import TaskState
+from ..task import Task
+from ..terminal import FOLLOW_INTERVAL, LogFollower, ProgressView
+from .common import (
+    EXIT_CANNOT_INVOKE,
+    EXIT_INTERRUPTED,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_RUNNER_FAILED,
+    BadInput,
+    note,
+    open_controller,
+)
+
+if TYPE_CHECKING:
+    from ..runner import TaskRunner
+
+# Exit codes of a task that has none of its own, as a shell would report the signal.
+_SIGNALLED = {TaskState.CANCELLED: 143, TaskState.KILLED: 137, TaskState.TIMED_OUT: 124}
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    spec = TaskSpec(
+        image=args.image,
+        agent=args.agent,
+        prompt=_prompt(args),
+        agent_args=args.agent_arg,
+        agent_path=args.agent_path,
+        memory=args.memory,
+        cpus=args.cpus,
+        command=args.command_argv or None,
+        env=_pairs("env", args.env),
+        secrets=_secrets(args.secret),
+        workspace=args.workspace,
+        timeout=args.timeout,
+        stop_grace=10.0 if args.grace is None else args.grace,
+        pull=args.pull,
+        network=args.network,
+        labels=_pairs("label", args.label),
+    )
+    if spec.agent is not None and not spec.prompt.strip():
+        raise BadInput(
+            f"--prompt: the {spec.agent} agent needs a prompt (--prompt or --prompt-file) "
+            "(see 'agents-runner run --help')"
+        )
+    runner = open_controller(args)
+    if args.detach:
+        task = runner.submit_detached(spec)  # its own process pulls and runs it
+        print(task.id, flush=True)
+        return EXIT_OK
+    with _interrupts_counted() as interrupts:
+        task = runner.submit(spec)
+        try:
+            task = _stream_until_end(runner, task.id, interrupts)
+        finally:
+            runner.close(wait=False)
+    note(f"task {task.id} ended {task.state.value}" + (f": {task.error}" if task.error else ""))
+    return exit_status(task, interrupted=interrupts[0] > 0)
+
+
+def exit_status(task: Task, *, interrupted: bool) -> int:
+    """docker run's convention: the agent's own exit code when it ran, else a fixed code."""
+    if task.exit_code is not None and (task.exit_code != 0 or task.state is TaskState.COMPLETED):
+        return task.exit_code
+    if task.state in _SIGNALLED:
+        return EXIT_INTERRUPTED if interrupted else _SIGNALLED[task.state]
+    error = (task.error or "").lower()
+    if "executable file not found" in error or "no such file or directory" in error:
+        return EXIT_NOT_FOUND
+    if "permission denied" in error:
+        return EXIT_CANNOT_INVOKE
+    return EXIT_RUNNER_FAILED
+
+
+@contextlib.contextmanager
+def _interrupts_counted() -> Iterator[list[int]]:
+    """Ctrl-C is counted, not raised: the loop below acts on it between two steps, so no
+    write to the state dir is ever cut in the middle and no traceback is printed."""
+    count = [0]
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        count[0] += 1
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield count
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _stream_until_end(runner: TaskRunner, task_id: str, interrupts: list[int]) -> Task:
+    """The output to stdout as it comes; states and the pull's progress to stderr. The
+    output is copied before the end is announced, so nothing follows the end line."""
+    follower = LogFollower(runner.store.log_path(task_id), sys.stdout.buffer)
+    view = ProgressView(sys.stderr)
+    handled = 0
+    while True:
+        if interrupts[0] > handled:
+            handled = interrupts[0]
+            if handled == 1:
+                view.note(f"cancelling task {task_id} (Ctrl-C again to kill it)")
+                runner.request_stop(task_id)
+            else:
+                view.note(f"killing task {task_id}")
+                runner.request_kill(task_id)
+        task = runner.get(task_id)
+        follower.pump()
+        if task.is_terminal:
+            view.show(task)
+            follower.pump()
+            return task
+        view.show(task)
+        with contextlib.suppress(TimeoutError):
+            runner.wait(task_id, timeout=FOLLOW_INTERVAL)
+
+
+def _prompt(args: argparse.Namespace) -> str:
+    if args.prompt is not None and args.prompt_file is not None:
+        raise BadInput("--prompt and --prompt-file: give one of them, not both")
+    if args.prompt_file is None:
+        return args.prompt or ""
+    try:
+        if args.prompt_file == "-":
+            text = sys.stdin.read()
+        else:
+            with open(args.prompt_file, encoding="utf-8") as file:
+                text = file.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"--prompt-file {args.prompt_file}: {exc}") from None
+    return text.removesuffix("\n")
+
+
+def _pairs(name: str, items: list[str]) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise BadInput(f"--{name} {item!r}: expected K=V")
+        pairs[key] = value
+    return pairs
+
+
+def _secrets(items: list[str]) -> dict[str, str]:
+    secrets = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            if key not in os.environ:
+                raise BadInput(f"--secret {key}: no value given and ${key} is not set")
+            value = os.environ[key]
+        secrets[key] = value
+    return secrets
