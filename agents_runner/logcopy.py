@@ -24,6 +24,7 @@ from .logstream import (
     advance,
     after_cursor,
     split_frames,
+    to_unix_nanos,
 )
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,14 @@ _TAILS = (256, 8192)  # how many of the log's last frames to look back at, befor
 
 
 class LogCopy:
-    def __init__(self, engine: Engine, container_id: str, path: Path, task_id: str) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        container_id: str,
+        path: Path,
+        task_id: str,
+        times_path: Path | None = None,
+    ) -> None:
         self.engine = engine
         self.container_id = container_id
         self.path = path
@@ -48,6 +56,7 @@ class LogCopy:
         # take-over the log is Docker's whole account, never a duplicate.
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self._offset = 0
+        self._times = LogTimes(times_path) if times_path is not None else None
         self._closed = False
         self._follower = threading.Thread(target=self._follow, name=f"logs-{task_id}", daemon=True)
 
@@ -96,6 +105,7 @@ class LogCopy:
                 if missed:
                     self._append(b"".join(payload for _, payload in missed))
                     self.cursor = advance(self.cursor, [stamp for stamp, _ in missed])
+                    self._note_time()
                 return True
         return False
 
@@ -118,7 +128,16 @@ class LogCopy:
             self._closed = True
             if self._follower.is_alive():
                 return
+        self._close_files()
+
+    def _close_files(self) -> None:
         os.close(self._fd)
+        if self._times is not None:
+            self._times.close()
+
+    def _note_time(self) -> None:
+        if self._times is not None and self.cursor.timestamp:
+            self._times.note(self._offset, self.cursor.timestamp)
 
     def _follow(self) -> None:
         try:
@@ -127,7 +146,7 @@ class LogCopy:
             with self._lock_fd:
                 closed_meanwhile = self._closed
             if closed_meanwhile:
-                os.close(self._fd)
+                self._close_files()
 
     def _follow_until_stopped(self) -> None:
         """Copy while the container runs; reconnect after a broken stream."""
@@ -165,6 +184,8 @@ class LogCopy:
                     if data:
                         self._append(data)
                     self.cursor = decoder.cursor
+                    if data:
+                        self._note_time()
                     if follow and self._stop.is_set():
                         return
                 if decoder.pending:
@@ -184,3 +205,39 @@ class LogCopy:
             os.lseek(self._fd, self._offset, os.SEEK_SET)
             raise
         self._offset += len(data)
+
+
+class LogTimes:
+    """The log's time index (`logs/<id>.times`): lines "OFFSET SECONDS.NANOS", each saying
+    that everything before byte OFFSET of the log was written by SECONDS.NANOS at the
+    latest, by Docker's clock. `logs --since` starts at the last offset before its time.
+    At most one line per 10 ms of log time. The index only helps: if it cannot be
+    written, it stops, and --since then starts earlier, never later."""
+
+    _STEP = 10_000_000  # nanoseconds
+
+    def __init__(self, path: Path) -> None:
+        self._last = -self._STEP
+        try:
+            self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError:
+            self._fd = None
+
+    def note(self, offset: int, stamp: bytes) -> None:
+        if self._fd is None:
+            return
+        seconds, _, nanos = to_unix_nanos(stamp).partition(".")
+        at = int(seconds) * 1_000_000_000 + int(nanos)
+        if at - self._last < self._STEP:
+            return
+        try:
+            os.write(self._fd, f"{offset} {seconds}.{nanos}\n".encode())
+        except OSError:
+            self.close()
+            return
+        self._last = at
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

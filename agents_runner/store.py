@@ -75,6 +75,10 @@ class TaskStore:
     def log_path(self, task_id: str) -> Path:
         return self.logs_dir / f"{_checked_id(task_id)}.log"
 
+    def log_times_path(self, task_id: str) -> Path:
+        """When each part of the log was written (logcopy.LogTimes), for `logs --since`."""
+        return self.logs_dir / f"{_checked_id(task_id)}.times"
+
     # -- reading ---------------------------------------------------------------
 
     def exists(self, task_id: str) -> bool:
@@ -148,7 +152,11 @@ class TaskStore:
     def delete(self, task_id: str) -> None:
         """Remove a task's payload, log and lock file."""
         with self._locked(task_id):
-            for path in (self.payload_path(task_id), self.log_path(task_id)):
+            for path in (
+                self.payload_path(task_id),
+                self.log_path(task_id),
+                self.log_times_path(task_id),
+            ):
                 path.unlink(missing_ok=True)
             _fsync_dir(self.tasks_dir)
             # Unlinked while held: a process waiting on it sees, once it gets it, that the

@@ -240,7 +240,13 @@ class TaskSupervisor:
     def _watch(self, container_id: str, deadline: float | None) -> None:
         """Until the container exits: act on recorded requests and the deadline, in the
         order they come, each signal sent before the next is decided."""
-        copy = LogCopy(self.engine, container_id, self.store.log_path(self.task_id), self.task_id)
+        copy = LogCopy(
+            self.engine,
+            container_id,
+            self.store.log_path(self.task_id),
+            self.task_id,
+            times_path=self.store.log_times_path(self.task_id),
+        )
         copy.start()
         exited: list[ContainerExit | BaseException] = []
 

@@ -191,3 +191,40 @@ def last_lines(path: Path, count: int) -> tuple[bytes, int]:
         return b"", end
     lines = data.splitlines(keepends=True)
     return b"".join(lines[-count:]), end
+
+
+def offset_since(times_path: Path, since: float) -> int:
+    """Where `logs --since` starts: the last offset of the time index (logcopy.LogTimes)
+    before which everything was written before `since` (Unix seconds); 0 without one."""
+    start = 0
+    try:
+        lines = times_path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    for line in lines:
+        offset, _, stamp = line.partition(" ")
+        try:
+            if float(stamp) < since:
+                start = max(start, int(offset))
+        except ValueError:
+            continue
+    return start
+
+
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+
+
+def parse_since(text: str, now: float | None = None) -> float:
+    """`--since`: a duration ago (`10m`) or a time (`2026-11-25T16:05:12Z`, any offset),
+    as Unix seconds."""
+    from .logstream import to_unix_nanos
+
+    try:
+        return (time.time() if now is None else now) - parse_duration(text)
+    except argparse.ArgumentTypeError:
+        pass
+    if _TIME.fullmatch(text):
+        return float(to_unix_nanos(text.encode()))
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is neither a duration such as 10m nor a time such as 2026-11-25T16:05:12Z"
+    )

@@ -124,6 +124,20 @@ Feature: The command line a person expects
     When the user runs "logs --tail 9 {id}"
     Then its output is exactly "line 1\nline 2\nline 3\nline 4\nline 5"
 
+  Scenario: logs --since starts at a time, by the engine's clock
+    Given a workspace
+    When the user runs "run --detach --workspace {workspace} -- sh -c 'echo early; until [ -f /workspace/go ]; do sleep 0.1; done; echo late'"
+    And its log holds "early" by now
+    And the user notes the time just after Docker's timestamp of the line "early"
+    And the agent is let go on
+    And the user runs "wait {id}"
+    And the user runs "logs --since {noted time} {id}"
+    Then its output is exactly "late"
+    When the user runs "logs --since 1h {id}"
+    Then its output is exactly "early\nlate"
+    When the user runs "logs --since 1h --tail 1 {id}"
+    Then its output is exactly "late"
+
   Scenario: rm removes a finished task, and refuses one that has not finished
     Given a workspace
     When the user runs "run -- echo done"

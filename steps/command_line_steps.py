@@ -7,6 +7,7 @@ import json
 import re
 import shlex
 import subprocess
+from datetime import UTC, datetime
 from importlib.metadata import version
 from itertools import pairwise
 from pathlib import Path
@@ -25,6 +26,7 @@ from hamcrest import (
     matches_regexp,
 )
 
+from agents_runner.logstream import to_unix_nanos
 from agents_runner.store import TaskStore
 from agents_runner.testing.cli_driver import cli_executable
 
@@ -293,3 +295,13 @@ def not_pulled_yet(context: Context) -> None:
 @then("its output is empty")
 def output_empty(context: Context) -> None:
     assert_that(context.result.stdout, equal_to(""))
+
+
+@when('the user notes the time just after Docker\'s timestamp of the line "{line}"')
+def note_time_after_line(context: Context, line: str) -> None:
+    container_id = context.harness.fresh_load(context.cli_task_id).container_id
+    logs = context.harness.engine.api.logs(container_id, timestamps=True).decode()
+    stamp = next(entry.split(" ", 1)[0] for entry in logs.splitlines() if entry.endswith(line))
+    seconds = float(to_unix_nanos(stamp.encode())) + 0.001
+    noted = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    context.noted_time = noted

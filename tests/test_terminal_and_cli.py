@@ -1,3 +1,4 @@
+import argparse
 import io
 from datetime import UTC, datetime, timedelta
 
@@ -185,3 +186,32 @@ def test_bad_command_lines_exit_2_with_one_line(argv, capsys, tmp_path):
 def test_unknown_ids_exit_2_without_an_engine(capsys, tmp_path):
     assert main(["--state-dir", str(tmp_path), "show", "0123456789ab"]) == EXIT_BAD_INPUT
     assert "0123456789ab" in capsys.readouterr().err
+
+
+def test_logs_since_starts_after_everything_written_before_it(tmp_path):
+    from agents_runner.logcopy import LogTimes
+    from agents_runner.terminal import offset_since
+
+    times = LogTimes(tmp_path / "t.times")
+    times.note(6, b"2026-11-25T16:00:00.000000000Z")
+    times.note(9, b"2026-11-25T16:00:00.005000000Z")  # within 10 ms: not noted
+    times.note(12, b"2026-11-25T16:00:01.000000000Z")
+    times.close()
+    assert (tmp_path / "t.times").read_text().splitlines() == [
+        "6 1795622400.000000000",
+        "12 1795622401.000000000",
+    ]
+    assert offset_since(tmp_path / "t.times", 1795622399.0) == 0
+    assert offset_since(tmp_path / "t.times", 1795622400.5) == 6
+    assert offset_since(tmp_path / "t.times", 1795622402.0) == 12
+    assert offset_since(tmp_path / "missing.times", 1795622402.0) == 0
+
+
+def test_since_takes_a_duration_or_a_time():
+    from agents_runner.terminal import parse_since
+
+    assert parse_since("10m", now=1000.0) == 400.0
+    assert parse_since("2026-11-25T16:00:01Z") == 1795622401.0
+    assert parse_since("2026-11-25T17:00:01+01:00") == 1795622401.0
+    with pytest.raises(argparse.ArgumentTypeError, match="neither a duration"):
+        parse_since("yesterday")

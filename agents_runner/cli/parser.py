@@ -12,7 +12,7 @@ from ..agents import known_agents
 from ..config import DEFAULT_ORPHAN_GRACE
 from ..spec import PULL_POLICIES
 from ..states import TaskState
-from ..terminal import parse_duration
+from ..terminal import parse_duration, parse_since
 from .common import PROG, BadInput
 
 EXIT_CODES = """\
@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         "logs",
         "print a task's output",
         "Print what the task's agent wrote (stdout and stderr, in order), as kept on disk.",
-        ["logs 4a60", "logs -f 4a60", "logs --tail 20 4a60"],
+        ["logs 4a60", "logs -f 4a60", "logs --tail 20 4a60", "logs --since 10m 4a60"],
     )
     logs.add_argument("id", help="the task id, or a unique prefix of it")
     logs.add_argument(
@@ -132,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     logs.add_argument(
         "--tail", type=_count, metavar="N", help="only the last N lines (with -f: then follow)"
+    )
+    logs.add_argument(
+        "--since",
+        type=parse_since,
+        metavar="WHEN",
+        help="only what was written since WHEN: a duration ago (10m) or a time "
+        "(2026-11-25T16:05:12Z); exact to 10 ms, by the engine's clock",
     )
 
     wait = verb(

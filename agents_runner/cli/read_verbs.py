@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from ..terminal import LogFollower, format_table, last_lines
+from ..terminal import LogFollower, format_table, last_lines, offset_since
 from .common import EXIT_OK, open_controller, open_store, resolve_id
 
 
@@ -45,11 +45,11 @@ def cmd_logs(args: argparse.Namespace) -> int:
     task = store.load(resolve_id(store, args.id))
     out = sys.stdout.buffer
     follower = LogFollower(store.log_path(task.id), out)
+    if args.since is not None:
+        follower.offset = offset_since(store.log_times_path(task.id), args.since)
     if args.tail is not None:
         data, end = last_lines(store.log_path(task.id), args.tail)
-        out.write(data)
-        out.flush()
-        follower.offset = end
+        follower.offset = max(follower.offset, end - len(data))
     if not args.follow:
         follower.pump()
         return EXIT_OK
