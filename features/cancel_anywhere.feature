@@ -72,3 +72,14 @@ Feature: A cancel or a kill is honoured in every state
     And the user cancels the task
     And the user kills the task
     Then the task's stored payload is byte for byte what it was when it ended
+
+  Scenario: A cancel is recorded as "stopping" at once, even while the owner cannot act on it
+    Given a workspace
+    And the user has started a waiting agent with "run --detach"
+    And the task's detached supervisor is frozen with SIGSTOP, holding no lock
+    When the user runs "cancel --no-wait {id}"
+    Then the command exits with status 0
+    And the stored task is "stopping", with the cancel request recorded, while its owner is still frozen
+    When the task's detached supervisor is let go on with SIGCONT
+    And the user runs "wait {id}"
+    Then its output is exactly "{id} cancelled"

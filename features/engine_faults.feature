@@ -14,6 +14,7 @@ Feature: A task rides out engine faults
     And the proxy cuts every engine connection and refuses new ones for 2 seconds
     And the task has ended
     Then the proxy cut at least one of the runner's connections
+    And while the proxy refused, the runner tried the engine at most 10 times a second
     And the runner's log records say it found the engine unreachable and retried
     And the task is "completed" with exit code 0
     And its log is exactly the lines "begin" and "end"

@@ -15,11 +15,11 @@ Feature: Containers run hardened, within limits
 
   Scenario: The container's hardening and limits, as Docker reports them
     Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
-    And its limits are 64m of memory and 0.5 CPUs
+    And its limits are 64m of memory and 1.5 CPUs
     When the task is submitted
     And the task is running
     Then Docker reports its container runs with an init process and no-new-privileges, not privileged, with no added capability or device and no namespace of the host
     And Docker reports no mount of the Docker socket or of a folder that holds it
-    And Docker reports a memory limit of 64m without swap and 0.5 CPUs
+    And Docker reports a memory limit of 64m without swap and 1.5 CPUs
     When the user kills the task
     Then the task ends "killed"

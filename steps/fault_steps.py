@@ -9,6 +9,7 @@ import os
 import secrets
 import signal
 import subprocess
+from pathlib import Path
 
 from behave import given, then, when
 from behave.runner import Context
@@ -19,6 +20,7 @@ from hamcrest import (
     greater_than_or_equal_to,
     has_length,
     is_,
+    less_than_or_equal_to,
     not_,
 )
 
@@ -53,12 +55,20 @@ def log_holds_by_now(context: Context, text: str) -> None:
 
 @when("the proxy cuts every engine connection and refuses new ones for {seconds:d} seconds")
 def proxy_cuts(context: Context, seconds: int) -> None:
+    context.proxy_cut_seconds = seconds
     context.proxy.cut(seconds)
 
 
 @then("the proxy cut at least one of the runner's connections")
 def proxy_did_cut(context: Context) -> None:
     assert_that(context.proxy.connections_cut, greater_than_or_equal_to(1))
+
+
+@then("while the proxy refused, the runner tried the engine at most {rate:d} times a second")
+def backed_off(context: Context, rate: int) -> None:
+    tries = context.proxy.connections_refused
+    assert_that(tries, greater_than_or_equal_to(1), "the runner never tried the engine")
+    assert_that(tries, less_than_or_equal_to(rate * context.proxy_cut_seconds), f"{tries} tries")
 
 
 @then("the runner's log records say it found the engine unreachable and retried")
@@ -297,3 +307,56 @@ def _waiting_run(context: Context, *options: str) -> list[str]:
 @then('its log is exactly the lines "{first}" and "{last}"')
 def log_is_two_lines(context: Context, first: str, last: str) -> None:
     assert_that(context.harness.log_text(context.task.id), equal_to(f"{first}\n{last}\n"))
+
+
+def _holds_a_lock(pid: int) -> bool:
+    """Whether /proc/locks shows `pid` holding a file lock (the store's flock)."""
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if len(fields) > 4 and fields[1] == "FLOCK" and fields[4] == str(pid):
+            return True
+    return False
+
+
+def _process_state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+@given("the task's detached supervisor is frozen with SIGSTOP, holding no lock")
+def freeze_supervisor(context: Context) -> None:
+    owner = context.harness.detached_supervisor(context.cli_task_id)
+    context.frozen_pid = owner.pid
+    context.add_cleanup(lambda: os.kill(owner.pid, signal.SIGCONT) if owner.is_alive() else None)
+
+    def frozen_without_lock() -> bool:
+        os.kill(owner.pid, signal.SIGSTOP)
+        wait_until(
+            lambda: _process_state(owner.pid),
+            lambda state: state == "T",
+            timeout=10,
+            describe="the supervisor to stop",
+        )
+        if not _holds_a_lock(owner.pid):
+            return True
+        os.kill(owner.pid, signal.SIGCONT)  # frozen mid-write: let it finish, try again
+        return False
+
+    wait_until(frozen_without_lock, bool, timeout=30, describe="a freeze outside the lock")
+
+
+@then(
+    'the stored task is "{state}", with the cancel request recorded, while its owner is '
+    "still frozen"
+)
+def stopping_while_frozen(context: Context, state: str) -> None:
+    stored = context.harness.fresh_load(context.cli_task_id)
+    assert_that(stored.state, equal_to(TaskState(state)))
+    assert_that(
+        (stored.stop_reason, stored.stop_requested_at is not None), equal_to(("cancel", True))
+    )
+    assert_that(_process_state(context.frozen_pid), equal_to("T"))
+
+
+@when("the task's detached supervisor is let go on with SIGCONT")
+def thaw_supervisor(context: Context) -> None:
+    os.kill(context.frozen_pid, signal.SIGCONT)

@@ -40,6 +40,7 @@ class EngineProxy:
         self._refuse_until = 0.0
         self._closed = False
         self.connections_cut = 0
+        self.connections_refused = 0  # attempts while it refused: how hard it was tried
         threading.Thread(target=self._accept, name="engine-proxy", daemon=True).start()
 
     def cut(self, seconds: float) -> None:
@@ -69,6 +70,7 @@ class EngineProxy:
             except OSError:
                 return
             if self.refusing():
+                self.connections_refused += 1
                 _shut(client)
                 continue
             upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
