@@ -7,7 +7,7 @@ import json
 import re
 import shlex
 import subprocess
-from datetime import UTC, datetime
+from datetime import datetime, timedelta, timezone
 from importlib.metadata import version
 from itertools import pairwise
 from pathlib import Path
@@ -297,11 +297,14 @@ def output_empty(context: Context) -> None:
     assert_that(context.result.stdout, equal_to(""))
 
 
-@when('the user notes the time just after Docker\'s timestamp of the line "{line}"')
+@when(
+    'the user notes the time just after Docker\'s timestamp of the line "{line}", '
+    "as written two hours east of UTC"
+)
 def note_time_after_line(context: Context, line: str) -> None:
     container_id = context.harness.fresh_load(context.cli_task_id).container_id
     logs = context.harness.engine.api.logs(container_id, timestamps=True).decode()
     stamp = next(entry.split(" ", 1)[0] for entry in logs.splitlines() if entry.endswith(line))
     seconds = float(to_unix_nanos(stamp.encode())) + 0.001
-    noted = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    context.noted_time = noted
+    east = timezone(timedelta(hours=2))  # a time as a person east of UTC writes it
+    context.noted_time = datetime.fromtimestamp(seconds, east).isoformat(timespec="microseconds")
