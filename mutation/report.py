@@ -1,0 +1,57 @@
+"""Summarise a finished cosmic-ray session: the score, and every survivor with its diff.
+
+Usage: python mutation/report.py SESSION.sqlite --seed S
+"""
+
+import argparse
+import subprocess
+from datetime import UTC, datetime
+
+from cosmic_ray.work_db import WorkDB, use_db
+from cosmic_ray.work_item import TestOutcome, WorkerOutcome
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("session")
+    parser.add_argument("--seed", type=int, required=True)
+    args = parser.parse_args()
+    counts = {"killed": 0, "timed out": 0, "survived": 0, "incompetent": 0}
+    survivors = []
+    with use_db(args.session, WorkDB.Mode.open) as db:
+        for item, result in db.completed_work_items:
+            if result.worker_outcome == WorkerOutcome.SKIPPED:
+                continue
+            if result.test_outcome == TestOutcome.SURVIVED:
+                counts["survived"] += 1
+                survivors.append((item, result))
+            elif result.test_outcome == TestOutcome.INCOMPETENT:
+                counts["incompetent"] += 1
+            elif result.output == "timeout":
+                counts["timed out"] += 1
+            else:
+                counts["killed"] += 1
+        pending = db.num_work_items - db.num_results
+    tested = counts["killed"] + counts["timed out"] + counts["survived"]
+    score = 100 * (tested - counts["survived"]) / tested if tested else 0.0
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    print(f"# Mutation score: {score:.1f}% killed ({tested - counts['survived']} of {tested})")
+    print()
+    print(f"- date: {datetime.now(UTC):%Y-%m-%d}, commit {commit}, seed {args.seed}")
+    print("- " + ", ".join(f"{name}: {number}" for name, number in counts.items()))
+    if pending:
+        print(f"- NOT FINISHED: {pending} mutants still pending")
+    for item, result in survivors:
+        (mutation,) = item.mutations
+        print()
+        print(f"## Survivor {item.job_id}")
+        print(f"{mutation.module_path} {mutation.operator_name} occurrence {mutation.occurrence}")
+        print("```diff")
+        print(result.diff)
+        print("```")
+
+
+if __name__ == "__main__":
+    main()
