@@ -194,3 +194,23 @@ Feature: The command line a person expects
     When a user who is not in the docker group runs "run -- echo hi"
     Then the command exits with status 3
     And its error output is one line that names "docker group"
+
+  Scenario Outline: A state dir that is a file gives one line and status 2: <verb>
+    Given a state dir that is a file
+    When the user runs "<command line>" with that state dir
+    Then the command exits with status 2
+    And its error output is one line that names "cannot use the state dir"
+    And the file is unchanged
+
+    Examples:
+      | verb | command line          |
+      | run  | run -- echo never     |
+      | list | list                  |
+      | show | show 0123456789ab     |
+
+  @root
+  Scenario: A state dir the user cannot write gives one line and status 2
+    Given a state dir the user cannot write
+    When a user who is not in the docker group runs "list --all" with that state dir
+    Then the command exits with status 2
+    And its error output is one line that names "cannot use the state dir"

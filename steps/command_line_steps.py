@@ -263,14 +263,56 @@ def nothing_stored(context: Context) -> None:
     assert_that(creations, is_(empty()))
 
 
+@given("a state dir that is a file")
+def state_dir_is_a_file(context: Context) -> None:
+    context.other_state_dir = context.harness.workspace() / "state"
+    context.other_state_dir.write_text("not a folder\n")
+
+
+@given("a state dir the user cannot write")
+def state_dir_not_writable(context: Context) -> None:
+    folder = context.harness.workspace()
+    folder.chmod(0o755)
+    context.other_state_dir = folder / "state"
+    context.other_state_dir.mkdir(mode=0o755)
+
+
+@when('the user runs "{line}" with that state dir')
+def run_with_other_state_dir(context: Context, line: str) -> None:
+    args = shlex.split(line)
+    if args[0] == "run":
+        args[1:1] = ["--image", context.harness.image]
+    argv = context.harness.cli.argv(*args)
+    head = len(cli_executable())
+    argv[head + 1] = str(context.other_state_dir)
+    context.result = context.harness.cli.run(argv=argv)
+
+
+@then("the file is unchanged")
+def state_file_unchanged(context: Context) -> None:
+    assert_that(context.other_state_dir.read_text(), equal_to("not a folder\n"))
+
+
+@when('a user who is not in the docker group runs "{line}" with that state dir')
+def run_unprivileged_with_other_state_dir(context: Context, line: str) -> None:
+    _run_as_nobody(context, line, context.other_state_dir)
+
+
 @when('a user who is not in the docker group runs "{line}"')
 def run_without_docker_group(context: Context, line: str) -> None:
     home = context.harness.workspace()
     home.chmod(0o777)
+    _run_as_nobody(context, line, home / "state")
+
+
+def _run_as_nobody(context: Context, line: str, state_dir: Path) -> None:
+    home = state_dir.parent
     args = shlex.split(line)
-    argv = context.harness.cli.argv(args[0], "--image", context.harness.image, *args[1:])
+    if args[0] == "run":
+        args[1:1] = ["--image", context.harness.image]
+    argv = context.harness.cli.argv(*args)
     head = len(cli_executable())
-    argv[head + 1] = str(home / "state")
+    argv[head + 1] = str(state_dir)
     drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
     context.result = context.harness.cli.run(argv=[*drop, *argv], env={"HOME": str(home)})
     assert_that(
