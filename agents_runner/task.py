@@ -12,7 +12,7 @@ from .spec import TaskSpec
 from .states import TaskState, check_transition
 
 SCHEMA_VERSION = 1
-TASK_ID_PATTERN = re.compile(r"^[0-9a-f]{12}$")
+TASK_ID_PATTERN = re.compile(r"\A[0-9a-f]{12}\Z")  # \Z: "$" would accept a final newline
 
 
 def utc_now() -> str:
