@@ -2,9 +2,15 @@
 
 Layout under the state dir (docs/CONTRACT.md section 4):
     tasks/<id>.json     the payload (temporary file, fsync, rename, fsync of the folder)
+    active/<id>         an empty marker per unfinished task: the index `list` reads
     logs/<id>.log       the container's output
     quarantine/         payloads that could not be read, each with a .reason file
     locks/<id>.lock     flock targets; a lock serialises writers across processes
+
+The index holds this invariant through any crash: a task's marker is made (and its
+folder fsynced) before its first payload is written, and removed only after a terminal
+payload is on disk (or with the task). So every unfinished task has a marker; a marker
+left behind (its task ended or vanished) is skipped by readers and cleared by them.
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ class TaskStore:
         self.logs_dir = self.root / "logs"
         self.quarantine_dir = self.root / "quarantine"
         self.locks_dir = self.root / "locks"
+        self.active_dir = self.root / "active"
         for folder in (
             self.root,
             self.tasks_dir,
@@ -66,6 +73,10 @@ class TaskStore:
         ):
             folder.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
         self.store_id = self._load_or_create_store_id()
+        # A state dir from before the index gets one now. Readers do without it if it
+        # cannot be built (a full disk, no write access); writers retry and fail then.
+        with contextlib.suppress(OSError):
+            self._ensure_index()
 
     # -- paths ---------------------------------------------------------------
 
@@ -103,16 +114,28 @@ class TaskStore:
         for path in sorted(self.tasks_dir.glob("*.json")):
             if path.name.startswith("."):
                 continue
-            try:
-                tasks.append(self._read(path))
-            except FileNotFoundError:
+            task = self._read_listed(path)
+            if task is not None:
+                tasks.append(task)
+        return _oldest_first(tasks)
+
+    def list_unfinished(self) -> list[Task]:
+        """The unfinished tasks of list(), read through the index: its cost does not grow
+        with the number of finished tasks. Markers left behind are cleared on the way."""
+        try:
+            names = os.listdir(self.active_dir)
+        except FileNotFoundError:  # a state dir that could not be indexed
+            return [task for task in self.list() if not task.is_terminal]
+        tasks = []
+        for name in names:
+            if not TASK_ID_PATTERN.match(name):
                 continue
-            except NewerPayload as exc:
-                log.warning("skipping task payload %s: %s", path.name, exc)
-            except PayloadError as exc:
-                self._quarantine(path, str(exc))
-        tasks.sort(key=lambda t: (t.created_at, t.id))
-        return tasks
+            task = self._read_listed(self.payload_path(name))
+            if task is not None and not task.is_terminal:
+                tasks.append(task)
+            else:
+                self._drop_stale_marker(name)
+        return _oldest_first(tasks)
 
     # -- writing ---------------------------------------------------------------
 
@@ -146,11 +169,12 @@ class TaskStore:
         return self.update(task_id, change)
 
     def delete(self, task_id: str) -> None:
-        """Remove a task's payload, log and lock file."""
+        """Remove a task's payload, log, marker and lock file."""
         with self._locked(task_id):
             for path in (self.payload_path(task_id), self.log_path(task_id)):
                 path.unlink(missing_ok=True)
             _fsync_dir(self.tasks_dir)
+            self._unmark(task_id)  # after the payload: a crash leaves no unmarked task
             # Unlinked while held: a process waiting on it sees, once it gets it, that the
             # path no longer leads to its file, and locks the path anew (see _locked).
             self._lock_path(task_id).unlink(missing_ok=True)
@@ -166,15 +190,16 @@ class TaskStore:
         return self.locks_dir / f"{_checked_id(task_id)}.lock"
 
     @contextlib.contextmanager
-    def _locked(self, task_id: str) -> Iterator[None]:
+    def _locked(self, task_id: str, *, wait: bool = True) -> Iterator[None]:
         """The task's lock, across processes (flock) and reentrant within a thread, so a
-        locked update may quarantine the payload it could not read."""
+        locked update may quarantine the payload it could not read. Without `wait`, a lock
+        someone holds raises BlockingIOError."""
         held = _held_locks()
         key = (str(self.root), task_id)
         if key in held:
             yield
             return
-        fd = self._acquire(self._lock_path(task_id))
+        fd = self._acquire(self._lock_path(task_id), wait=wait)
         held.add(key)
         try:
             yield
@@ -183,16 +208,33 @@ class TaskStore:
             os.close(fd)
 
     @staticmethod
-    def _acquire(lock_path: Path) -> int:
+    def _acquire(lock_path: Path, *, wait: bool = True) -> int:
         while True:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, _FILE_MODE)
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BaseException:
+                os.close(fd)
+                raise
             try:
                 if os.stat(lock_path).st_ino == os.fstat(fd).st_ino:
                     return fd
             except FileNotFoundError:
                 pass  # deleted while we waited for it: lock the new file instead
             os.close(fd)
+
+    def _read_listed(self, path: Path) -> Task | None:
+        """The task at `path` for a listing: None if it vanished, is newer (a warning) or
+        unreadable (quarantined)."""
+        try:
+            return self._read(path)
+        except FileNotFoundError:
+            return None
+        except NewerPayload as exc:
+            log.warning("skipping task payload %s: %s", path.name, exc)
+        except PayloadError as exc:
+            self._quarantine(path, str(exc))
+        return None
 
     def _read(self, path: Path) -> Task:
         raw = path.read_bytes()
@@ -206,8 +248,85 @@ class TaskStore:
         return task
 
     def _write(self, task: Task) -> None:
+        """Write the payload, keeping the index true through a crash at any point: marked
+        before an unfinished payload lands, unmarked only after a terminal one did."""
+        if not task.is_terminal:
+            self._mark(task.id)
         data = json.dumps(task.to_payload(), indent=2, sort_keys=True).encode() + b"\n"
         write_atomically(self.payload_path(task.id), data)
+        if task.is_terminal:
+            self._unmark(task.id)
+
+    # -- the index of unfinished tasks ------------------------------------------------
+
+    def _mark(self, task_id: str) -> None:
+        marker = self.active_dir / task_id
+        if marker.exists():
+            return
+        try:
+            _touch(marker)
+        except FileNotFoundError:  # active/ is missing: build it, then mark
+            self._ensure_index()
+            _touch(marker)
+        _fsync_dir(self.active_dir)
+
+    def _unmark(self, task_id: str) -> None:
+        # No fsync: if a crash loses the unlink, the marker is one readers skip.
+        (self.active_dir / task_id).unlink(missing_ok=True)
+
+    def _drop_stale_marker(self, task_id: str) -> None:
+        """Remove the marker of a task that ended or vanished (a crash came between its
+        last write and the unmarking). Under the task's lock, so that a task being created
+        (marked, its payload not written yet) keeps its marker; a reader never waits for
+        it, though: the next one clears what this one left. Best effort: a reader may not
+        be allowed to write."""
+        with contextlib.suppress(OSError), self._locked(task_id, wait=False):
+            path = self.payload_path(task_id)
+            if not path.exists():
+                self._unmark(task_id)
+                self._lock_path(task_id).unlink(missing_ok=True)  # as delete() leaves it
+                return
+            try:
+                ended = self._read(path).is_terminal
+            except PayloadError:  # a newer version's payload: it keeps its marker
+                return
+            if ended:
+                self._unmark(task_id)
+
+    def _ensure_index(self) -> None:
+        """Give a state dir without active/ (written before the index existed) its index,
+        from a scan of every payload. One process builds it, under a lock on tasks/; it is
+        built aside and renamed into place, so a crash mid-build leaves no partial index."""
+        if self.active_dir.is_dir():
+            return
+        fd = os.open(self.tasks_dir, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if not self.active_dir.is_dir():
+                self._build_index()
+        finally:
+            os.close(fd)
+
+    def _build_index(self) -> None:
+        for name in os.listdir(self.root):
+            if name.startswith(".active.") and name.endswith(".tmp"):  # a crashed build
+                _remove_flat_folder(self.root / name)
+        building = self.root / f".active.{secrets.token_hex(4)}.tmp"
+        building.mkdir(mode=_DIR_MODE)
+        for path in self.tasks_dir.glob("*.json"):
+            if TASK_ID_PATTERN.match(path.stem) and self._may_be_unfinished(path):
+                _touch(building / path.stem)
+        _fsync_dir(building)
+        os.rename(building, self.active_dir)
+        _fsync_dir(self.root)
+
+    def _may_be_unfinished(self, path: Path) -> bool:
+        try:
+            return not self._read(path).is_terminal
+        except FileNotFoundError:
+            return False
+        except PayloadError:  # damaged or newer: list_unfinished treats it as list() does
+            return True
 
     def _quarantine(self, path: Path, reason: str, *, announce: bool = True) -> None:
         task_id = path.stem
@@ -223,6 +342,8 @@ class TaskStore:
             os.replace(path, target)
             write_atomically(target.with_name(target.name + ".reason"), (reason + "\n").encode())
             _fsync_dir(self.tasks_dir)
+            if TASK_ID_PATTERN.match(task_id):
+                self._unmark(task_id)
         if announce:
             log.warning(
                 "quarantined unreadable task payload %s: %s (moved to %s)",
@@ -274,6 +395,20 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.close(fd)
     os.replace(tmp, path)
     _fsync_dir(path.parent)
+
+
+def _oldest_first(tasks: list[Task]) -> list[Task]:
+    return sorted(tasks, key=lambda t: (t.created_at, t.id))
+
+
+def _touch(path: Path) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, _FILE_MODE))
+
+
+def _remove_flat_folder(folder: Path) -> None:
+    for name in os.listdir(folder):
+        (folder / name).unlink(missing_ok=True)
+    folder.rmdir()
 
 
 def _fsync_dir(folder: Path) -> None:
