@@ -20,6 +20,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import secrets
 import threading
 from collections.abc import Callable, Iterator
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 _DIR_MODE = 0o700
 _FILE_MODE = 0o600
+_CANDIDATES_SHOWN = 5
+_ID_PREFIX = re.compile(r"[0-9a-f]{1,12}")
 
 
 class TaskNotFound(LookupError):
@@ -45,6 +48,21 @@ class TaskNotFound(LookupError):
 
 class TaskExists(Exception):
     pass
+
+
+class AmbiguousTaskId(LookupError):
+    """An id prefix that the ids of several tasks start with."""
+
+    def __init__(self, prefix: str, candidates: list[str]) -> None:
+        shown = ", ".join(candidates[:_CANDIDATES_SHOWN])
+        if len(candidates) > _CANDIDATES_SHOWN:
+            shown += f" and {len(candidates) - _CANDIDATES_SHOWN} more"
+        super().__init__(
+            f"task id prefix {prefix!r} is ambiguous: {len(candidates)} tasks match "
+            f"({shown}); give more digits"
+        )
+        self.prefix = prefix
+        self.candidates = candidates
 
 
 class UnreadableTask(LookupError):
@@ -137,6 +155,23 @@ class TaskStore:
                 self._drop_stale_marker(name)
         return _oldest_first(tasks)
 
+    def resolve_id(self, text: str) -> str:
+        """The id of the one stored task whose id is `text` or starts with it, as docker
+        takes container ids; only file names are read. TaskNotFound when none matches,
+        AmbiguousTaskId when several do."""
+        if TASK_ID_PATTERN.match(text):
+            if self.payload_path(text).exists():
+                return text
+            raise TaskNotFound(text)
+        if not _ID_PREFIX.fullmatch(text):
+            raise TaskNotFound(text, "not a task id (12 hex digits) or the start of one")
+        matches = sorted(task_id for task_id in self._stored_ids() if task_id.startswith(text))
+        if not matches:
+            raise TaskNotFound(text)
+        if len(matches) > 1:
+            raise AmbiguousTaskId(text, matches)
+        return matches[0]
+
     # -- writing ---------------------------------------------------------------
 
     def create(self, task: Task) -> Task:
@@ -222,6 +257,12 @@ class TaskStore:
             except FileNotFoundError:
                 pass  # deleted while we waited for it: lock the new file instead
             os.close(fd)
+
+    def _stored_ids(self) -> Iterator[str]:
+        for name in os.listdir(self.tasks_dir):
+            stem, dot, extension = name.partition(".")
+            if dot and extension == "json" and TASK_ID_PATTERN.match(stem):
+                yield stem
 
     def _read_listed(self, path: Path) -> Task | None:
         """The task at `path` for a listing: None if it vanished, is newer (a warning) or

@@ -16,7 +16,7 @@ import pytest
 
 from agents_runner.spec import TaskSpec
 from agents_runner.states import TaskState
-from agents_runner.store import TaskNotFound, TaskStore, UnreadableTask
+from agents_runner.store import AmbiguousTaskId, TaskNotFound, TaskStore, UnreadableTask
 from agents_runner.task import Task
 
 TO_THE_END = [TaskState.STARTING, TaskState.RUNNING, TaskState.COMPLETED]
@@ -256,3 +256,54 @@ def test_without_an_index_reads_scan_and_the_next_write_builds_it(store):
     assert marked(store) == set(unfinished)
     created = new_task(store)
     assert marked(store) == {*unfinished, created.id}
+
+
+# -- id prefixes -------------------------------------------------------------------------
+
+
+def test_an_exact_id_or_a_unique_prefix_resolves(store):
+    one = new_task(store, "abc000000001")
+    other = finished_task(store, "abd000000002")
+    assert store.resolve_id(one.id) == one.id
+    assert store.resolve_id("abc") == one.id
+    assert store.resolve_id("abd0") == other.id
+    assert store.resolve_id("abc00000000") == one.id
+
+
+def test_an_ambiguous_prefix_names_its_candidates(store):
+    ids = [new_task(store, f"aa{n:010d}").id for n in range(7)]
+    with pytest.raises(AmbiguousTaskId) as raised:
+        store.resolve_id("aa")
+    message = str(raised.value)
+    assert "'aa'" in message and "7 tasks" in message
+    assert all(task_id in message for task_id in ids[:5])
+    assert ids[5] not in message and "and 2 more" in message
+    assert raised.value.candidates == ids
+    assert isinstance(raised.value, LookupError)
+
+
+@pytest.mark.parametrize("text", ["b", "abc000000003", "fff"])
+def test_a_prefix_nothing_matches_is_not_found(store, text):
+    new_task(store, "abc000000001")
+    with pytest.raises(TaskNotFound, match="no such task") as raised:
+        store.resolve_id(text)
+    assert repr(text) in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "xyz", "ABC", "abc\n", "abc-", "../tasks", "abc0000000012", "a b"]
+)
+def test_what_is_no_id_nor_prefix_is_refused_by_name(store, text):
+    new_task(store, "abc000000001")
+    with pytest.raises(TaskNotFound, match="not a task id") as raised:
+        store.resolve_id(text)
+    assert repr(text) in str(raised.value)
+
+
+def test_an_unreadable_or_newer_payload_still_resolves_so_load_can_say_why(store):
+    task = new_task(store, "abc000000001")
+    store.payload_path(task.id).write_text('{"schema": 7}')
+    assert store.resolve_id("abc") == task.id
+    (store.tasks_dir / ".abd000000002.json.1234.tmp").write_text("{")  # a torn write
+    with pytest.raises(TaskNotFound):
+        store.resolve_id("abd")
