@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .errors import EngineError, EngineUnavailable
 from .spec import TaskSpec
 from .states import InvalidTransition, TaskState
-from .store import TaskNotFound
+from .store import AmbiguousTaskId, TaskNotFound
 from .task import Task
 
+TYPE_CHECKING = False  # typing stays out of the read verbs' imports
 if TYPE_CHECKING:
+    from typing import Any
+
     from .runner import DEFAULT_MAX_RUNNING, TaskRunner
 
 __all__ = [
     "DEFAULT_MAX_RUNNING",
+    "AmbiguousTaskId",
     "EngineError",
     "EngineUnavailable",
     "InvalidTransition",

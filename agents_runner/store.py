@@ -15,22 +15,23 @@ left behind (its task ended or vanished) is skipped by readers and cleared by th
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import fcntl
 import json
-import logging
 import os
 import re
-import secrets
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 from .states import TaskState
 from .task import TASK_ID_PATTERN, NewerPayload, PayloadError, Task, utc_now
 
-log = logging.getLogger(__name__)
+# Kept out of the imports of the read verbs, which start in tens of milliseconds:
+# typing and logging (imported when there is something to log).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _DIR_MODE = 0o700
 _FILE_MODE = 0o600
@@ -229,17 +230,16 @@ class TaskStore:
         """The task's lock, across processes (flock) and reentrant within a thread, so a
         locked update may quarantine the payload it could not read. Without `wait`, a lock
         someone holds raises BlockingIOError."""
-        held = _held_locks()
-        key = (str(self.root), task_id)
-        if key in held:
+        key = (_thread.get_ident(), str(self.root), task_id)
+        if key in _held:
             yield
             return
         fd = self._acquire(self._lock_path(task_id), wait=wait)
-        held.add(key)
+        _held.add(key)
         try:
             yield
         finally:
-            held.discard(key)
+            _held.discard(key)
             os.close(fd)
 
     @staticmethod
@@ -272,7 +272,7 @@ class TaskStore:
         except FileNotFoundError:
             return None
         except NewerPayload as exc:
-            log.warning("skipping task payload %s: %s", path.name, exc)
+            _warn("skipping task payload %s: %s", path.name, exc)
         except PayloadError as exc:
             self._quarantine(path, str(exc))
         return None
@@ -352,7 +352,7 @@ class TaskStore:
         for name in os.listdir(self.root):
             if name.startswith(".active.") and name.endswith(".tmp"):  # a crashed build
                 _remove_flat_folder(self.root / name)
-        building = self.root / f".active.{secrets.token_hex(4)}.tmp"
+        building = self.root / f".active.{_random_hex(4)}.tmp"
         building.mkdir(mode=_DIR_MODE)
         for path in self.tasks_dir.glob("*.json"):
             if TASK_ID_PATTERN.match(path.stem) and self._may_be_unfinished(path):
@@ -386,7 +386,7 @@ class TaskStore:
             if TASK_ID_PATTERN.match(task_id):
                 self._unmark(task_id)
         if announce:
-            log.warning(
+            _warn(
                 "quarantined unreadable task payload %s: %s (moved to %s)",
                 path.name,
                 reason,
@@ -402,27 +402,32 @@ class TaskStore:
             return path.read_text().strip()
         except FileNotFoundError:
             pass
-        tmp = path.with_name(f".store-id.{secrets.token_hex(4)}.tmp")
-        write_atomically(tmp, secrets.token_hex(8).encode() + b"\n")
+        tmp = path.with_name(f".store-id.{_random_hex(4)}.tmp")
+        write_atomically(tmp, _random_hex(8).encode() + b"\n")
         with contextlib.suppress(FileExistsError):  # the first process to link it wins
             os.link(tmp, path)
         tmp.unlink()
         return path.read_text().strip()
 
 
-_thread_state = threading.local()
+# The task locks each thread holds, by thread: what makes _locked reentrant.
+_held: set[tuple[int, str, str]] = set()
 
 
-def _held_locks() -> set[tuple[str, str]]:
-    if not hasattr(_thread_state, "held"):
-        _thread_state.held = set()
-    return _thread_state.held
+def _warn(message: str, *args: object) -> None:
+    import logging
+
+    logging.getLogger(__name__).warning(message, *args)
+
+
+def _random_hex(size: int) -> str:
+    return os.urandom(size).hex()
 
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Temporary file in the same folder, fsync, rename over `path`, fsync the folder:
     a reader sees the old bytes or the new ones, never a torn file."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp = path.with_name(f".{path.name}.{_random_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
     try:
         view = memoryview(data)

@@ -8,10 +8,13 @@ import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, TextIO
 
 from .states import TaskState
 from .task import Task, parse_time
+
+TYPE_CHECKING = False  # typing stays out of the read verbs' imports
+if TYPE_CHECKING:
+    from typing import BinaryIO, TextIO
 
 FOLLOW_INTERVAL = 0.1
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
