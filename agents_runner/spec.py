@@ -9,12 +9,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 
 from .agents import get_profile, missing_secrets
+from .config import PULL_POLICIES
 
 TYPE_CHECKING = False  # typing stays out of the read verbs' imports
 if TYPE_CHECKING:
     from typing import Any
 
-PULL_POLICIES = ("missing", "always", "never")
 RESERVED_LABEL_PREFIX = "agents-runner."
 
 # Docker's reference grammar (distribution/reference), in the parts that matter here.

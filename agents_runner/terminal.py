@@ -99,10 +99,11 @@ def format_table(tasks: list[Task], now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     rows = [("ID", "STATE", "IMAGE", "AGENT", "AGE", "EXIT")]
     for task in tasks:
-        agent = task.spec.agent or (task.spec.command or ["?"])[0]
+        spec = task.spec_payload()  # builds no TaskSpec: list stays light
+        agent = spec["agent"] or (spec["command"] or ["?"])[0]
         age = format_age((now - parse_time(task.created_at)).total_seconds())
         exit_code = "" if task.exit_code is None else str(task.exit_code)
-        rows.append((task.id, task.state.value, task.spec.image, agent, age, exit_code))
+        rows.append((task.id, task.state.value, spec["image"], agent, age, exit_code))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()

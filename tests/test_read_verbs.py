@@ -40,3 +40,31 @@ def test_a_read_verb_imports_no_engine_library(stored, verb):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "no docker"
     assert task_id in result.stdout or verb[0] == "logs"
+
+
+READER = (
+    "import sys\n"
+    "from agents_runner.store import TaskStore\n"
+    "from agents_runner.terminal import format_table\n"
+    "store = TaskStore(sys.argv[1])\n"
+    "format_table(store.list_unfinished())\n"
+    "[task.to_payload() for task in store.list()]\n"
+    "store.load(store.resolve_id(sys.argv[2][:5]))\n"
+    "heavy = ('dataclasses', 'inspect', 'typing', 'logging', 'secrets', 'hashlib', 'shutil',\n"
+    "         'threading', 'agents_runner.spec', 'docker')\n"
+    "print(' '.join(name for name in heavy if name in sys.modules) or 'none')\n"
+)
+
+
+def test_reading_the_store_imports_nothing_heavy(stored):
+    """What the read verbs do, with the store's, the task's and the table's imports: none
+    of the modules that cost more than they are worth there (cli.py's own imports aside)."""
+    state_dir, task_id = stored
+    result = subprocess.run(
+        [sys.executable, "-c", READER, str(state_dir), task_id],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["none"]
