@@ -10,6 +10,7 @@ from dataclasses import MISSING, dataclass, field, fields
 
 from .agents import get_profile, missing_secrets
 from .config import PULL_POLICIES
+from .logsetup import get_logger
 
 TYPE_CHECKING = False  # typing stays out of the read verbs' imports
 if TYPE_CHECKING:
@@ -245,11 +246,8 @@ def _check_agent_secrets(spec: TaskSpec) -> None:
     errors, warnings = missing_secrets(get_profile(spec.agent), spec.secrets)
     if errors:
         raise ValueError(f"secrets: {errors[0]} (pass it with --secret or TaskSpec.secrets)")
-    if warnings:
-        import logging  # only here: the read verbs never validate a spec
-
-        for warning in warnings:
-            logging.getLogger(__name__).warning("%s; the agent may fail to authenticate", warning)
+    for warning in warnings:
+        get_logger(__name__).warning("%s; the agent may fail to authenticate", warning)
 
 
 _MEMORY = r"\s*(\d+(?:\.\d+)?)\s*([kmgKMG]?)[bB]?\s*"

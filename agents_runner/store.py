@@ -24,11 +24,12 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from .logsetup import get_logger
 from .states import TaskState
 from .task import TASK_ID_PATTERN, NewerPayload, PayloadError, Task, utc_now
 
 # Kept out of the imports of the read verbs, which start in tens of milliseconds:
-# typing and logging (imported when there is something to log).
+# typing, and logging (see logsetup).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -415,9 +416,7 @@ _held: set[tuple[int, str, str]] = set()
 
 
 def _warn(message: str, *args: object) -> None:
-    import logging
-
-    logging.getLogger(__name__).warning(message, *args)
+    get_logger(__name__).warning(message, *args)
 
 
 def _random_hex(size: int) -> str:

@@ -4,7 +4,9 @@ on a terminal, plain lines in a pipe), the task table, and durations."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,39 @@ if TYPE_CHECKING:
 
 FOLLOW_INTERVAL = 0.1
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's own, sized to the terminal without shutil: argparse makes a formatter
+    for every argument it is given, and the first one imports shutil (and zlib, bz2 and
+    lzma with it) to ask for the terminal's width, for every command, help or not."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = terminal_width() - 2  # what argparse takes off shutil's answer
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def terminal_width(fallback: int = 80) -> int:
+    """$COLUMNS, else the width of the terminal on stdout, else `fallback`, as
+    shutil.get_terminal_size() answers."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return fallback
+    return columns or fallback
 
 
 class LogFollower:

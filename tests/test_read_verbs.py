@@ -1,5 +1,6 @@
 """The CLI's read verbs read the state dir and nothing else: no Docker SDK is imported."""
 
+import os
 import subprocess
 import sys
 
@@ -68,3 +69,58 @@ def test_reading_the_store_imports_nothing_heavy(stored):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["none"]
+
+
+WARNING_PROBE = (
+    "import sys\n"
+    "from agents_runner.logsetup import get_logger, warnings_to_stderr\n"
+    "from agents_runner.store import TaskStore\n"
+    "warnings_to_stderr('agents-runner: warning: %(message)s')\n"
+    "store = TaskStore(sys.argv[1])\n"
+    "store.list_unfinished()\n"
+    "print('logging' in sys.modules)\n"
+    "(store.tasks_dir / 'cccccccccccc.json').write_text('{\"schema\": 7}')\n"
+    "store.list()\n"
+    "get_logger('agents_runner.runner').warning('from a module that logs from its import')\n"
+)
+
+
+def test_warnings_have_the_command_lines_format_and_logging_waits_for_the_first(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", WARNING_PROBE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False"]
+    assert result.stderr.splitlines() == [
+        "agents-runner: warning: skipping task payload cccccccccccc.json: it has schema 7, "
+        "written by a newer agents-runner (this version reads 1); upgrade to read it",
+        "agents-runner: warning: from a module that logs from its import",
+    ]
+
+
+HELP_PROBE = (
+    "import argparse, sys\n"
+    "from agents_runner.terminal import HelpFormatter\n"
+    "parser = argparse.ArgumentParser(prog='p', formatter_class=HelpFormatter)\n"
+    "parser.add_argument('--x', help='word ' * 40)\n"
+    "print(parser.format_help())\n"
+    "print('shutil' in sys.modules)\n"
+)
+
+
+@pytest.mark.parametrize("columns", ["50", "120"])
+def test_the_help_fits_the_terminal_without_importing_shutil(columns):
+    result = subprocess.run(
+        [sys.executable, "-c", HELP_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": columns},
+    )
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "False"
+    assert max(len(line) for line in lines) <= int(columns) - 2
+    assert max(len(line) for line in lines) > int(columns) - 12
