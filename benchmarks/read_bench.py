@@ -106,6 +106,20 @@ def until_printed(container: str) -> None:
     return container
 
 
+def remove(container: str) -> None:
+    """`docker rm --force`, retried for a minute: the engine may be restarting (another
+    user's test suite may restart it), and this container must not outlive the run."""
+    deadline = time.monotonic() + 60
+    while True:
+        done = subprocess.run(["docker", "rm", "--force", container], capture_output=True)
+        if done.returncode == 0 or b"No such container" in done.stderr:
+            return
+        if time.monotonic() > deadline:
+            print(f"could not remove container {container}: {done.stderr!r}", file=sys.stderr)
+            return
+        time.sleep(1)
+
+
 def docker_logs(container: str) -> bytes:
     return subprocess.run(["docker", "logs", container], check=True, capture_output=True).stdout
 
@@ -155,7 +169,7 @@ def main() -> int:
             ours(10_000, "list", "--all"), ours(1_000, "list", "--all"), args.rounds
         )
     finally:
-        subprocess.run(["docker", "rm", "--force", container], check=False, capture_output=True)
+        remove(container)
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"image {image}; {args.agents_runner}; medians of {args.rounds} rounds\n")
     print("| comparison | agents-runner | other side | ratio | target |")
