@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .errors import EngineError, EngineUnavailable
-from .spec import TaskSpec
 from .states import InvalidTransition, TaskState
-from .store import TaskNotFound
+from .store import AmbiguousTaskId, TaskNotFound
 from .task import Task
 
+TYPE_CHECKING = False  # typing stays out of the read verbs' imports
 if TYPE_CHECKING:
+    from typing import Any
+
     from .runner import DEFAULT_MAX_RUNNING, TaskRunner
+    from .spec import TaskSpec
 
 __all__ = [
     "DEFAULT_MAX_RUNNING",
+    "AmbiguousTaskId",
     "EngineError",
     "EngineUnavailable",
     "InvalidTransition",
@@ -27,10 +29,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """TaskRunner (and what comes with it, the Docker SDK) is imported on first use, so
-    that reading the state dir never pays for it."""
+    """TaskRunner (and what comes with it, the Docker SDK) and TaskSpec (with the
+    dataclasses module) are imported on first use, so that reading the state dir never
+    pays for them."""
     if name in ("TaskRunner", "DEFAULT_MAX_RUNNING"):
         from . import runner
 
         return getattr(runner, name)
+    if name == "TaskSpec":
+        from .spec import TaskSpec
+
+        return TaskSpec
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

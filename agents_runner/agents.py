@@ -19,15 +19,19 @@ through a shell. Sources, as documented by each project:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+
+# Plain classes, not dataclasses: the command line imports this module to list the
+# profiles, and importing the dataclasses module costs more than an interpreter's start.
 
 
-@dataclass(frozen=True)
 class SecretNeed:
     """The profile needs one of these variables; `required` makes a missing one an error."""
 
-    names: tuple[str, ...]
-    required: bool = False
+    __slots__ = ("names", "required")
+
+    def __init__(self, names: tuple[str, ...], required: bool = False) -> None:
+        self.names = names
+        self.required = required
 
     def satisfied_by(self, available: Mapping[str, str]) -> bool:
         return any(available.get(name) for name in self.names)
@@ -38,14 +42,24 @@ class SecretNeed:
         return "one of the secrets " + ", ".join(self.names)
 
 
-@dataclass(frozen=True)
 class AgentProfile:
-    name: str
-    executable: str
-    description: str
-    build: Callable[[str, str, Sequence[str]], list[str]]
-    secrets: tuple[SecretNeed, ...] = field(default_factory=tuple)
-    image_hint: str = ""
+    __slots__ = ("build", "description", "executable", "image_hint", "name", "secrets")
+
+    def __init__(
+        self,
+        name: str,
+        executable: str,
+        description: str,
+        build: Callable[[str, str, Sequence[str]], list[str]],
+        secrets: tuple[SecretNeed, ...] = (),
+        image_hint: str = "",
+    ) -> None:
+        self.name = name
+        self.executable = executable
+        self.description = description
+        self.build = build
+        self.secrets = secrets
+        self.image_hint = image_hint
 
     def argv(
         self, prompt: str, extra_args: Sequence[str] = (), executable: str | None = None

@@ -1,4 +1,5 @@
-"""Where the state dir is (docs/CONTRACT.md section 4)."""
+"""Where the state dir is (docs/CONTRACT.md section 4), and the settings the command line
+offers, here so that it can offer them without importing what validates them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 STATE_DIR_VARIABLE = "AGENTS_RUNNER_STATE_DIR"
 DEFAULT_ORPHAN_GRACE = 60.0  # seconds before a container nobody knows counts as an orphan
+PULL_POLICIES = ("missing", "always", "never")
 
 
 def resolve_state_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

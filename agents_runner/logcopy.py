@@ -10,13 +10,13 @@ resumes from there.
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
 from pathlib import Path
 
 from .engine import ContainerGone, Engine, EngineUnavailable, LogStream
+from .logsetup import get_logger
 from .logstream import (
     FrameDecoder,
     LogCursor,
@@ -27,7 +27,7 @@ from .logstream import (
     to_unix_nanos,
 )
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _IDLE_AFTER_EXIT = 2.0  # a follower that receives nothing for this long after the exit is cut
 _TAILS = (256, 8192)  # how many of the log's last frames to look back at, before a full read

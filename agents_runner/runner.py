@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 import math
 import os
 import threading
@@ -16,6 +15,7 @@ from typing import Literal
 
 from .config import DEFAULT_ORPHAN_GRACE, resolve_state_dir
 from .engine import LABEL_STORE, LABEL_TASK_ID, Engine, EngineError
+from .logsetup import get_logger
 from .outcome import record_kill_request, record_stop_request, settle
 from .processes import DetachedSupervisor, ProcessIdentity
 from .spec import TaskSpec
@@ -24,7 +24,7 @@ from .store import TaskNotFound, TaskStore, UnreadableTask
 from .supervisor import TaskSupervisor, release
 from .task import Task, parse_time, utc_now
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_MAX_RUNNING = 4
 DEFAULT_POLL_INTERVAL = 0.2

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any
 
 from .agents import get_profile, missing_secrets
+from .config import PULL_POLICIES
+from .logsetup import get_logger
 
-log = logging.getLogger(__name__)
+TYPE_CHECKING = False  # typing stays out of the read verbs' imports
+if TYPE_CHECKING:
+    from typing import Any
 
-PULL_POLICIES = ("missing", "always", "never")
 RESERVED_LABEL_PREFIX = "agents-runner."
 
 # Docker's reference grammar (distribution/reference), in the parts that matter here.
@@ -25,9 +26,9 @@ _DOMAIN = (
 )
 _TAG = r"[\w][\w.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
-_IMAGE_REFERENCE = re.compile(
-    rf"^(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*(?::{_TAG})?(?:@{_DIGEST})?$"
-)
+# A pattern string: compiled (and cached by re) by the first validation, not by the
+# read verbs, which only rebuild stored specs.
+_IMAGE_REFERENCE = rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*(?::{_TAG})?(?:@{_DIGEST})?"
 _MAX_REFERENCE_LENGTH = 255
 
 
@@ -178,7 +179,7 @@ def _validate_and_normalise(spec: TaskSpec) -> None:
 def _check_image(image: Any) -> str:
     if not isinstance(image, str) or not image.strip():
         raise ValueError("image: must be a non-empty image reference such as busybox:1.36")
-    if len(image) > _MAX_REFERENCE_LENGTH or not _IMAGE_REFERENCE.match(image):
+    if len(image) > _MAX_REFERENCE_LENGTH or not re.fullmatch(_IMAGE_REFERENCE, image):
         raise ValueError(f"image: {image!r} is not a valid image reference")
     return image
 
@@ -260,10 +261,10 @@ def _check_agent_secrets(spec: TaskSpec) -> None:
     if errors:
         raise ValueError(f"secrets: {errors[0]} (pass it with --secret or TaskSpec.secrets)")
     for warning in warnings:
-        log.warning("%s; the agent may fail to authenticate", warning)
+        get_logger(__name__).warning("%s; the agent may fail to authenticate", warning)
 
 
-_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgKMG]?)[bB]?\s*$")
+_MEMORY = r"\s*(\d+(?:\.\d+)?)\s*([kmgKMG]?)[bB]?\s*"
 _MEMORY_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 MIN_MEMORY = 6 * 1024**2  # the engine refuses less
 
@@ -275,7 +276,7 @@ def _check_memory(memory: Any) -> int | None:
         raise ValueError("memory: must be bytes, or a size such as 512m or 2g")
     if isinstance(memory, int):
         size = memory
-    elif isinstance(memory, str) and (match := _MEMORY.match(memory)):
+    elif isinstance(memory, str) and (match := re.fullmatch(_MEMORY, memory)):
         size = int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).lower()])
     else:
         raise ValueError(f"memory: {memory!r} is not a size such as 512m or 2g")

@@ -2,31 +2,42 @@
 
 Layout under the state dir (docs/CONTRACT.md section 4):
     tasks/<id>.json     the payload (temporary file, fsync, rename, fsync of the folder)
+    active/<id>         an empty marker per unfinished task: the index `list` reads
     logs/<id>.log       the container's output
     quarantine/         payloads that could not be read, each with a .reason file
     locks/<id>.lock     flock targets; a lock serialises writers across processes
+
+The index holds this invariant through any crash: a task's marker is made (and its
+folder fsynced) before its first payload is written, and removed only after a terminal
+payload is on disk (or with the task). So every unfinished task has a marker; a marker
+left behind (its task ended or vanished) is skipped by readers and cleared by them.
 """
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import fcntl
 import json
-import logging
 import os
-import secrets
-import threading
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
+from .logsetup import get_logger
 from .states import TaskState
 from .task import TASK_ID_PATTERN, NewerPayload, PayloadError, Task, utc_now
 
-log = logging.getLogger(__name__)
+# Kept out of the imports of the read verbs, which start in tens of milliseconds:
+# typing, and logging (see logsetup).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _DIR_MODE = 0o700
 _FILE_MODE = 0o600
+_CANDIDATES_SHOWN = 5
+_ID_PREFIX = re.compile(r"[0-9a-f]{1,12}")
 
 
 class TaskNotFound(LookupError):
@@ -39,6 +50,21 @@ class TaskNotFound(LookupError):
 
 class TaskExists(Exception):
     pass
+
+
+class AmbiguousTaskId(LookupError):
+    """An id prefix that the ids of several tasks start with."""
+
+    def __init__(self, prefix: str, candidates: list[str]) -> None:
+        shown = ", ".join(candidates[:_CANDIDATES_SHOWN])
+        if len(candidates) > _CANDIDATES_SHOWN:
+            shown += f" and {len(candidates) - _CANDIDATES_SHOWN} more"
+        super().__init__(
+            f"task id prefix {prefix!r} is ambiguous: {len(candidates)} tasks match "
+            f"({shown}); give more digits"
+        )
+        self.prefix = prefix
+        self.candidates = candidates
 
 
 class UnreadableTask(LookupError):
@@ -57,6 +83,7 @@ class TaskStore:
         self.logs_dir = self.root / "logs"
         self.quarantine_dir = self.root / "quarantine"
         self.locks_dir = self.root / "locks"
+        self.active_dir = self.root / "active"
         for folder in (
             self.root,
             self.tasks_dir,
@@ -66,6 +93,10 @@ class TaskStore:
         ):
             folder.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
         self.store_id = self._load_or_create_store_id()
+        # A state dir from before the index gets one now. Readers do without it if it
+        # cannot be built (a full disk, no write access); writers retry and fail then.
+        with contextlib.suppress(OSError):
+            self._ensure_index()
 
     # -- paths ---------------------------------------------------------------
 
@@ -107,16 +138,45 @@ class TaskStore:
         for path in sorted(self.tasks_dir.glob("*.json")):
             if path.name.startswith("."):
                 continue
-            try:
-                tasks.append(self._read(path))
-            except FileNotFoundError:
+            task = self._read_listed(path)
+            if task is not None:
+                tasks.append(task)
+        return _oldest_first(tasks)
+
+    def list_unfinished(self) -> list[Task]:
+        """The unfinished tasks of list(), read through the index: its cost does not grow
+        with the number of finished tasks. Markers left behind are cleared on the way."""
+        try:
+            names = os.listdir(self.active_dir)
+        except FileNotFoundError:  # a state dir that could not be indexed
+            return [task for task in self.list() if not task.is_terminal]
+        tasks = []
+        for name in names:
+            if not TASK_ID_PATTERN.match(name):
                 continue
-            except NewerPayload as exc:
-                log.warning("skipping task payload %s: %s", path.name, exc)
-            except PayloadError as exc:
-                self._quarantine(path, str(exc))
-        tasks.sort(key=lambda t: (t.created_at, t.id))
-        return tasks
+            task = self._read_listed(self.payload_path(name))
+            if task is not None and not task.is_terminal:
+                tasks.append(task)
+            else:
+                self._drop_stale_marker(name)
+        return _oldest_first(tasks)
+
+    def resolve_id(self, text: str) -> str:
+        """The id of the one stored task whose id is `text` or starts with it, as docker
+        takes container ids; only file names are read. TaskNotFound when none matches,
+        AmbiguousTaskId when several do."""
+        if TASK_ID_PATTERN.match(text):
+            if self.payload_path(text).exists():
+                return text
+            raise TaskNotFound(text)
+        if not _ID_PREFIX.fullmatch(text):
+            raise TaskNotFound(text, "not a task id (12 hex digits) or the start of one")
+        matches = sorted(task_id for task_id in self._stored_ids() if task_id.startswith(text))
+        if not matches:
+            raise TaskNotFound(text)
+        if len(matches) > 1:
+            raise AmbiguousTaskId(text, matches)
+        return matches[0]
 
     # -- writing ---------------------------------------------------------------
 
@@ -150,7 +210,7 @@ class TaskStore:
         return self.update(task_id, change)
 
     def delete(self, task_id: str) -> None:
-        """Remove a task's payload, log and lock file."""
+        """Remove a task's payload, log, marker and lock file."""
         with self._locked(task_id):
             for path in (
                 self.payload_path(task_id),
@@ -159,6 +219,7 @@ class TaskStore:
             ):
                 path.unlink(missing_ok=True)
             _fsync_dir(self.tasks_dir)
+            self._unmark(task_id)  # after the payload: a crash leaves no unmarked task
             # Unlinked while held: a process waiting on it sees, once it gets it, that the
             # path no longer leads to its file, and locks the path anew (see _locked).
             self._lock_path(task_id).unlink(missing_ok=True)
@@ -174,33 +235,56 @@ class TaskStore:
         return self.locks_dir / f"{_checked_id(task_id)}.lock"
 
     @contextlib.contextmanager
-    def _locked(self, task_id: str) -> Iterator[None]:
+    def _locked(self, task_id: str, *, wait: bool = True) -> Iterator[None]:
         """The task's lock, across processes (flock) and reentrant within a thread, so a
-        locked update may quarantine the payload it could not read."""
-        held = _held_locks()
-        key = (str(self.root), task_id)
-        if key in held:
+        locked update may quarantine the payload it could not read. Without `wait`, a lock
+        someone holds raises BlockingIOError."""
+        key = (_thread.get_ident(), str(self.root), task_id)
+        if key in _held:
             yield
             return
-        fd = self._acquire(self._lock_path(task_id))
-        held.add(key)
+        fd = self._acquire(self._lock_path(task_id), wait=wait)
+        _held.add(key)
         try:
             yield
         finally:
-            held.discard(key)
+            _held.discard(key)
             os.close(fd)
 
     @staticmethod
-    def _acquire(lock_path: Path) -> int:
+    def _acquire(lock_path: Path, *, wait: bool = True) -> int:
         while True:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, _FILE_MODE)
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BaseException:
+                os.close(fd)
+                raise
             try:
                 if os.stat(lock_path).st_ino == os.fstat(fd).st_ino:
                     return fd
             except FileNotFoundError:
                 pass  # deleted while we waited for it: lock the new file instead
             os.close(fd)
+
+    def _stored_ids(self) -> Iterator[str]:
+        for name in os.listdir(self.tasks_dir):
+            stem, dot, extension = name.partition(".")
+            if dot and extension == "json" and TASK_ID_PATTERN.match(stem):
+                yield stem
+
+    def _read_listed(self, path: Path) -> Task | None:
+        """The task at `path` for a listing: None if it vanished, is newer (a warning) or
+        unreadable (quarantined)."""
+        try:
+            return self._read(path)
+        except FileNotFoundError:
+            return None
+        except NewerPayload as exc:
+            _warn("skipping task payload %s: %s", path.name, exc)
+        except PayloadError as exc:
+            self._quarantine(path, str(exc))
+        return None
 
     def _read(self, path: Path) -> Task:
         raw = path.read_bytes()
@@ -214,8 +298,85 @@ class TaskStore:
         return task
 
     def _write(self, task: Task) -> None:
+        """Write the payload, keeping the index true through a crash at any point: marked
+        before an unfinished payload lands, unmarked only after a terminal one did."""
+        if not task.is_terminal:
+            self._mark(task.id)
         data = json.dumps(task.to_payload(), indent=2, sort_keys=True).encode() + b"\n"
         write_atomically(self.payload_path(task.id), data)
+        if task.is_terminal:
+            self._unmark(task.id)
+
+    # -- the index of unfinished tasks ------------------------------------------------
+
+    def _mark(self, task_id: str) -> None:
+        marker = self.active_dir / task_id
+        if marker.exists():
+            return
+        try:
+            _touch(marker)
+        except FileNotFoundError:  # active/ is missing: build it, then mark
+            self._ensure_index()
+            _touch(marker)
+        _fsync_dir(self.active_dir)
+
+    def _unmark(self, task_id: str) -> None:
+        # No fsync: if a crash loses the unlink, the marker is one readers skip.
+        (self.active_dir / task_id).unlink(missing_ok=True)
+
+    def _drop_stale_marker(self, task_id: str) -> None:
+        """Remove the marker of a task that ended or vanished (a crash came between its
+        last write and the unmarking). Under the task's lock, so that a task being created
+        (marked, its payload not written yet) keeps its marker; a reader never waits for
+        it, though: the next one clears what this one left. Best effort: a reader may not
+        be allowed to write."""
+        with contextlib.suppress(OSError), self._locked(task_id, wait=False):
+            path = self.payload_path(task_id)
+            if not path.exists():
+                self._unmark(task_id)
+                self._lock_path(task_id).unlink(missing_ok=True)  # as delete() leaves it
+                return
+            try:
+                ended = self._read(path).is_terminal
+            except PayloadError:  # a newer version's payload: it keeps its marker
+                return
+            if ended:
+                self._unmark(task_id)
+
+    def _ensure_index(self) -> None:
+        """Give a state dir without active/ (written before the index existed) its index,
+        from a scan of every payload. One process builds it, under a lock on tasks/; it is
+        built aside and renamed into place, so a crash mid-build leaves no partial index."""
+        if self.active_dir.is_dir():
+            return
+        fd = os.open(self.tasks_dir, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if not self.active_dir.is_dir():
+                self._build_index()
+        finally:
+            os.close(fd)
+
+    def _build_index(self) -> None:
+        for name in os.listdir(self.root):
+            if name.startswith(".active.") and name.endswith(".tmp"):  # a crashed build
+                _remove_flat_folder(self.root / name)
+        building = self.root / f".active.{_random_hex(4)}.tmp"
+        building.mkdir(mode=_DIR_MODE)
+        for path in self.tasks_dir.glob("*.json"):
+            if TASK_ID_PATTERN.match(path.stem) and self._may_be_unfinished(path):
+                _touch(building / path.stem)
+        _fsync_dir(building)
+        os.rename(building, self.active_dir)
+        _fsync_dir(self.root)
+
+    def _may_be_unfinished(self, path: Path) -> bool:
+        try:
+            return not self._read(path).is_terminal
+        except FileNotFoundError:
+            return False
+        except PayloadError:  # damaged or newer: list_unfinished treats it as list() does
+            return True
 
     def _quarantine(self, path: Path, reason: str, *, announce: bool = True) -> None:
         task_id = path.stem
@@ -231,8 +392,10 @@ class TaskStore:
             os.replace(path, target)
             write_atomically(target.with_name(target.name + ".reason"), (reason + "\n").encode())
             _fsync_dir(self.tasks_dir)
+            if TASK_ID_PATTERN.match(task_id):
+                self._unmark(task_id)
         if announce:
-            log.warning(
+            _warn(
                 "quarantined unreadable task payload %s: %s (moved to %s)",
                 path.name,
                 reason,
@@ -248,27 +411,30 @@ class TaskStore:
             return path.read_text().strip()
         except FileNotFoundError:
             pass
-        tmp = path.with_name(f".store-id.{secrets.token_hex(4)}.tmp")
-        write_atomically(tmp, secrets.token_hex(8).encode() + b"\n")
+        tmp = path.with_name(f".store-id.{_random_hex(4)}.tmp")
+        write_atomically(tmp, _random_hex(8).encode() + b"\n")
         with contextlib.suppress(FileExistsError):  # the first process to link it wins
             os.link(tmp, path)
         tmp.unlink()
         return path.read_text().strip()
 
 
-_thread_state = threading.local()
+# The task locks each thread holds, by thread: what makes _locked reentrant.
+_held: set[tuple[int, str, str]] = set()
 
 
-def _held_locks() -> set[tuple[str, str]]:
-    if not hasattr(_thread_state, "held"):
-        _thread_state.held = set()
-    return _thread_state.held
+def _warn(message: str, *args: object) -> None:
+    get_logger(__name__).warning(message, *args)
+
+
+def _random_hex(size: int) -> str:
+    return os.urandom(size).hex()
 
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Temporary file in the same folder, fsync, rename over `path`, fsync the folder:
     a reader sees the old bytes or the new ones, never a torn file."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp = path.with_name(f".{path.name}.{_random_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
     try:
         view = memoryview(data)
@@ -282,6 +448,20 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.close(fd)
     os.replace(tmp, path)
     _fsync_dir(path.parent)
+
+
+def _oldest_first(tasks: list[Task]) -> list[Task]:
+    return sorted(tasks, key=lambda t: (t.created_at, t.id))
+
+
+def _touch(path: Path) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, _FILE_MODE))
+
+
+def _remove_flat_folder(folder: Path) -> None:
+    for name in os.listdir(folder):
+        (folder / name).unlink(missing_ok=True)
+    folder.rmdir()
 
 
 def _fsync_dir(folder: Path) -> None:

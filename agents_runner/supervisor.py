@@ -8,7 +8,6 @@ so whatever was recorded before the end wins.
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import re
 import threading
@@ -30,6 +29,7 @@ from .engine import (
     PullHandle,
 )
 from .logcopy import LogCopy
+from .logsetup import get_logger
 from .logstream import to_unix_nanos
 from .outcome import OOM_REASON, record_stop_request, settle
 from .processes import ProcessIdentity
@@ -38,7 +38,7 @@ from .states import TaskState
 from .store import TaskStore
 from .task import Task, parse_time, utc_now
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 ENGINE_OUTAGE_LIMIT = 120.0  # seconds an engine call is retried while the engine is away
 # An agent that exited this long before the engine became unreachable was stopped by it.

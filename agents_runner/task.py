@@ -1,18 +1,37 @@
-"""Task: one task's persisted story, and its JSON payload (docs/CONTRACT.md section 4)."""
+"""Task: one task's persisted story, and its JSON payload (docs/CONTRACT.md section 4).
+
+The read verbs (list, show, logs) build a Task for each payload they print and must
+start in tens of milliseconds, so this module imports neither the dataclasses module
+(it imports inspect, ast, dis: more than a bare interpreter's start) nor the spec's
+module: a Task read from a payload rebuilds its TaskSpec only when asked for it.
+"""
 
 from __future__ import annotations
 
+import os
 import re
-import secrets as _random
-from dataclasses import dataclass, field
+from collections import namedtuple
 from datetime import UTC, datetime
-from typing import Any
 
-from .spec import TaskSpec
 from .states import TaskState, check_transition
 
+TYPE_CHECKING = False  # typing stays out of the read verbs' imports
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .spec import TaskSpec
+
 SCHEMA_VERSION = 1
-TASK_ID_PATTERN = re.compile(r"^[0-9a-f]{12}$")
+# The fields of a spec's payload as TaskSpec.to_payload() writes them (a unit test keeps
+# the two equal): a stored spec with exactly these is printed as stored.
+SPEC_PAYLOAD_FIELDS = frozenset(
+    {
+        "image", "agent", "prompt", "command", "agent_args", "env", "secret_names",
+        "workspace", "timeout", "stop_grace", "pull", "network", "labels",
+        "keep_container", "agent_path", "memory", "cpus", "argv",
+    }
+)  # fmt: skip
+TASK_ID_PATTERN = re.compile(r"\A[0-9a-f]{12}\Z")  # \Z: "$" would accept a final newline
 
 
 def utc_now() -> str:
@@ -24,7 +43,7 @@ def parse_time(text: str) -> datetime:
 
 
 def new_task_id() -> str:
-    return _random.token_hex(6)
+    return os.urandom(6).hex()  # what secrets.token_hex does, without importing hashlib
 
 
 class PayloadError(ValueError):
@@ -36,29 +55,87 @@ class NewerPayload(PayloadError):
     read."""
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    state: TaskState
-    at: str
+class HistoryEntry(namedtuple("HistoryEntry", ["state", "at"])):
+    """A state the task reached (`state`, a TaskState) and when (`at`, ISO-8601 UTC)."""
+
+    __slots__ = ()
 
 
-@dataclass
+_TASK_FIELDS = (
+    "id", "spec", "state", "created_at", "updated_at", "history", "container_id",
+    "exit_code", "error", "stop_requested_at", "stop_grace", "stop_reason",
+    "kill_requested_at", "pull_progress", "owner",
+)  # fmt: skip
+
+
 class Task:
-    id: str
-    spec: TaskSpec
-    state: TaskState
-    created_at: str
-    updated_at: str
-    history: list[HistoryEntry] = field(default_factory=list)
-    container_id: str | None = None
-    exit_code: int | None = None
-    error: str | None = None
-    stop_requested_at: str | None = None
-    stop_grace: float | None = None
-    stop_reason: str | None = None  # "cancel" or "timeout"
-    kill_requested_at: str | None = None
-    pull_progress: dict[str, Any] | None = None
-    owner: dict[str, Any] | None = None  # the process driving it: pid, host, start time
+    """A task as stored: its spec, the states it went through and what became of it.
+    Compared, printed and mutable as a dataclass of `_TASK_FIELDS` would be."""
+
+    def __init__(
+        self,
+        id: str,
+        spec: TaskSpec,
+        state: TaskState,
+        created_at: str,
+        updated_at: str,
+        history: list[HistoryEntry] | None = None,
+        container_id: str | None = None,
+        exit_code: int | None = None,
+        error: str | None = None,
+        stop_requested_at: str | None = None,
+        stop_grace: float | None = None,
+        stop_reason: str | None = None,  # "cancel" or "timeout"
+        kill_requested_at: str | None = None,
+        pull_progress: dict[str, Any] | None = None,
+        owner: dict[str, Any] | None = None,  # the process driving it: pid, host, start time
+    ) -> None:
+        self.id = id
+        self.spec = spec
+        self.state = state
+        self.created_at = created_at
+        self.updated_at = updated_at
+        self.history = [] if history is None else history
+        self.container_id = container_id
+        self.exit_code = exit_code
+        self.error = error
+        self.stop_requested_at = stop_requested_at
+        self.stop_grace = stop_grace
+        self.stop_reason = stop_reason
+        self.kill_requested_at = kill_requested_at
+        self.pull_progress = pull_progress
+        self.owner = owner
+
+    @property
+    def spec(self) -> TaskSpec:
+        if self._spec is None:
+            from .spec import TaskSpec
+
+            self._spec = TaskSpec.from_payload(self._stored_spec)
+        return self._spec
+
+    @spec.setter
+    def spec(self, spec: TaskSpec) -> None:
+        self._spec: TaskSpec | None = spec
+        self._stored_spec: dict[str, Any] = {}
+
+    def spec_payload(self) -> dict[str, Any]:
+        """The spec as to_payload() writes it; read from the stored payload as it is when
+        that holds every field, without building a TaskSpec."""
+        if self._spec is None and self._stored_spec.keys() == SPEC_PAYLOAD_FIELDS:
+            return {name: _copied(value) for name, value in self._stored_spec.items()}
+        return self.spec.to_payload()
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _TASK_FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _TASK_FIELDS)
+        return f"{self.__class__.__qualname__}({fields})"
 
     @classmethod
     def new(cls, spec: TaskSpec) -> Task:
@@ -95,7 +172,7 @@ class Task:
             "schema": SCHEMA_VERSION,
             "id": self.id,
             "state": self.state.value,
-            "spec": self.spec.to_payload(),
+            "spec": self.spec_payload(),
             "container_id": self.container_id,
             "exit_code": self.exit_code,
             "error": self.error,
@@ -134,8 +211,7 @@ class Task:
         try:
             if not isinstance(data["id"], str) or not TASK_ID_PATTERN.match(data["id"]):
                 raise PayloadError(f"id {data['id']!r} is not a task id")
-            if not isinstance(data["spec"], dict):
-                raise PayloadError("spec is not an object")
+            stored_spec = _checked_spec(data["spec"])
             history = [
                 HistoryEntry(TaskState(entry["state"]), _text(entry["at"], "history.at"))
                 for entry in data["history"]
@@ -145,9 +221,9 @@ class Task:
                 isinstance(exit_code, bool) or not isinstance(exit_code, int)
             ):
                 raise PayloadError(f"exit_code {exit_code!r} is not an integer")
-            return cls(
+            task = cls(
                 id=data["id"],
-                spec=TaskSpec.from_payload(data["spec"]),
+                spec=None,  # type: ignore[arg-type]  # the stored one, just below
                 state=TaskState(data["state"]),
                 created_at=_text(data["created_at"], "created_at"),
                 updated_at=_text(data["updated_at"], "updated_at"),
@@ -162,10 +238,35 @@ class Task:
                 pull_progress=data.get("pull_progress"),
                 owner=data.get("owner"),
             )
+            task._stored_spec = stored_spec
+            return task
         except PayloadError:
             raise
         except (KeyError, TypeError, ValueError) as exc:
             raise PayloadError(f"malformed payload: {exc}") from exc
+
+
+def _checked_spec(spec: Any) -> dict[str, Any]:
+    """What TaskSpec.from_payload would refuse, refused on reading (so the payload is
+    quarantined then), though the TaskSpec is built only when asked for."""
+    if not isinstance(spec, dict):
+        raise PayloadError("spec is not an object")
+    if not isinstance(spec.get("image"), str):
+        raise PayloadError("malformed payload: spec.image is missing or not a string")
+    try:
+        tuple(spec.get("secret_names") or ())
+    except TypeError as exc:
+        raise PayloadError(f"malformed payload: spec.secret_names: {exc}") from None
+    return spec
+
+
+def _copied(value: Any) -> Any:
+    """A fresh container, as TaskSpec.to_payload() gives one."""
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
 
 
 def _text(value: Any, name: str) -> str:

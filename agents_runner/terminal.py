@@ -4,17 +4,55 @@ on a terminal, plain lines in a pipe), the task table, and durations."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, TextIO
 
 from .states import TaskState
 from .task import Task, parse_time
 
+TYPE_CHECKING = False  # typing stays out of the read verbs' imports
+if TYPE_CHECKING:
+    from typing import BinaryIO, TextIO
+
 FOLLOW_INTERVAL = 0.1
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's own, sized to the terminal without shutil: argparse makes a formatter
+    for every argument it is given, and the first one imports shutil (and zlib, bz2 and
+    lzma with it) to ask for the terminal's width, for every command, help or not."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = terminal_width() - 2  # what argparse takes off shutil's answer
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def terminal_width(fallback: int = 80) -> int:
+    """$COLUMNS, else the width of the terminal on stdout, else `fallback`, as
+    shutil.get_terminal_size() answers."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return fallback
+    return columns or fallback
 
 
 class LogFollower:
@@ -139,10 +177,11 @@ def format_table(tasks: list[Task], now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     rows = [("ID", "STATE", "IMAGE", "AGENT", "AGE", "EXIT")]
     for task in tasks:
-        agent = task.spec.agent or "-"  # a command is not an agent
+        spec = task.spec_payload()  # builds no TaskSpec: list stays light
+        agent = spec["agent"] or "-"  # a command is not an agent
         age = format_age((now - parse_time(task.created_at)).total_seconds())
         exit_code = "" if task.exit_code is None else str(task.exit_code)
-        rows.append((task.id, task.state.value, task.spec.image, agent, age, exit_code))
+        rows.append((task.id, task.state.value, spec["image"], agent, age, exit_code))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()

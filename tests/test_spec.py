@@ -130,3 +130,9 @@ def test_the_payload_shows_the_argv_that_runs():
 )
 def test_split_image_reference(image, expected):
     assert split_image_reference(image) == expected
+
+
+def test_the_task_knows_every_field_of_the_spec_payload():
+    from agents_runner.task import SPEC_PAYLOAD_FIELDS
+
+    assert set(spec().to_payload()) == SPEC_PAYLOAD_FIELDS

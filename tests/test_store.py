@@ -9,7 +9,7 @@ import pytest
 from agents_runner.spec import TaskSpec
 from agents_runner.states import InvalidTransition, TaskState
 from agents_runner.store import TaskNotFound, TaskStore, UnreadableTask
-from agents_runner.task import Task
+from agents_runner.task import SPEC_PAYLOAD_FIELDS, Task
 
 
 @pytest.fixture
@@ -166,3 +166,51 @@ def test_secret_names_survive_every_update_but_values_never_land(store):
     store.update(task.id, lambda t: setattr(t, "container_id", "abc"))
     assert store.load(task.id).spec.secret_names == ("TOKEN",)
     assert b"hunter2" not in store.payload_path(task.id).read_bytes()
+
+
+def test_a_stored_task_prints_its_spec_as_stored_and_rebuilds_it_when_asked(store):
+    spec = TaskSpec(image="busybox", agent="echo", prompt="hi", env={"A": "1"}, secrets={"T": "x"})
+    task = store.create(Task.new(spec))
+    loaded = store.load(task.id)
+    assert set(spec.to_payload()) == SPEC_PAYLOAD_FIELDS
+    assert loaded.to_payload() == json.loads(store.payload_path(task.id).read_text())
+    assert loaded.spec_payload() == spec.to_payload()
+    assert loaded.spec == TaskSpec.from_payload(spec.to_payload())
+    assert loaded.spec.secret_names == ("T",) and loaded.spec.secrets == {}
+    assert loaded == store.load(task.id) and loaded != task  # the secrets stay in memory
+    assert repr(loaded).startswith(f"Task(id='{task.id}', spec=TaskSpec(image='busybox'")
+
+
+def test_a_stored_spec_without_the_newer_fields_gets_their_defaults(store):
+    task = new_task(store)
+    payload = json.loads(store.payload_path(task.id).read_text())
+    for name in ("agent_args", "agent_path", "memory", "cpus"):
+        del payload["spec"][name]
+    expected = {**payload["spec"], "agent_args": [], "agent_path": None, "memory": None,
+                "cpus": None}  # fmt: skip
+    payload["spec"]["from_elsewhere"] = 1  # a field this version does not know is dropped
+    store.payload_path(task.id).write_text(json.dumps(payload))
+    assert store.load(task.id).to_payload()["spec"] == expected
+
+
+@pytest.mark.parametrize(
+    ("spec_change", "reason"),
+    [
+        ({"image": 7}, "spec.image is missing or not a string"),
+        ({"secret_names": 7}, "spec.secret_names"),
+    ],
+)
+def test_a_stored_spec_that_cannot_be_rebuilt_is_quarantined_on_reading(store, spec_change, reason):
+    task = new_task(store)
+    payload = json.loads(store.payload_path(task.id).read_text())
+    payload["spec"].update(spec_change)
+    store.payload_path(task.id).write_text(json.dumps(payload))
+    with pytest.raises(TaskNotFound, match="quarantined") as raised:
+        store.load(task.id)
+    assert reason in str(raised.value)
+
+
+def test_the_package_still_offers_task_spec():
+    import agents_runner
+
+    assert agents_runner.TaskSpec is TaskSpec

@@ -3,29 +3,28 @@ verbs, the parser in parser.py, and main() here."""
 
 from __future__ import annotations
 
-import logging
+import importlib
 import sys
 from collections.abc import Sequence
 
 from ..errors import EngineUnavailable
-from ..store import TaskNotFound, UnreadableTask
+from ..logsetup import warnings_to_stderr
+from ..store import AmbiguousTaskId, TaskNotFound, UnreadableTask
 from .common import EXIT_BAD_INPUT, EXIT_NO_ENGINE, PROG, BadInput, fail, in_user_words
-from .control_verbs import cmd_cancel, cmd_kill, cmd_prune, cmd_recover, cmd_rm, cmd_wait
 from .parser import parse
-from .read_verbs import cmd_list, cmd_logs, cmd_show
-from .run_verb import cmd_run
 
+# Each verb's module is imported only when that verb runs: `list` never pays for `run`.
 COMMANDS = {
-    "run": cmd_run,
-    "list": cmd_list,
-    "show": cmd_show,
-    "logs": cmd_logs,
-    "wait": cmd_wait,
-    "cancel": cmd_cancel,
-    "kill": cmd_kill,
-    "rm": cmd_rm,
-    "recover": cmd_recover,
-    "prune": cmd_prune,
+    "run": ("run_verb", "cmd_run"),
+    "list": ("read_verbs", "cmd_list"),
+    "show": ("read_verbs", "cmd_show"),
+    "logs": ("read_verbs", "cmd_logs"),
+    "wait": ("control_verbs", "cmd_wait"),
+    "cancel": ("control_verbs", "cmd_cancel"),
+    "kill": ("control_verbs", "cmd_kill"),
+    "rm": ("control_verbs", "cmd_rm"),
+    "recover": ("control_verbs", "cmd_recover"),
+    "prune": ("control_verbs", "cmd_prune"),
 }
 
 __all__ = ["COMMANDS", "main"]
@@ -33,15 +32,16 @@ __all__ = ["COMMANDS", "main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING, format=f"{PROG}: warning: %(message)s")
+    warnings_to_stderr(f"{PROG}: warning: %(message)s")
     verb = None
     try:
         args = parse(argv)
         verb = args.command
-        return COMMANDS[verb](args)
+        module, function = COMMANDS[verb]
+        return getattr(importlib.import_module(f".{module}", __name__), function)(args)
     except BadInput as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
-    except (TaskNotFound, UnreadableTask) as exc:
+    except (TaskNotFound, UnreadableTask, AmbiguousTaskId) as exc:
         return fail(str(exc).strip('"'), EXIT_BAD_INPUT)
     except ValueError as exc:
         return fail(in_user_words(str(exc), verb), EXIT_BAD_INPUT)

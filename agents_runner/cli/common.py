@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import TYPE_CHECKING
 
 from ..config import resolve_state_dir
 from ..store import TaskStore
 
+TYPE_CHECKING = False  # typing stays out of the read verbs' imports
 if TYPE_CHECKING:
     from ..runner import TaskRunner
 
@@ -73,17 +73,7 @@ def open_store(args: argparse.Namespace) -> TaskStore:
 
 def resolve_id(store: TaskStore, text: str) -> str:
     """A task id, or a unique prefix of one, as docker takes container ids."""
-    resolve = getattr(store, "resolve_id", None)
-    if resolve is not None:
-        return resolve(text)
-    if store.exists(text):
-        return text
-    matches = [task.id for task in store.list() if task.id.startswith(text)] if text else []
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise BadInput(f"{text!r} matches several tasks: {', '.join(matches[:5])}")
-    return text  # load() then says "no such task", naming it
+    return store.resolve_id(text)
 
 
 def open_runner(args: argparse.Namespace) -> TaskRunner:

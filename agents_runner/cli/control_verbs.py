@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from typing import TYPE_CHECKING
 
 from ..states import TaskState
 from .common import (
@@ -19,6 +18,7 @@ from .common import (
     resolve_id,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..runner import TaskRunner
 

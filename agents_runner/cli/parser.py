@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any, NoReturn
 
 from ..agents import known_agents
-from ..config import DEFAULT_ORPHAN_GRACE
-from ..spec import PULL_POLICIES
+from ..config import DEFAULT_ORPHAN_GRACE, PULL_POLICIES
 from ..states import TaskState
-from ..terminal import parse_duration, parse_since
+from ..terminal import HelpFormatter, parse_duration, parse_since
 from .common import PROG, BadInput
+
+TYPE_CHECKING = False  # typing stays out of the read verbs' imports
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 EXIT_CODES = """\
 exit status of run: the agent's own exit code when it ran; 125 the runner or the engine
@@ -24,7 +26,14 @@ image, 130 Ctrl-C before it ran. Other verbs: 0 success, 1 the task ended otherw
 DURATION_HELP = "seconds, or with a unit: 90, 90s, 15m, 2h, 1d"
 
 
+class _RawHelp(HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Descriptions and examples as written, sized without shutil."""
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**{"formatter_class": _RawHelp, **kwargs})
+
     def error(self, message: str) -> NoReturn:
         raise BadInput(f"{message} (see '{self.prog} --help')")
 
@@ -51,7 +60,6 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Run AI coding agent CLIs in Docker containers, one task per container.",
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=_Version)
     parser.add_argument(
@@ -70,7 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
             help=summary,
             description=description,
             epilog="examples:\n" + "\n".join(f"  {PROG} {example}" for example in examples),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         sub.add_argument("--state-dir", metavar="DIR", default=argparse.SUPPRESS, help="as above")
         return sub

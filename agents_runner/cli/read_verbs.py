@@ -13,11 +13,7 @@ from .common import EXIT_OK, open_controller, open_store, resolve_id
 
 def cmd_list(args: argparse.Namespace) -> int:
     store = open_store(args)
-    unfinished_only = not args.all and not args.state
-    lister = getattr(store, "list_unfinished", None)
-    tasks = lister() if unfinished_only and lister else store.list()
-    if unfinished_only:
-        tasks = [task for task in tasks if not task.is_terminal]
+    tasks = store.list() if args.all or args.state else store.list_unfinished()
     if args.state:
         tasks = [task for task in tasks if task.state.value in args.state]
     for item in args.label:

@@ -9,7 +9,6 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from ..spec import TaskSpec
 from ..states import TaskState
@@ -26,6 +25,7 @@ from .common import (
     open_controller,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..runner import TaskRunner
 
