@@ -9,6 +9,10 @@ from pathlib import Path
 STATE_DIR_VARIABLE = "AGENTS_RUNNER_STATE_DIR"
 DEFAULT_ORPHAN_GRACE = 60.0  # seconds before a container nobody knows counts as an orphan
 PULL_POLICIES = ("missing", "always", "never")
+# The fence's defaults (README, "Hardening"); here, so the parser needs no spec module.
+DEFAULT_USER = "1000:1000"  # an agent never runs as root unless asked to
+DEFAULT_PIDS_LIMIT = 512
+DEFAULT_NOFILE = 4096
 
 
 def resolve_state_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

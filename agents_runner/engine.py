@@ -18,6 +18,7 @@ from typing import Any
 import docker
 import requests
 from docker import errors
+from docker.types import Ulimit
 
 from .errors import (
     ContainerGone,
@@ -202,6 +203,32 @@ def _is_gone(exc: errors.APIError) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class ContainerLimits:
+    """What fences an agent in beyond the defaults every container gets."""
+
+    cap_add: tuple[str, ...] = ()
+    pids: int | None = None
+    nofile: int | None = None
+    tmp_size: int | None = None
+    read_only: bool = False
+    home: str | None = None
+
+    def tmpfs(self) -> dict[str, str] | None:
+        """/tmp on a tmpfs of `tmp_size`; with a read-only root, HOME writable too."""
+        mounts = {}
+        if self.tmp_size:
+            mounts["/tmp"] = f"rw,nosuid,nodev,size={self.tmp_size},mode=1777"
+        home = self.home or "/tmp"
+        if self.read_only and not _under(home, "/tmp") and not _under(home, "/workspace"):
+            mounts[home] = "rw,nosuid,nodev,size=64m,mode=1777"
+        return mounts or None
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder + "/")
+
+
 class Engine:
     def __init__(self, api: docker.APIClient) -> None:
         self.api = api
@@ -341,10 +368,12 @@ class Engine:
         user: str | None = None,
         memory: int | None = None,
         cpus: float | None = None,
+        limits: ContainerLimits | None = None,
     ) -> str:
         """A container with an init process, no new privileges, never privileged, a cgroup
-        namespace of its own, and (given `memory`) no swap beyond the limit, so that
-        exceeding it is an OOM kill."""
+        namespace of its own, every capability dropped but those `limits` gives back, and
+        (given `memory`) no swap beyond the limit, so that exceeding it is an OOM kill."""
+        limits = limits or ContainerLimits()
         host_config = self.api.create_host_config(
             init=True,
             binds=dict(binds) if binds else None,
@@ -355,6 +384,14 @@ class Engine:
             mem_limit=memory,
             memswap_limit=memory,
             nano_cpus=int(cpus * 1e9) if cpus else None,
+            cap_drop=["ALL"],
+            cap_add=list(limits.cap_add) or None,
+            pids_limit=limits.pids,
+            ulimits=[Ulimit(name="nofile", soft=limits.nofile, hard=limits.nofile)]
+            if limits.nofile
+            else None,
+            tmpfs=limits.tmpfs(),
+            read_only=limits.read_only,
         )
         with _engine_call("creating the container failed"):
             try:

@@ -9,13 +9,61 @@ from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 
 from .agents import get_profile, missing_secrets
-from .config import PULL_POLICIES
+from .config import DEFAULT_NOFILE, DEFAULT_PIDS_LIMIT, PULL_POLICIES
 from .logsetup import get_logger
 
 TYPE_CHECKING = False  # typing stays out of the read verbs' imports
 if TYPE_CHECKING:
     from typing import Any
 
+# The Linux capabilities one may give back with cap_add (capabilities(7)).
+CAPABILITIES = frozenset(
+    [
+        "AUDIT_CONTROL",
+        "AUDIT_READ",
+        "AUDIT_WRITE",
+        "BLOCK_SUSPEND",
+        "BPF",
+        "CHECKPOINT_RESTORE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "DAC_READ_SEARCH",
+        "FOWNER",
+        "FSETID",
+        "IPC_LOCK",
+        "IPC_OWNER",
+        "KILL",
+        "LEASE",
+        "LINUX_IMMUTABLE",
+        "MAC_ADMIN",
+        "MAC_OVERRIDE",
+        "MKNOD",
+        "NET_ADMIN",
+        "NET_BIND_SERVICE",
+        "NET_BROADCAST",
+        "NET_RAW",
+        "PERFMON",
+        "SETFCAP",
+        "SETGID",
+        "SETPCAP",
+        "SETUID",
+        "SYS_ADMIN",
+        "SYS_BOOT",
+        "SYS_CHROOT",
+        "SYS_MODULE",
+        "SYS_NICE",
+        "SYS_PACCT",
+        "SYS_PTRACE",
+        "SYS_RAWIO",
+        "SYS_RESOURCE",
+        "SYS_TIME",
+        "SYS_TTY_CONFIG",
+        "SYSLOG",
+        "WAKE_ALARM",
+    ]
+)
+_NAME_OR_ID = r"(?:[a-z_][a-z0-9_-]{0,31}|\d{1,10})"
+_USER = rf"{_NAME_OR_ID}(?::{_NAME_OR_ID})?"  # compiled on first use, by re.fullmatch
 RESERVED_LABEL_PREFIX = "agents-runner."
 
 # Docker's reference grammar (distribution/reference), in the parts that matter here.
@@ -60,8 +108,14 @@ class TaskSpec:
     keep_container: bool = False
     agent_args: Sequence[str] = ()
     agent_path: str | None = None
-    memory: int | str | None = None
+    memory: int | str | None = "4g"  # None: no limit
     cpus: float | None = None
+    user: str | None = None  # None: the workspace's owner, else DEFAULT_USER
+    cap_add: Sequence[str] = ()  # every capability is dropped; these are given back
+    pids_limit: int | None = DEFAULT_PIDS_LIMIT  # None: no limit
+    nofile: int | None = DEFAULT_NOFILE  # None: the engine's default
+    tmp_size: int | str | None = "256m"  # /tmp on a tmpfs of this size; None: no tmpfs
+    read_only: bool = False  # a read-only root filesystem; /workspace, HOME, /tmp stay writable
     # Which secrets the task was given: kept on disk, unlike their values.
     secret_names: tuple[str, ...] = field(init=False, default=())
 
@@ -103,6 +157,12 @@ class TaskSpec:
             "agent_path": self.agent_path,
             "memory": self.memory,
             "cpus": self.cpus,
+            "user": self.user,
+            "cap_add": list(self.cap_add),
+            "pids_limit": self.pids_limit,
+            "nofile": self.nofile,
+            "tmp_size": self.tmp_size,
+            "read_only": self.read_only,
         }
 
     @classmethod
@@ -112,6 +172,7 @@ class TaskSpec:
         spec = object.__new__(cls)
         names = {f.name for f in fields(cls)}
         values: dict[str, Any] = {f.name: _default_of(f) for f in fields(cls)}
+        values.update(_BEFORE_THE_FENCE)  # a payload without them predates the limits
         values.update({k: v for k, v in data.items() if k in names and k != "secrets"})
         values["secret_names"] = tuple(data.get("secret_names") or ())
         if not isinstance(values["image"], str):
@@ -119,6 +180,10 @@ class TaskSpec:
         for name, value in values.items():
             object.__setattr__(spec, name, value)
         return spec
+
+
+# What a payload written before the hardened defaults meant by leaving these out.
+_BEFORE_THE_FENCE = {"memory": None, "pids_limit": None, "nofile": None, "tmp_size": None}
 
 
 def _default_of(f: Any) -> Any:
@@ -174,6 +239,16 @@ def _validate_and_normalise(spec: TaskSpec) -> None:
     _set(spec, "cpus", _check_cpus(spec.cpus))
     if not isinstance(spec.keep_container, bool):
         raise ValueError("keep_container: must be true or false")
+    if spec.user is not None and (
+        not isinstance(spec.user, str) or not re.fullmatch(_USER, spec.user)
+    ):
+        raise ValueError(f"user: {spec.user!r} is not a user such as 1000, 1000:1000 or root")
+    _set(spec, "cap_add", _check_capabilities(spec.cap_add))
+    _set(spec, "pids_limit", _check_count("pids_limit", spec.pids_limit, minimum=8))
+    _set(spec, "nofile", _check_count("nofile", spec.nofile, minimum=64))
+    _set(spec, "tmp_size", _check_size("tmp_size", spec.tmp_size, minimum=1024**2))
+    if not isinstance(spec.read_only, bool):
+        raise ValueError("read_only: must be true or false")
 
 
 def _check_image(image: Any) -> str:
@@ -270,19 +345,45 @@ MIN_MEMORY = 6 * 1024**2  # the engine refuses less
 
 
 def _check_memory(memory: Any) -> int | None:
-    if memory is None:
+    return _check_size("memory", memory, minimum=MIN_MEMORY)
+
+
+def _check_size(name: str, value: Any, *, minimum: int) -> int | None:
+    """Bytes, or a size such as 512m or 2g; None (or "unlimited") for no limit."""
+    if value is None or value == "unlimited":
         return None
-    if isinstance(memory, bool):
-        raise ValueError("memory: must be bytes, or a size such as 512m or 2g")
-    if isinstance(memory, int):
-        size = memory
-    elif isinstance(memory, str) and (match := re.fullmatch(_MEMORY, memory)):
+    if isinstance(value, bool):
+        raise ValueError(f"{name}: must be bytes, or a size such as 512m or 2g")
+    if isinstance(value, int):
+        size = value
+    elif isinstance(value, str) and (match := re.fullmatch(_MEMORY, value)):
         size = int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).lower()])
     else:
-        raise ValueError(f"memory: {memory!r} is not a size such as 512m or 2g")
-    if size < MIN_MEMORY:
-        raise ValueError(f"memory: {memory!r} is below the engine's minimum of 6m")
+        raise ValueError(f"{name}: {value!r} is not a size such as 512m or 2g")
+    if size < minimum:
+        raise ValueError(f"{name}: {value!r} is below the minimum of {minimum // 1024**2}m")
     return size
+
+
+def _check_count(name: str, value: Any, *, minimum: int) -> int | None:
+    if value is None or value == "unlimited":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name}: must be a whole number of at least {minimum}, or unlimited")
+    return value
+
+
+def _check_capabilities(value: Any) -> tuple[str, ...]:
+    names = _check_argv("cap_add", value, allow_empty=True)
+    checked = []
+    for name in names:
+        bare = name.upper().removeprefix("CAP_")
+        if bare == "ALL":
+            raise ValueError("cap_add: ALL would undo the hardening; name each capability needed")
+        if bare not in CAPABILITIES:
+            raise ValueError(f"cap_add: {name!r} is not a Linux capability such as NET_RAW")
+        checked.append(bare)
+    return tuple(dict.fromkeys(checked))
 
 
 def _check_cpus(cpus: Any) -> float | None:

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import failpoints
+from .config import DEFAULT_USER
 from .engine import (
     LABEL_STORE,
     LABEL_TASK_ID,
     ContainerExit,
+    ContainerLimits,
     Engine,
     EngineError,
     EngineUnavailable,
@@ -218,7 +220,7 @@ class TaskSupervisor:
     def _create(self) -> str:
         spec = self.spec
         binds = {spec.workspace: {"bind": "/workspace", "mode": "rw"}} if spec.workspace else None
-        user, env = workspace_user(spec.workspace, {**spec.env, **spec.secrets})
+        user, env = agent_user(spec, {**spec.env, **spec.secrets})
         return self.engine.create(
             name=self.container_name,
             image=spec.image,
@@ -227,6 +229,14 @@ class TaskSupervisor:
             user=user,
             memory=spec.memory,  # type: ignore[arg-type]  # validated to bytes
             cpus=spec.cpus,
+            limits=ContainerLimits(
+                cap_add=tuple(spec.cap_add),
+                pids=spec.pids_limit,
+                nofile=spec.nofile,
+                tmp_size=spec.tmp_size,  # type: ignore[arg-type]  # validated to bytes
+                read_only=spec.read_only,
+                home=env.get("HOME"),
+            ),
             labels={
                 **spec.labels,
                 LABEL_TASK_ID: self.task_id,
@@ -540,16 +550,21 @@ def _epoch(docker_time: str | None) -> float | None:
     return float(to_unix_nanos(docker_time.encode()))
 
 
-def workspace_user(workspace: str | None, env: dict[str, str]) -> tuple[str | None, dict[str, str]]:
-    """The agent runs as the owner of its workspace, so what it writes there belongs to
-    the person who owns the project. A non-root agent gets HOME=/tmp unless env sets
+def agent_user(spec: TaskSpec, env: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """Who the agent runs as: `spec.user` if given; else the owner of its workspace, so
+    that what it writes there belongs to the person who owns the project; else
+    DEFAULT_USER, never root by default. A non-root agent gets HOME=/tmp unless env sets
     one: an arbitrary uid has no home in most images."""
-    if workspace is None:
-        return None, env
-    info = os.stat(workspace)
-    if info.st_uid != 0 and "HOME" not in env:
+    if spec.user is not None:
+        user = spec.user
+    elif spec.workspace is not None:
+        info = os.stat(spec.workspace)
+        user = f"{info.st_uid}:{info.st_gid}"
+    else:
+        user = DEFAULT_USER
+    if user.split(":")[0] not in ("0", "root") and "HOME" not in env:
         env = {**env, "HOME": "/tmp"}
-    return f"{info.st_uid}:{info.st_gid}", env
+    return user, env
 
 
 class _EndedElsewhere(Exception):

@@ -136,3 +136,35 @@ def test_the_task_knows_every_field_of_the_spec_payload():
     from agents_runner.task import SPEC_PAYLOAD_FIELDS
 
     assert set(spec().to_payload()) == SPEC_PAYLOAD_FIELDS
+
+
+def test_the_fence_defaults():
+    s = spec()
+    assert (s.memory, s.pids_limit, s.nofile, s.tmp_size) == (4 * 2**30, 512, 4096, 256 * 2**20)
+    assert (s.user, s.cap_add, s.read_only) == (None, (), False)
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"cap_add": ["ALL"]}, "cap_add: ALL"),
+        ({"cap_add": ["FLY"]}, "cap_add: 'FLY'"),
+        ({"pids_limit": 3}, "pids_limit"),
+        ({"nofile": "many"}, "nofile"),
+        ({"tmp_size": "1k"}, "tmp_size"),
+        ({"user": "no body"}, "user"),
+        ({"read_only": "yes"}, "read_only"),
+    ],
+)
+def test_the_fence_is_checked(changes, named):
+    with pytest.raises(ValueError, match=named):
+        spec(**changes)
+
+
+def test_the_fence_can_be_opened_on_purpose():
+    s = spec(
+        memory="unlimited", pids_limit=None, tmp_size=None, cap_add=["cap_net_raw"], user="root"
+    )
+    assert (s.memory, s.pids_limit, s.tmp_size, s.cap_add, s.user) == (
+        None, None, None, ("NET_RAW",), "root",
+    )  # fmt: skip

@@ -38,8 +38,15 @@ OPTION_OF_FIELD = {
     "labels": "--label",
     "memory": "--memory",
     "cpus": "--cpus",
+    "user": "--user",
+    "cap_add": "--cap-add",
+    "pids_limit": "--pids-limit",
+    "nofile": "--nofile",
+    "tmp_size": "--tmp-size",
+    "read_only": "--read-only",
 }
 _FIELD_PREFIX = re.compile(r"^(\w+)(\[\d+\])?: ")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class BadInput(Exception):
@@ -62,8 +69,14 @@ def note(message: str) -> None:
 
 
 def fail(message: str, status: int) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+    print(f"{PROG}: error: {one_line(message)}", file=sys.stderr, flush=True)
     return status
+
+
+def one_line(text: str) -> str:
+    """What the user typed may hold newlines or control characters; an error shows them
+    escaped, so that it stays one line."""
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 def open_store(args: argparse.Namespace) -> TaskStore:

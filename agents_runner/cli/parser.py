@@ -8,7 +8,7 @@ import argparse
 from collections.abc import Sequence
 
 from ..agents import known_agents
-from ..config import DEFAULT_ORPHAN_GRACE, PULL_POLICIES
+from ..config import DEFAULT_NOFILE, DEFAULT_ORPHAN_GRACE, DEFAULT_PIDS_LIMIT, PULL_POLICIES
 from ..states import TaskState
 from ..terminal import HelpFormatter, parse_duration, parse_since
 from .common import PROG, BadInput
@@ -276,8 +276,51 @@ def _run(run: argparse.ArgumentParser) -> None:
         "--pull", choices=PULL_POLICIES, default="missing", help="pull policy (default: missing)"
     )
     run.add_argument("--network", metavar="NET", help="Docker network to attach to")
-    run.add_argument("--memory", metavar="SIZE", help="memory limit, e.g. 512m or 2g (no swap)")
+    run.add_argument(
+        "--memory",
+        metavar="SIZE",
+        default="4g",
+        help="memory limit, no swap: 512m, 2g, or unlimited (default 4g)",
+    )
     run.add_argument("--cpus", type=float, metavar="N", help="CPU limit, e.g. 1.5")
+    run.add_argument(
+        "--user",
+        metavar="USER",
+        help="who the agent runs as: 1000, 1000:1000, root (default: the workspace's owner, "
+        "else 1000:1000)",
+    )
+    run.add_argument(
+        "--cap-add",
+        action="append",
+        default=[],
+        metavar="CAP",
+        help="give back one Linux capability, e.g. NET_RAW (all are dropped; repeatable)",
+    )
+    run.add_argument(
+        "--pids-limit",
+        type=_count_or_unlimited,
+        default=DEFAULT_PIDS_LIMIT,
+        metavar="N",
+        help=f"most processes at once, or unlimited (default {DEFAULT_PIDS_LIMIT})",
+    )
+    run.add_argument(
+        "--nofile",
+        type=_count_or_unlimited,
+        default=DEFAULT_NOFILE,
+        metavar="N",
+        help=f"most open files per process, or unlimited (default {DEFAULT_NOFILE})",
+    )
+    run.add_argument(
+        "--tmp-size",
+        metavar="SIZE",
+        default="256m",
+        help="size of the tmpfs at /tmp, or unlimited for no tmpfs (default 256m)",
+    )
+    run.add_argument(
+        "--read-only",
+        action="store_true",
+        help="a read-only root filesystem; /workspace, HOME and /tmp stay writable",
+    )
     run.add_argument(
         "--label", action="append", default=[], metavar="K=V", help="container label (repeatable)"
     )
@@ -287,6 +330,14 @@ def _run(run: argparse.ArgumentParser) -> None:
     run.add_argument(
         "command_argv", nargs="*", metavar="-- COMMAND ARG", help="command instead of an agent"
     )
+
+
+def _count_or_unlimited(text: str) -> int | str:
+    if text == "unlimited":
+        return text
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a whole number nor unlimited")
+    return int(text)
 
 
 def _count(text: str) -> int:

@@ -34,6 +34,24 @@ _SIGNALLED = {TaskState.CANCELLED: 143, TaskState.KILLED: 137, TaskState.TIMED_O
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    spec = spec_from_args(args)
+    runner = open_controller(args)
+    if args.detach:
+        task = runner.submit_detached(spec)  # its own process pulls and runs it
+        print(task.id, flush=True)
+        return EXIT_OK
+    with _interrupts_counted() as interrupts:
+        task = runner.submit(spec)
+        try:
+            task = _stream_until_end(runner, task.id, interrupts)
+        finally:
+            runner.close(wait=False)
+    note(f"task {task.id} ended {task.state.value}" + (f": {task.error}" if task.error else ""))
+    return exit_status(task, interrupted=interrupts[0] > 0)
+
+
+def spec_from_args(args: argparse.Namespace) -> TaskSpec:
+    """The task `run` asks for; BadInput or ValueError (naming the field) if it is not one."""
     spec = TaskSpec(
         image=args.image,
         agent=args.agent,
@@ -42,6 +60,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         agent_path=args.agent_path,
         memory=args.memory,
         cpus=args.cpus,
+        user=args.user,
+        cap_add=args.cap_add,
+        pids_limit=args.pids_limit,
+        nofile=args.nofile,
+        tmp_size=args.tmp_size,
+        read_only=args.read_only,
         command=args.command_argv or None,
         env=_pairs("env", args.env),
         secrets=_secrets(args.secret),
@@ -57,19 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"--prompt: the {spec.agent} agent needs a prompt (--prompt or --prompt-file) "
             "(see 'agents-runner run --help')"
         )
-    runner = open_controller(args)
-    if args.detach:
-        task = runner.submit_detached(spec)  # its own process pulls and runs it
-        print(task.id, flush=True)
-        return EXIT_OK
-    with _interrupts_counted() as interrupts:
-        task = runner.submit(spec)
-        try:
-            task = _stream_until_end(runner, task.id, interrupts)
-        finally:
-            runner.close(wait=False)
-    note(f"task {task.id} ended {task.state.value}" + (f": {task.error}" if task.error else ""))
-    return exit_status(task, interrupted=interrupts[0] > 0)
+    return spec
 
 
 def exit_status(task: Task, *, interrupted: bool) -> int:

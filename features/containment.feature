@@ -1,0 +1,68 @@
+Feature: What the agent runs is fenced in
+  An AI agent runs commands that a model wrote, and the container is the only fence
+  between them and the user's machine. By default every Linux capability is dropped,
+  at most 512 processes run at once, memory is limited to 4g without swap, a process
+  may open 4096 files, /tmp is a 256m tmpfs, and the agent runs as 1000:1000 (or as
+  its workspace's owner), never as root unless asked. Each default has an option.
+  Each attempt below runs for real inside a container, and is checked from both
+  sides: what the attempt itself said and returned inside, and Docker's account of
+  the container outside. An attempt that relies on a limit starts only once Docker
+  reports that limit.
+
+  Scenario: The defaults, as Docker reports them
+    Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
+    When the task is submitted
+    And the task is running
+    Then Docker reports that its container drops every capability and adds none back
+    And Docker reports a process limit of 512, an open-file limit of 4096 and a memory limit of 4g without swap
+    And Docker reports that the agent runs as 1000:1000, with a 256m tmpfs at /tmp, on a writable root filesystem
+    When the user kills the task
+    Then the task ends "killed"
+
+  Scenario: Each default has an option that changes it
+    Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
+    And its fence is: user root, NET_RAW given back, 64 processes, 1024 open files, a 16m /tmp, a read-only root, no memory limit
+    When the task is submitted
+    And the task is running
+    Then Docker reports that its container drops every capability and adds NET_RAW back
+    And Docker reports a process limit of 64, an open-file limit of 1024 and no memory limit
+    And Docker reports that the agent runs as root, with a 16m tmpfs at /tmp, on a read-only root filesystem
+    When the user kills the task
+    Then the task ends "killed"
+
+  Scenario Outline: An agent given root still cannot <attempt>
+    Given a task whose agent runs as root and tries to <attempt> with "<command>"
+    When the task is submitted
+    And the task has ended
+    Then the attempt said "<refusal>" and exited with code <code>
+    And Docker reports that its container ran with every capability dropped and none added back
+
+    Examples:
+      | attempt                | command                  | refusal                                               | code |
+      | open a raw socket      | ping -c 1 127.0.0.1      | ping: permission denied (are you root?)               | 1    |
+      | mount a filesystem     | mount -t tmpfs none /mnt | mount: permission denied (are you root?)              | 1    |
+      | take a root-owned file | chown 1000 /etc/passwd   | chown: /etc/passwd: Operation not permitted           | 1    |
+      | load a kernel module   | insmod /etc/passwd       | insmod: can't insert '/etc/passwd': Operation not permitted | 1 |
+      | change the clock       | date -s 2000-01-01       | date: can't set date: Operation not permitted         | 0    |
+
+  Scenario: A fork bomb is contained by the process limit, and the host stays responsive
+    Given a workspace
+    And a task whose agent waits for the go file, then runs a fork bomb, with a process limit of 64 and a deadline of 12 seconds
+    When the task is submitted
+    And the task is "running"
+    Then Docker reports a process limit of 64 before the bomb is let go
+    When the agent is let go on
+    Then the kernel counts the container at its process limit of 64
+    And a command on the host answers within a second, three times, while the bomb runs
+    And the task ends "timed_out"
+    And its container no longer exists
+
+  Scenario: Writing without end to /tmp stops at the tmpfs's size, and nothing reaches the disk
+    Given a workspace
+    And a task whose agent writes to /tmp until it cannot, says what it wrote, then waits for the go file
+    When the task is submitted
+    And its log holds "written" by now
+    Then the agent said "No space left on device" and wrote at most 256 MiB
+    And Docker reports that the container's writable layer holds less than 1 MiB
+    When the agent is let go on
+    Then the task ends "completed"

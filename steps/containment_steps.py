@@ -1,0 +1,230 @@
+"""Steps about the fence around the agent: hardened defaults read back from Docker, and
+escape attempts run for real inside the container."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+from behave import given, then
+from behave.runner import Context
+from hamcrest import (
+    assert_that,
+    contains_string,
+    equal_to,
+    greater_than,
+    is_,
+    less_than,
+    less_than_or_equal_to,
+)
+
+from agents_runner.testing.waiting import wait_until
+
+MIB = 1024**2
+SIZES = {"4g": 4 * 1024**3, "256m": 256 * MIB, "16m": 16 * MIB}
+
+
+def _inspect(context: Context) -> dict:
+    info = context.harness.container(context.task)
+    assert info is not None, "the task's container exists"
+    return info
+
+
+def _nofile(host: dict) -> int | None:
+    limits = [u for u in host.get("Ulimits") or [] if u["Name"] == "nofile"]
+    if not limits:
+        return None
+    assert_that(limits[0]["Soft"], equal_to(limits[0]["Hard"]))
+    return limits[0]["Soft"]
+
+
+@given(
+    "its fence is: user root, NET_RAW given back, 64 processes, 1024 open files, a 16m /tmp, "
+    "a read-only root, no memory limit"
+)
+def loosened_fence(context: Context) -> None:
+    context.spec_fields.update(
+        user="root",
+        cap_add=["NET_RAW"],
+        pids_limit=64,
+        nofile=1024,
+        tmp_size="16m",
+        read_only=True,
+        memory=None,
+    )
+
+
+@then("Docker reports that its container drops every capability and adds none back")
+def no_capabilities(context: Context) -> None:
+    host = _inspect(context)["HostConfig"]
+    assert_that((host["CapDrop"], host["CapAdd"] or []), equal_to((["ALL"], [])))
+
+
+@then("Docker reports that its container ran with every capability dropped and none added back")
+def ran_without_capabilities(context: Context) -> None:
+    container_id = context.harness.fresh_load(context.task.id).container_id
+    info = context.harness.engine.inspect(container_id)  # kept for this look, then removed
+    assert info is not None, f"the kept container {container_id} exists"
+    context.harness.engine.remove(container_id)
+    host = info["HostConfig"]
+    assert_that((host["CapDrop"], host["CapAdd"] or []), equal_to((["ALL"], [])))
+
+
+@then("Docker reports that its container drops every capability and adds {capability} back")
+def one_capability(context: Context, capability: str) -> None:
+    host = _inspect(context)["HostConfig"]
+    assert_that((host["CapDrop"], host["CapAdd"]), equal_to((["ALL"], [capability])))
+
+
+@then(
+    "Docker reports a process limit of {pids:d}, an open-file limit of {nofile:d} and a "
+    "memory limit of {memory} without swap"
+)
+def default_limits(context: Context, pids: int, nofile: int, memory: str) -> None:
+    host = _inspect(context)["HostConfig"]
+    assert_that(host["PidsLimit"], equal_to(pids))
+    assert_that(_nofile(host), equal_to(nofile))
+    assert_that((host["Memory"], host["MemorySwap"]), equal_to((SIZES[memory], SIZES[memory])))
+
+
+@then(
+    "Docker reports a process limit of {pids:d}, an open-file limit of {nofile:d} and no "
+    "memory limit"
+)
+def loosened_limits(context: Context, pids: int, nofile: int) -> None:
+    host = _inspect(context)["HostConfig"]
+    assert_that(host["PidsLimit"], equal_to(pids))
+    assert_that(_nofile(host), equal_to(nofile))
+    assert_that(host["Memory"], equal_to(0))
+
+
+@then(
+    "Docker reports that the agent runs as {user}, with a {size} tmpfs at /tmp, on a "
+    "{kind} root filesystem"
+)
+def user_tmp_root(context: Context, user: str, size: str, kind: str) -> None:
+    info = _inspect(context)
+    assert_that(info["Config"]["User"], equal_to(user))
+    options = dict(
+        item.partition("=")[::2] for item in info["HostConfig"]["Tmpfs"]["/tmp"].split(",")
+    )
+    assert_that(int(options["size"]), equal_to(SIZES[size]))
+    assert_that(info["HostConfig"]["ReadonlyRootfs"], is_(kind == "read-only"))
+
+
+@given('a task whose agent runs as root and tries to {attempt} with "{command}"')
+def attempt(context: Context, attempt: str, command: str) -> None:
+    context.spec_fields = {
+        "command": ["sh", "-c", command],
+        "user": "root",
+        "keep_container": True,  # so that Docker's account can be read after the end
+    }
+
+
+@then('the attempt said "{refusal}" and exited with code {code:d}')
+def attempt_refused(context: Context, refusal: str, code: int) -> None:
+    task = context.harness.wait_for_end(context.task.id)
+    assert_that(task.exit_code, equal_to(code))
+    assert_that(context.harness.log_text(task.id), contains_string(refusal))
+
+
+# busybox sh dies at its first failed fork; awk's system() only returns -1 and goes on,
+# so this bomb keeps pressing on the limit until the deadline ends it.
+BOMB = (
+    "until [ -f /workspace/go ]; do sleep 0.1; done; "
+    "exec awk 'BEGIN { while (1) system(\"sleep 1000 &\") }'"
+)
+
+
+@given(
+    "a task whose agent waits for the go file, then runs a fork bomb, with a process limit of "
+    "{pids:d} and a deadline of {seconds:d} seconds"
+)
+def fork_bomb(context: Context, pids: int, seconds: int) -> None:
+    context.spec_fields = {
+        "command": ["sh", "-c", f"echo started; {BOMB}"],
+        "workspace": str(context.workspace),
+        "pids_limit": pids,
+        "cpus": 1.0,  # the bomb spins; half the machine is enough for it
+        "timeout": float(seconds),
+        "stop_grace": 1.0,
+    }
+
+
+@then("Docker reports a process limit of {pids:d} before the bomb is let go")
+def limit_before_bomb(context: Context, pids: int) -> None:
+    limit = _inspect(context)["HostConfig"]["PidsLimit"]
+    if limit is None or limit <= 0 or limit > pids:
+        raise AssertionError(f"refusing to start a fork bomb under a process limit of {limit}")
+    assert_that(limit, equal_to(pids))
+
+
+def _pids_in_container(context: Context) -> int:
+    """The kernel's own count of the container's processes, from its pids cgroup (where
+    Docker puts it with the cgroupfs or the systemd driver, cgroup v1 or v2)."""
+    container_id = _inspect(context)["Id"]
+    candidates = [
+        f"/sys/fs/cgroup/pids/docker/{container_id}/pids.current",
+        f"/sys/fs/cgroup/pids/system.slice/docker-{container_id}.scope/pids.current",
+        f"/sys/fs/cgroup/docker/{container_id}/pids.current",
+        f"/sys/fs/cgroup/system.slice/docker-{container_id}.scope/pids.current",
+    ]
+    for candidate in candidates:
+        if Path(candidate).exists():
+            return int(Path(candidate).read_text())
+    raise AssertionError(f"no pids cgroup for container {container_id}: {candidates}")
+
+
+@then("the kernel counts the container at its process limit of {pids:d}")
+def at_process_limit(context: Context, pids: int) -> None:
+    wait_until(
+        lambda: _pids_in_container(context),
+        lambda count: count == pids,
+        timeout=30,
+        describe=f"the kernel to count {pids} processes in the container",
+    )
+
+
+@then("a command on the host answers within a second, three times, while the bomb runs")
+def host_responsive(context: Context) -> None:
+    for _ in range(3):
+        started = time.monotonic()
+        subprocess.run(["true"], check=True)
+        assert_that(time.monotonic() - started, less_than(1.0))
+    assert_that(_pids_in_container(context), greater_than(1), "the bomb still runs")
+
+
+FILL = (
+    "dd if=/dev/zero of=/tmp/fill bs=1M 2>&1 | grep -o 'No space left on device'; "
+    "echo written $(wc -c < /tmp/fill); "
+    "until [ -f /workspace/go ]; do sleep 0.1; done"
+)
+
+
+@given(
+    "a task whose agent writes to /tmp until it cannot, says what it wrote, then waits for "
+    "the go file"
+)
+def fill_tmp(context: Context) -> None:
+    context.spec_fields = {"command": ["sh", "-c", FILL], "workspace": str(context.workspace)}
+
+
+@then('the agent said "{refusal}" and wrote at most {mib:d} MiB')
+def filled(context: Context, refusal: str, mib: int) -> None:
+    log = context.harness.log_text(context.task.id)
+    assert_that(log, contains_string(refusal))
+    written = int(log.split("written", 1)[1].split()[0])
+    assert_that(written, less_than_or_equal_to(mib * MIB))
+    assert_that(written, greater_than(mib * MIB // 2), "it did write until the tmpfs was full")
+
+
+@then("Docker reports that the container's writable layer holds less than {mib:d} MiB")
+def writable_layer(context: Context, mib: int) -> None:
+    size = subprocess.run(
+        ["docker", "inspect", "--size", "--format", "{{.SizeRw}}", context.task.container_name],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert_that(int(size), less_than(mib * MIB))
