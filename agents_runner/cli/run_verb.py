@@ -116,7 +116,8 @@ def _interrupts_counted() -> Iterator[list[int]]:
 
 def _stream_until_end(runner: TaskRunner, task_id: str, interrupts: list[int]) -> Task:
     """The output to stdout as it comes; states and the pull's progress to stderr. The
-    output is copied before the end is announced, so nothing follows the end line."""
+    log is complete once the end is recorded, so the output is all copied before the
+    caller announces the end, and nothing follows that line."""
     follower = LogFollower(runner.store.log_path(task_id), sys.stdout.buffer)
     view = ProgressView(sys.stderr)
     handled = 0
@@ -130,12 +131,10 @@ def _stream_until_end(runner: TaskRunner, task_id: str, interrupts: list[int]) -
                 view.note(f"killing task {task_id}")
                 runner.request_kill(task_id)
         task = runner.get(task_id)
+        view.show(task)  # the states it passed first: its output comes after "running"
         follower.pump()
         if task.is_terminal:
-            view.show(task)
-            follower.pump()
             return task
-        view.show(task)
         with contextlib.suppress(TimeoutError):
             runner.wait(task_id, timeout=FOLLOW_INTERVAL)
 
