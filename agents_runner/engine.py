@@ -17,6 +17,7 @@ from typing import Any
 
 import docker
 import requests
+import urllib3
 from docker import errors
 from docker.types import Ulimit
 
@@ -317,13 +318,18 @@ class Engine:
             handle._raise_if_aborted(image)
         except (
             requests.exceptions.RequestException,
+            urllib3.exceptions.HTTPError,
             http.client.HTTPException,
             OSError,
             ValueError,
             AttributeError,  # http.client, reading a response an abort has just closed
         ) as exc:
             handle._raise_if_aborted(image)
-            raise PullFailed(f"pulling {image} failed: {exc}") from exc
+            # The engine reports a failed pull inside the stream; a stream that breaks is
+            # the connection to the engine going, which a caller may ride out.
+            raise EngineUnavailable(
+                f"the Docker engine is unreachable (the connection broke pulling {image}: {exc})"
+            ) from exc
         finally:
             handle._detach()
             response.close()

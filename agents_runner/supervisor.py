@@ -104,21 +104,22 @@ class TaskSupervisor:
             return
         self._transition(TaskState.STARTING)
         try:
-            self.container_id = self._create()
+            self.container_id = self._ride_out("creating the container", self._create_once)
         except EngineError as exc:
-            self._settle(error=str(exc))
             self._remove()  # a create whose answer was lost may have made it all the same
+            self._settle(error=str(exc))
             return
         failpoints.reach("after-create")
         if self._requested(self._update(container_id=self.container_id)):
+            self._remove()  # the end is recorded once no container is left
             self._settle()
-            self._remove()
             return
+        container_id = self.container_id
         try:
-            self.engine.start(self.container_id)
+            self._ride_out("starting the container", lambda: self.engine.start(container_id))
         except EngineError as exc:
-            self._settle(error=str(exc))
             self._remove()
+            self._settle(error=str(exc))
             return
         failpoints.reach("after-start")
         self._transition(TaskState.RUNNING)
@@ -168,10 +169,14 @@ class TaskSupervisor:
 
     def _ensure_image(self) -> bool:
         image, policy = self.spec.image, self.spec.pull
-        if policy == "missing" and self.engine.image_present(image):
+
+        def present() -> bool:
+            return self._ride_out("inspecting the image", lambda: self.engine.image_present(image))
+
+        if policy == "missing" and present():
             return True
         if policy == "never":
-            if self.engine.image_present(image):
+            if present():
                 return True
             self._settle(error=f"image {image} is not present and the pull policy is 'never'")
             return False
@@ -192,7 +197,9 @@ class TaskSupervisor:
         )
         watcher.start()
         try:
-            self.engine.pull(image, on_progress=on_progress, handle=handle)
+            self._ride_out(
+                "pulling", lambda: self.engine.pull(image, on_progress=on_progress, handle=handle)
+            )
         except PullAborted:
             if not self.detached.is_set():
                 self._settle()
@@ -216,6 +223,11 @@ class TaskSupervisor:
             if self.detached.is_set() or self._requested(self.store.load(self.task_id)):
                 handle.abort()
                 return
+
+    def _create_once(self) -> str:
+        """Create the container, or find the one a create whose answer was lost made."""
+        existing = self.engine.inspect(self.container_name)
+        return str(existing["Id"]) if existing else self._create()
 
     def _create(self) -> str:
         spec = self.spec

@@ -44,3 +44,19 @@ Feature: A task rides out engine faults
     And its error says "Docker engine"
     And the agent's shutdown line is in the task's log
     And the engine holds no container of the task
+
+  @registry
+  Scenario: A dropped engine connection during a pull does not fail the task
+    Given a runner that reaches the engine through a proxy that can cut connections
+    And the runner's log records are kept
+    And an image that only the registry has, whose layers the registry holds back
+    And a task that runs the "echo" agent in that image
+    When the task is submitted
+    And the task is pulling, and a layer download is held back
+    And the proxy cuts every engine connection and refuses new ones for 2 seconds
+    And the registry lets the layers through
+    And the task has ended
+    Then the proxy cut at least one of the runner's connections
+    And the task is "completed" with exit code 0
+    And the runner's log records say it found the engine unreachable and retried
+    And the engine holds no container of the task
