@@ -105,7 +105,7 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
         context.evidence.append(collect_evidence(scenario, None))
         return
     try:
-        record = collect_evidence(scenario, harness)
+        record = collect_evidence(scenario, harness, note=getattr(context, "evidence_note", None))
     except Exception as exc:  # the report must never hide a scenario
         record = collect_evidence(scenario, None, note=f"evidence lost: {exc!r}")
     context.evidence.append(record)

@@ -45,6 +45,7 @@ def evidence(context: Context) -> None:
         f"{context.exploration['seed']}; steps by operation {tally.by_rule}; "
         f"ended tasks {tally.outcomes}"
     )
-    print(summary)  # the captured output is the scenario's evidence (JUnit, report)
+    print(summary)  # JUnit's captured output
+    context.evidence_note = summary  # the evidence report and Allure
     assert_that(tally.sequences, greater_than_or_equal_to(1))
     assert_that(tally.steps, greater_than_or_equal_to(tally.sequences))
