@@ -83,3 +83,17 @@ Feature: A cancel or a kill is honoured in every state
     When the task's detached supervisor is let go on with SIGCONT
     And the user runs "wait {id}"
     Then its output is exactly "{id} cancelled"
+
+  Scenario: Cancelling one of two tasks waiting for a run slot leaves the other to run
+    Given a runner that runs one task at a time
+    And a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
+    And the task is submitted
+    And the task is running
+    And a second task that runs the "echo" agent is submitted
+    And a third task that runs the "echo" agent is submitted
+    When the user cancels the third task
+    Then the third task ends "cancelled"
+    And no container was ever created for the third task
+    When the user kills the task
+    Then the task ends "killed"
+    And the second task ends "completed"

@@ -42,6 +42,7 @@ Feature: Nothing is lost when the runner crashes
     And the user runs "recover"
     Then the task ends "failed"
     And its error says "container lost"
+    And its output has the line "{id}: ended failed (container lost: it no longer exists in the engine)"
 
   Scenario: A task left waiting in a dead runner's queue is failed as interrupted
     Given a workspace

@@ -205,6 +205,11 @@ def show_json(context: Context) -> None:
     assert_that(json.loads(context.result.stdout), equal_to(stored))
 
 
+@then('its output has the line "{line}"')
+def output_has_line(context: Context, line: str) -> None:
+    assert_that(context.result.stdout.splitlines(), has_item(_expand(context, line)))
+
+
 @then("its output says the task's container still runs and is driven")
 def recover_output(context: Context) -> None:
     assert_that(

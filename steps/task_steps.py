@@ -67,6 +67,12 @@ def submit_the_task(context: Context) -> None:
     context.requests = []
 
 
+@given('a third task that runs the "{agent}" agent is submitted')
+def submit_a_third_task(context: Context, agent: str) -> None:
+    context.third_task = context.harness.submit(agent=agent, prompt="third")
+
+
+@given('a second task that runs the "{agent}" agent is submitted')
 @when('a second task that runs the "{agent}" agent is submitted')
 def submit_a_second_task(context: Context, agent: str) -> None:
     context.second_task = context.harness.submit(agent=agent, prompt="second")

@@ -9,9 +9,9 @@ from behave.runner import Context
 from agents_runner.task import Task
 
 
-@parse.with_pattern(r"(?:the (?:first |second )?task|its)")
+@parse.with_pattern(r"(?:the (?:first |second |third )?task|its)")
 def _task_ref(text: str) -> str:
-    return "second" if "second" in text else "first"
+    return next((which for which in ("second", "third") if which in text), "first")
 
 
 register_type(TaskRef=_task_ref)
@@ -19,7 +19,7 @@ register_type(TaskRef=_task_ref)
 
 def task_of(context: Context, ref: str) -> Task:
     """The task as last seen by the steps ("the task", "its", "the second task")."""
-    return context.second_task if ref == "second" else context.task
+    return getattr(context, {"second": "second_task", "third": "third_task"}.get(ref, "task"))
 
 
 def fresh(context: Context, ref: str) -> Task:
