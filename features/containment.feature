@@ -31,19 +31,29 @@ Feature: What the agent runs is fenced in
     Then the task ends "killed"
 
   Scenario Outline: An agent given root still cannot <attempt>
-    Given a task whose agent runs as root and tries to <attempt> with "<command>"
+    Given a workspace
+    And a task whose agent runs as root and, once let go, tries to <attempt> with "<command>"
     When the task is submitted
-    And the task has ended
+    And the task is "running"
+    Then Docker reports that its container drops every capability and adds none back, before the attempt
+    When the agent is let go on
     Then the attempt said "<refusal>" and exited with code <code>
-    And Docker reports that its container ran with every capability dropped and none added back
 
     Examples:
-      | attempt                | command                  | refusal                                               | code |
-      | open a raw socket      | ping -c 1 127.0.0.1      | ping: permission denied (are you root?)               | 1    |
-      | mount a filesystem     | mount -t tmpfs none /mnt | mount: permission denied (are you root?)              | 1    |
-      | take a root-owned file | chown 1000 /etc/passwd   | chown: /etc/passwd: Operation not permitted           | 1    |
-      | load a kernel module   | insmod /etc/passwd       | insmod: can't insert '/etc/passwd': Operation not permitted | 1 |
-      | change the clock       | date -s 2000-01-01       | date: can't set date: Operation not permitted         | 0    |
+      | attempt                | command                  | refusal                                                     | code |
+      | open a raw socket      | ping -c 1 127.0.0.1      | ping: permission denied (are you root?)                     | 1    |
+      | mount a filesystem     | mount -t tmpfs none /mnt | mount: permission denied (are you root?)                    | 1    |
+      | take a root-owned file | chown 1000 /etc/passwd   | chown: /etc/passwd: Operation not permitted                 | 1    |
+      | load a kernel module   | insmod /etc/passwd       | insmod: can't insert '/etc/passwd': Operation not permitted | 1    |
+      | change the clock       | date -s 2000-01-01       | date: can't set date: Operation not permitted               | 0    |
+
+  Scenario: A setuid-root program does not raise the agent's privileges
+    Given an image holding a setuid-root program that reports the ids it runs with
+    And a task that runs that program as the default user
+    When the task is submitted
+    And the task has ended
+    Then the program reported that it is setuid-root, and that it ran with user id 1000 and effective user id 1000
+    And Docker reports that its container ran with no-new-privileges, as user 1000:1000
 
   Scenario: A fork bomb is contained by the process limit, and the host stays responsive
     Given a workspace
@@ -59,10 +69,13 @@ Feature: What the agent runs is fenced in
 
   Scenario: Writing without end to /tmp stops at the tmpfs's size, and nothing reaches the disk
     Given a workspace
-    And a task whose agent writes to /tmp until it cannot, says what it wrote, then waits for the go file
+    And a task whose agent, once let go, writes to /tmp until it cannot and says what it wrote
     When the task is submitted
+    And the task is "running"
+    Then Docker reports a 256m tmpfs at /tmp before the writing starts
+    When the agent is let go on
     And its log holds "written" by now
     Then the agent said "No space left on device" and wrote at most 256 MiB
     And Docker reports that the container's writable layer holds less than 1 MiB
-    When the agent is let go on
+    When the agent is let go on again
     Then the task ends "completed"

@@ -7,18 +7,20 @@ import subprocess
 import time
 from pathlib import Path
 
-from behave import given, then
+from behave import given, then, when
 from behave.runner import Context
 from hamcrest import (
     assert_that,
     contains_string,
     equal_to,
     greater_than,
+    has_item,
     is_,
     less_than,
     less_than_or_equal_to,
 )
 
+from agents_runner.testing.setuid_probe import PROBE_PATH, build_setuid_probe_image
 from agents_runner.testing.waiting import wait_until
 
 MIB = 1024**2
@@ -58,16 +60,6 @@ def loosened_fence(context: Context) -> None:
 @then("Docker reports that its container drops every capability and adds none back")
 def no_capabilities(context: Context) -> None:
     host = _inspect(context)["HostConfig"]
-    assert_that((host["CapDrop"], host["CapAdd"] or []), equal_to((["ALL"], [])))
-
-
-@then("Docker reports that its container ran with every capability dropped and none added back")
-def ran_without_capabilities(context: Context) -> None:
-    container_id = context.harness.fresh_load(context.task.id).container_id
-    info = context.harness.engine.inspect(container_id)  # kept for this look, then removed
-    assert info is not None, f"the kept container {container_id} exists"
-    context.harness.engine.remove(container_id)
-    host = info["HostConfig"]
     assert_that((host["CapDrop"], host["CapAdd"] or []), equal_to((["ALL"], [])))
 
 
@@ -113,13 +105,28 @@ def user_tmp_root(context: Context, user: str, size: str, kind: str) -> None:
     assert_that(info["HostConfig"]["ReadonlyRootfs"], is_(kind == "read-only"))
 
 
-@given('a task whose agent runs as root and tries to {attempt} with "{command}"')
+GO = "until [ -f /workspace/go ]; do sleep 0.1; done"
+
+
+@given('a task whose agent runs as root and, once let go, tries to {attempt} with "{command}"')
 def attempt(context: Context, attempt: str, command: str) -> None:
     context.spec_fields = {
-        "command": ["sh", "-c", command],
+        "command": ["sh", "-c", f"echo started; {GO}; {command}"],
         "user": "root",
-        "keep_container": True,  # so that Docker's account can be read after the end
+        "workspace": str(context.workspace),
     }
+
+
+@then(
+    "Docker reports that its container drops every capability and adds none back, before the "
+    "attempt"
+)
+def no_capabilities_before(context: Context) -> None:
+    host = _inspect(context)["HostConfig"]
+    if host["CapDrop"] != ["ALL"] or host["CapAdd"]:
+        raise AssertionError(
+            f"refusing the attempt: CapDrop {host['CapDrop']}, CapAdd {host['CapAdd']}"
+        )
 
 
 @then('the attempt said "{refusal}" and exited with code {code:d}')
@@ -127,6 +134,7 @@ def attempt_refused(context: Context, refusal: str, code: int) -> None:
     task = context.harness.wait_for_end(context.task.id)
     assert_that(task.exit_code, equal_to(code))
     assert_that(context.harness.log_text(task.id), contains_string(refusal))
+    assert_that(context.harness.log_text(task.id), contains_string("started"))
 
 
 # busybox sh dies at its first failed fork; awk's system() only returns -1 and goes on,
@@ -196,18 +204,67 @@ def host_responsive(context: Context) -> None:
 
 
 FILL = (
+    f"{GO}; rm /workspace/go; "
     "dd if=/dev/zero of=/tmp/fill bs=1M 2>&1 | grep -o 'No space left on device'; "
     "echo written $(wc -c < /tmp/fill); "
-    "until [ -f /workspace/go ]; do sleep 0.1; done"
+    f"{GO}"
 )
 
 
-@given(
-    "a task whose agent writes to /tmp until it cannot, says what it wrote, then waits for "
-    "the go file"
-)
+@given("a task whose agent, once let go, writes to /tmp until it cannot and says what it wrote")
 def fill_tmp(context: Context) -> None:
     context.spec_fields = {"command": ["sh", "-c", FILL], "workspace": str(context.workspace)}
+
+
+@then("Docker reports a {size} tmpfs at /tmp before the writing starts")
+def tmpfs_before(context: Context, size: str) -> None:
+    mounts = _inspect(context)["HostConfig"].get("Tmpfs") or {}
+    options = dict(item.partition("=")[::2] for item in mounts.get("/tmp", "").split(","))
+    if int(options.get("size") or 0) != SIZES[size]:
+        raise AssertionError(f"refusing to fill /tmp: its tmpfs is {mounts.get('/tmp')!r}")
+
+
+@when("the agent is let go on again")
+def let_go_again(context: Context) -> None:
+    context.harness.let_agent_go(context.workspace)
+
+
+@given("an image holding a setuid-root program that reports the ids it runs with")
+def setuid_image(context: Context) -> None:
+    reference = f"agents-runner-test/setuid-probe:{context.harness.scenario_id}"
+    build_setuid_probe_image(context.harness.engine, reference)
+    context.harness.remove_image_at_cleanup(reference)
+    context.probe_image = reference
+
+
+@given("a task that runs that program as the default user")
+def run_probe(context: Context) -> None:
+    context.spec_fields = {
+        "image": context.probe_image,
+        "command": [PROBE_PATH],
+        "pull": "never",
+        "keep_container": True,  # so that Docker's account can be read after the end
+    }
+
+
+@then(
+    "the program reported that it is setuid-root, and that it ran with user id {uid:d} and "
+    "effective user id {euid:d}"
+)
+def probe_reported(context: Context, uid: int, euid: int) -> None:
+    task = context.harness.wait_for_end(context.task.id)
+    report = context.harness.log_text(task.id)
+    assert_that(report, equal_to(f"mode=4755 owner=0 uid={uid} euid={euid}\n"))
+
+
+@then("Docker reports that its container ran with no-new-privileges, as user {user}")
+def ran_without_new_privileges(context: Context, user: str) -> None:
+    container_id = context.harness.fresh_load(context.task.id).container_id
+    info = context.harness.engine.inspect(container_id)  # kept for this look, then removed
+    assert info is not None, f"the kept container {container_id} exists"
+    context.harness.engine.remove(container_id)
+    assert_that(info["HostConfig"]["SecurityOpt"], has_item("no-new-privileges"))
+    assert_that(info["Config"]["User"], equal_to(user))
 
 
 @then('the agent said "{refusal}" and wrote at most {mib:d} MiB')

@@ -79,6 +79,7 @@ class ScenarioHarness:
         self._gates: list[GatedRegistry] = []
         self._images_to_remove: list[str] = []
         self.labels = {RUN_LABEL: run_id, SCENARIO_LABEL: scenario_id}
+        self.scenario_id = scenario_id
         self.temp_prefix = temp_prefix(run_id)
         self.state_dir = Path(tempfile.mkdtemp(prefix=self.temp_prefix + "scenario-"))
         self.events = EventLog(engine, self.labels, since=time.time() - 1)
@@ -102,6 +103,9 @@ class ScenarioHarness:
             options.setdefault("engine", self.engine)
             self._runners.append(TaskRunner(self.state_dir, **options))
         return self._runners[-1]
+
+    def remove_image_at_cleanup(self, reference: str) -> None:
+        self._images_to_remove.append(reference)
 
     def wait_for_a_task(self, timeout: float = 60) -> Task:
         """The first task a command stores in the scenario's state dir."""
