@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -60,15 +61,20 @@ READER = (
 def test_reading_the_store_imports_nothing_heavy(stored):
     """What the read verbs do, with the store's, the task's and the table's imports: none
     of the modules that cost more than they are worth there (cli.py's own imports aside)."""
-    state_dir, task_id = stored
+    assert _heavy_modules(READER, *stored, report="stdout") == ["none"]
+
+
+def _heavy_modules(source: str, state_dir: Path, task_id: str, *, report: str) -> list[str]:
+    """Run `source` in a new interpreter; what it reports on `report` (stdout, or stderr
+    when the command line's own output takes stdout)."""
     result = subprocess.run(
-        [sys.executable, "-c", READER, str(state_dir), task_id],
+        [sys.executable, "-c", source, str(state_dir), task_id],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["none"]
+    return getattr(result, report).split()
 
 
 WARNING_PROBE = (
@@ -138,12 +144,4 @@ CLI_READER = (
 
 
 def test_the_read_verbs_of_the_command_line_import_nothing_heavy(stored):
-    state_dir, task_id = stored
-    result = subprocess.run(
-        [sys.executable, "-c", CLI_READER, str(state_dir), task_id],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr.split() == ["none"]
+    assert _heavy_modules(CLI_READER, *stored, report="stderr") == ["none"]
