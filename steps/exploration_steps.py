@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 
+import hypothesis.core as hypothesis_core
 from behave import then, when
 from behave.runner import Context
 from hamcrest import assert_that, greater_than_or_equal_to
-from hypothesis import seed as hypothesis_seed
 from hypothesis.stateful import run_state_machine_as_test
 
 from agents_runner.testing.exploration import Tally, build_machine, exploration_settings
@@ -20,12 +20,14 @@ def run_exploration(context: Context, examples: int, steps: int, seed: int) -> N
     context.tally = Tally()
     context.exploration = {"sequences asked": examples, "steps asked": steps, "seed": seed}
     machine = build_machine(context.harness, context.tally)
-    hypothesis_seed(seed)(machine.TestCase)
     context.exploration_error = None
+    hypothesis_core.global_force_seed = seed  # as pytest's --hypothesis-seed sets it
     try:
-        run_state_machine_as_test(machine, settings=exploration_settings(examples, steps, seed))
+        run_state_machine_as_test(machine, settings=exploration_settings(examples, steps))
     except BaseException as exc:
         context.exploration_error = exc
+    finally:
+        hypothesis_core.global_force_seed = None
 
 
 @then("every invariant held after every step")

@@ -106,7 +106,7 @@ class Tally:
         self.sequence.append(f"{rule_name}{' ' + detail if detail else ''}")
 
 
-def exploration_settings(examples: int, steps: int, seed: int) -> settings:
+def exploration_settings(examples: int, steps: int) -> settings:
     return settings(
         max_examples=examples,
         stateful_step_count=steps,
