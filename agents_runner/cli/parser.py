@@ -55,7 +55,19 @@ def duration(text: str) -> float:
     return parse_duration(text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+VERBS = ("run", "list", "show", "logs", "wait", "cancel", "kill", "rm", "recover", "prune")
+
+
+class _Unused:
+    """Where the options of the verbs not being parsed go: building them all costs a
+    read verb a good part of its start, and only one verb is ever parsed."""
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole grammar; with `only`, the other verbs are listed without their options."""
     parser = _Parser(
         prog=PROG,
         description="Run AI coding agent CLIs in Docker containers, one task per container.",
@@ -79,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
             description=description,
             epilog="examples:\n" + "\n".join(f"  {PROG} {example}" for example in examples),
         )
+        if only not in (None, name):
+            return _Unused()  # type: ignore[return-value]
         sub.add_argument("--state-dir", metavar="DIR", default=argparse.SUPPRESS, help="as above")
         return sub
 
@@ -347,8 +361,8 @@ def _count(text: str) -> int:
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = build_parser()
     own, command = _split_command(argv)
+    parser = build_parser(only=_verb_in(own))
     args = parser.parse_args(_attach_values(parser, own))
     if not hasattr(args, "state_dir"):
         args.state_dir = None
@@ -357,6 +371,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
             raise BadInput(f"only 'run' takes a command after --, not {args.command!r}")
         args.command_argv = [*args.command_argv, *command]
     return args
+
+
+def _verb_in(argv: list[str]) -> str | None:
+    """The verb the words name, read as argparse will: the first word that is not an
+    option or the value of --state-dir."""
+    words = iter(argv)
+    for word in words:
+        if word == "--state-dir":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word if word in VERBS else None
+    return None
 
 
 def _split_command(argv: list[str]) -> tuple[list[str], list[str]]:
