@@ -12,3 +12,11 @@ Feature: The agent works in the user's workspace and the user keeps ownership
     And its log holds "working in /workspace"
     And "report.txt" is in the workspace on the host, holding "written by the agent"
     And "report.txt" belongs to the workspace's owner, who can edit it
+
+  Scenario: A workspace in the user's home folder is mounted like any other
+    Given a workspace in the user's home folder
+    And a task whose agent writes "report.txt" in its working directory
+    When the task is submitted
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And its log holds "working in /workspace"

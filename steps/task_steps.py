@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import time
+from pathlib import Path
 
 from behave import given, step, when
 from behave.runner import Context
@@ -134,3 +135,10 @@ def stopping_and_signalled(context: Context, signal: int) -> None:
         timeout=30,
         describe=f"Docker to send signal {signal}",
     )
+
+
+@given("a workspace in the user's home folder")
+def workspace_in_home(context: Context) -> None:
+    """Where projects live: a path that sorts before the Docker socket's, which a check
+    comparing paths as text instead of as folders would take for the socket's."""
+    context.workspace = context.harness.workspace(parent=Path.home())

@@ -129,8 +129,9 @@ class ScenarioHarness:
         task = self.runner().submit(TaskSpec(**spec_fields))
         return task
 
-    def workspace(self) -> Path:
-        path = Path(tempfile.mkdtemp(prefix=self.temp_prefix + "workspace-"))
+    def workspace(self, parent: Path | None = None) -> Path:
+        """A fresh folder, removed at cleanup; in the temporary folder unless `parent`."""
+        path = Path(tempfile.mkdtemp(prefix=self.temp_prefix + "workspace-", dir=parent))
         self._workspaces.append(path)
         return path
 
