@@ -84,11 +84,6 @@ def open_store(args: argparse.Namespace) -> TaskStore:
     return TaskStore(resolve_state_dir(args.state_dir))
 
 
-def resolve_id(store: TaskStore, text: str) -> str:
-    """A task id, or a unique prefix of one, as docker takes container ids."""
-    return store.resolve_id(text)
-
-
 def open_runner(args: argparse.Namespace) -> TaskRunner:
     """A runner that takes nothing over by itself (prune, rm)."""
     from ..runner import TaskRunner

@@ -15,7 +15,6 @@ from .common import (
     open_controller,
     open_runner,
     open_store,
-    resolve_id,
 )
 
 TYPE_CHECKING = False
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
-    task_id = resolve_id(open_store(args), args.id)
+    task_id = open_store(args).resolve_id(args.id)
     runner = open_controller(args)
     try:
         task = runner.wait(task_id, timeout=args.timeout)
@@ -36,7 +35,7 @@ def cmd_wait(args: argparse.Namespace) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    task_id = resolve_id(open_store(args), args.id)
+    task_id = open_store(args).resolve_id(args.id)
     runner = open_controller(args)
     task = runner.request_stop(task_id, grace=args.grace)
     wanted = {TaskState.CANCELLED, TaskState.TIMED_OUT, TaskState.KILLED}
@@ -44,7 +43,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_kill(args: argparse.Namespace) -> int:
-    task_id = resolve_id(open_store(args), args.id)
+    task_id = open_store(args).resolve_id(args.id)
     runner = open_controller(args)
     task = runner.request_kill(task_id)
     return _after_request(runner, task.id, args.no_wait, {TaskState.KILLED})
@@ -52,7 +51,7 @@ def cmd_kill(args: argparse.Namespace) -> int:
 
 def cmd_rm(args: argparse.Namespace) -> int:
     store = open_store(args)
-    task_ids = [resolve_id(store, text) for text in args.ids]
+    task_ids = [store.resolve_id(text) for text in args.ids]
     tasks = [store.load(task_id) for task_id in task_ids]
     unfinished = [task.id for task in tasks if not task.is_terminal]
     if unfinished:

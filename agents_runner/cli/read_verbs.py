@@ -8,7 +8,7 @@ import json
 import sys
 
 from ..terminal import LogFollower, format_table, last_lines, offset_since
-from .common import EXIT_OK, open_controller, open_store, resolve_id
+from .common import EXIT_OK, open_controller, open_store
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -31,14 +31,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     store = open_store(args)
-    task = store.load(resolve_id(store, args.id))
+    task = store.load(store.resolve_id(args.id))
     print(json.dumps(task.to_payload(), indent=2, sort_keys=True))
     return EXIT_OK
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
     store = open_store(args)
-    task = store.load(resolve_id(store, args.id))
+    task = store.load(store.resolve_id(args.id))
     out = sys.stdout.buffer
     follower = LogFollower(store.log_path(task.id), out)
     if args.since is not None:
