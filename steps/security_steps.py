@@ -261,7 +261,8 @@ def no_socket(context: Context) -> None:
 
 @then("Docker reported an out-of-memory event for its container")
 def oom_event(context: Context) -> None:
-    events = context.harness.events_for(context.task.id)
+    # Docker may deliver the oom event after the die event: wait for it, with a deadline.
+    events = context.harness.events_for(context.task.id, until_action="oom")
     assert_that([e.action for e in events], has_item("oom"))
 
 
