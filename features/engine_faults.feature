@@ -60,3 +60,16 @@ Feature: A task rides out engine faults
     And the task is "completed" with exit code 0
     And the runner's log records say it found the engine unreachable and retried
     And the engine holds no container of the task
+
+  Scenario: A log stream that stalls as the agent exits is cut, and the output is completed from Docker's copy
+    The engine ends a followed log stream when the container stops; here the proxy
+    holds back everything on it, its end too, as a hung connection would.
+    Given a runner that reaches the engine through a proxy that can cut connections
+    And a task whose agent prints "begin", sleeps 3 seconds and prints "end"
+    When the task is submitted
+    And its log holds "begin" by now
+    And the proxy holds back everything the engine sends on followed log streams from now on
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And its log holds "begin"
+    And its log holds "end"

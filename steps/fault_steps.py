@@ -360,3 +360,8 @@ def stopping_while_frozen(context: Context, state: str) -> None:
 @when("the task's detached supervisor is let go on with SIGCONT")
 def thaw_supervisor(context: Context) -> None:
     os.kill(context.frozen_pid, signal.SIGCONT)
+
+
+@when("the proxy holds back everything the engine sends on followed log streams from now on")
+def proxy_holds_logs(context: Context) -> None:
+    context.proxy.hold_log_streams()

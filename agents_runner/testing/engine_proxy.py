@@ -41,6 +41,8 @@ class EngineProxy:
         self._closed = False
         self.connections_cut = 0
         self.connections_refused = 0  # attempts while it refused: how hard it was tried
+        self._log_streams: set[socket.socket] = set()  # upstream ends of followed logs
+        self._hold_logs = threading.Event()
         threading.Thread(target=self._accept, name="engine-proxy", daemon=True).start()
 
     def cut(self, seconds: float) -> None:
@@ -51,6 +53,12 @@ class EngineProxy:
             self.connections_cut += len(victims)
         for sock in victims:
             _shut(sock)
+
+    def hold_log_streams(self) -> None:
+        """From now on, forward nothing the engine sends on followed log streams, open or
+        new, not even their end: the runner sees a stream that neither speaks nor ends.
+        Every other request goes through as before."""
+        self._hold_logs.set()
 
     def refusing(self) -> bool:
         return time.monotonic() < self._refuse_until
@@ -90,7 +98,11 @@ class EngineProxy:
     def _pump(self, source: socket.socket, target: socket.socket) -> None:
         try:
             while data := source.recv(_CHUNK):
+                if b"/logs?" in data and b"follow=1" in data:
+                    self._log_streams.add(target)  # a request: its answer comes from target
+                self._wait_if_held(source)
                 target.sendall(data)
+            self._wait_if_held(source)
         except OSError:
             pass
         finally:
@@ -99,6 +111,10 @@ class EngineProxy:
                 self._open.discard(target)
             _shut(source)
             _shut(target)
+
+    def _wait_if_held(self, source: socket.socket) -> None:
+        while source in self._log_streams and self._hold_logs.is_set() and not self._closed:
+            time.sleep(0.05)  # until close(): held bytes never arrive
 
 
 def _shut(sock: socket.socket) -> None:
