@@ -44,6 +44,32 @@ Feature: Nothing is lost when the runner crashes
     And its error says "container lost"
     And its output has the line "{id}: ended failed (container lost: it no longer exists in the engine)"
 
+  Scenario: A container that took the task's name but carries another task's label is not taken for the task's own
+    Given a workspace
+    And the user runs an agent that waits for a signal file in the foreground in a first terminal
+    And the task is running in the first terminal
+    And the first terminal's runner process is killed with SIGKILL
+    When the task's container is removed behind the runner's back
+    And a running container of this store, labelled with another task whose id sorts before the task's, takes the task's container name
+    And the user runs "recover"
+    Then the task ends "failed"
+    And its error says "container lost"
+    And Docker still runs the container that took the name, and sent it no signal
+
+  Scenario: A recover that finds the task claimed by another process since it read it leaves the task to that process
+    Given a workspace
+    And the user runs an agent that waits for a signal file in the foreground in a first terminal
+    And the task is running in the first terminal
+    And the first terminal's runner process is killed with SIGKILL
+    When a recover in this process has read the task as abandoned and waits on the task's lock to claim it
+    And meanwhile another live process claims the task, and the lock is let go
+    Then the recover's report says nothing of the task
+    And the task's owner is still the other process
+    When the other process exits
+    And the user runs "recover"
+    And the agent is let go on
+    Then the task ends "completed"
+
   Scenario: A task left waiting in a dead runner's queue is failed as interrupted
     Given a workspace
     And a runner process with one slot that runs a waiting agent and has a second task queued

@@ -3,10 +3,17 @@ exit or vanish behind the runner's back."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import threading
+from pathlib import Path
+
 from behave import given, then, when
 from behave.runner import Context
 from hamcrest import assert_that, contains_string, equal_to
 
+from agents_runner.engine import LABEL_STORE, LABEL_TASK_ID
+from agents_runner.processes import ProcessIdentity
 from agents_runner.states import TaskState
 from agents_runner.testing.cli_driver import CliDriver
 from agents_runner.testing.harness import WAITING_AGENT
@@ -85,3 +92,105 @@ def stored_exit_code(context: Context, code: int) -> None:
 @then('{task:TaskRef}\'s error says "{text}"')
 def named_task_error(context: Context, task: str, text: str) -> None:
     assert_that(fresh(context, task).error or "", contains_string(text))
+
+
+@when(
+    "a running container of this store, labelled with another task whose id sorts before the"
+    " task's, takes the task's container name"
+)
+def impostor_takes_name(context: Context) -> None:
+    harness = context.harness
+    other_task = "0" * 12  # sorts before every other task id
+    assert other_task < context.task.id
+    labels = {
+        **harness.labels,
+        LABEL_STORE: harness.runner().store.store_id,
+        LABEL_TASK_ID: other_task,
+    }
+    context.impostor = harness.engine.create(
+        name=context.task.container_name,
+        image=harness.image,
+        argv=["sleep", "300"],
+        env={},
+        labels=labels,
+        network="none",
+    )
+    harness.foreign_containers.append(context.impostor)  # no task of ours: the suite removes it
+    harness.engine.start(context.impostor)
+
+
+@then("Docker still runs the container that took the name, and sent it no signal")
+def impostor_untouched(context: Context) -> None:
+    state = (context.harness.engine.inspect(context.impostor) or {}).get("State") or {}
+    assert_that(state.get("Running"), equal_to(True), f"its state: {state}")
+    kills = [
+        e
+        for e in context.harness.events.for_labels({LABEL_TASK_ID: "0" * 12})
+        if e.action == "kill"
+    ]
+    assert_that(kills, equal_to([]))
+
+
+def _waiters_on(inode: int) -> int:
+    """How many processes /proc/locks shows blocked on the file with this inode."""
+    count = 0
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if len(fields) > 6 and fields[1] == "->" and fields[6].rsplit(":", 1)[-1] == str(inode):
+            count += 1
+    return count
+
+
+@when(
+    "a recover in this process has read the task as abandoned and waits on the task's lock"
+    " to claim it"
+)
+def recover_waits_at_claim(context: Context) -> None:
+    harness, task_id = context.harness, context.cli_task_id
+    store = harness.runner().store
+    context.gate = store.locked(task_id)
+    context.gate.__enter__()  # held by this thread until the other process has claimed it
+    recovering = harness.runner(recover=False)  # a runner of its own, in another thread
+    context.recover_report = {}
+
+    def recover() -> None:
+        context.recover_report["lines"] = recovering.recover(orphan_grace=3600).lines
+
+    context.recover_thread = threading.Thread(target=recover, name="recover", daemon=True)
+    context.recover_thread.start()
+    inode = os.stat(store.locks_dir / f"{task_id}.lock").st_ino
+    wait_until(
+        lambda: _waiters_on(inode),
+        lambda waiting: waiting >= 1,
+        timeout=30,
+        describe="the recover to wait on the task's lock",
+    )
+
+
+@when("meanwhile another live process claims the task, and the lock is let go")
+def other_process_claims(context: Context) -> None:
+    harness, task_id = context.harness, context.cli_task_id
+    context.other_process = subprocess.Popen(["sleep", "600"])
+    harness.add_background_process(context.other_process)
+    context.other_owner = ProcessIdentity.of(context.other_process.pid).to_payload()
+    harness.runner().store.update(task_id, lambda t: setattr(t, "owner", context.other_owner))
+    context.gate.__exit__(None, None, None)
+    context.recover_thread.join(60)
+    assert_that(context.recover_thread.is_alive(), equal_to(False), "the recover returned")
+
+
+@then("the recover's report says nothing of the task")
+def report_silent(context: Context) -> None:
+    lines = context.recover_report["lines"]
+    assert_that([line for line in lines if context.cli_task_id in line], equal_to([]))
+
+
+@then("the task's owner is still the other process")
+def owner_is_other(context: Context) -> None:
+    assert_that(fresh(context, "first").owner, equal_to(context.other_owner))
+
+
+@when("the other process exits")
+def other_process_exits(context: Context) -> None:
+    context.other_process.kill()
+    context.other_process.wait(30)

@@ -87,7 +87,7 @@ class ScenarioHarness:
         self.cli = CliDriver(self.state_dir, self.labels, SCENARIO_NETWORK)
         self._workspaces: list[Path] = []
         self._proxies: list[EngineProxy] = []
-        self._burners: list[subprocess.Popen[bytes]] = []
+        self._burners: list[subprocess.Popen[Any]] = []  # processes killed at cleanup
         self._old_state_dirs: list[Path] = []
         self.foreign_containers: list[str] = []  # made to look like another run's
         self.kept_containers: list[str] = []  # kept by their task on purpose
@@ -103,6 +103,10 @@ class ScenarioHarness:
             options.setdefault("engine", self.engine)
             self._runners.append(TaskRunner(self.state_dir, **options))
         return self._runners[-1]
+
+    def add_background_process(self, process: subprocess.Popen[Any]) -> None:
+        """A process of the scenario's, killed at cleanup if it still runs."""
+        self._burners.append(process)
 
     def remove_image_at_cleanup(self, reference: str) -> None:
         self._images_to_remove.append(reference)
