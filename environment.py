@@ -9,6 +9,7 @@ from pathlib import Path
 from behave.model import Scenario
 from behave.runner import Context
 
+from agents_runner.agents import PROFILES
 from agents_runner.engine import Engine, EngineError
 from agents_runner.testing import allure_evidence, junit, reaper
 from agents_runner.testing.engine_control import restart_refusal
@@ -71,6 +72,14 @@ def before_all(context: Context) -> None:
         print(f"SKIPPING every scenario: {context.engine_problem}")
 
 
+def missing_agent_images(context: Context) -> list[str]:
+    """The agents' own images that the engine lacks (looked up once a run)."""
+    if not hasattr(context, "agent_images_missing"):
+        images = [p.default_image for p in PROFILES.values() if p.default_image]
+        context.agent_images_missing = [i for i in images if not context.engine.image_present(i)]
+    return context.agent_images_missing
+
+
 def before_scenario(context: Context, scenario: Scenario) -> None:
     if context.engine is None:
         scenario.skip(reason=context.engine_problem)
@@ -85,6 +94,15 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
         return
     if "engine-restart" in scenario.effective_tags and (refusal := restart_refusal()):
         scenario.skip(reason=refusal)
+        return
+    if "real-agent" in scenario.effective_tags and (missing := missing_agent_images(context)):
+        problem = (
+            f"the agents' images are not built: {', '.join(missing)} "
+            "(run scripts/provision-agent-images.sh, or 'agents-runner images build')"
+        )
+        if os.environ.get("AGENTS_RUNNER_REQUIRE_DOCKER") == "1":
+            raise RuntimeError(problem)
+        scenario.skip(reason=problem)
         return
     if "root" in scenario.effective_tags and os.geteuid() != 0:
         scenario.skip(reason="this scenario mounts a small tmpfs, which needs root")

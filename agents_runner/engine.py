@@ -162,6 +162,7 @@ def _engine_call(what: str, error: type[EngineError] = EngineError) -> Iterator[
         raise error(f"{what}: {_explain(exc)}") from exc
     except (
         requests.exceptions.RequestException,  # a refused, reset or cut connection
+        urllib3.exceptions.HTTPError,  # one cut while a streamed answer is being read
         http.client.HTTPException,
         OSError,
         errors.DockerException,
@@ -219,7 +220,9 @@ class ContainerLimits:
         """/tmp on a tmpfs of `tmp_size`; with a read-only root, HOME writable too."""
         mounts = {}
         if self.tmp_size:
-            mounts["/tmp"] = f"rw,nosuid,nodev,size={self.tmp_size},mode=1777"
+            # exec, which Docker otherwise takes away: agents' CLIs unpack native code into
+            # caches under HOME (/tmp), and tests build and run programs there.
+            mounts["/tmp"] = f"rw,exec,nosuid,nodev,size={self.tmp_size},mode=1777"
         home = self.home or "/tmp"
         if self.read_only and not _under(home, "/tmp") and not _under(home, "/workspace"):
             mounts[home] = "rw,nosuid,nodev,size=64m,mode=1777"
@@ -349,6 +352,47 @@ class Engine:
             self.api.import_image_from_data(
                 tar_bytes, repository=repository, tag=tag, changes=list(changes) or None
             )
+
+    def build_image(
+        self,
+        context: str,
+        tag: str,
+        *,
+        buildargs: Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        network: str | None = None,
+        on_line: Callable[[str], None] | None = None,
+    ) -> None:
+        """`docker build` of the folder `context` (its Dockerfile), checking every chunk of
+        the engine's answer for an error; each line of its output goes to `on_line`."""
+        with _engine_call(f"building {tag} failed", EngineError):
+            for chunk in self.api.build(
+                path=context,
+                tag=tag,
+                buildargs=dict(buildargs or {}),
+                labels=dict(labels or {}) or None,
+                network_mode=network,
+                rm=True,
+                forcerm=True,
+                decode=True,
+            ):
+                message = chunk.get("error") or (chunk.get("errorDetail") or {}).get("message")
+                if message:
+                    raise EngineError(f"building {tag} failed: {said_once(message).strip()}")
+                text = chunk.get("stream")
+                if text and on_line is not None:
+                    for line in text.splitlines():
+                        if line.strip():
+                            on_line(line)
+
+    def image_labels(self, image: str) -> dict[str, str] | None:
+        """The image's labels, or None when it is not present."""
+        with _engine_call(f"inspecting image {image}"):
+            try:
+                found = self.api.inspect_image(image)
+            except errors.NotFound:
+                return None
+        return dict((found.get("Config") or {}).get("Labels") or {})
 
     def export(self, container_id: str) -> bytes:
         with _engine_call("exporting the container"):

@@ -15,6 +15,7 @@ def settle(
     error: str | None = None,
     oom_killed: bool = False,
     last_output: str | None = None,
+    diagnosis: str | None = None,
 ) -> bool:
     """Move `task` (in memory) to its terminal state. False if it had one already."""
     if task.is_terminal:
@@ -25,12 +26,14 @@ def settle(
         target = TaskState.KILLED
     elif task.stop_requested_at:
         target = TaskState.TIMED_OUT if task.stop_reason == "timeout" else TaskState.CANCELLED
+        if target is TaskState.TIMED_OUT and diagnosis:
+            task.error = _with_output(f"the deadline passed; {diagnosis}", last_output)
         if task.state is TaskState.RUNNING:
             task.move_to(TaskState.STOPPING)
     else:
         target = TaskState.COMPLETED if exit_code == 0 and error is None else TaskState.FAILED
         if target is TaskState.FAILED:
-            task.error = error or exit_reason(exit_code, oom_killed, last_output)
+            task.error = error or exit_reason(exit_code, oom_killed, last_output, diagnosis)
     task.move_to(target)
     return True
 
@@ -62,12 +65,21 @@ _EXIT_HINTS = {
 }
 
 
-def exit_reason(exit_code: int | None, oom_killed: bool, last_output: str | None) -> str:
+def exit_reason(
+    exit_code: int | None,
+    oom_killed: bool,
+    last_output: str | None,
+    diagnosis: str | None = None,
+) -> str:
     if oom_killed:
         return OOM_REASON
     reason = f"the agent exited with code {exit_code}"
     if exit_code in _EXIT_HINTS:
         reason += f" ({_EXIT_HINTS[exit_code]})"
-    if last_output:
-        reason += f"; last output: {last_output}"
-    return reason
+    if diagnosis:
+        reason += f": {diagnosis}"
+    return _with_output(reason, last_output)
+
+
+def _with_output(reason: str, last_output: str | None) -> str:
+    return f"{reason}; last output: {last_output}" if last_output else reason

@@ -10,6 +10,7 @@ from dataclasses import MISSING, dataclass, field, fields
 
 from .agents import get_profile, missing_secrets
 from .config import DEFAULT_NOFILE, DEFAULT_PIDS_LIMIT, PULL_POLICIES
+from .host_login import check_host_login, login_owner
 from .logsetup import get_logger
 
 TYPE_CHECKING = False  # typing stays out of the read verbs' imports
@@ -116,6 +117,8 @@ class TaskSpec:
     nofile: int | None = DEFAULT_NOFILE  # None: the engine's default
     tmp_size: int | str | None = "256m"  # /tmp on a tmpfs of this size; None: no tmpfs
     read_only: bool = False  # a read-only root filesystem; /workspace, HOME, /tmp stay writable
+    # True (this user's home) or a home folder whose login for the agent's CLI is handed over
+    host_login: str | bool | None = None
     # Which secrets the task was given: kept on disk, unlike their values.
     secret_names: tuple[str, ...] = field(init=False, default=())
 
@@ -163,6 +166,7 @@ class TaskSpec:
             "nofile": self.nofile,
             "tmp_size": self.tmp_size,
             "read_only": self.read_only,
+            "host_login": self.host_login,
         }
 
     @classmethod
@@ -224,6 +228,7 @@ def _validate_and_normalise(spec: TaskSpec) -> None:
     _set(spec, "secrets", _check_variables("secrets", spec.secrets))
     if spec.agent is not None and spec.command is None:
         _check_agent_secrets(spec)
+        spec.argv()  # a prompt the profile cannot pass on says so now
     both = set(spec.env) & set(spec.secrets)
     if both:
         raise ValueError(f"secrets: {', '.join(sorted(both))} also set in env; set it once")
@@ -249,6 +254,23 @@ def _validate_and_normalise(spec: TaskSpec) -> None:
     _set(spec, "tmp_size", _check_size("tmp_size", spec.tmp_size, minimum=1024**2))
     if not isinstance(spec.read_only, bool):
         raise ValueError("read_only: must be true or false")
+    if spec.host_login is False:
+        _set(spec, "host_login", None)
+    if spec.host_login is not None:
+        home = check_host_login(spec.agent, spec.host_login, spec.user)
+        _set(spec, "host_login", home)
+        if spec.user is None and spec.workspace is not None:
+            _check_same_owner(spec.agent, home, spec.workspace)  # type: ignore[arg-type]
+
+
+def _check_same_owner(agent: str, home: str, workspace: str) -> None:
+    login = login_owner(agent, home).split(":")[0]
+    owner = str(os.stat(workspace).st_uid)
+    if login != owner:
+        raise ValueError(
+            f"host_login: the {agent} login in {home} belongs to uid {login} and the "
+            f"workspace to uid {owner}; the agent runs as one user: choose it with --user"
+        )
 
 
 def _check_image(image: Any) -> str:

@@ -106,6 +106,19 @@ class TaskStore:
     def log_path(self, task_id: str) -> Path:
         return self.logs_dir / f"{_checked_id(task_id)}.log"
 
+    def prompt_path(self, task_id: str) -> Path:
+        """A prompt too long for one argument, mounted into the task's container."""
+        return self.root / "prompts" / _checked_id(task_id)
+
+    def write_prompt(self, task_id: str, prompt: str) -> Path:
+        path = self.prompt_path(task_id)
+        path.parent.mkdir(mode=_DIR_MODE, exist_ok=True)
+        write_atomically(path, prompt.encode())
+        # The agent, whoever it runs as, reads it through the mount; prompts/ keeps it from
+        # the host's other users, as the payload, which holds it too, is kept.
+        path.chmod(0o644)
+        return path
+
     def log_times_path(self, task_id: str) -> Path:
         """When each part of the log was written (logcopy.LogTimes), for `logs --since`."""
         return self.logs_dir / f"{_checked_id(task_id)}.times"
@@ -216,6 +229,7 @@ class TaskStore:
                 self.payload_path(task_id),
                 self.log_path(task_id),
                 self.log_times_path(task_id),
+                self.prompt_path(task_id),
             ):
                 path.unlink(missing_ok=True)
             _fsync_dir(self.tasks_dir)
@@ -306,6 +320,7 @@ class TaskStore:
         write_atomically(self.payload_path(task.id), data)
         if task.is_terminal:
             self._unmark(task.id)
+            self.prompt_path(task.id).unlink(missing_ok=True)
 
     # -- the index of unfinished tasks ------------------------------------------------
 

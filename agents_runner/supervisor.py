@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import failpoints
+from .agents import PROFILES, PROMPT_FILE, prompt_needs_file
 from .config import DEFAULT_USER
+from .diagnosis import diagnose
 from .engine import (
     LABEL_STORE,
     LABEL_TASK_ID,
@@ -30,6 +32,7 @@ from .engine import (
     PullAborted,
     PullHandle,
 )
+from .host_login import login_binds, login_owner
 from .logcopy import LogCopy
 from .logsetup import get_logger
 from .logstream import to_unix_nanos
@@ -154,7 +157,7 @@ class TaskSupervisor:
                 self._settle(
                     exit_code=task.exit_code,
                     error=task.error,
-                    last_output=last_line(self.store.log_path(self.task_id)),
+                    **self._end_of_output(),
                 )
             return
         running_at = parse_time(task.reached(TaskState.RUNNING) or task.updated_at)
@@ -231,8 +234,13 @@ class TaskSupervisor:
 
     def _create(self) -> str:
         spec = self.spec
-        binds = {spec.workspace: {"bind": "/workspace", "mode": "rw"}} if spec.workspace else None
+        binds = {spec.workspace: {"bind": "/workspace", "mode": "rw"}} if spec.workspace else {}
         user, env = agent_user(spec, {**spec.env, **spec.secrets})
+        if spec.host_login and spec.agent:
+            binds.update(login_binds(spec.agent, spec.host_login, env.get("HOME", "/root")))
+        if spec.command is None and prompt_needs_file(spec.prompt):
+            prompt = self.store.write_prompt(self.task_id, spec.prompt)
+            binds[str(prompt)] = {"bind": PROMPT_FILE, "mode": "ro"}
         return self.engine.create(
             name=self.container_name,
             image=spec.image,
@@ -255,7 +263,7 @@ class TaskSupervisor:
                 LABEL_STORE: self.store.store_id,
             },
             working_dir="/workspace" if spec.workspace else None,
-            binds=binds,
+            binds=binds or None,
             network=spec.network,
         )
 
@@ -373,7 +381,7 @@ class TaskSupervisor:
             lambda: self._settle(
                 exit_code=outcome.exit_code,
                 error=error,
-                last_output=last_line(self.store.log_path(self.task_id)),
+                **self._end_of_output(),
             ),
         )
 
@@ -490,6 +498,15 @@ class TaskSupervisor:
         self.on_change()
         return task
 
+    def _end_of_output(self) -> dict[str, str | None]:
+        """The log's last line and, for an agent, what its last output says went wrong."""
+        tail = log_tail(self.store.log_path(self.task_id))
+        profile = PROFILES.get(self.spec.agent or "") if self.spec.command is None else None
+        return {
+            "last_output": last_line_of(tail),
+            "diagnosis": diagnose(profile.failure_signs if profile else None, tail),
+        }
+
     def _settle(self, **outcome: Any) -> None:
         self._update_with(lambda task: settle(task, **outcome))
 
@@ -572,6 +589,8 @@ def agent_user(spec: TaskSpec, env: dict[str, str]) -> tuple[str, dict[str, str]
     elif spec.workspace is not None:
         info = os.stat(spec.workspace)
         user = f"{info.st_uid}:{info.st_gid}"
+    elif spec.host_login and spec.agent:
+        user = login_owner(spec.agent, spec.host_login)
     else:
         user = DEFAULT_USER
     if user.split(":")[0] not in ("0", "root") and "HOME" not in env:
@@ -595,15 +614,22 @@ def interrupted_reason(state: TaskState) -> str:
 
 def last_line(path: Path, limit: int = 4096) -> str | None:
     """The last non-empty line of a log, for a failure reason a person can act on."""
+    return last_line_of(log_tail(path, limit))
+
+
+def last_line_of(text: str) -> str | None:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:500] if lines else None
+
+
+def log_tail(path: Path, limit: int = 4096) -> str:
     try:
         with open(path, "rb") as log_file:
             log_file.seek(0, os.SEEK_END)
             log_file.seek(max(0, log_file.tell() - limit))
-            tail = log_file.read().decode(errors="replace")
+            return log_file.read().decode(errors="replace")
     except FileNotFoundError:
-        return None
-    lines = [line.strip() for line in tail.splitlines() if line.strip()]
-    return lines[-1][:500] if lines else None
+        return ""
 
 
 _LAYER_ID = re.compile(r"^[0-9a-f]{12}$")

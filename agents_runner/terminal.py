@@ -16,6 +16,7 @@ from .task import Task, parse_time
 
 TYPE_CHECKING = False  # typing stays out of the read verbs' imports
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import BinaryIO, TextIO
 
 FOLLOW_INTERVAL = 0.1
@@ -182,6 +183,11 @@ def format_table(tasks: list[Task], now: datetime | None = None) -> str:
         age = format_age((now - parse_time(task.created_at)).total_seconds())
         exit_code = "" if task.exit_code is None else str(task.exit_code)
         rows.append((task.id, task.state.value, spec["image"], agent, age, exit_code))
+    return format_rows(rows)
+
+
+def format_rows(rows: Sequence[Sequence[str]]) -> str:
+    """Columns as wide as their widest cell, two spaces apart."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()

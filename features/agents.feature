@@ -17,7 +17,7 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
       | agent   | secret            | arguments                                                                    |
       | codex   | OPENAI_API_KEY    | exec --sandbox workspace-write --skip-git-repo-check -- fix the failing test |
       | claude  | ANTHROPIC_API_KEY | --print --output-format text -- fix the failing test                         |
-      | gemini  | GEMINI_API_KEY    | --yolo --prompt=fix the failing test                                         |
+      | gemini  | GEMINI_API_KEY    | --yolo --skip-trust --prompt=fix the failing test                            |
       | copilot | GH_TOKEN          | --allow-all-tools --no-color -p fix the failing test                         |
 
   Scenario: Extra arguments pass through to the CLI, before the prompt
@@ -54,3 +54,24 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
     And the task has ended
     Then the task is "completed" with exit code 0
     And a warning names "GEMINI_API_KEY"
+
+  Scenario: A prompt of 1 MB, given on stdin with "--prompt -", reaches the agent byte for byte on its stdin
+    Linux lets one argument carry at most 128 KiB, so a prompt over 100 KB goes to the
+    CLI's stdin from a file mounted read-only in the container, and the argv has none.
+    Given a workspace holding a stand-in for the claude CLI that prints the SHA-256 of its stdin, then its arguments
+    When the user runs "run --agent claude --agent-path /workspace/stand-in --workspace {workspace} --prompt -" with a prompt of 1 MB on stdin
+    Then the command exits with status 0
+    And the stand-in read on its stdin the SHA-256 of the prompt the user gave
+    And the stand-in's arguments were exactly "--print --output-format text"
+    And the state dir holds no copy of the prompt outside its payload once the task has ended
+
+  Scenario: The user's own codex login is handed to the task with --host-login, and what the CLI writes back reaches it
+    The login is mounted read-write at the same place under the agent's HOME: a refreshed
+    token the CLI writes is the host's at once (some services accept a refresh token once).
+    Given a home folder with a codex login in ~/.codex/auth.json, owned by uid 1000
+    And a workspace owned by uid 1000 holding a stand-in for the codex CLI that prints the SHA-256 of $HOME/.codex/auth.json and how it is mounted, then writes a refreshed token into it
+    When the user runs "run --agent codex --agent-path /workspace/stand-in --workspace {workspace} --host-login --secret CODEX_API_KEY=not-a-real-key --prompt hi" with that home folder as HOME
+    Then the command exits with status 0
+    And the stand-in saw the SHA-256 of the host's login, in a read-write mount
+    And the host's ~/.codex/auth.json now holds the refreshed token the stand-in wrote
+    And neither the state dir, nor "show" of the task, nor the command's output holds the login's token or the refreshed one

@@ -79,3 +79,13 @@ Feature: What the agent runs is fenced in
     And Docker reports that the container's writable layer holds less than 1 MiB
     When the agent is let go on again
     Then the task ends "completed"
+
+  Scenario: Programs may run from /tmp, as agents' CLIs and tests need, while setuid bits and devices there stay inert
+    Docker mounts a tmpfs noexec unless told otherwise; copilot unpacks native code into
+    its cache under HOME (/tmp here) and could not start (see features/real_agents.feature).
+    Given a task whose command copies /bin/busybox into /tmp, runs the copy, and prints its own mount of /tmp
+    When the task is submitted
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And the copy in /tmp ran
+    And the container's own /proc/mounts shows /tmp with nosuid and nodev, and without noexec

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything a fresh clone needs before `uv run behave`: a Docker engine with the
-# test image (scripts/provision-engine.sh), uv, and the project's locked dependencies.
+# test image (scripts/provision-engine.sh), uv, the project's locked dependencies, and
+# the agents' own images (scripts/provision-agent-images.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -10,4 +11,5 @@ if ! command -v uv >/dev/null 2>&1; then
   python3 -m pip install --quiet uv
 fi
 uv sync --locked
+bash scripts/provision-agent-images.sh
 echo "setup: ready; run 'uv run behave' (acceptance) and 'uv run pytest' (unit)" >&2

@@ -285,3 +285,30 @@ def writable_layer(context: Context, mib: int) -> None:
         check=True,
     ).stdout.strip()
     assert_that(int(size), less_than(mib * MIB))
+
+
+@given(
+    "a task whose command copies /bin/busybox into /tmp, runs the copy,"
+    " and prints its own mount of /tmp"
+)
+def runs_from_tmp(context: Context) -> None:
+    script = (
+        "cp /bin/busybox /tmp/copy && /tmp/copy echo 'the copy in /tmp ran'"
+        " && grep ' /tmp ' /proc/mounts"
+    )
+    context.spec_fields = {"command": ["sh", "-c", script]}
+
+
+@then("the copy in /tmp ran")
+def copy_ran(context: Context) -> None:
+    lines = context.harness.log_text(context.task.id).splitlines()
+    assert_that(lines[:1], equal_to(["the copy in /tmp ran"]))
+
+
+@then("the container's own /proc/mounts shows /tmp with nosuid and nodev, and without noexec")
+def tmp_mount_options(context: Context) -> None:
+    mount = context.harness.log_text(context.task.id).splitlines()[1].split()
+    assert_that(mount[1:3], equal_to(["/tmp", "tmpfs"]), f"the mount line {mount!r}")
+    options = set(mount[3].split(","))
+    assert_that({"nosuid", "nodev"} <= options, is_(True), f"options {sorted(options)}")
+    assert_that("noexec" in options, is_(False), f"options {sorted(options)}")

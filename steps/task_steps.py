@@ -11,7 +11,12 @@ from behave.runner import Context
 
 from agents_runner.states import TaskState
 from agents_runner.testing.events import signals
-from agents_runner.testing.harness import READY_LINE, STUBBORN_AGENT, TRAPPING_AGENT
+from agents_runner.testing.harness import (
+    READY_LINE,
+    STUBBORN_AGENT,
+    TASK_TIMEOUT,
+    TRAPPING_AGENT,
+)
 from agents_runner.testing.task_refs import task_of
 from agents_runner.testing.waiting import wait_until
 
@@ -107,7 +112,8 @@ def kill(context: Context, task: str) -> None:
 
 @step("the task has ended")
 def the_task_has_ended(context: Context) -> None:
-    context.task = context.harness.wait_for_end(context.task.id)
+    timeout = getattr(context, "end_within", TASK_TIMEOUT)
+    context.task = context.harness.wait_for_end(context.task.id, timeout=timeout)
     context.ended_payload = context.harness.payload_bytes(context.task.id)
 
 

@@ -23,7 +23,7 @@ TRICKY = 'it\'s "q" $(rm -rf /) `id`;\nline ✓ -x'
             ],
         ),
         ("claude", ["claude", "--print", "--output-format", "text", "--", TRICKY]),
-        ("gemini", ["gemini", "--yolo", f"--prompt={TRICKY}"]),
+        ("gemini", ["gemini", "--yolo", "--skip-trust", f"--prompt={TRICKY}"]),
         ("copilot", ["copilot", "--allow-all-tools", "--no-color", "-p", TRICKY]),
     ],
 )

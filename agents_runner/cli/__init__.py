@@ -25,6 +25,7 @@ COMMANDS = {
     "rm": ("control_verbs", "cmd_rm"),
     "recover": ("control_verbs", "cmd_recover"),
     "prune": ("control_verbs", "cmd_prune"),
+    "images": ("image_verbs", "cmd_images"),
 }
 
 __all__ = ["COMMANDS", "main"]

@@ -44,6 +44,8 @@ OPTION_OF_FIELD = {
     "nofile": "--nofile",
     "tmp_size": "--tmp-size",
     "read_only": "--read-only",
+    "host_login": "--host-login",
+    "offline_from": "--offline-from",
 }
 _FIELD_PREFIX = re.compile(r"^(\w+)(\[\d+\])?: ")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

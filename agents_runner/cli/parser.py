@@ -55,7 +55,9 @@ def duration(text: str) -> float:
     return parse_duration(text)
 
 
-VERBS = ("run", "list", "show", "logs", "wait", "cancel", "kill", "rm", "recover", "prune")
+VERBS = (
+    "run", "list", "show", "logs", "wait", "cancel", "kill", "rm", "recover", "prune", "images"
+)  # fmt: skip
 
 
 class _Unused:
@@ -105,9 +107,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             "while the task goes on. Ctrl-C cancels the task (SIGTERM, then SIGKILL after "
             "the grace); a second Ctrl-C kills it.\n\n" + EXIT_CODES,
             [
-                "run --image ghcr.io/me/codex:1 --agent codex --prompt 'fix the tests'",
+                "run --agent codex --secret OPENAI_API_KEY --prompt 'fix the tests'",
                 "run --image busybox:1.36 --timeout 5m -- sh -c 'make test'",
                 "run -d --image ghcr.io/me/claude:1 --agent claude --prompt-file task.md",
+                "run --agent claude --host-login --workspace . --prompt - < task.md",
             ],
         )
     )
@@ -244,14 +247,39 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         metavar="DURATION",
         help=f"(default {DEFAULT_ORPHAN_GRACE:g}s)",
     )
+    images = verb(
+        "images",
+        "list or build the agents' own images",
+        "The image each agent profile runs when --image is not given: the CLI's pinned npm "
+        "release on the official Node.js image (Dockerfiles in agents_runner/agent_images). "
+        "'list' shows them and whether this engine has them; 'build' builds them.",
+        ["images", "images build codex", "images build claude --offline-from /srv/claude-offline"],
+    )
+    images.add_argument("action", nargs="?", choices=("list", "build"), default="list")
+    images.add_argument("agents", nargs="*", metavar="AGENT", help="default: all of them")
+    images.add_argument(
+        "--offline-from",
+        metavar="DIR",
+        help="build with no network, from DIR/npm-cache (an npm cache holding the CLI, as "
+        "`npm install --cache` fills it) and DIR/debs (ca-certificates and its dependencies, "
+        "as `apt-get download` fetches them)",
+    )
     parser.set_defaults(verbs=verbs.choices)
     return parser
 
 
 def _run(run: argparse.ArgumentParser) -> None:
-    run.add_argument("--image", required=True, help="the image to run, e.g. busybox:1.36")
+    run.add_argument(
+        "--image",
+        help="the image to run, e.g. busybox:1.36 (default for an agent: its own image, "
+        "see 'images')",
+    )
     run.add_argument("--agent", help=f"agent profile: {', '.join(known_agents())}")
-    run.add_argument("--prompt", help="the prompt, passed to the agent as one argument")
+    run.add_argument(
+        "--prompt",
+        help="the prompt, passed to the agent as one argument ('-': read it from stdin; "
+        "over 100 KB it reaches the agent on its stdin)",
+    )
     run.add_argument(
         "--prompt-file",
         metavar="FILE",
@@ -277,6 +305,12 @@ def _run(run: argparse.ArgumentParser) -> None:
         "(keeps it out of your shell history)",
     )
     run.add_argument("--workspace", metavar="DIR", help="host directory mounted at /workspace")
+    run.add_argument(
+        "--host-login",
+        action="store_true",
+        help="hand the agent CLI's login in your home (~/.codex, ~/.claude and ~/.claude.json, "
+        "~/.gemini, ~/.copilot) to the task, mounted read-write, never copied",
+    )
     run.add_argument(
         "--timeout",
         type=duration,

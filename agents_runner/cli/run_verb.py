@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Iterator
 
+from ..agents import PROFILES
 from ..spec import TaskSpec
 from ..states import TaskState
 from ..task import Task
@@ -53,7 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def spec_from_args(args: argparse.Namespace) -> TaskSpec:
     """The task `run` asks for; BadInput or ValueError (naming the field) if it is not one."""
     spec = TaskSpec(
-        image=args.image,
+        image=_image(args),
         agent=args.agent,
         prompt=_prompt(args),
         agent_args=args.agent_arg,
@@ -75,6 +76,7 @@ def spec_from_args(args: argparse.Namespace) -> TaskSpec:
         pull=args.pull,
         network=args.network,
         labels=_pairs("label", args.label),
+        host_login=args.host_login or None,
     )
     if spec.agent is not None and not spec.prompt.strip():
         raise BadInput(
@@ -139,10 +141,24 @@ def _stream_until_end(runner: TaskRunner, task_id: str, interrupts: list[int]) -
             runner.wait(task_id, timeout=FOLLOW_INTERVAL)
 
 
+def _image(args: argparse.Namespace) -> str:
+    """--image, else the agent's own image (`images build` makes it)."""
+    if args.image is not None:
+        return str(args.image)
+    profile = PROFILES.get(args.agent or "")
+    if profile is not None and profile.default_image is not None:
+        return profile.default_image
+    if profile is not None:
+        raise BadInput(f"--image: the {profile.name} agent has no image of its own; give one")
+    raise BadInput("--image: give the image to run, e.g. --image busybox:1.36")
+
+
 def _prompt(args: argparse.Namespace) -> str:
     if args.prompt is not None and args.prompt_file is not None:
         raise BadInput("--prompt and --prompt-file: give one of them, not both")
-    if args.prompt_file is None:
+    if args.prompt == "-":
+        args.prompt_file = "-"
+    elif args.prompt_file is None:
         return args.prompt or ""
     try:
         if args.prompt_file == "-":
@@ -151,7 +167,8 @@ def _prompt(args: argparse.Namespace) -> str:
             with open(args.prompt_file, encoding="utf-8") as file:
                 text = file.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"--prompt-file {args.prompt_file}: {exc}") from None
+        option = "--prompt -" if args.prompt == "-" else f"--prompt-file {args.prompt_file}"
+        raise BadInput(f"{option}: {exc}") from None
     return text.removesuffix("\n")
 
 

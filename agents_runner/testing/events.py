@@ -18,6 +18,7 @@ class ContainerEvent:
     exit_code: int | None
     task_id: str | None = None  # the container's agents-runner.task-id label
     name: str | None = None  # the container's name
+    image: str | None = None  # the image it was made from, as the create asked for it
 
     @classmethod
     def from_engine(cls, raw: dict[str, Any]) -> ContainerEvent:
@@ -32,6 +33,7 @@ class ContainerEvent:
             exit_code=int(exit_code) if exit_code is not None else None,
             task_id=attributes.get(LABEL_TASK_ID) or None,
             name=attributes.get("name") or None,
+            image=attributes.get("image") or None,
         )
 
     def describe(self) -> str:

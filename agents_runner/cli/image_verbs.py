@@ -1,0 +1,48 @@
+"""`images`: the agents' own images, listed or built (agents_runner/agent_images)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..agents import NODE_IMAGE, get_profile
+from ..image_builder import agents_with_images, profile_with_image
+from ..terminal import format_rows
+from .common import BadInput, open_runner
+
+
+def cmd_images(args: argparse.Namespace) -> int:
+    agents = args.agents or agents_with_images()
+    for agent in agents:
+        profile_with_image(agent)  # an unknown agent, or one without an image, says so
+    runner = open_runner(args)
+    if args.action == "list":
+        rows = [["AGENT", "IMAGE", "CLI", "NODE.JS", "ENGINES", "CHECKED", "HERE"]]
+        for agent in agents:
+            profile = get_profile(agent)
+            release = profile.release
+            assert release is not None
+            rows.append(
+                [
+                    agent,
+                    str(profile.default_image),
+                    f"{release.package}@{release.version}",
+                    NODE_IMAGE.split(":")[1].split("-")[0],
+                    release.node_engines or "-",
+                    release.checked,
+                    runner.agent_image_state(agent),
+                ]
+            )
+        print(format_rows(rows))
+        return 0
+    if args.offline_from is not None and not args.agents:
+        raise BadInput("--offline-from: name the agents whose packages the folder holds")
+    for agent in agents:
+        print(f"building the {agent} image", file=sys.stderr, flush=True)
+        tag = runner.build_agent_image(
+            agent,
+            offline_from=args.offline_from,
+            on_line=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
+        )
+        print(tag, flush=True)
+    return 0
