@@ -8,7 +8,6 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
@@ -17,7 +16,6 @@ from typing import Literal
 from .agents import PROFILES
 from .config import DEFAULT_ORPHAN_GRACE, resolve_state_dir
 from .engine import LABEL_STORE, LABEL_TASK_ID, Engine, EngineError
-from .image_builder import build_agent_image, image_state
 from .logsetup import get_logger
 from .outcome import record_kill_request, record_stop_request, settle
 from .processes import DetachedSupervisor, ProcessIdentity
@@ -182,22 +180,6 @@ class TaskRunner:
                 f"image: {spec.image} is not on this engine; build it with "
                 f"'agents-runner images build {profile.name}'"
             )
-
-    # -- agent images -------------------------------------------------------------------
-
-    def build_agent_image(
-        self,
-        agent: str,
-        *,
-        offline_from: str | os.PathLike[str] | None = None,
-        on_line: Callable[[str], None] | None = None,
-    ) -> str:
-        """Build the agent's image (image_builder.build_agent_image); returns its tag."""
-        return build_agent_image(self.engine, agent, offline_from=offline_from, on_line=on_line)
-
-    def agent_image_state(self, agent: str) -> str:
-        """ "built", "missing" or "stale" (image_builder.image_state)."""
-        return image_state(self.engine, agent)
 
     def drive(self, task_id: str, secrets: dict[str, str] | None = None) -> None:
         """Drive a stored task in this runner: a queued one is run (with `secrets`, which

@@ -6,16 +6,17 @@ import argparse
 import sys
 
 from ..agents import NODE_IMAGE, get_profile
-from ..image_builder import agents_with_images, profile_with_image
+from ..engine import Engine
+from ..image_builder import agents_with_images, build_agent_image, image_state, profile_with_image
 from ..terminal import format_rows
-from .common import BadInput, open_runner
+from .common import BadInput
 
 
 def cmd_images(args: argparse.Namespace) -> int:
     agents = args.agents or agents_with_images()
     for agent in agents:
         profile_with_image(agent)  # an unknown agent, or one without an image, says so
-    runner = open_runner(args)
+    engine = Engine.from_env()  # images belong to the engine, not to a state dir
     if args.action == "list":
         rows = [["AGENT", "IMAGE", "CLI", "NODE.JS", "ENGINES", "CHECKED", "HERE"]]
         for agent in agents:
@@ -30,7 +31,7 @@ def cmd_images(args: argparse.Namespace) -> int:
                     NODE_IMAGE.split(":")[1].split("-")[0],
                     release.node_engines or "-",
                     release.checked,
-                    runner.agent_image_state(agent),
+                    image_state(engine, agent),
                 ]
             )
         print(format_rows(rows))
@@ -39,7 +40,8 @@ def cmd_images(args: argparse.Namespace) -> int:
         raise BadInput("--offline-from: name the agents whose packages the folder holds")
     for agent in agents:
         print(f"building the {agent} image", file=sys.stderr, flush=True)
-        tag = runner.build_agent_image(
+        tag = build_agent_image(
+            engine,
             agent,
             offline_from=args.offline_from,
             on_line=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
