@@ -293,7 +293,7 @@ def writable_layer(context: Context, mib: int) -> None:
 )
 def runs_from_tmp(context: Context) -> None:
     script = (
-        "cp /bin/busybox /tmp/copy && /tmp/copy echo 'the copy in /tmp ran'"
+        "cp /bin/busybox /tmp/busybox && /tmp/busybox echo 'the copy in /tmp ran'"
         " && grep ' /tmp ' /proc/mounts"
     )
     context.spec_fields = {"command": ["sh", "-c", script]}
