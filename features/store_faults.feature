@@ -49,3 +49,18 @@ Feature: A damaged payload or a full disk loses nothing already stored
     Then the command exits with status 2
     And its error output is one line that names "No space left on device"
     And no container was created
+
+  Scenario: A process that waits on a task's lock while the task is removed then waits on the new lock file, not the removed one
+    The store removes a task's lock file while holding it; a process that was waiting
+    on the old file must notice, once it gets it, that the path now leads to another
+    file, and lock that one: else two processes would think they hold the same lock.
+    Given a task that runs the "echo" agent with the prompt "hi"
+    When the task is submitted
+    And the task has ended
+    And this process holds the task's lock
+    And the user runs "rm" on the task in a second terminal, which waits on the task's lock
+    And under the lock, this process removes the task, and another thread of it locks a new lock file at the task's lock path, one with a higher inode number, and holds it
+    And this process lets go of the first lock
+    Then "rm" waits on the new lock file, as /proc/locks shows
+    When the other thread lets go of the new lock file
+    Then "rm" ends

@@ -9,6 +9,7 @@ import os
 import secrets
 import signal
 import subprocess
+import threading
 from pathlib import Path
 
 from behave import given, then, when
@@ -365,3 +366,102 @@ def thaw_supervisor(context: Context) -> None:
 @when("the proxy holds back everything the engine sends on followed log streams from now on")
 def proxy_holds_logs(context: Context) -> None:
     context.proxy.hold_log_streams()
+
+
+def _lock_waiters(pid: int, inode: int) -> bool:
+    """Whether /proc/locks shows `pid` blocked on the file with this inode."""
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        waiting = len(fields) > 6 and fields[1] == "->" and fields[5] == str(pid)
+        if waiting and fields[6].rsplit(":", 1)[-1] == str(inode):
+            return True
+    return False
+
+
+@when("this process holds the task's lock")
+def hold_task_lock(context: Context) -> None:
+    store = context.harness.runner().store
+    context.held_lock = store.locked(context.task.id)
+    context.held_lock.__enter__()
+    context.lock_path = store.locks_dir / f"{context.task.id}.lock"
+
+
+@when('the user runs "rm" on the task in a second terminal, which waits on the task\'s lock')
+def rm_waits(context: Context) -> None:
+    context.rm = context.harness.cli.start("rm", context.task.id)
+    context.old_inode = old = os.stat(context.lock_path).st_ino
+    wait_until(
+        lambda: _lock_waiters(context.rm.pid, old),
+        bool,
+        timeout=30,
+        describe="rm to wait on the task's lock",
+    )
+
+
+def _file_with_inode_above(folder: Path, inode: int) -> Path:
+    """A new empty file in `folder` whose inode number is above `inode`."""
+    made = []
+    try:
+        for attempt in range(500):
+            path = folder / f".candidate-{attempt}"
+            path.touch(mode=0o600)
+            made.append(path)
+            if path.stat().st_ino > inode:
+                made.remove(path)
+                return path
+        raise AssertionError(f"no new file got an inode number above {inode}")
+    finally:
+        for path in made:
+            path.unlink()
+
+
+@when(
+    "under the lock, this process removes the task, and another thread of it locks a new"
+    " lock file at the task's lock path, one with a higher inode number, and holds it"
+)
+def remove_and_relock(context: Context) -> None:
+    store = context.harness.runner().store
+    store.delete(context.task.id)  # under the lock this thread holds, as rm or prune would
+    # A higher inode number: a check that compares inodes by order, not identity, would
+    # take this file for the one it waited on.
+    new_file = _file_with_inode_above(store.locks_dir, context.old_inode)
+    context.new_inode = new_file.stat().st_ino
+    os.rename(new_file, context.lock_path)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_new() -> None:
+        with store.locked(context.task.id):
+            locked.set()
+            release.wait(60)
+
+    context.new_lock_holder = threading.Thread(target=hold_new, name="new-lock", daemon=True)
+    context.new_lock_holder.start()
+    context.release_new_lock = release
+    assert locked.wait(10), "the other thread locked the new lock file"
+
+
+@when("this process lets go of the first lock")
+def release_first_lock(context: Context) -> None:
+    context.held_lock.__exit__(None, None, None)
+
+
+@then('"rm" waits on the new lock file, as /proc/locks shows')
+def rm_waits_on_new(context: Context) -> None:
+    wait_until(
+        lambda: _lock_waiters(context.rm.pid, context.new_inode) or context.rm.poll() is not None,
+        bool,
+        timeout=30,
+        describe="rm to wait on the new lock file",
+    )
+    assert_that(context.rm.poll(), is_(None), "rm went on without the new lock")
+
+
+@when("the other thread lets go of the new lock file")
+def release_new_lock(context: Context) -> None:
+    context.release_new_lock.set()
+    context.new_lock_holder.join(30)
+
+
+@then('"rm" ends')
+def rm_ends(context: Context) -> None:
+    context.rm.wait(60)
