@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .agents import PROFILES, AgentProfile, get_profile
 from .engine import Engine
+from .errors import EngineError, EngineUnavailable
 
 DOCKERFILES = Path(__file__).parent / "agent_images"
 # The Dockerfile an image was built from, so that a changed one shows the image is stale.
@@ -82,14 +83,22 @@ def build_agent_image(
             _link_tree(source / "debs", Path(context, "debs"))
             buildargs["npm_config_offline"] = "true"
             network = "none"
-        engine.build_image(
-            context,
-            tag,
-            buildargs=buildargs,
-            labels={DOCKERFILE_LABEL: dockerfile_digest(agent)},
-            network=network,
-            on_line=on_line,
-        )
+        try:
+            engine.build_image(
+                context,
+                tag,
+                buildargs=buildargs,
+                labels={DOCKERFILE_LABEL: dockerfile_digest(agent)},
+                network=network,
+                on_line=on_line,
+            )
+        except EngineError as exc:
+            if offline_from is None and not isinstance(exc, EngineUnavailable):
+                raise EngineError(
+                    f"{exc} (npm and apt need the network in the build; where the engine's "
+                    "builds have none, use --offline-from DIR)"
+                ) from exc
+            raise
     return tag
 
 

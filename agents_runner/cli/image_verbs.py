@@ -7,9 +7,12 @@ import sys
 
 from ..agents import NODE_IMAGE, get_profile
 from ..engine import Engine
+from ..errors import EngineError, EngineUnavailable
 from ..image_builder import agents_with_images, build_agent_image, image_state, profile_with_image
 from ..terminal import format_rows
-from .common import BadInput
+from .common import BadInput, fail
+
+EXIT_BUILD_FAILED = 1
 
 
 def cmd_images(args: argparse.Namespace) -> int:
@@ -40,11 +43,16 @@ def cmd_images(args: argparse.Namespace) -> int:
         raise BadInput("--offline-from: name the agents whose packages the folder holds")
     for agent in agents:
         print(f"building the {agent} image", file=sys.stderr, flush=True)
-        tag = build_agent_image(
-            engine,
-            agent,
-            offline_from=args.offline_from,
-            on_line=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
-        )
+        try:
+            tag = build_agent_image(
+                engine,
+                agent,
+                offline_from=args.offline_from,
+                on_line=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
+            )
+        except EngineUnavailable:
+            raise
+        except EngineError as exc:
+            return fail(str(exc), EXIT_BUILD_FAILED)
         print(tag, flush=True)
     return 0
