@@ -90,6 +90,11 @@ node_base() {
     --change 'CMD ["node"]' - "$node_image" >/dev/null
 }
 
+download_debs() {  # download_debs DIR: ca-certificates and what it needs, as .deb files
+  (cd "$1" && apt-get download -qq -o APT::Sandbox::User=root \
+    ca-certificates openssl libssl3 >/dev/null)
+}
+
 build_offline() {
   mkdir -p "$cache_dir"
   printf '%s\n' "$pins" | tail -n +2 | while read -r agent image cli; do
@@ -103,8 +108,7 @@ build_offline() {
       rm -rf "$offline"
       mkdir -p "$offline/debs"
       # The host is Debian bookworm, as the image is: its packages fit.
-      (cd "$offline/debs" && apt-get download -qq -o APT::Sandbox::User=root \
-        ca-certificates openssl libssl3 >/dev/null)
+      download_debs "$offline/debs" || { apt-get update -qq && download_debs "$offline/debs"; }
       prefix=$(mktemp -d)
       # The host's npm resolves for linux-x64, as npm in the image does; nothing runs here.
       npm install --global --prefix "$prefix" --cache "$npm_cache" --ignore-scripts \

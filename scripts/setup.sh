@@ -11,5 +11,6 @@ if ! command -v uv >/dev/null 2>&1; then
   python3 -m pip install --quiet uv
 fi
 uv sync --locked
-bash scripts/provision-agent-images.sh
+bash scripts/provision-agent-images.sh ||
+  echo "setup: the agents' images could not be made; the @real-agent scenarios say why" >&2
 echo "setup: ready; run 'uv run behave' (acceptance) and 'uv run pytest' (unit)" >&2
