@@ -52,13 +52,11 @@ def before_all(context: Context) -> None:
         if not engine.image_present(context.image):
             engine.pull(context.image)
         context.engine = engine
-        for line in reaper.reap(engine):
+        for line in reaper.reap(engine, context.registry):
             print(f"reaped {line}")
         reaper.register(context.run_id)
         if context.registry and registry_answers(context.registry):
-            context.registry_image = (
-                f"{context.registry}/agents-runner-test/pull-{context.run_id}:1"
-            )
+            context.registry_image = reaper.unique_image(context.registry, context.run_id)
             publish_unique_image(
                 engine, context.image, context.registry_image, {RUN_LABEL: context.run_id}
             )

@@ -48,7 +48,7 @@ build_online() {
   printf '%s\n' "$pins" | tail -n +2 | while read -r agent image cli; do
     image_built "$agent" && continue
     log "building $image"
-    uv run --no-sync agents-runner images build "$agent" >/dev/null
+    uv run --no-sync agents-runner images build "$agent" >/dev/null || return 1
   done
 }
 
@@ -116,8 +116,9 @@ build_offline() {
       rm -rf "$prefix"
       touch "$complete"
     fi
-    log "building $image (no network in the build)"
-    uv run --no-sync agents-runner images build "$agent" --offline-from "$offline" >/dev/null
+    log "building $image (no network in the build; its output in $cache_dir/build-$agent.log)"
+    uv run --no-sync agents-runner images build "$agent" --offline-from "$offline" \
+      >/dev/null 2>"$cache_dir/build-$agent.log" || { tail -20 "$cache_dir/build-$agent.log" >&2; return 1; }
   done
 }
 

@@ -49,10 +49,19 @@ def dead_runs() -> list[str]:
     return dead
 
 
-def reap(engine: Engine) -> list[str]:
+def unique_image(registry: str, run_id: str) -> str:
+    """The image a run pushes to the test registry for its pulls (registry.py)."""
+    return f"{registry}/agents-runner-test/pull-{run_id}:1"
+
+
+def reap(engine: Engine, registry: str | None = None) -> list[str]:
     """Remove what dead runs left; returns a line for each thing removed."""
     removed = []
     for run_id in dead_runs():
+        image = unique_image(registry, run_id) if registry else None
+        if image and engine.image_present(image):
+            engine.remove_image(image)
+            removed.append(f"image {image} of dead run {run_id}")
         for container in engine.containers({RUN_LABEL: run_id}):
             engine.remove(container["Id"])
             removed.append(f"container {container['Names'][0].lstrip('/')} of dead run {run_id}")
