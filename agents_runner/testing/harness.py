@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..engine import Engine
+from ..engine import LABEL_TASK_ID, Engine
 from ..processes import ProcessIdentity
 from ..runner import TaskRunner
 from ..spec import TaskSpec
@@ -275,7 +275,26 @@ class ScenarioHarness:
         return self.engine.inspect(task.container_name)
 
     def never_had_a_container(self, task_id: str) -> tuple[str | None, list[ContainerEvent]]:
-        """What would show a container: the recorded id and Docker's events for the task."""
+        """What would show a container: the recorded id and Docker's events for the task.
+        First a probe container, labelled as the task's would be but for its id, is made
+        and removed, and its create event must come back through the same query: an
+        engine whose events say nothing cannot pass for one that created nothing."""
+        probe_label = {LABEL_TASK_ID: f"probe-{task_id}"}
+        probe = self.engine.create(
+            name=None,
+            image=self.image,
+            argv=["true"],
+            env={},
+            labels={**self.labels, **probe_label},
+            network=SCENARIO_NETWORK,
+        )
+        self.engine.remove(probe)
+        wait_until(
+            lambda: self.events.for_labels(probe_label),
+            lambda events: any(e.action == "create" and e.container_id == probe for e in events),
+            timeout=10,
+            describe="the engine to report the probe container's create event",
+        )
         return self.task(task_id).container_id, self.events.for_task(task_id)
 
     def all_events(self) -> list[ContainerEvent]:
