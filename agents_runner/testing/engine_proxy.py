@@ -43,6 +43,7 @@ class EngineProxy:
         self.connections_refused = 0  # attempts while it refused: how hard it was tried
         self._log_streams: set[socket.socket] = set()  # upstream ends of followed logs
         self._hold_logs = threading.Event()
+        self._shut_down = threading.Event()
         threading.Thread(target=self._accept, name="engine-proxy", daemon=True).start()
 
     def cut(self, seconds: float) -> None:
@@ -65,6 +66,7 @@ class EngineProxy:
 
     def close(self) -> None:
         self._closed = True
+        self._shut_down.set()
         self.cut(0)
         _shut(self._server)
         with contextlib.suppress(OSError):
@@ -113,8 +115,8 @@ class EngineProxy:
             _shut(target)
 
     def _wait_if_held(self, source: socket.socket) -> None:
-        while source in self._log_streams and self._hold_logs.is_set() and not self._closed:
-            time.sleep(0.05)  # until close(): held bytes never arrive
+        if source in self._log_streams and self._hold_logs.is_set():
+            self._shut_down.wait()  # held bytes never arrive; close() lets the pump end
 
 
 def _shut(sock: socket.socket) -> None:
