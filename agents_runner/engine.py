@@ -8,7 +8,9 @@ stopping, killing or removing means the container is already gone, not an error.
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
+import json
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -36,6 +38,8 @@ LOGS_CONNECT_TIMEOUT = 10.0
 LOGS_READ_TIMEOUT = 60.0
 LABEL_TASK_ID = "agents-runner.task-id"
 LABEL_STORE = "agents-runner.store"
+LABEL_PROBE = "agents-runner.probe"  # a container made only to ask the engine something
+BUILT_IN_NETWORKS = ("none", "host")
 __all__ = [
     "LABEL_STORE",
     "LABEL_TASK_ID",
@@ -236,6 +240,7 @@ def _under(path: str, folder: str) -> bool:
 class Engine:
     def __init__(self, api: docker.APIClient) -> None:
         self.api = api
+        self._default_ulimits: list[Ulimit] | None = None
 
     @classmethod
     def from_env(cls) -> Engine:
@@ -253,6 +258,22 @@ class Engine:
     def close(self) -> None:
         self.api.close()
 
+    @functools.cached_property
+    def version(self) -> dict[str, Any]:
+        with _engine_call("asking the engine its version"):
+            return dict(self.api.version())
+
+    @property
+    def kind(self) -> str:
+        """ "podman" or "docker": which engine serves the Docker API here."""
+        names = [c.get("Name", "") for c in self.version.get("Components") or []]
+        names.append((self.version.get("Platform") or {}).get("Name", ""))
+        return "podman" if any("podman" in name.lower() for name in names) else "docker"
+
+    def describe(self) -> str:
+        """The engine and its version, for example "Docker 20.10.24"."""
+        return f"{self.kind.capitalize()} {self.version.get('Version', '?')}"
+
     def info(self) -> dict[str, Any]:
         with _engine_call("asking the engine about itself"):
             return dict(self.api.info())
@@ -261,6 +282,8 @@ class Engine:
         return int(self.info().get("NCPU") or 0)
 
     def network_exists(self, name: str) -> bool:
+        if name in BUILT_IN_NETWORKS:  # Docker lists them; Podman knows them only as modes
+            return True
         with _engine_call(f"inspecting network {name}"):
             try:
                 self.api.inspect_network(name)
@@ -347,10 +370,10 @@ class Engine:
                     raise EngineError(f"pushing {image} failed: {message}")
 
     def import_image(self, tar_bytes: bytes, image: str, changes: Sequence[str] = ()) -> None:
-        repository, tag = split_image_reference(image)
         with _engine_call(f"importing {image}"):
+            # The whole reference as the repository: Podman ignores a separate tag.
             self.api.import_image_from_data(
-                tar_bytes, repository=repository, tag=tag, changes=list(changes) or None
+                tar_bytes, repository=image, changes=list(changes) or None
             )
 
     def build_image(
@@ -437,9 +460,7 @@ class Engine:
             cap_drop=["ALL"],
             cap_add=list(limits.cap_add) or None,
             pids_limit=limits.pids,
-            ulimits=[Ulimit(name="nofile", soft=limits.nofile, hard=limits.nofile)]
-            if limits.nofile
-            else None,
+            ulimits=self._ulimits(image, limits),
             tmpfs=limits.tmpfs(),
             read_only=limits.read_only,
         )
@@ -458,6 +479,36 @@ class Engine:
             except errors.NotFound as exc:
                 raise ImageNotFound(f"image {image} not found: {_explain(exc)}") from exc
         return str(created["Id"])
+
+    def _ulimits(self, image: str, limits: ContainerLimits) -> list[Ulimit] | None:
+        if not limits.nofile:
+            return None
+        given = [Ulimit(name="nofile", soft=limits.nofile, hard=limits.nofile)]
+        if self.kind != "podman":
+            return given
+        # Podman drops its configured default_ulimits as soon as one is given, and falls
+        # back to values the host may not allow (runc: "error setting rlimit"): keep them.
+        return given + [u for u in self._podman_default_ulimits(image) if u.name != "nofile"]
+
+    def _podman_default_ulimits(self, image: str) -> list[Ulimit]:
+        """The ulimits Podman gives a container when none are asked for, as a container
+        created (never started) shows them."""
+        if self._default_ulimits is None:
+            with _engine_call("reading the engine's default ulimits"):
+                probe = self.api.create_container(
+                    image, command=["true"], labels={LABEL_PROBE: "ulimits"}
+                )["Id"]
+                try:
+                    found = self.api.inspect_container(probe)["HostConfig"].get("Ulimits")
+                finally:
+                    self.api.remove_container(probe, force=True)
+            self._default_ulimits = [
+                Ulimit(
+                    name=u["Name"].lower().removeprefix("rlimit_"), soft=u["Soft"], hard=u["Hard"]
+                )
+                for u in found or []
+            ]
+        return self._default_ulimits
 
     def start(self, container_id: str) -> None:
         with _engine_call("starting the container failed"):
@@ -542,7 +593,9 @@ class Engine:
     def containers(self, labels: Mapping[str, str | None]) -> list[dict[str, Any]]:
         """All containers, running or not, carrying every label given (value None: any)."""
         with _engine_call("listing containers"):
-            return list(self.api.containers(all=True, filters={"label": _label_filter(labels)}))
+            found = self.api.containers(all=True, filters={"label": _label_filter(labels)})
+        # Checked here as well: an engine that ORs label filters lists more.
+        return [c for c in found if _has_labels(c.get("Labels") or {}, labels)]
 
     def events(
         self,
@@ -551,15 +604,27 @@ class Engine:
         since: float | None = None,
         until: float | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Container events for containers carrying the labels; blocks for new ones
-        unless `until` is given."""
+        """Container events for containers carrying every label given; blocks for new ones
+        unless `until` is given. The labels are checked here too: Podman ORs several."""
+        selectors = _label_filter(labels)
+        filters = {"type": ["container"], "label": selectors[:1]}
         with _engine_call("reading events"):
-            return self.api.events(
-                since=since,
-                until=until,
-                decode=True,
-                filters={"type": "container", "label": _label_filter(labels)},
-            )
+            if until is not None and self.kind == "podman":
+                # Podman answers nothing for an `until` in the past; stream=false gives
+                # what it has so far.
+                params = {"filters": json.dumps(filters), "stream": "false"}
+                if since is not None:
+                    params["since"] = f"{since:.9f}"
+                response = self.api._get(self.api._url("/events"), params=params, stream=True)
+                self.api._raise_for_status(response)
+                raw = list(self.api._stream_helper(response, decode=True))
+            else:
+                raw = self.api.events(since=since, until=until, decode=True, filters=filters)
+        return (
+            event
+            for event in raw
+            if _carries(event, labels) and (until is None or _event_time(event) <= until)
+        )
 
     @contextlib.contextmanager
     def _unless_gone(self, what: str) -> Iterator[None]:
@@ -570,6 +635,20 @@ class Engine:
             except errors.APIError as exc:
                 if not (_is_gone(exc) or _is_not_running(exc)):
                     raise
+
+
+def _carries(event: Mapping[str, Any], labels: Mapping[str, str | None]) -> bool:
+    return _has_labels((event.get("Actor") or {}).get("Attributes") or {}, labels)
+
+
+def _has_labels(found: Mapping[str, str], wanted: Mapping[str, str | None]) -> bool:
+    return all(
+        key in found and (value is None or found[key] == value) for key, value in wanted.items()
+    )
+
+
+def _event_time(event: Mapping[str, Any]) -> float:
+    return event.get("timeNano", 0) / 1e9 or float(event.get("time", 0))
 
 
 def _is_not_running(exc: errors.APIError) -> bool:
