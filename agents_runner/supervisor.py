@@ -358,6 +358,10 @@ class TaskSupervisor:
         complete the log, and only then remove the container (until then it holds the
         only other copy of both), then record the end. A crash between two steps is
         finished by recover from what is stored: the exit code, or the container."""
+        if outcome.exit_code is not None and not self._exists(container_id):
+            # Removed while it ran: what "wait" said of it is no exit code (Docker says
+            # 137, Podman often 0).
+            outcome = ContainerExit(None, REMOVED_WHILE_RUNNING)
         # SIGKILL's exit code is also the OOM killer's: ask Docker only when it could be.
         task = self.store.load(self.task_id)
         oom = (
@@ -384,6 +388,12 @@ class TaskSupervisor:
                 **self._end_of_output(),
             ),
         )
+
+    def _exists(self, container_id: str) -> bool:
+        """False once the container is gone or on its way out (a forced removal first
+        marks it, then kills it, and "wait" returns in between)."""
+        found = self._ride_out("inspecting", lambda: self.engine.inspect(container_id))
+        return found is not None and found["State"].get("Status") not in ("removing", "dead")
 
     def _exit_during_outage(self, container_id: str, exit_code: int | None) -> str | None:
         """A failure reason that names the engine when the agent exited (non-zero) while
@@ -603,6 +613,10 @@ class _EndedElsewhere(Exception):
 
 
 CONTAINER_LOST = "container lost: it no longer exists in the engine"
+REMOVED_WHILE_RUNNING = (
+    "container lost: it was removed while the agent ran (not by agents-runner), "
+    "so its exit code is unknown"
+)
 
 
 def interrupted_reason(state: TaskState) -> str:

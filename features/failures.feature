@@ -22,3 +22,15 @@ Feature: A task that fails says why
     And its error says "the command was not found in the image"
     And its error says "no-such-agent-cli"
     And its container no longer exists
+
+  Scenario: A container removed under a running agent ends its task "failed", container lost
+    Engines differ on what "wait" says of a container removed while it runs (Docker: 137,
+    Podman often 0), so no exit code is believed for it.
+    Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
+    When the task is submitted
+    And the task is running
+    And the task's container is removed behind the runner's back
+    And the task has ended
+    Then the task is "failed"
+    And its error says "container lost: it was removed while the agent ran"
+    And no exit code is stored for the task

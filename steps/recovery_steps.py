@@ -81,7 +81,9 @@ def new_runner(context: Context) -> None:
 
 @when("the task's container is removed behind the runner's back")
 def remove_behind_back(context: Context) -> None:
-    context.harness.engine.remove(context.task.container_id)
+    container_id = context.harness.fresh_load(context.task.id).container_id
+    assert container_id is not None, "the task has no container yet"
+    context.harness.engine.remove(container_id)
 
 
 @then("the stored exit code is {code:d}")
