@@ -13,6 +13,7 @@ from agents_runner.agents import PROFILES
 from agents_runner.engine import Engine, EngineError
 from agents_runner.testing import allure_evidence, junit, reaper
 from agents_runner.testing.engine_control import restart_refusal
+from agents_runner.testing.engine_gaps import engine_gap
 from agents_runner.testing.evidence import write as write_evidence
 from agents_runner.testing.evidence_collection import collect_evidence, describe_run
 from agents_runner.testing.harness import DEFAULT_IMAGE, RUN_LABEL, ScenarioHarness
@@ -90,7 +91,15 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
             raise RuntimeError(problem)
         scenario.skip(reason=problem)
         return
-    if "engine-restart" in scenario.effective_tags and (refusal := restart_refusal()):
+    gap = engine_gap(context.engine.kind, scenario.effective_tags)
+    if gap:
+        # Excluded by tag in the README's command for this engine; run anyway, say why.
+        if os.environ.get("AGENTS_RUNNER_REQUIRE_DOCKER") == "1":
+            raise RuntimeError(gap)
+        scenario.skip(reason=gap)
+        return
+    refusal = restart_refusal(context.engine.kind)
+    if "engine-restart" in scenario.effective_tags and refusal:
         scenario.skip(reason=refusal)
         return
     if "real-agent" in scenario.effective_tags and (missing := missing_agent_images(context)):

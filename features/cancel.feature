@@ -10,7 +10,7 @@ Feature: Cancelling a task is graceful
     And the user cancels the task with a grace period of 5 seconds
     And the task has ended
     Then the task is "cancelled" with exit code 143
-    And Docker reports that its container was sent signal 15 and no other
+    And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
     And Docker reports that its container exited with code 143
     And the agent's shutdown line is in the task's log
     And its container no longer exists

@@ -37,13 +37,13 @@ Feature: A cancel or a kill is honoured in every state
     When the task is submitted
     And the task is running
     And the user cancels the task with a grace period of 30 seconds
-    And the task is "stopping", and Docker has sent its agent signal 15
+    And the task is "stopping", and its agent has recorded signal 15
     And the user kills the task
     And the task has ended
     Then the task is "killed" with exit code 137
     And its recorded history is queued, starting, running, stopping, killed, in that order
-    And Docker reports that its container was sent signal 15, then signal 9
-    And Docker sent signal 9 within 2 seconds of the kill request
+    And the agent was sent signal 15, then signal 9 (by the engine's events, its own record and its exit code)
+    And signal 9 was sent within 2 seconds of the kill request
     And its container no longer exists
 
   Scenario Outline: Repeated and crossed requests: <first>, then <second>

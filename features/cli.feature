@@ -45,7 +45,7 @@ Feature: The command line
     And its output is exactly "{id} cancelled"
     And the first terminal's command exits with status 143
     And the first terminal showed the agent's shutdown line
-    And Docker reports that its container was sent signal 15 and no other
+    And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
     And Docker reports that its container exited with code 143
 
   Scenario: Kill a task from a second terminal
@@ -55,7 +55,7 @@ Feature: The command line
     Then the command exits with status 0
     And its output is exactly "{id} killed"
     And the first terminal's command exits with status 137
-    And Docker reports that its container was sent signal 9 and no other
+    And the agent was sent signal 9 and no other (by the engine's events, its own record and its exit code)
     And its container no longer exists
 
   Scenario: List and show

@@ -46,7 +46,7 @@ Feature: A runner killed at any moment leaves no container and loses no exit cod
     And the runner process has died of SIGKILL
     And the user runs "recover"
     Then the task ends "cancelled"
-    And Docker reports that its container was sent signal 15 and no other
+    And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
     And the engine holds no container of the task
 
   Scenario: Killed after the agent exited, before the end was written

@@ -10,8 +10,8 @@ Feature: A task that outlives its deadline is stopped
     And the task has ended
     Then the task is "timed_out" with exit code 143
     And its recorded history is queued, starting, running, stopping, timed_out, in that order
-    And Docker sent signal 15 no sooner than the deadline after its container started, and at most 2 seconds later
-    And Docker reports that its container was sent signal 15 and no other
+    And signal 15 was sent no sooner than the deadline after its container started, and at most 2 seconds later
+    And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
     And the agent's shutdown line is in the task's log
     And its container no longer exists
 
@@ -21,6 +21,6 @@ Feature: A task that outlives its deadline is stopped
     When the task is submitted
     And the task has ended
     Then the task is "timed_out" with exit code 137
-    And Docker reports that its container was sent signal 15, then signal 9
-    And Docker sent signal 9 no sooner than the stop grace after signal 15, and at most 2 seconds later
+    And the agent was sent signal 15, then signal 9 (by the engine's events, its own record and its exit code)
+    And signal 9 was sent no sooner than the stop grace after signal 15, and at most 2 seconds later
     And its container no longer exists

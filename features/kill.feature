@@ -10,7 +10,7 @@ Feature: Killing a task is immediate
     And the user kills the task
     And the task has ended
     Then the task is "killed" with exit code 137
-    And Docker reports that its container was sent signal 9 and no other
+    And the agent was sent signal 9 and no other (by the engine's events, its own record and its exit code)
     And Docker reports that its container exited with code 137
     And the agent's shutdown line is not in the task's log
     And its container no longer exists

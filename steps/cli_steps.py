@@ -134,7 +134,9 @@ def log_holds_both(context: Context, first: str, second: str) -> None:
     " in the foreground in a first terminal"
 )
 def foreground_trapping_agent(context: Context) -> None:
-    argv = ["run", "--image", context.harness.image, "--", *TRAPPING_AGENT]
+    workspace = context.harness.recording_workspace()
+    argv = ["run", "--image", context.harness.image, "--workspace", str(workspace)]
+    argv += ["--", *TRAPPING_AGENT]
     context.first_terminal = context.harness.cli.start(*argv)
 
 

@@ -95,9 +95,7 @@ def engine_live_restore(context: Context, setting: str) -> None:
 
 @when("the engine is stopped and started again")
 def restart_engine(context: Context) -> None:
-    live_restore = engine_control.live_restore_enabled(context.harness.engine)
-    engine_control.stop_engine()
-    engine_control.start_engine(context.harness.engine, live_restore=live_restore)
+    engine_control.restart(context.harness.engine)
 
 
 # -- crash points ---------------------------------------------------------------------

@@ -22,7 +22,8 @@ from hamcrest import (
 
 from agents_runner.states import TaskState
 from agents_runner.task import parse_time
-from agents_runner.testing.events import ContainerEvent, exit_codes, signal_times, signals
+from agents_runner.testing.agent_record import RESOLUTION
+from agents_runner.testing.events import ContainerEvent, exit_codes
 from agents_runner.testing.harness import SHUTDOWN_LINE
 from agents_runner.testing.task_refs import fresh, task_of
 
@@ -73,6 +74,11 @@ def log_holds(context: Context, text: str) -> None:
     assert_that(context.harness.log_text(context.task.id), contains_string(text))
 
 
+@then("no exit code is stored for the task")
+def no_exit_code(context: Context) -> None:
+    assert_that(context.harness.fresh_load(context.task.id).exit_code, is_(none()))
+
+
 @then('its error says "{text}"')
 def error_says(context: Context, text: str) -> None:
     assert_that(fresh(context, "first").error or "", contains_string(text))
@@ -101,45 +107,68 @@ def docker_reports_exit(context: Context, code: int) -> None:
     assert_that(exit_codes(events), equal_to([code]), _described(events))
 
 
-@then("Docker reports that its container was sent signal {signal:d} and no other")
-def docker_reports_signal(context: Context, signal: int) -> None:
-    events = context.harness.events_for(context.task.id)
-    assert_that(signals(events), equal_to([signal]), _described(events))
+# The signals an agent was sent: the engine's kill events, the agent's own record and
+# its exit code must all agree (signal_evidence.py).
+WITNESSES = "(by the engine's events, its own record and its exit code)"
 
 
-@then("Docker reports that its container was sent signal {first:d}, then signal {second:d}")
-def docker_reports_two_signals(context: Context, first: int, second: int) -> None:
-    events = context.harness.events_for(context.task.id)
-    assert_that(signals(events), equal_to([first, second]), _described(events))
+def _agreed(context: Context, expected: list[int], *, recorded: bool = True):
+    witnesses = context.harness.signal_witnesses(context.task.id, recorded=recorded)
+    assert_that(witnesses.disagreements(expected), is_(empty()), witnesses.describe())
+    return witnesses
+
+
+@then("the agent was sent signal {signal:d} and no other " + WITNESSES)
+def sent_one_signal(context: Context, signal: int) -> None:
+    _agreed(context, [signal])
+
+
+@then("the agent was sent signal {first:d}, then signal {second:d} " + WITNESSES)
+def sent_two_signals(context: Context, first: int, second: int) -> None:
+    witnesses = _agreed(context, [first, second])
+    assert_that(
+        witnesses.received_at("TERM"),
+        less_than_or_equal_to(witnesses.sent_at([first, second], second) + RESOLUTION),
+        "the agent recorded SIGTERM before SIGKILL was sent: " + witnesses.describe(),
+    )
 
 
 @then(
-    "Docker sent signal 9 no sooner than the stop grace after signal 15, and at most "
+    "signal 9 was sent no sooner than the stop grace after signal 15, and at most "
     "{slack:d} seconds later"
 )
 def kill_after_grace(context: Context, slack: int) -> None:
-    events = context.harness.events_for(context.task.id)
-    gap = signal_times(events, 9)[0] - signal_times(events, 15)[0]
+    witnesses = _agreed(context, [15, 9])
+    gap = witnesses.sent_at([15, 9], 9) - witnesses.sent_at([15, 9], 15)
     grace = context.task.spec.stop_grace
-    assert_that(gap, all_of(greater_than_or_equal_to(grace), less_than_or_equal_to(grace + slack)))
+    assert_that(
+        gap,
+        all_of(greater_than_or_equal_to(grace), less_than_or_equal_to(grace + slack)),
+        witnesses.describe(),
+    )
 
 
-@then("Docker sent signal 9 within {seconds:d} seconds of the kill request")
+@then("signal 9 was sent within {seconds:d} seconds of the kill request")
 def kill_soon_after_request(context: Context, seconds: int) -> None:
-    events = context.harness.events_for(context.task.id)
+    witnesses = _agreed(context, [15, 9])
     asked_at = context.request_times["kill_requested_at"][0]
-    delay = signal_times(events, 9)[0] - asked_at
-    assert_that(delay, all_of(greater_than_or_equal_to(0), less_than_or_equal_to(seconds)))
+    delay = witnesses.sent_at([15, 9], 9) - asked_at
+    assert_that(
+        delay,
+        all_of(greater_than_or_equal_to(0), less_than_or_equal_to(seconds)),
+        witnesses.describe(),
+    )
 
 
 @then(
-    "Docker sent signal 15 no sooner than the deadline after its container started, and at "
+    "signal 15 was sent no sooner than the deadline after its container started, and at "
     "most {slack:d} seconds later"
 )
 def stopped_at_deadline(context: Context, slack: int) -> None:
     events = context.harness.events_for(context.task.id)
+    witnesses = _agreed(context, [15])
     started = next(e.time for e in events if e.action == "start")
-    gap = signal_times(events, 15)[0] - started
+    gap = witnesses.sent_at([15], 15) - started
     timeout = context.task.spec.timeout
     assert_that(
         gap,

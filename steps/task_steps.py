@@ -10,13 +10,14 @@ from behave import given, step, when
 from behave.runner import Context
 
 from agents_runner.states import TaskState
-from agents_runner.testing.events import signals
+from agents_runner.testing.agent_record import received_signals
 from agents_runner.testing.harness import (
     READY_LINE,
     STUBBORN_AGENT,
     TASK_TIMEOUT,
     TRAPPING_AGENT,
 )
+from agents_runner.testing.signal_evidence import signal_name
 from agents_runner.testing.task_refs import task_of
 from agents_runner.testing.waiting import wait_until
 
@@ -28,12 +29,18 @@ def a_task_with_agent(context: Context, agent: str, prompt: str) -> None:
 
 @given("a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM")
 def a_task_that_traps_sigterm(context: Context) -> None:
-    context.spec_fields = {"command": TRAPPING_AGENT}
+    context.spec_fields = {
+        "command": TRAPPING_AGENT,
+        "workspace": str(context.harness.recording_workspace()),
+    }
 
 
 @given("a task whose agent ignores SIGTERM")
 def a_task_that_ignores_sigterm(context: Context) -> None:
-    context.spec_fields = {"command": STUBBORN_AGENT}
+    context.spec_fields = {
+        "command": STUBBORN_AGENT,
+        "workspace": str(context.harness.recording_workspace()),
+    }
 
 
 @given('a task whose agent prints "{text}" and exits with code {code:d}')
@@ -131,15 +138,16 @@ def _request(context: Context, kind: str, task_id: str, grace: float | None = No
     context.requests.append((field, getattr(task, field)))
 
 
-@when('the task is "stopping", and Docker has sent its agent signal {signal:d}')
+@when('the task is "stopping", and its agent has recorded signal {signal:d}')
 def stopping_and_signalled(context: Context, signal: int) -> None:
-    """The graceful stop is under way: recorded, and its signal delivered."""
+    """The graceful stop is under way: recorded, and its signal received by the agent."""
     context.harness.wait_for_state(context.task.id, TaskState.STOPPING)
+    workspace = context.harness.fresh_load(context.task.id).spec.workspace
     wait_until(
-        lambda: signals(context.harness.events.for_task(context.task.id)),
-        lambda sent: signal in sent,
+        lambda: [r.name for r in received_signals(workspace)],
+        lambda received: signal_name(signal) in received,
         timeout=30,
-        describe=f"Docker to send signal {signal}",
+        describe=f"the agent to record signal {signal}",
     )
 
 

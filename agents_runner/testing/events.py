@@ -8,6 +8,9 @@ from typing import Any
 
 from ..engine import LABEL_TASK_ID, Engine
 
+# Podman's names for what Docker calls otherwise.
+_ACTIONS = {"remove": "destroy"}
+
 
 @dataclass(frozen=True)
 class ContainerEvent:
@@ -27,7 +30,7 @@ class ContainerEvent:
         exit_code = attributes.get("exitCode")
         return cls(
             time=raw.get("timeNano", 0) / 1e9,
-            action=raw.get("Action") or raw.get("status", ""),
+            action=_ACTIONS.get(action := raw.get("Action") or raw.get("status", ""), action),
             container_id=raw.get("Actor", {}).get("ID") or raw.get("id", ""),
             signal=int(signal) if signal is not None else None,
             exit_code=int(exit_code) if exit_code is not None else None,
@@ -64,16 +67,13 @@ class EventLog:
         return [ContainerEvent.from_engine(event) for event in raw]
 
 
-def signals(events: list[ContainerEvent]) -> list[int]:
-    return [e.signal for e in events if e.action == "kill" and e.signal is not None]
+def signals(events: list[ContainerEvent]) -> list[int | None]:
+    """The signal of each `kill` event; None where the engine does not name it (Podman)."""
+    return [e.signal for e in events if e.action == "kill"]
 
 
 def exit_codes(events: list[ContainerEvent]) -> list[int]:
     return [e.exit_code for e in events if e.action == "die" and e.exit_code is not None]
-
-
-def signal_times(events: list[ContainerEvent], signal: int) -> list[float]:
-    return [e.time for e in events if e.action == "kill" and e.signal == signal]
 
 
 def most_running_at_once(events: list[ContainerEvent]) -> int:

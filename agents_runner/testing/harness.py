@@ -7,6 +7,7 @@ cleanup can only ever touch what this run created.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..config import DEFAULT_USER
 from ..engine import LABEL_TASK_ID, Engine
 from ..processes import ProcessIdentity
 from ..runner import TaskRunner
@@ -23,11 +25,13 @@ from ..spec import TaskSpec
 from ..states import TaskState
 from ..store import TaskStore
 from ..task import Task
+from .agent_record import RECORDER
 from .cli_driver import CliDriver
 from .engine_proxy import EngineProxy
 from .events import ContainerEvent, EventLog
 from .reaper import RUN_LABEL, temp_prefix
 from .registry import GatedRegistry
+from .signal_evidence import SignalWitnesses
 from .tmpfs import SmallDisk
 from .waiting import wait_until
 
@@ -40,25 +44,29 @@ DEFAULT_IMAGE = "busybox:1.36"
 TASK_TIMEOUT = 60.0
 CLOSE_TIMEOUT = 30.0
 
-# An agent that runs until signalled; its TERM trap announces a clean shutdown.
+# An agent that runs until signalled; its TERM trap announces a clean shutdown. Given a
+# workspace, it records each signal that reaches it (agent_record.py).
 SHUTDOWN_LINE = "agent: caught SIGTERM, shutting down cleanly"
 READY_LINE = "agent: ready"
 TRAPPING_AGENT = [
     "sh",
     "-c",
-    f'trap \'echo "{SHUTDOWN_LINE}"; exit 143\' TERM; echo "{READY_LINE}"; '
+    f'{RECORDER}trap \'record TERM; echo "{SHUTDOWN_LINE}"; exit 143\' TERM; echo "{READY_LINE}"; '
     "while :; do sleep 3600 & wait $!; done",
 ]
-# An agent that waits for /workspace/go, then exits with the code written in it.
+# An agent that waits for /workspace/go, then exits with the code written in it. A
+# SIGTERM ends it (exit 143), recorded.
 WAITING_AGENT = (
+    f"{RECORDER}trap 'record TERM; exit 143' TERM; "
     "echo started; until [ -f /workspace/go ]; do sleep 0.1; done; echo finished; "
     "exit $(cat /workspace/go)"
 )
-# An agent that ignores SIGTERM: only SIGKILL ends it.
+# An agent that ignores SIGTERM (it only records it): only SIGKILL ends it.
 STUBBORN_AGENT = [
     "sh",
     "-c",
-    f"trap '' TERM; echo \"{READY_LINE}\"; while :; do sleep 3600 & wait $!; done",
+    f"{RECORDER}trap 'record TERM' TERM; echo \"{READY_LINE}\"; "
+    "while :; do sleep 3600 & wait $!; done",
 ]
 
 
@@ -138,6 +146,23 @@ class ScenarioHarness:
         path = Path(tempfile.mkdtemp(prefix=self.temp_prefix + "workspace-", dir=parent))
         self._workspaces.append(path)
         return path
+
+    def recording_workspace(self) -> Path:
+        """A workspace where an agent that runs until signalled records the signals it
+        receives; owned by the default agent user, so that the agent runs as it would
+        without one."""
+        path = self.workspace()
+        uid, gid = (int(part) for part in DEFAULT_USER.split(":"))
+        os.chown(path, uid, gid)
+        return path
+
+    def signal_witnesses(self, task_id: str, *, recorded: bool = True) -> SignalWitnesses:
+        """The engine's events (once the container died), and the agent's own record of
+        the signals it received when `recorded`."""
+        events = self.events_for(task_id)
+        return SignalWitnesses.read(
+            events, self.fresh_load(task_id).spec.workspace, recorded=recorded
+        )
 
     def waiting_agent(self, workspace: Path) -> dict[str, Any]:
         """Spec fields of an agent that waits for `workspace`/go (see WAITING_AGENT)."""

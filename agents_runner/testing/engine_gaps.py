@@ -1,0 +1,36 @@
+"""Scenarios that one engine cannot run, each declared with its reason.
+
+A scenario that needs what only Docker has carries the tag @docker-only and one tag
+from GAPS, which says why. The README's command for Podman leaves them out with
+--tags='not @docker-only'; run on Podman anyway, such a scenario is skipped with its
+reason (and fails the run where AGENTS_RUNNER_REQUIRE_DOCKER=1), never passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+DOCKER_ONLY = "docker-only"
+
+GAPS: dict[str, str] = {
+    "live-restore-off": (
+        "Podman has no live-restore setting to turn off: each container is watched by its "
+        "own conmon process and always outlives a restart of the service"
+    ),
+    "oom-reported": (
+        "Podman 4.3 on this cgroup v1 host reports OOMKilled false for a container the "
+        "kernel killed for exceeding its memory limit, so the runner cannot tell an OOM "
+        "kill from any other SIGKILL there"
+    ),
+}
+
+
+def engine_gap(kind: str, tags: Iterable[str]) -> str | None:
+    """Why a scenario with `tags` cannot run on an engine of `kind`, or None."""
+    tags = set(tags)
+    if DOCKER_ONLY not in tags or kind == "docker":
+        return None
+    reasons = [GAPS[tag] for tag in sorted(tags) if tag in GAPS]
+    if not reasons:
+        return f"@{DOCKER_ONLY} without a reason tag (one of {', '.join(sorted(GAPS))})"
+    return f"not on {kind}: " + "; ".join(reasons)
