@@ -338,6 +338,10 @@ class Engine:
                     message = said_once(message)
                     if _looks_not_found(message):
                         raise ImageNotFound(f"image {image} not found: {message}")
+                    if _looks_corrupted(message):
+                        raise PullFailed(
+                            f"pulling {image} failed: {CORRUPTED_DATA} (the engine: {message})"
+                        )
                     raise PullFailed(f"pulling {image} failed: {message}")
                 if on_progress is not None:
                     on_progress(chunk)
@@ -654,6 +658,15 @@ def _event_time(event: Mapping[str, Any]) -> float:
 def _is_not_running(exc: errors.APIError) -> bool:
     text = _explain(exc).lower()
     return "is not running" in text or ("removal of container" in text and "in progress" in text)
+
+
+CORRUPTED_DATA = "the image's data did not match its digest (it was corrupted on the way)"
+
+
+def _looks_corrupted(message: str) -> bool:
+    """Docker says "verification failed", Podman "digest ... does not match"."""
+    text = message.lower()
+    return "verification failed" in text or ("digest" in text and "does not match" in text)
 
 
 def _looks_not_found(message: str) -> bool:

@@ -57,6 +57,6 @@ Feature: Pulling the agent's image
     When the task is submitted
     And the task has ended
     Then the task is "failed"
-    And its error names the image and says "verification failed"
+    And its error names the image and says "did not match its digest"
     And its recorded history is queued, pulling, failed, in that order
     And no container was ever created for the task
