@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .states import TaskState
 from .task import Task
 
@@ -20,6 +22,9 @@ def settle(
     """Move `task` (in memory) to its terminal state. False if it had one already."""
     if task.is_terminal:
         return False
+    if (code := init_failure(exit_code, last_output)) is not None:
+        exit_code = code
+        diagnosis = f"the container's init could not run {_command_name(task)!r}"
     if exit_code is not None:
         task.exit_code = exit_code
     if task.kill_requested_at:
@@ -36,6 +41,28 @@ def settle(
             task.error = error or exit_reason(exit_code, oom_killed, last_output, diagnosis)
     task.move_to(target)
     return True
+
+
+# When the container's init cannot run the command, Docker's (tini) exits 127 (not
+# found) or 126 (cannot be invoked), the shell's convention; Podman's (catatonit) exits
+# 1 and says so in the output, without naming the command. Both end with the convention.
+_CATATONIT_FAILURE = re.compile(r"ERROR \(catatonit:\d+\): failed to exec pid1: (.+)")
+_INIT_FAILURE_CODES = {"no such file or directory": 127, "permission denied": 126}
+
+
+def init_failure(exit_code: int | None, last_output: str | None) -> int | None:
+    """The shell's exit code for a command the init could not run, or None."""
+    if exit_code != 1 or not last_output:
+        return None
+    found = _CATATONIT_FAILURE.search(last_output)
+    return _INIT_FAILURE_CODES.get(found.group(1).strip().lower()) if found else None
+
+
+def _command_name(task: Task) -> str:
+    try:
+        return task.spec.argv()[0]
+    except (ValueError, LookupError):
+        return "the command"
 
 
 def record_stop_request(task: Task, *, at: str, grace: float, reason: str) -> bool:

@@ -82,3 +82,21 @@ def test_queued_task_cancelled_or_killed_without_a_container():
     record_kill_request(killed, at="2026-01-01T00:00:00+00:00")
     settle(killed)
     assert states(killed) == ["queued", "pulling", "killed"]
+
+
+def test_podman_init_failures_end_with_the_shells_codes():
+    line = "ERROR (catatonit:6): failed to exec pid1: No such file or directory"
+    missing = task_in(S.STARTING, S.RUNNING)
+    settle(missing, exit_code=1, last_output=line)
+    assert (missing.state, missing.exit_code) == (S.FAILED, 127)
+    assert "not found in the image" in missing.error and "'echo'" in missing.error
+    denied = task_in(S.STARTING, S.RUNNING)
+    settle(
+        denied,
+        exit_code=1,
+        last_output=line.replace("No such file or directory", "Permission denied"),
+    )
+    assert denied.exit_code == 126
+    ordinary = task_in(S.STARTING, S.RUNNING)
+    settle(ordinary, exit_code=1, last_output="failed to exec pid1: No such file or directory")
+    assert ordinary.exit_code == 1
