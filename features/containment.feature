@@ -5,7 +5,7 @@ Feature: What the agent runs is fenced in
   may open 4096 files, /tmp is a 256m tmpfs, and the agent runs as 1000:1000 (or as
   its workspace's owner), never as root unless asked. Each default has an option.
   Each attempt below runs for real inside a container, and is checked from both
-  sides: what the attempt itself said and returned inside, and Docker's account of
+  sides: what the attempt itself said and returned inside, and the kernel's or Docker's account of
   the container outside. An attempt that relies on a limit starts only once Docker
   reports that limit.
 
@@ -13,7 +13,7 @@ Feature: What the agent runs is fenced in
     Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
     When the task is submitted
     And the task is running
-    Then Docker reports that its container drops every capability and adds none back
+    Then the kernel shows that its agent holds no capability and can gain none
     And Docker reports a process limit of 512, an open-file limit of 4096 and a memory limit of 4g without swap
     And Docker reports that the agent runs as 1000:1000, with a 256m tmpfs at /tmp, on a writable root filesystem
     When the user kills the task
@@ -24,7 +24,7 @@ Feature: What the agent runs is fenced in
     And its fence is: user root, NET_RAW given back, 64 processes, 1024 open files, a 16m /tmp, a read-only root, no memory limit
     When the task is submitted
     And the task is running
-    Then Docker reports that its container drops every capability and adds NET_RAW back
+    Then the kernel shows that its agent can gain NET_RAW and no other capability
     And Docker reports a process limit of 64, an open-file limit of 1024 and no memory limit
     And Docker reports that the agent runs as root, with a 16m tmpfs at /tmp, on a read-only root filesystem
     When the user kills the task
@@ -35,7 +35,7 @@ Feature: What the agent runs is fenced in
     And a task whose agent runs as root and, once let go, tries to <attempt> with "<command>"
     When the task is submitted
     And the task is "running"
-    Then Docker reports that its container drops every capability and adds none back, before the attempt
+    Then the kernel shows that its agent holds no capability and can gain none, before the attempt
     When the agent is let go on
     Then the attempt said "<refusal>" and exited with code <code>
 
