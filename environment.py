@@ -23,6 +23,14 @@ PROVISIONED_ENV = Path(__file__).parent / ".provisioned.env"
 EVIDENCE_REPORT = Path(__file__).parent / "reports" / "evidence.html"
 
 
+def evidence_report(engine: Engine | None) -> Path:
+    """reports/evidence.html, or evidence-podman.html for a run on Podman (CI runs both)."""
+    kind = engine.kind if engine is not None else "docker"
+    return (
+        EVIDENCE_REPORT.with_name(f"evidence-{kind}.html") if kind != "docker" else EVIDENCE_REPORT
+    )
+
+
 def _setting(name: str, default: str | None) -> str | None:
     """The environment variable, else what scripts/provision-engine.sh recorded in
     .provisioned.env, else `default`."""
@@ -143,7 +151,7 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
 
 
 def after_all(context: Context) -> None:
-    write_evidence(context.evidence, EVIDENCE_REPORT, run=describe_run(context))
+    write_evidence(context.evidence, evidence_report(context.engine), run=describe_run(context))
     junit.polish(Path(context.config.junit_directory), context._runner.features)
     if context.engine is None:
         return

@@ -129,4 +129,14 @@ if [ -e "$marker" ]; then
 else
   build_online
 fi
+# The same images in Podman's storage, when its service runs beside (provision-podman.sh):
+# copied from Docker, so that both engines run the very same bytes.
+podman_socket=/run/agents-runner-podman.sock
+if [ -S "$podman_socket" ] && command -v podman >/dev/null 2>&1; then
+  printf '%s\n' "$pins" | tail -n +2 | while read -r _ image _; do
+    podman image exists "$image" && continue
+    log "copying $image into Podman's storage"
+    docker save "$image" | podman load -q >/dev/null
+  done
+fi
 log "ready: $(printf '%s\n' "$pins" | tail -n +2 | awk '{print $2}' | tr '\n' ' ')"

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Everything a fresh clone needs before `uv run behave`: a Docker engine with the
-# test image (scripts/provision-engine.sh), uv, the project's locked dependencies, and
+# test image (scripts/provision-engine.sh), Podman's service beside it
+# (scripts/provision-podman.sh), uv, the project's locked dependencies, and
 # the agents' own images (scripts/provision-agent-images.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/provision-engine.sh
+bash scripts/provision-podman.sh ||
+  echo "setup: no Podman service (it needs root to start); the suite runs on Docker only" >&2
 if ! command -v uv >/dev/null 2>&1; then
   echo "setup: installing uv with pip" >&2
   python3 -m pip install --quiet uv
