@@ -657,7 +657,11 @@ def _event_time(event: Mapping[str, Any]) -> float:
 
 def _is_not_running(exc: errors.APIError) -> bool:
     text = _explain(exc).lower()
-    return "is not running" in text or ("removal of container" in text and "in progress" in text)
+    return (
+        "is not running" in text
+        or ("removal of container" in text and "in progress" in text)
+        or "can only kill running containers" in text  # Podman
+    )
 
 
 CORRUPTED_DATA = "the image's data did not match its digest (it was corrupted on the way)"
