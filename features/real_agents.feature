@@ -71,4 +71,4 @@ Feature: The real agent CLIs accept what their profiles build, offline
   Scenario: Without --image, an agent runs in its own image
     When the user runs "run --agent codex --agent-path echo --secret CODEX_API_KEY=not-a-real-key --prompt hi" as typed, without --image
     Then the command exits with status 0
-    And Docker created the task's one container from the image agents-runner/codex:0.169.0
+    And the engine created the task's one container from the image agents-runner/codex:0.169.0

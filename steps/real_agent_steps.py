@@ -159,7 +159,9 @@ def run_without_image(context: Context, line: str) -> None:
     context.task = context.harness.newest_task()
 
 
-@then("Docker created the task's one container from the image {image}")
+@then("the engine created the task's one container from the image {image}")
 def created_from(context: Context, image: str) -> None:
+    """Podman names a local image it was given unqualified as localhost/<name>."""
     events = context.harness.events_for(context.task.id, until_action="destroy")
-    assert_that([e.image for e in events if e.action == "create"], equal_to([image]))
+    named = image if context.harness.engine.kind == "docker" else f"localhost/{image}"
+    assert_that([e.image for e in events if e.action == "create"], equal_to([named]))
