@@ -20,6 +20,7 @@ socket=/run/agents-runner-podman.sock
 work_dir=/var/lib/agents-runner-provision
 marker="$work_dir/podman-started-by-us"
 service_log=/var/log/agents-runner-podman.log
+service_dir="$work_dir/podman-service"
 engine_conf=/etc/containers/containers.conf.d/50-agents-runner.conf
 registries_conf=/etc/containers/registries.conf.d/50-agents-runner.conf
 
@@ -61,7 +62,11 @@ hard_limit() {  # hard_limit PID "Max processes": that limit of the process
 
 start_service() {
   log "starting podman system service on $socket, log in $service_log"
-  nohup podman system service --time=0 "unix://$socket" >>"$service_log" 2>&1 </dev/null &
+  # From a folder of its own: conmon leaves files (an "oom" marker) in its working
+  # directory, which would otherwise be wherever this script was run from.
+  mkdir -p "$service_dir"
+  (cd "$service_dir" && exec nohup podman system service --time=0 "unix://$socket" \
+    >>"$service_log" 2>&1 </dev/null) &
   touch "$marker"
   local deadline=$((SECONDS + 60))
   until service_answers; do

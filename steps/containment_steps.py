@@ -142,12 +142,10 @@ def no_capabilities_before(context: Context) -> None:
         raise AssertionError(f"refusing the attempt: (effective, bounding) sets {sets}")
 
 
-@then('the attempt said "{refusal}" and exited with code {code:d} ({raw:d} on Podman)')
-def attempt_refused(context: Context, refusal: str, code: int, raw: int) -> None:
-    """busybox's mount exits 255 rather than 1 for the same refusal on Podman (seen
-    here): the words are the same, the code is each engine's."""
+@then('the attempt said "{refusal}" and exited with code {code:d}')
+def attempt_refused(context: Context, refusal: str, code: int) -> None:
     task = context.harness.wait_for_end(context.task.id)
-    assert_that(task.exit_code, equal_to(raw if context.harness.engine.kind == "podman" else code))
+    assert_that(task.exit_code, equal_to(code))
     assert_that(context.harness.log_text(task.id), contains_string(refusal))
     assert_that(context.harness.log_text(task.id), contains_string("started"))
 

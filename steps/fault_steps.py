@@ -282,7 +282,7 @@ def free_disk(context: Context) -> None:
 @then("no container was created")
 def no_container_created(context: Context) -> None:
     assert_that(context.harness.leftover_containers(), is_(empty()))
-    assert_that(context.harness.all_events(), is_(empty()))
+    assert_that(context.harness.all_events(proven=True), is_(empty()))
 
 
 # -- helpers ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ MARKER = Path("/var/lib/agents-runner-provision/engine-started-by-us")
 PODMAN_MARKER = Path("/var/lib/agents-runner-provision/podman-started-by-us")
 PID_FILE = Path("/var/run/docker.pid")
 PODMAN_LOG = Path("/var/log/agents-runner-podman.log")
+PODMAN_SERVICE_DIR = Path("/var/lib/agents-runner-provision/podman-service")
 DOCKERD_LOG = Path("/var/log/agents-runner-dockerd.log")
 BASE_FLAGS = ["--bridge=none", "--iptables=false"]
 RESTART_TIMEOUT = 120.0
@@ -60,6 +61,7 @@ def restart(engine: Engine) -> None:
         with open(PODMAN_LOG, "ab") as log:
             subprocess.Popen(
                 ["podman", "system", "service", "--time=0", socket_url],
+                cwd=PODMAN_SERVICE_DIR,  # as provisioning starts it (conmon leaves files there)
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,

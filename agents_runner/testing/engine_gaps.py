@@ -18,9 +18,10 @@ GAPS: dict[str, str] = {
         "own conmon process and always outlives a restart of the service"
     ),
     "oom-reported": (
-        "Podman 4.3 on this cgroup v1 host reports OOMKilled false for a container the "
-        "kernel killed for exceeding its memory limit, so the runner cannot tell an OOM "
-        "kill from any other SIGKILL there"
+        "Podman 4.3 on this cgroup v1 host reports OOMKilled false, and no oom event, for "
+        "a container the kernel killed for exceeding its memory limit (its conmon writes "
+        "the OOM marker into its own working directory, where Podman does not look), so "
+        "the runner cannot tell an OOM kill from any other SIGKILL there"
     ),
     "podman-long-line": (
         "Podman 4.3's logs API does not answer within the runner's 60 s read timeout on a "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,7 @@ from .waiting import wait_until
 # about ten a second, at its next start.
 SCENARIO_NETWORK = "none"
 SCENARIO_LABEL = "agents-runner-test.scenario"
+PROBE_PREFIX = "probe-"  # the task-id label of the harness's probe containers
 DEFAULT_IMAGE = "busybox:1.36"
 TASK_TIMEOUT = 60.0
 CLOSE_TIMEOUT = 30.0
@@ -300,11 +302,17 @@ class ScenarioHarness:
         return self.engine.inspect(task.container_name)
 
     def never_had_a_container(self, task_id: str) -> tuple[str | None, list[ContainerEvent]]:
-        """What would show a container: the recorded id and Docker's events for the task.
-        First a probe container, labelled as the task's would be but for its id, is made
-        and removed, and its create event must come back through the same query: an
-        engine whose events say nothing cannot pass for one that created nothing."""
-        probe_label = {LABEL_TASK_ID: f"probe-{task_id}"}
+        """What would show a container: the recorded id and the engine's events for the
+        task, read once the event stream is proven to report (prove_events_report)."""
+        self.prove_events_report()
+        return self.task(task_id).container_id, self.events.for_task(task_id)
+
+    def prove_events_report(self) -> None:
+        """Make and remove a probe container, labelled as the scenario's containers are
+        but with a task id of its own, and wait until its create event comes back through
+        the same query: an engine whose events say nothing cannot pass for one that
+        created nothing. The probe's events are left out of every later answer."""
+        probe_label = {LABEL_TASK_ID: f"{PROBE_PREFIX}{secrets.token_hex(4)}"}
         probe = self.engine.create(
             name=None,
             image=self.image,
@@ -320,10 +328,15 @@ class ScenarioHarness:
             timeout=10,
             describe="the engine to report the probe container's create event",
         )
-        return self.task(task_id).container_id, self.events.for_task(task_id)
 
-    def all_events(self) -> list[ContainerEvent]:
-        return self.events.for_labels()
+    def all_events(self, *, proven: bool = False) -> list[ContainerEvent]:
+        """The scenario's events but the probes'; with `proven`, read only once the event
+        stream is proven to report (for a claim that nothing happened)."""
+        if proven:
+            self.prove_events_report()
+        return [
+            e for e in self.events.for_labels() if not (e.task_id or "").startswith(PROBE_PREFIX)
+        ]
 
     def events_for(self, task_id: str, *, until_action: str = "die") -> list[ContainerEvent]:
         """Docker's events for the task's container, once `until_action` has been seen."""
