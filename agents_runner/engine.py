@@ -270,6 +270,13 @@ class Engine:
         names.append((self.version.get("Platform") or {}).get("Name", ""))
         return "podman" if any("podman" in name.lower() for name in names) else "docker"
 
+    @property
+    def follows_exactly(self) -> bool:
+        """Whether a followed log stream carries every record. Podman's (4.3) was seen to
+        skip records in the middle of a chatty agent's output and to end early; its
+        plain reads are whole."""
+        return self.kind != "podman"
+
     def describe(self) -> str:
         """The engine and its version, for example "Docker 20.10.24"."""
         return f"{self.kind.capitalize()} {self.version.get('Version', '?')}"

@@ -1,11 +1,12 @@
-"""LogCopy: a task's log file as an exact copy of Docker's account of its output.
+"""LogCopy: a task's log file as an exact copy of the engine's account of its output.
 
 While the agent runs, a follower thread appends what the engine streams. When the
 container has exited, finish() makes the copy complete by construction: it asks the
 engine for everything after the last frame written (the stream's timestamps make
-that exact) and appends it. A broken connection or a full disk never leaves a torn
-frame in the file: a failed write is cut back to the last whole block, and the copy
-resumes from there.
+that exact) and appends it. On an engine whose followed stream may skip records
+(Podman), it writes the copy again from a plain read of the whole log. A broken
+connection or a full disk never leaves a torn frame in the file: a failed write is cut
+back to the last whole block, and the copy resumes from there.
 """
 
 from __future__ import annotations
@@ -73,10 +74,24 @@ class LogCopy:
             if time.monotonic() - self._last_progress > _IDLE_AFTER_EXIT:
                 self.abort()
         try:
-            if not self._complete_from_tail():
+            if not self.engine.follows_exactly:
+                self._start_over()  # the followed copy may have holes: read it all again
+                self._copy(follow=False)
+            elif not self._complete_from_tail():
                 self._copy(follow=False)
         except ContainerGone:
             log.warning("task %s: its container was removed before its log was read", self.task_id)
+
+    def _start_over(self) -> None:
+        """Empty the copy (and its time index), so that a plain read of the whole log
+        makes it again from the start."""
+        with self._lock:
+            os.ftruncate(self._fd, 0)
+            os.lseek(self._fd, 0, os.SEEK_SET)
+            self._offset = 0
+            self.cursor = LogCursor()
+            if self._times is not None:
+                self._times.reset()
 
     def _complete_from_tail(self) -> bool:
         """Append what the follower missed from the log's last frames, which the engine
@@ -227,6 +242,10 @@ class LogTimes:
         if self._fd is None:
             return
         seconds, _, nanos = to_unix_nanos(stamp).partition(".")
+        if b"." not in stamp:
+            # Whole seconds (Podman's stamps): written by the end of that second at the
+            # latest, so --since never starts later than it should.
+            nanos = "999999999"
         at = int(seconds) * 1_000_000_000 + int(nanos)
         if at - self._last < self._STEP:
             return
@@ -236,6 +255,17 @@ class LogTimes:
             self.close()
             return
         self._last = at
+
+    def reset(self) -> None:
+        """Empty the index: the log is being written again from its start."""
+        if self._fd is None:
+            return
+        try:
+            os.ftruncate(self._fd, 0)
+            os.lseek(self._fd, 0, os.SEEK_SET)
+        except OSError:
+            self.close()
+        self._last = -self._STEP
 
     def close(self) -> None:
         if self._fd is not None:
