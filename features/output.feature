@@ -26,12 +26,6 @@ Feature: Every byte of the agent's output is kept
     Examples: a hundred megabytes
       | output                   | size      | raw       |
       | 100 MB of 80-byte lines  | 100000000 | 100000000 |
-
-    # Not on Podman 4.3: its logs API does not answer within the runner's 60 s read
-    # timeout on one 100 MB line (engine_gaps.py).
-    @slow @docker-only @podman-long-line
-    Examples: a hundred megabytes in one line
-      | output                   | size      | raw       |
       | 100 MB with no newline   | 100000000 | 100000000 |
 
   Scenario: Fifty agents that end without a final newline all keep their output

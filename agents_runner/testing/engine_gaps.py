@@ -23,10 +23,6 @@ GAPS: dict[str, str] = {
         "the OOM marker into its own working directory, where Podman does not look), so "
         "the runner cannot tell an OOM kill from any other SIGKILL there"
     ),
-    "podman-long-line": (
-        "Podman 4.3's logs API does not answer within the runner's 60 s read timeout on a "
-        "container whose output is one 100 MB line (seen here; 100 MB of lines is fine)"
-    ),
 }
 
 
