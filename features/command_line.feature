@@ -128,7 +128,7 @@ Feature: The command line a person expects
     Given a workspace
     When the user runs "run --detach --workspace {workspace} -- sh -c 'echo early; until [ -f /workspace/go ]; do sleep 0.1; done; echo late'"
     And its log holds "early" by now
-    And the user notes the time just after Docker's timestamp of the line "early", as written two hours east of UTC
+    And the user notes the time just after the engine's timestamp of the line "early" (past its second where the engine gives whole seconds), as written two hours east of UTC
     And the agent is let go on
     And the user runs "wait {id}"
     And the user runs "logs --since {noted time} {id}"

@@ -7,6 +7,7 @@ import json
 import re
 import shlex
 import subprocess
+import time
 from datetime import datetime, timedelta, timezone
 from importlib.metadata import version
 from itertools import pairwise
@@ -29,6 +30,7 @@ from hamcrest import (
 from agents_runner.logstream import to_unix_nanos
 from agents_runner.store import TaskStore
 from agents_runner.testing.cli_driver import cli_executable
+from agents_runner.testing.waiting import wait_until
 
 TRACEBACK = "Traceback (most recent call last)"
 _STATE_LINE = re.compile(r"^agents-runner: task [0-9a-f]{12} (?:is|ended) (\w+)", re.M)
@@ -340,13 +342,19 @@ def output_empty(context: Context) -> None:
 
 
 @when(
-    'the user notes the time just after Docker\'s timestamp of the line "{line}", '
-    "as written two hours east of UTC"
+    'the user notes the time just after the engine\'s timestamp of the line "{line}" (past '
+    "its second where the engine gives whole seconds), as written two hours east of UTC"
 )
 def note_time_after_line(context: Context, line: str) -> None:
+    """Podman stamps its log in whole seconds: a line stamped 12:00:05 was written at
+    some time in that second, so only a time past it is surely after the line."""
     container_id = context.harness.fresh_load(context.cli_task_id).container_id
     logs = context.harness.engine.api.logs(container_id, timestamps=True).decode()
     stamp = next(entry.split(" ", 1)[0] for entry in logs.splitlines() if entry.endswith(line))
     seconds = float(to_unix_nanos(stamp.encode())) + 0.001
+    if "." not in stamp:
+        seconds += 1
+        # What the agent writes from now on must come after the noted time.
+        wait_until(time.time, lambda now: now > seconds, timeout=3, describe="that time")
     east = timezone(timedelta(hours=2))  # a time as a person east of UTC writes it
     context.noted_time = datetime.fromtimestamp(seconds, east).isoformat(timespec="microseconds")

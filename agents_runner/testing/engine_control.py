@@ -58,6 +58,7 @@ def restart(engine: Engine) -> None:
         pid = _podman_service_pid()
         assert pid is not None, "no Podman service process found"
         _terminate(pid, "the Podman service")
+        PODMAN_SERVICE_DIR.mkdir(parents=True, exist_ok=True)
         with open(PODMAN_LOG, "ab") as log:
             subprocess.Popen(
                 ["podman", "system", "service", "--time=0", socket_url],
