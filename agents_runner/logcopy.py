@@ -189,17 +189,23 @@ class LogCopy:
             )
             self._stream = stream
             try:
-                decoder = FrameDecoder(self.cursor)
+                # A plain read brings many frames at once: index each change of time in
+                # it, as a followed stream, frame by frame, does by itself.
+                decoder = FrameDecoder(self.cursor, marks=not follow)
                 for block in stream.blocks():
                     self._last_progress = time.monotonic()
                     try:
                         data = decoder.feed(block)
                     except StreamError as exc:
                         raise EngineUnavailable(f"the log stream is garbled: {exc}") from exc
+                    start = self._offset
                     if data:
                         self._append(data)
                     self.cursor = decoder.cursor
                     if data:
+                        if self._times is not None:
+                            for written, stamp in decoder.marks:
+                                self._times.note(start + written, stamp)
                         self._note_time()
                     if follow and self._stop.is_set():
                         return

@@ -79,10 +79,14 @@ class ChunkedDecoder:
 class FrameDecoder:
     """Docker's multiplexed frames with timestamps, fed in pieces of any size."""
 
-    def __init__(self, cursor: LogCursor | None = None) -> None:
+    def __init__(self, cursor: LogCursor | None = None, *, marks: bool = False) -> None:
         self._buffer = b""
         self.cursor = cursor or LogCursor()
         self._skip = self.cursor.count  # frames at the cursor's time already written
+        self._marking = marks
+        # With `marks`: after each feed, (bytes of its output, timestamp) for each point
+        # where the timestamp changed: the output before it was all stamped that time.
+        self.marks: list[tuple[int, bytes]] = []
 
     def feed(self, data: bytes) -> bytes:
         """The output in `data`'s whole frames (timestamps removed); a partial frame waits
@@ -92,6 +96,7 @@ class FrameDecoder:
         position, size = 0, len(buffer)
         last, count = self.cursor.timestamp, self.cursor.count
         skip, skip_stamp = self._skip, self.cursor.timestamp
+        marks, written = [], 0
         while size - position >= 8:
             length = int.from_bytes(buffer[position + 4 : position + 8], "big")
             end = position + 8 + length
@@ -107,11 +112,16 @@ class FrameDecoder:
                     skip -= 1
                     continue
                 skip = 0
-            out.append(buffer[space + 1 : end])
             if stamp == last:
                 count += 1
             else:
+                if self._marking and written:
+                    marks.append((written, last))
                 last, count = stamp, 1
+            out.append(buffer[space + 1 : end])
+            if self._marking:
+                written += end - space - 1
+        self.marks = marks
         self._skip = skip
         self._buffer = buffer[position:]
         self.cursor = LogCursor(last, count)

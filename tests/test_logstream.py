@@ -87,3 +87,15 @@ def test_the_tail_completes_a_copy_from_its_cursor():
     assert [payload for _, payload in missed] == [b"b", b"c", b"d"]
     assert advance(cursor, [stamp for stamp, _ in missed]) == LogCursor(T2.encode(), 2)
     assert after_cursor(sentinel + log, LogCursor(T2.encode(), 2)) == []
+
+
+def test_a_plain_read_marks_where_the_time_changes():
+    decoder = FrameDecoder(marks=True)
+    data = decoder.feed(
+        frame("2026-11-26T01:00:05Z", b"early\n")
+        + frame("2026-11-26T01:00:05Z", b"more\n")
+        + frame("2026-11-26T01:00:06Z", b"late\n")
+    )
+    assert data == b"early\nmore\nlate\n"
+    assert decoder.marks == [(11, b"2026-11-26T01:00:05Z")]
+    assert FrameDecoder().feed(frame("2026-11-26T01:00:05Z", b"x")) == b"x"
