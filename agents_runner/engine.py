@@ -277,10 +277,6 @@ class Engine:
         plain reads are whole."""
         return self.kind != "podman"
 
-    def describe(self) -> str:
-        """The engine and its version, for example "Docker 20.10.24"."""
-        return f"{self.kind.capitalize()} {self.version.get('Version', '?')}"
-
     def info(self) -> dict[str, Any]:
         with _engine_call("asking the engine about itself"):
             return dict(self.api.info())
