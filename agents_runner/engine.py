@@ -663,7 +663,11 @@ def _is_not_running(exc: errors.APIError) -> bool:
     return (
         "is not running" in text
         or ("removal of container" in text and "in progress" in text)
-        or "can only kill running containers" in text  # Podman
+        # Podman: "can only kill running containers. … is in state exited: container
+        # state improper", or, a moment later in the same race, "container state
+        # improper: stopped".
+        or "can only kill running containers" in text
+        or "container state improper" in text
     )
 
 
