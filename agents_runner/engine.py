@@ -13,6 +13,7 @@ import http.client
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,7 @@ LOGS_READ_TIMEOUT = 60.0
 LABEL_TASK_ID = "agents-runner.task-id"
 LABEL_STORE = "agents-runner.store"
 LABEL_PROBE = "agents-runner.probe"  # a container made only to ask the engine something
+STALE_PROBE_AGE = 60.0  # seconds
 BUILT_IN_NETWORKS = ("none", "host")
 __all__ = [
     "LABEL_STORE",
@@ -502,6 +504,7 @@ class Engine:
         created (never started) shows them."""
         if self._default_ulimits is None:
             with _engine_call("reading the engine's default ulimits"):
+                self._remove_stale_probes()
                 probe = self.api.create_container(
                     image, command=["true"], labels={LABEL_PROBE: "ulimits"}
                 )["Id"]
@@ -516,6 +519,15 @@ class Engine:
                 for u in found or []
             ]
         return self._default_ulimits
+
+    def _remove_stale_probes(self) -> None:
+        """Probes a process left when it was killed between their create and remove;
+        a minute old, so that another process's probe of this moment is left alone."""
+        cutoff = time.time() - STALE_PROBE_AGE
+        for found in self.api.containers(all=True, filters={"label": [LABEL_PROBE]}):
+            if LABEL_PROBE in (found.get("Labels") or {}) and found.get("Created", 0) < cutoff:
+                with contextlib.suppress(errors.NotFound):
+                    self.api.remove_container(found["Id"], force=True)
 
     def start(self, container_id: str) -> None:
         with _engine_call("starting the container failed"):
