@@ -75,12 +75,37 @@ class LogCopy:
                 self.abort()
         try:
             if not self.engine.follows_exactly:
-                self._start_over()  # the followed copy may have holes: read it all again
-                self._copy(follow=False)
+                # The followed copy may have holes: if a plain read of the whole log
+                # differs from it, write it again from the start.
+                if not self._same_as_whole_log():
+                    self._start_over()
+                    self._copy(follow=False)
             elif not self._complete_from_tail():
                 self._copy(follow=False)
         except ContainerGone:
             log.warning("task %s: its container was removed before its log was read", self.task_id)
+
+    def _same_as_whole_log(self) -> bool:
+        """Whether the copy is byte for byte the engine's whole log, read without
+        following; when it is, the cursor moves to the log's end."""
+        with self._lock:
+            stream = self.engine.open_logs(self.container_id, follow=False, since=None)
+            try:
+                decoder = FrameDecoder()
+                with open(self.path, "rb") as ours:
+                    for block in stream.blocks():
+                        try:
+                            data = decoder.feed(block)
+                        except StreamError as exc:
+                            raise EngineUnavailable(f"the log stream is garbled: {exc}") from exc
+                        if ours.read(len(data)) != data:
+                            return False
+                    same = not decoder.pending and not ours.read(1)
+            finally:
+                stream.close()
+            if same:
+                self.cursor = decoder.cursor
+            return same
 
     def _start_over(self) -> None:
         """Empty the copy (and its time index), so that a plain read of the whole log
