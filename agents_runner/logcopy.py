@@ -4,7 +4,8 @@ While the agent runs, a follower thread appends what the engine streams. When th
 container has exited, finish() makes the copy complete by construction: it asks the
 engine for everything after the last frame written (the stream's timestamps make
 that exact) and appends it. On an engine whose followed stream may skip records
-(Podman), it writes the copy again from a plain read of the whole log. A broken
+(Podman), it compares the copy with a plain read of the whole log, and writes it again
+from that read when they differ. A broken
 connection or a full disk never leaves a torn frame in the file: a failed write is cut
 back to the last whole block, and the copy resumes from there.
 """
