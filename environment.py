@@ -17,6 +17,7 @@ from agents_runner.testing.engine_gaps import engine_gap
 from agents_runner.testing.evidence import write as write_evidence
 from agents_runner.testing.evidence_collection import collect_evidence, describe_run
 from agents_runner.testing.harness import DEFAULT_IMAGE, RUN_LABEL, ScenarioHarness
+from agents_runner.testing.oracle import raw_containers
 from agents_runner.testing.registry import publish_unique_image, registry_answers
 
 PROVISIONED_ENV = Path(__file__).parent / ".provisioned.env"
@@ -155,7 +156,7 @@ def after_all(context: Context) -> None:
     junit.polish(Path(context.config.junit_directory), context._runner.features)
     if context.engine is None:
         return
-    left = context.engine.containers({RUN_LABEL: context.run_id})
+    left = raw_containers(context.engine, {RUN_LABEL: context.run_id})
     for container in left:
         context.engine.remove(container["Id"])
     if context.registry_image:

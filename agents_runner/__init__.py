@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import EngineError, EngineUnavailable
+from .engine.errors import EngineError, EngineUnavailable
 from .states import InvalidTransition, TaskState
 from .store import AmbiguousTaskId, TaskNotFound
 from .task import Task

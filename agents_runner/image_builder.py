@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .agents import PROFILES, AgentProfile, get_profile
 from .engine import Engine
-from .errors import EngineError, EngineUnavailable
+from .engine.errors import EngineError, EngineUnavailable
 
 DOCKERFILES = Path(__file__).parent / "agent_images"
 # The Dockerfile an image was built from, so that a changed one shows the image is stale.

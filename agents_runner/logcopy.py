@@ -17,7 +17,8 @@ import threading
 import time
 from pathlib import Path
 
-from .engine import ContainerGone, Engine, EngineUnavailable, LogStream
+from .engine.boundary import EngineBoundary, OutputStream
+from .engine.errors import ContainerGone, EngineUnavailable
 from .logsetup import get_logger
 from .logstream import (
     FrameDecoder,
@@ -38,7 +39,7 @@ _TAILS = (256, 8192)  # how many of the log's last frames to look back at, befor
 class LogCopy:
     def __init__(
         self,
-        engine: Engine,
+        engine: EngineBoundary,
         container_id: str,
         path: Path,
         task_id: str,
@@ -51,7 +52,7 @@ class LogCopy:
         self.cursor = LogCursor()
         self._lock = threading.Lock()  # one writer at a time
         self._lock_fd = threading.Lock()  # who closes the file
-        self._stream: LogStream | None = None
+        self._stream: OutputStream | None = None
         self._stop = threading.Event()
         self._last_progress = time.monotonic()
         # Docker returns the output from the start, so the copy starts afresh: after a

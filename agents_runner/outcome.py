@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from .engine.dialect import init_failure
 from .states import TaskState
 from .task import Task
 
@@ -41,21 +40,6 @@ def settle(
             task.error = error or exit_reason(exit_code, oom_killed, last_output, diagnosis)
     task.move_to(target)
     return True
-
-
-# When the container's init cannot run the command, Docker's (tini) exits 127 (not
-# found) or 126 (cannot be invoked), the shell's convention; Podman's (catatonit) exits
-# 1 and says so in the output, without naming the command. Both end with the convention.
-_CATATONIT_FAILURE = re.compile(r"ERROR \(catatonit:\d+\): failed to exec pid1: (.+)")
-_INIT_FAILURE_CODES = {"no such file or directory": 127, "permission denied": 126}
-
-
-def init_failure(exit_code: int | None, last_output: str | None) -> int | None:
-    """The shell's exit code for a command the init could not run, or None."""
-    if exit_code != 1 or not last_output:
-        return None
-    found = _CATATONIT_FAILURE.search(last_output)
-    return _INIT_FAILURE_CODES.get(found.group(1).strip().lower()) if found else None
 
 
 def _command_name(task: Task) -> str:

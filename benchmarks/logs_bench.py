@@ -117,7 +117,7 @@ def main() -> int:
                 ]
     finally:
         for container in engine.containers({LABEL: run}):
-            engine.remove(container["Id"])
+            engine.remove(container.id)
         subprocess.run(["rm", "-rf", str(scratch)], check=False)
     print(f"image {image}; medians over {args.rounds} rounds\n")
     print("| (f) log copy of a finished container | bytes | agents-runner | docker logs | ratio |")

@@ -20,6 +20,7 @@ from hamcrest import (
     less_than_or_equal_to,
 )
 
+from agents_runner.testing.oracle import raw_inspect
 from agents_runner.testing.setuid_probe import PROBE_PATH, build_setuid_probe_image
 from agents_runner.testing.waiting import wait_until
 
@@ -277,7 +278,7 @@ def probe_reported(context: Context, uid: int, euid: int) -> None:
 @then("Docker reports that its container ran with no-new-privileges, as user {user}")
 def ran_without_new_privileges(context: Context, user: str) -> None:
     container_id = context.harness.fresh_load(context.task.id).container_id
-    info = context.harness.engine.inspect(container_id)  # kept for this look, then removed
+    info = raw_inspect(context.harness.engine, container_id)  # kept for this look, then removed
     assert info is not None, f"the kept container {container_id} exists"
     context.harness.engine.remove(container_id)
     assert_that(info["HostConfig"]["SecurityOpt"], has_item("no-new-privileges"))

@@ -30,6 +30,7 @@ from agents_runner.states import TaskState
 from agents_runner.testing import engine_control
 from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.log_capture import capture_records
+from agents_runner.testing.oracle import raw_containers, raw_inspect
 from agents_runner.testing.waiting import wait_until
 
 # -- the engine connection ----------------------------------------------------------
@@ -80,7 +81,7 @@ def runner_retried(context: Context) -> None:
 
 @then("the engine holds no container of the task")
 def no_container_of_task(context: Context) -> None:
-    containers = context.harness.engine.containers({LABEL_TASK_ID: context.task.id})
+    containers = raw_containers(context.harness.engine, {LABEL_TASK_ID: context.task.id})
     assert_that(containers, is_(empty()), "containers labelled with the task's id")
 
 
@@ -125,9 +126,9 @@ def runner_died(context: Context) -> None:
 
 @then("the engine holds the task's container, created and never started")
 def container_created_only(context: Context) -> None:
-    containers = context.harness.engine.containers({LABEL_TASK_ID: context.task.id})
+    containers = raw_containers(context.harness.engine, {LABEL_TASK_ID: context.task.id})
     assert_that(containers, has_length(1), "containers labelled with the task's id")
-    state = context.harness.engine.inspect(containers[0]["Id"])["State"]
+    state = raw_inspect(context.harness.engine, containers[0]["Id"])["State"]
     assert_that(state["Status"], equal_to("created"))
 
 
@@ -268,9 +269,9 @@ def warns_cannot_record(context: Context) -> None:
 @then("while the disk is full Docker still holds the container, exited with code {code:d}")
 def container_kept(context: Context, code: int) -> None:
     assert_that(context.disk.is_full(), is_(True), "the disk is still full")
-    containers = context.harness.engine.containers({LABEL_TASK_ID: context.task.id})
+    containers = raw_containers(context.harness.engine, {LABEL_TASK_ID: context.task.id})
     assert_that(containers, has_length(1), "containers labelled with the task's id")
-    state = context.harness.engine.inspect(containers[0]["Id"])["State"]
+    state = raw_inspect(context.harness.engine, containers[0]["Id"])["State"]
     assert_that((state["Status"], state["ExitCode"]), equal_to(("exited", code)))
 
 

@@ -15,6 +15,7 @@ from agents_runner.states import TaskState
 from agents_runner.testing import reaper
 from agents_runner.testing.cli_driver import CliDriver
 from agents_runner.testing.harness import WAITING_AGENT
+from agents_runner.testing.oracle import raw_inspect
 
 # A stand-in for a test run: it registers as a run, makes a folder named after it and
 # starts a labelled container, as the suite does, then waits to be killed.
@@ -89,7 +90,7 @@ def later_run_reaps(context: Context) -> None:
 
 @then("the dead run's container and folder are gone")
 def dead_run_gone(context: Context) -> None:
-    assert_that(context.harness.engine.inspect(context.dead_container), is_(None), "container")
+    assert_that(raw_inspect(context.harness.engine, context.dead_container), is_(None), "container")
     assert_that(context.dead_folder.exists(), is_(False), f"{context.dead_folder} exists")
 
 

@@ -10,6 +10,7 @@ from agents_runner.engine import LABEL_STORE, LABEL_TASK_ID
 from agents_runner.states import TaskState
 from agents_runner.task import new_task_id
 from agents_runner.testing.harness import TRAPPING_AGENT
+from agents_runner.testing.oracle import raw_inspect
 
 
 def _container(context: Context, store_id: str | None) -> tuple[str, str]:
@@ -45,7 +46,7 @@ def container_of_another_store(context: Context) -> None:
 
 @then("the orphan is still there, being younger than the grace period")
 def orphan_kept(context: Context) -> None:
-    assert_that(context.harness.engine.inspect(context.orphan), not_none())
+    assert_that(raw_inspect(context.harness.engine, context.orphan), not_none())
 
 
 @then("its output names the orphan as removed")
@@ -56,7 +57,7 @@ def orphan_reported(context: Context) -> None:
 
 @then("the orphan no longer exists")
 def orphan_gone(context: Context) -> None:
-    assert_that(context.harness.engine.inspect(context.orphan), is_(none()))
+    assert_that(raw_inspect(context.harness.engine, context.orphan), is_(none()))
 
 
 @given("a container of someone else, with no agents-runner label at all")
@@ -66,12 +67,12 @@ def container_of_someone_else(context: Context) -> None:
 
 @then("the other store's container is still there")
 def foreign_kept(context: Context) -> None:
-    assert_that(context.harness.engine.inspect(context.foreign), not_none())
+    assert_that(raw_inspect(context.harness.engine, context.foreign), not_none())
 
 
 @then("the container of someone else is still there")
 def someone_elses_kept(context: Context) -> None:
-    assert_that(context.harness.engine.inspect(context.someone_elses), not_none())
+    assert_that(raw_inspect(context.harness.engine, context.someone_elses), not_none())
 
 
 @given("a second task that runs until it is signalled is running")

@@ -25,6 +25,7 @@ from agents_runner.task import parse_time
 from agents_runner.testing.agent_record import RESOLUTION
 from agents_runner.testing.events import ContainerEvent, exit_codes
 from agents_runner.testing.harness import SHUTDOWN_LINE
+from agents_runner.testing.oracle import raw_inspect
 from agents_runner.testing.task_refs import fresh, task_of
 
 
@@ -183,7 +184,7 @@ def container_gone(context: Context) -> None:
     events = context.harness.events_for(context.task.id, until_action="destroy")
     created = {e.container_id for e in events if e.action == "create"}
     assert_that(created, has_length(1), _described(events))
-    assert_that(context.harness.engine.inspect(created.pop()), is_(none()))
+    assert_that(raw_inspect(context.harness.engine, created.pop()), is_(none()))
 
 
 @then("no container was ever created for {task:TaskRef}")

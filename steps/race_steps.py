@@ -13,6 +13,7 @@ from hamcrest import assert_that, empty, equal_to, is_, is_in, less_than
 from agents_runner.states import TaskState
 from agents_runner.task import parse_time
 from agents_runner.testing.events import signals
+from agents_runner.testing.oracle import raw_inspect
 from agents_runner.testing.rules import violations
 from agents_runner.testing.waiting import wait_until
 
@@ -114,5 +115,5 @@ def every_task_by_the_rules(context: Context, first: str, second: str, request: 
         assert_that(task.state.value, is_in([first, second]), f"task {task.id}")
         problems = violations(task, request, context.legal_transitions)
         assert_that(problems, is_(empty()), f"task {task.id}")
-        left = harness.engine.inspect(task.container_id) if task.container_id else None
+        left = raw_inspect(harness.engine, task.container_id) if task.container_id else None
         assert_that(left, equal_to(None), f"container of task {task.id}")

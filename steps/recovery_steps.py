@@ -17,6 +17,7 @@ from agents_runner.processes import ProcessIdentity
 from agents_runner.states import TaskState
 from agents_runner.testing.cli_driver import CliDriver
 from agents_runner.testing.harness import WAITING_AGENT
+from agents_runner.testing.oracle import raw_inspect
 from agents_runner.testing.task_refs import fresh
 from agents_runner.testing.waiting import wait_until
 
@@ -67,7 +68,7 @@ def kill_runner_process(context: Context) -> None:
 @when("Docker reports the task's container has exited")
 def container_exited(context: Context) -> None:
     wait_until(
-        lambda: context.harness.engine.inspect(context.task.container_id),
+        lambda: raw_inspect(context.harness.engine, context.task.container_id),
         lambda info: info is not None and not info["State"]["Running"],
         timeout=30,
         describe="the task's container to exit",
@@ -123,7 +124,7 @@ def impostor_takes_name(context: Context) -> None:
 
 @then("Docker still runs the container that took the name, and sent it no signal")
 def impostor_untouched(context: Context) -> None:
-    state = (context.harness.engine.inspect(context.impostor) or {}).get("State") or {}
+    state = (raw_inspect(context.harness.engine, context.impostor) or {}).get("State") or {}
     assert_that(state.get("Running"), equal_to(True), f"its state: {state}")
     # Its start must be there: events that say nothing cannot show that no signal came.
     events = wait_until(

@@ -30,6 +30,7 @@ from hamcrest.core.matcher import Matcher
 
 from agents_runner.testing.harness import TRAPPING_AGENT, WAITING_AGENT
 from agents_runner.testing.log_capture import capture_records
+from agents_runner.testing.oracle import raw_inspect
 
 UNPRIVILEGED = (1000, 1000)
 
@@ -161,7 +162,7 @@ def docker_forgot(context: Context) -> None:
     events = context.harness.events_for(context.task.id, until_action="destroy")
     created = {e.container_id for e in events if e.action == "create"}
     assert_that(len(created), equal_to(1), "containers Docker created for the task")
-    assert_that(context.harness.engine.inspect(created.pop()), is_(none()))
+    assert_that(raw_inspect(context.harness.engine, created.pop()), is_(none()))
     raw = json.dumps([e.__dict__ for e in events]).encode()
     assert_that([f for f in secret_forms(context.secret) if f in raw], is_(empty()))
 

@@ -1,7 +1,7 @@
 from agents_runner.outcome import exit_reason, record_kill_request, record_stop_request, settle
 from agents_runner.spec import TaskSpec
 from agents_runner.states import TaskState
-from agents_runner.supervisor import PullProgress, last_line
+from agents_runner.supervise import PullProgress, last_line
 from agents_runner.task import HistoryEntry, Task
 from agents_runner.testing.rules import violations
 

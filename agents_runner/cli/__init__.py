@@ -7,7 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from ..errors import EngineUnavailable
+from ..engine.errors import EngineUnavailable
 from ..logsetup import warnings_to_stderr
 from ..store import AmbiguousTaskId, TaskNotFound, UnreadableTask
 from .common import EXIT_BAD_INPUT, EXIT_NO_ENGINE, PROG, BadInput, fail, in_user_words

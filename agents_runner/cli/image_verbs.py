@@ -7,7 +7,7 @@ import sys
 
 from ..agents import NODE_IMAGE, get_profile
 from ..engine import Engine
-from ..errors import EngineError, EngineUnavailable
+from ..engine.errors import EngineError, EngineUnavailable
 from ..image_builder import agents_with_images, build_agent_image, image_state, profile_with_image
 from ..terminal import format_rows
 from .common import BadInput, fail

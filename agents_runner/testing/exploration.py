@@ -39,6 +39,7 @@ from ..states import TaskState
 from ..store import TaskStore
 from ..task import parse_time
 from .harness import SCENARIO_NETWORK, STUBBORN_AGENT, TRAPPING_AGENT, ScenarioHarness
+from .oracle import raw_containers
 
 LEGAL = {
     "queued": {"pulling", "starting", "failed", "cancelled", "killed"},
@@ -272,7 +273,7 @@ def build_machine(harness: ScenarioHarness, tally: Tally) -> type[RuleBasedState
         def _docker_agrees(self, task: Any, kind: Kind) -> None:
             """Docker's own account: its container is gone, its exit code is the one
             recorded, and a task that ended by itself left its output byte for byte."""
-            left = harness.engine.containers({LABEL_TASK_ID: task.id})
+            left = raw_containers(harness.engine, {LABEL_TASK_ID: task.id})
             assert not left, f"{task.id} is {task.state.value} and its container is left"
             dies = [e for e in harness.events.for_task(task.id) if e.action == "die"]
             if task.exit_code is not None and dies:

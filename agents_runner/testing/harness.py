@@ -30,6 +30,7 @@ from .agent_record import RECORDER
 from .cli_driver import CliDriver
 from .engine_proxy import EngineProxy
 from .events import ContainerEvent, EventLog
+from .oracle import raw_containers, raw_inspect
 from .reaper import RUN_LABEL, temp_prefix
 from .registry import GatedRegistry
 from .signal_evidence import SignalWitnesses
@@ -299,7 +300,7 @@ class ScenarioHarness:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def container(self, task: Task) -> dict[str, Any] | None:
-        return self.engine.inspect(task.container_name)
+        return raw_inspect(self.engine, task.container_name)
 
     def never_had_a_container(self, task_id: str) -> tuple[str | None, list[ContainerEvent]]:
         """What would show a container: the recorded id and the engine's events for the
@@ -350,7 +351,7 @@ class ScenarioHarness:
     # -- cleaning up ---------------------------------------------------------------
 
     def leftover_containers(self) -> list[dict[str, Any]]:
-        return self.engine.containers(self.labels)
+        return raw_containers(self.engine, self.labels)
 
     def cleanup(self) -> list[str]:
         """Remove what this scenario left (only containers with its labels), stop its

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..engine import Engine
 from ..processes import ProcessIdentity
+from .oracle import raw_containers
 
 RUNS_DIR = Path(tempfile.gettempdir()) / "agents-runner-test-runs"
 RUN_LABEL = "agents-runner-test.run"
@@ -62,7 +63,7 @@ def reap(engine: Engine, registry: str | None = None) -> list[str]:
         if image and engine.image_present(image):
             engine.remove_image(image)
             removed.append(f"image {image} of dead run {run_id}")
-        for container in engine.containers({RUN_LABEL: run_id}):
+        for container in raw_containers(engine, {RUN_LABEL: run_id}):
             engine.remove(container["Id"])
             removed.append(f"container {container['Names'][0].lstrip('/')} of dead run {run_id}")
         for folder in Path(tempfile.gettempdir()).glob(temp_prefix(run_id) + "*"):

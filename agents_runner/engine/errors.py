@@ -1,5 +1,6 @@
-"""The engine's errors, in a module of their own: code that only reads the state dir
-(the CLI's read verbs) can name them without importing the Docker SDK."""
+"""The engine's errors, a small tree under EngineError, in a module of their own: code
+that only reads the state dir (the CLI's read verbs) can name them without importing
+the Docker SDK."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ class EngineError(Exception):
 
 
 class EngineUnavailable(EngineError):
-    """No Docker engine answers."""
+    """No engine answers."""
 
 
 class ImageNotFound(EngineError):

@@ -8,64 +8,30 @@ import os
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Literal
 
-from .agents import PROFILES
-from .config import DEFAULT_ORPHAN_GRACE, resolve_state_dir
-from .engine import LABEL_STORE, LABEL_TASK_ID, Engine, EngineError
-from .logsetup import get_logger
-from .outcome import record_kill_request, record_stop_request, settle
-from .processes import DetachedSupervisor, ProcessIdentity
-from .spec import TaskSpec
-from .states import TaskState
-from .store import TaskNotFound, TaskStore, UnreadableTask
-from .supervisor import TaskSupervisor, release
-from .task import Task, parse_time, utc_now
+from ..agents import PROFILES
+from ..config import DEFAULT_ORPHAN_GRACE, resolve_state_dir
+from ..engine import Engine
+from ..engine.errors import EngineError
+from ..logsetup import get_logger
+from ..outcome import record_kill_request, record_stop_request, settle
+from ..processes import DetachedSupervisor, ProcessIdentity
+from ..spec import TaskSpec
+from ..states import TaskState
+from ..store import TaskStore
+from ..supervise import TaskSupervisor, release
+from ..task import Task, parse_time, utc_now
+from .ownership import claim, mark_driven, owner_gone, unmark_driven
+from .recovery import Recovery, Report
 
 log = get_logger(__name__)
 
 DEFAULT_MAX_RUNNING = 4
 DEFAULT_POLL_INTERVAL = 0.2
 DETACH_TIMEOUT = 5.0  # how long close(wait=False) lets its supervisors take to let go
-
-# Tasks that some runner of this process has queued or drives. A task whose recorded
-# owner is this process but which is not in here was left behind (a runner closed
-# without waiting): it is as abandoned as one whose owner process died.
-_driven_here: set[str] = set()
-_driven_lock = threading.Lock()
-
-
-def _mark_driven(task_id: str) -> None:
-    with _driven_lock:
-        _driven_here.add(task_id)
-
-
-def _claim_driving(task_id: str) -> bool:
-    """Mark the task as driven here unless some thread of this process already does."""
-    with _driven_lock:
-        if task_id in _driven_here:
-            return False
-        _driven_here.add(task_id)
-        return True
-
-
-def _unmark_driven(*task_ids: str) -> None:
-    with _driven_lock:
-        _driven_here.difference_update(task_ids)
-
-
-@dataclass
-class Report:
-    """What recover() or prune() did, one line per thing, for people and scripts."""
-
-    lines: list[str] = field(default_factory=list)
-
-    def add(self, line: str) -> None:
-        log.info("%s", line)
-        self.lines.append(line)
 
 
 class TaskRunner:
@@ -108,6 +74,14 @@ class TaskRunner:
         self._supervisors: dict[str, TaskSupervisor] = {}
         self._threads: list[threading.Thread] = []
         self._closed = False
+        self._recovery = Recovery(
+            self.store,
+            lambda: self.engine,
+            self.identity,
+            adopt_in=adopt_in,
+            new_supervisor=lambda task: self._supervisor(task.id, task.spec, resume=True),
+            start_thread=self._start_locked,
+        )
         if recover and self._orphans():
             try:
                 self.recover()
@@ -132,11 +106,11 @@ class TaskRunner:
         with self._lock:
             if self._closed:
                 raise RuntimeError("this TaskRunner is closed")
-            _mark_driven(task.id)  # before it is stored: no waiter may take it for abandoned
+            mark_driven(task.id)  # before it is stored: no waiter may take it for abandoned
             try:
                 self.store.create(task)
             except BaseException:
-                _unmark_driven(task.id)
+                unmark_driven(task.id)
                 raise
             self._queue.append((task.id, spec))
         self._dispatch()
@@ -189,13 +163,13 @@ class TaskRunner:
             return
         if task.state is TaskState.QUEUED:
             spec = dataclasses.replace(task.spec, secrets=secrets or {})
-            _mark_driven(task.id)
-            self._claim(task, force=True)
+            mark_driven(task.id)
+            claim(self.store, task, self.identity, force=True)
             with self._lock:
                 self._queue.append((task.id, spec))
             self._dispatch()
         else:
-            self._adopt(task, force=True)
+            self._recovery.adopt(task, force=True)
 
     def get(self, task_id: str) -> Task:
         return self.store.load(task_id)
@@ -205,10 +179,10 @@ class TaskRunner:
         closed without waiting) is first taken over by this runner, so whoever waits on
         a task never waits on nobody."""
         task = self.store.load(task_id)
-        if task.is_terminal or not self._owner_gone(task):
+        if task.is_terminal or not owner_gone(task, self.identity):
             return task
         try:
-            self._adopt(task)
+            self._recovery.adopt(task)
         except EngineError as exc:
             log.warning("task %s: its owner is gone and it cannot be taken over: %s", task_id, exc)
         return self.store.load(task_id)
@@ -259,23 +233,24 @@ class TaskRunner:
         return task
 
     def recover(self, orphan_grace: float = DEFAULT_ORPHAN_GRACE) -> Report:
-        """Reconcile the store with Docker after a crash. For each unfinished task whose
-        owning process is gone: a container that still runs is taken over and driven to
-        its end; one that exited is finished from its real exit code and output; one that
-        vanished ends failed, "container lost"; a task that never got a running container
-        (queued, pulling, starting) ends failed, "interrupted". Then containers of this
-        store that no task knows, older than `orphan_grace` seconds, are removed."""
+        """Reconcile the store with the engine after a crash. For each unfinished task
+        whose owning process is gone: a container that still runs is taken over and
+        driven to its end; one that exited is finished from its real exit code and
+        output; one that vanished ends failed, "container lost"; a task that never got a
+        running container (queued, pulling, starting) ends failed, "interrupted". Then
+        containers of this store that no task knows, older than `orphan_grace` seconds,
+        are removed."""
         report = Report()
         for task in self._orphans():
-            self._adopt(task, report=report)
-        self._sweep_orphan_containers(orphan_grace, report)
+            self._recovery.adopt(task, report=report)
+        self._recovery.sweep_orphan_containers(orphan_grace, report)
         return report
 
     def prune(self, older_than: float, orphan_grace: float = DEFAULT_ORPHAN_GRACE) -> Report:
         """Remove this store's orphan containers (as recover() does) and the payloads and
         logs of tasks that ended more than `older_than` seconds ago."""
         report = Report()
-        self._sweep_orphan_containers(orphan_grace, report)
+        self._recovery.sweep_orphan_containers(orphan_grace, report)
         now = datetime.now(UTC)
         for task in self.store.list():
             age = (now - parse_time(task.updated_at)).total_seconds()
@@ -292,7 +267,7 @@ class TaskRunner:
             if not wait:
                 queued = [task_id for task_id, _ in self._queue]
                 self._queue.clear()
-                _unmark_driven(*queued)
+                unmark_driven(*queued)
                 for supervisor in self._supervisors.values():
                     supervisor.detached.set()
                     supervisor.wake.set()
@@ -324,21 +299,28 @@ class TaskRunner:
 
     # -- scheduling ---------------------------------------------------------------
 
+    def _supervisor(self, task_id: str, spec: TaskSpec, *, resume: bool) -> TaskSupervisor:
+        return TaskSupervisor(
+            task_id, spec, self.store, self.engine,
+            poll_interval=self.poll_interval, on_change=self._notify, resume=resume,
+        )  # fmt: skip
+
     def _dispatch(self) -> None:
         with self._lock:
             while self._queue and self._running_count() < self.max_running:
                 task_id, spec = self._queue.popleft()
-                self._start(TaskSupervisor(
-                    task_id, spec, self.store, self.engine,
-                    poll_interval=self.poll_interval, on_change=self._notify,
-                ))  # fmt: skip
+                self._start(self._supervisor(task_id, spec, resume=False))
 
     def _running_count(self) -> int:
         return sum(1 for s in self._supervisors.values() if not s.resume)
 
+    def _start_locked(self, supervisor: TaskSupervisor) -> None:
+        with self._lock:
+            self._start(supervisor)
+
     def _start(self, supervisor: TaskSupervisor) -> None:
         """Run a supervisor in a thread of its own; the caller holds the lock."""
-        _mark_driven(supervisor.task_id)
+        mark_driven(supervisor.task_id)
         self._supervisors[supervisor.task_id] = supervisor
         thread = threading.Thread(
             target=self._supervise,
@@ -355,7 +337,7 @@ class TaskRunner:
         finally:
             with self._lock:
                 del self._supervisors[supervisor.task_id]
-                _unmark_driven(supervisor.task_id)
+                unmark_driven(supervisor.task_id)
                 current = threading.current_thread()
                 self._threads = [t for t in self._threads if t.is_alive() and t is not current]
                 self._changed.notify_all()
@@ -374,7 +356,7 @@ class TaskRunner:
             queued = next((item for item in self._queue if item[0] == task.id), None)
             if queued is not None:
                 self._queue.remove(queued)
-                _unmark_driven(task.id)
+                unmark_driven(task.id)
             supervisor = self._supervisors.get(task.id)
         self._notify()
         if task.is_terminal or queued is not None:
@@ -382,115 +364,16 @@ class TaskRunner:
         if supervisor is not None:
             supervisor.wake.set()
             return
-        if not self._owner_gone(task):
+        if not owner_gone(task, self.identity):
             # The owner polls the store and sends every signal itself, so that the engine
             # gets them once each and in the order they were decided.
             return
-        self._adopt(task)
-
-    # -- recovery ---------------------------------------------------------------
+        self._recovery.adopt(task)
 
     def _orphans(self) -> list[Task]:
-        """Unfinished tasks that no live process drives."""
         with self._lock:
             ours = set(self._supervisors) | {task_id for task_id, _ in self._queue}
-        return [
-            task
-            for task in self.store.list()
-            if not task.is_terminal and task.id not in ours and self._owner_gone(task)
-        ]
-
-    def _owner_gone(self, task: Task) -> bool:
-        owner = ProcessIdentity.from_payload(task.owner)
-        if owner is None:
-            return True
-        if owner == self.identity:
-            with _driven_lock:
-                return task.id not in _driven_here
-        return not owner.is_alive()
-
-    def _claim(
-        self, task: Task, *, force: bool = False, owner: ProcessIdentity | None = None
-    ) -> bool:
-        """Make `owner` (this process by default) the task's owner, unless another
-        process claimed it since `task` was read. Two recovers never both take it."""
-        new_owner = (owner or self.identity).to_payload()
-
-        def change(stored: Task) -> bool:
-            if stored.owner == new_owner:
-                return False
-            if stored.is_terminal or (not force and stored.owner != task.owner):
-                return False
-            stored.owner = new_owner
-            return True
-
-        return self.store.update(task.id, change).owner == new_owner
-
-    def _adopt(self, task: Task, *, force: bool = False, report: Report | None = None) -> None:
-        report = report or Report()
-        if not _claim_driving(task.id):
-            return  # another thread of this process is taking it over already
-        driven_by_thread = False
-        try:
-            container = None
-            if task.state in (TaskState.STARTING, TaskState.RUNNING, TaskState.STOPPING):
-                container = self.engine.inspect(task.container_id or task.container_name)
-            still_running = bool(container and container["State"].get("Running"))
-            if still_running and self.adopt_in == "process":
-                child = DetachedSupervisor(self.store.root)
-                if self._claim(task, force=force, owner=child.identity):
-                    child.hand_over(task.id)
-                    pid = child.identity.pid
-                    report.add(
-                        f"{task.id}: its container still runs; detached supervisor {pid} drives it"
-                    )
-                else:
-                    child.abandon()
-                return
-            if not self._claim(task, force=force):
-                return
-            supervisor = TaskSupervisor(
-                task.id, task.spec, self.store, self.engine,
-                poll_interval=self.poll_interval, on_change=self._notify, resume=True,
-            )  # fmt: skip
-            if still_running:
-                with self._lock:
-                    self._start(supervisor)
-                driven_by_thread = True
-                report.add(f"{task.id}: its container still runs; this process drives it")
-                return
-            supervisor.run()  # the container exited or never ran: finishing it is quick
-            ended = self.store.load(task.id)
-            reason = f" ({ended.error})" if ended.error else ""
-            report.add(f"{task.id}: ended {ended.state.value}{reason}")
-        finally:
-            if not driven_by_thread:
-                _unmark_driven(task.id)
-
-    def _sweep_orphan_containers(self, grace: float, report: Report) -> None:
-        now = time.time()
-        for container in self.engine.containers({LABEL_STORE: self.store.store_id}):
-            task_id = container.get("Labels", {}).get(LABEL_TASK_ID, "")
-            age = now - float(container.get("Created", now))
-            why = self._why_orphan(task_id)
-            if why is None or age < grace:
-                continue
-            self.engine.remove(container["Id"])
-            name = (container.get("Names") or ["?"])[0].lstrip("/")
-            report.add(f"orphan container {name} removed ({why})")
-
-    def _why_orphan(self, task_id: str) -> str | None:
-        """Why a container of this store is nobody's, or None when a task needs it: a task
-        that has not ended, or one that ended and asked to keep its container."""
-        if not self.store.exists(task_id):
-            return f"no task {task_id or '?'} in this store"
-        try:
-            task = self.store.load(task_id)
-        except (TaskNotFound, UnreadableTask):
-            return None  # unreadable: leave it to a person (or to a newer version)
-        if not task.is_terminal or (task.spec.keep_container and not task.kill_requested_at):
-            return None
-        return f"task {task_id} ended {task.state.value} and its end is recorded"
+        return self._recovery.orphans(ours)
 
 
 def _settle_if_queued(task: Task) -> bool:

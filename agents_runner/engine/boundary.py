@@ -1,0 +1,93 @@
+"""The engine boundary: what the runner, the supervisor, recovery and the log copy ask
+of a backend. `Engine` (Docker and Podman) is its first implementation; a second
+backend (a cluster) implements the same protocol and raises the same errors
+(errors.py). Nothing here imports the Docker SDK."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+from .dialect import EngineDialect
+from .records import ContainerExit, ContainerInfo, ContainerLimits, ContainerSummary
+
+
+class PullControl(Protocol):
+    """Lets another thread abort a pull under way."""
+
+    aborted: bool
+
+    def abort(self) -> None: ...
+
+
+class OutputStream(Protocol):
+    """A container's output as the engine's multiplexed, timestamped frames."""
+
+    def blocks(self, size: int = ...) -> Iterator[bytes]: ...
+
+    def abort(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class EngineBoundary(Protocol):
+    """Every call may raise EngineUnavailable (no answer: the caller may ride it out) or
+    EngineError (a refusal, with the engine's words). "Already gone" is success for
+    kill and remove, and None for inspect."""
+
+    @property
+    def dialect(self) -> EngineDialect: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def follows_exactly(self) -> bool: ...
+
+    def ping(self) -> None: ...
+
+    def cpu_count(self) -> int: ...
+
+    def network_exists(self, name: str) -> bool: ...
+
+    def image_present(self, image: str) -> bool: ...
+
+    def pull(
+        self,
+        image: str,
+        on_progress: Callable[[Mapping[str, Any]], None] | None = None,
+        handle: Any = None,
+    ) -> None: ...
+
+    def create(
+        self,
+        *,
+        name: str | None,
+        image: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        labels: Mapping[str, str],
+        working_dir: str | None = None,
+        binds: Mapping[str, Mapping[str, str]] | None = None,
+        network: str | None = None,
+        user: str | None = None,
+        memory: int | None = None,
+        cpus: float | None = None,
+        limits: ContainerLimits | None = None,
+    ) -> str: ...
+
+    def start(self, container_id: str) -> None: ...
+
+    def wait(self, container_id: str) -> ContainerExit: ...
+
+    def kill(self, container_id: str, signal: str = "SIGKILL") -> bool: ...
+
+    def remove(self, container_id: str) -> None: ...
+
+    def inspect(self, container_id: str) -> ContainerInfo | None: ...
+
+    def containers(self, labels: Mapping[str, str | None]) -> list[ContainerSummary]: ...
+
+    def open_logs(
+        self, container_id: str, *, follow: bool, since: str | None, tail: int | None = None
+    ) -> OutputStream: ...

@@ -1,0 +1,216 @@
+"""Container calls: create (with the fence every agent gets), start, wait, signal,
+remove, inspect, list, and the log stream."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import docker
+from docker import errors
+from docker.types import Ulimit
+
+from .calls import engine_call, explain, is_gone, is_not_running, unless_gone
+from .dialect import EngineDialect
+from .errors import ContainerGone, ImageNotFound
+from .records import ContainerExit, ContainerInfo, ContainerLimits, ContainerSummary
+from .transport import LogStream, get_streaming
+
+LOGS_CONNECT_TIMEOUT = 10.0
+LOGS_READ_TIMEOUT = 60.0
+LABEL_PROBE = "agents-runner.probe"  # a container made only to ask the engine something
+STALE_PROBE_AGE = 60.0  # seconds
+
+
+class ContainerCalls:
+    """The engine's containers (a part of Engine)."""
+
+    api: docker.APIClient
+    dialect: EngineDialect
+    _default_ulimits: list[Ulimit] | None
+
+    def create(
+        self,
+        *,
+        name: str | None,
+        image: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        labels: Mapping[str, str],
+        working_dir: str | None = None,
+        binds: Mapping[str, Mapping[str, str]] | None = None,
+        network: str | None = None,
+        user: str | None = None,
+        memory: int | None = None,
+        cpus: float | None = None,
+        limits: ContainerLimits | None = None,
+    ) -> str:
+        """A container with an init process, no new privileges, never privileged, a cgroup
+        namespace of its own, every capability dropped but those `limits` gives back, and
+        (given `memory`) no swap beyond the limit, so that exceeding it is an OOM kill."""
+        limits = limits or ContainerLimits()
+        host_config = self.api.create_host_config(
+            init=True,
+            binds=dict(binds) if binds else None,
+            network_mode=network,
+            security_opt=["no-new-privileges"],
+            privileged=False,
+            cgroupns="private",  # on cgroup v1 hosts Docker's default is the host's
+            mem_limit=memory,
+            memswap_limit=memory,
+            nano_cpus=int(cpus * 1e9) if cpus else None,
+            cap_drop=["ALL"],
+            cap_add=list(limits.cap_add) or None,
+            pids_limit=limits.pids,
+            ulimits=self._ulimits(image, limits),
+            tmpfs=limits.tmpfs(),
+            read_only=limits.read_only,
+        )
+        with engine_call("creating the container failed"):
+            try:
+                created = self.api.create_container(
+                    image,
+                    command=list(argv),
+                    name=name,
+                    environment=dict(env),
+                    labels=dict(labels),
+                    working_dir=working_dir,
+                    user=user,
+                    host_config=host_config,
+                )
+            except errors.NotFound as exc:
+                raise ImageNotFound(f"image {image} not found: {explain(exc)}") from exc
+        return str(created["Id"])
+
+    def _ulimits(self, image: str, limits: ContainerLimits) -> list[Ulimit] | None:
+        if not limits.nofile:
+            return None
+        given = [Ulimit(name="nofile", soft=limits.nofile, hard=limits.nofile)]
+        if not self.dialect.drops_default_ulimits:
+            return given
+        return given + [u for u in self._engine_default_ulimits(image) if u.name != "nofile"]
+
+    def _engine_default_ulimits(self, image: str) -> list[Ulimit]:
+        """The ulimits the engine gives a container when none are asked for, as a
+        container created (never started) shows them."""
+        if self._default_ulimits is None:
+            with engine_call("reading the engine's default ulimits"):
+                self._remove_stale_probes()
+                probe = self.api.create_container(
+                    image, command=["true"], labels={LABEL_PROBE: "ulimits"}
+                )["Id"]
+                try:
+                    found = self.api.inspect_container(probe)["HostConfig"].get("Ulimits")
+                finally:
+                    self.api.remove_container(probe, force=True)
+            self._default_ulimits = [
+                Ulimit(
+                    name=u["Name"].lower().removeprefix("rlimit_"), soft=u["Soft"], hard=u["Hard"]
+                )
+                for u in found or []
+            ]
+        return self._default_ulimits
+
+    def _remove_stale_probes(self) -> None:
+        """Probes a process left when it was killed between their create and remove;
+        a minute old, so that another process's probe of this moment is left alone."""
+        cutoff = time.time() - STALE_PROBE_AGE
+        for found in self.containers({LABEL_PROBE: None}):
+            if found.created < cutoff:
+                with contextlib.suppress(errors.NotFound):
+                    self.api.remove_container(found.id, force=True)
+
+    def start(self, container_id: str) -> None:
+        with engine_call("starting the container failed"):
+            self.api.start(container_id)
+
+    def wait(self, container_id: str) -> ContainerExit:
+        """Block until the container stops; its exit code, or None if it vanished."""
+        with engine_call("waiting for the container"):
+            try:
+                result = self.api.wait(container_id, timeout=None)
+            except errors.APIError as exc:
+                if not is_gone(exc):
+                    raise
+                return ContainerExit(None, "container lost")
+        error = (result.get("Error") or {}).get("Message") or None
+        return ContainerExit(int(result["StatusCode"]), error)
+
+    def kill(self, container_id: str, signal: str = "SIGKILL") -> bool:
+        """Send `signal` to the agent. False when the container no longer runs (or is gone):
+        then nothing was sent."""
+        with engine_call(f"sending {signal} to the container"):
+            try:
+                self.api.kill(container_id, signal=signal)
+            except errors.APIError as exc:
+                if is_gone(exc) or is_not_running(exc):
+                    return False
+                raise
+        return True
+
+    def remove(self, container_id: str) -> None:
+        with unless_gone("removing the container"):
+            self.api.remove_container(container_id, force=True)
+
+    def inspect(self, container_id: str) -> ContainerInfo | None:
+        """The container by id or name; None when there is none."""
+        with engine_call("inspecting the container"), contextlib.suppress(errors.NotFound):
+            return ContainerInfo.from_inspect(self.api.inspect_container(container_id))
+        return None
+
+    def containers(self, labels: Mapping[str, str | None]) -> list[ContainerSummary]:
+        """All containers, running or not, carrying every label given (value None: any)."""
+        with engine_call("listing containers"):
+            found = self.api.containers(all=True, filters={"label": label_filter(labels)})
+        # Checked here as well: an engine that ORs label filters lists more.
+        listed = [ContainerSummary.from_listing(c) for c in found]
+        return [c for c in listed if has_labels(c.labels, labels)]
+
+    def open_logs(
+        self, container_id: str, *, follow: bool, since: str | None, tail: int | None = None
+    ) -> LogStream:
+        """The container's stdout and stderr, each frame with its timestamp, from `since`
+        ("seconds.nanoseconds", inclusive) or the start, or only the last `tail` frames;
+        with `follow`, until it stops."""
+        params: dict[str, Any] = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow)}
+        if since is not None:
+            params["since"] = since
+        if tail is not None:
+            params["tail"] = tail
+        with engine_call("reading the logs"):
+            try:
+                # An engine that accepts the request but never answers is given up on; a
+                # followed stream, once it answers, may then stay quiet for as long as the
+                # agent does.
+                response = get_streaming(
+                    self.api,
+                    "/containers/{0}/logs",
+                    container_id,
+                    params=params,
+                    timeout=(LOGS_CONNECT_TIMEOUT, LOGS_READ_TIMEOUT),
+                )
+            except errors.APIError as exc:
+                if is_gone(exc):
+                    raise ContainerGone(f"reading the logs: {explain(exc)}") from exc
+                raise
+        stream = LogStream(response)
+        if follow:
+            stream.wait_for_ever()
+        return stream
+
+    def export(self, container_id: str) -> bytes:
+        with engine_call("exporting the container"):
+            return b"".join(self.api.export(container_id))
+
+
+def label_filter(labels: Mapping[str, str | None]) -> list[str]:
+    """`key=value` selectors; a value of None selects any value."""
+    return [key if value is None else f"{key}={value}" for key, value in labels.items()]
+
+
+def has_labels(found: Mapping[str, str], wanted: Mapping[str, str | None]) -> bool:
+    return all(
+        key in found and (value is None or found[key] == value) for key, value in wanted.items()
+    )

@@ -1,0 +1,128 @@
+"""Every difference between the engines that serve the Docker API here (Docker 20.10,
+Podman 4.3), and every engine message the runner reads meaning into: one place, each
+tied to the line of docs/ENGINES.md ("What differs") that describes it.
+
+Nothing here imports the Docker SDK: the records and the outcome rules use it too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+BUILT_IN_NETWORKS = ("none", "host")
+CORRUPTED_DATA = "the image's data did not match its digest (it was corrupted on the way)"
+
+# "Init": when the container's init cannot run the command, Docker's (tini) exits 127 (not
+# found) or 126 (cannot be invoked), the shell's convention; Podman's (catatonit) exits 1
+# and says so in the output, without naming the command.
+_CATATONIT_FAILURE = re.compile(r"ERROR \(catatonit:\d+\): failed to exec pid1: (.+)")
+_INIT_FAILURE_CODES = {"no such file or directory": 127, "permission denied": 126}
+
+
+@dataclass(frozen=True)
+class EngineDialect:
+    """What one engine does its own way. `kind` is "docker" or "podman"."""
+
+    kind: str
+
+    @classmethod
+    def from_version(cls, version: Mapping[str, Any]) -> EngineDialect:
+        """Podman names itself among the version's components (or as the platform)."""
+        names = [c.get("Name", "") for c in version.get("Components") or []]
+        names.append((version.get("Platform") or {}).get("Name", ""))
+        return cls("podman" if any("podman" in n.lower() for n in names) else "docker")
+
+    @property
+    def is_podman(self) -> bool:
+        return self.kind == "podman"
+
+    @property
+    def follows_exactly(self) -> bool:
+        """ "Log stream": Podman's followed stream (4.3) skips records of a chatty agent and
+        may end early; its plain reads are whole. Docker's follow is exact."""
+        return not self.is_podman
+
+    @property
+    def past_events_need_no_stream(self) -> bool:
+        """ "Events": Podman answers nothing for an `until` in the past unless asked
+        stream=false."""
+        return self.is_podman
+
+    @property
+    def drops_default_ulimits(self) -> bool:
+        """ "Ulimits": given one ulimit, Podman drops its configured default_ulimits and
+        falls back to values the host may refuse; they must be passed along."""
+        return self.is_podman
+
+    @staticmethod
+    def is_built_in_network(name: str) -> bool:
+        """ "Networks": Docker lists none and host; Podman knows them only as modes."""
+        return name in BUILT_IN_NETWORKS
+
+
+# -- messages: what the engines say, and what the runner takes them to mean ----------
+
+
+def said_once(text: str) -> str:
+    """The engine repeats itself ("manifest unknown: manifest unknown"); say it once."""
+    parts: list[str] = []
+    for part in text.split(": "):
+        if not parts or part.strip().lower() != parts[-1].strip().lower():
+            parts.append(part)
+    return ": ".join(parts)
+
+
+def means_gone(message: str) -> bool:
+    """The container no longer exists, or is on its way out."""
+    text = message.lower()
+    return "no such container" in text or "marked for removal" in text
+
+
+def means_not_running(message: str) -> bool:
+    """ "Kill after exit": the container had already stopped. Docker says "is not running"
+    (or that its removal is in progress); Podman "can only kill running containers …
+    container state improper", or a moment later "container state improper: stopped"."""
+    text = message.lower()
+    return (
+        "is not running" in text
+        or ("removal of container" in text and "in progress" in text)
+        or "can only kill running containers" in text
+        or "container state improper" in text
+    )
+
+
+def means_corrupted(message: str) -> bool:
+    """ "Corrupted layers": Docker says "verification failed", Podman "digest … does not
+    match"."""
+    text = message.lower()
+    return "verification failed" in text or ("digest" in text and "does not match" in text)
+
+
+def means_not_found(message: str) -> bool:
+    """A pull's "no such image", in the words of either engine and of the registry."""
+    text = message.lower()
+    return any(
+        marker in text
+        for marker in (
+            "not found",
+            "manifest unknown",
+            "does not exist",
+            "repository name not known",
+        )
+    )
+
+
+def means_permission_denied(message: str) -> bool:
+    return "permission denied" in message.lower()
+
+
+def init_failure(exit_code: int | None, last_output: str | None) -> int | None:
+    """The shell's exit code (127 or 126) for a command Podman's init could not run (it
+    exits 1), or None: both engines then end with the shell's convention."""
+    if exit_code != 1 or not last_output:
+        return None
+    found = _CATATONIT_FAILURE.search(last_output)
+    return _INIT_FAILURE_CODES.get(found.group(1).strip().lower()) if found else None

@@ -1,0 +1,83 @@
+"""Engine: the Docker API, as Docker and Podman serve it; the first implementation of
+the boundary in boundary.py."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import docker
+from docker import errors
+from docker.types import Ulimit
+
+from .calls import engine_call
+from .containers import ContainerCalls
+from .dialect import EngineDialect
+from .events import EventCalls
+from .images import ImageCalls
+
+
+class Engine(ImageCalls, ContainerCalls, EventCalls):
+    """One engine that speaks the Docker API (Docker, or Podman's compatible service),
+    as the runner needs it. Built from one part per API concern; what the engines do
+    differently is asked of `dialect`. Every call raises only the errors of errors.py."""
+
+    def __init__(self, api: docker.APIClient) -> None:
+        self.api = api
+        self._default_ulimits: list[Ulimit] | None = None
+
+    @classmethod
+    def from_env(cls) -> Engine:
+        """The engine that DOCKER_HOST and friends name, as the Docker SDK reads them."""
+        with engine_call("connecting"):
+            client = docker.from_env()
+        return cls(client.api)
+
+    @classmethod
+    def at(cls, base_url: str) -> Engine:
+        """The engine at `base_url` (for example unix:///run/other.sock)."""
+        with engine_call("connecting"):
+            return cls(docker.APIClient(base_url=base_url, version="auto"))
+
+    def close(self) -> None:
+        self.api.close()
+
+    @functools.cached_property
+    def version(self) -> dict[str, Any]:
+        with engine_call("asking the engine its version"):
+            return dict(self.api.version())
+
+    @functools.cached_property
+    def dialect(self) -> EngineDialect:
+        return EngineDialect.from_version(self.version)
+
+    @property
+    def kind(self) -> str:
+        """ "podman" or "docker": which engine serves the Docker API here."""
+        return self.dialect.kind
+
+    @property
+    def follows_exactly(self) -> bool:
+        """Whether a followed log stream carries every record."""
+        return self.dialect.follows_exactly
+
+    def info(self) -> dict[str, Any]:
+        with engine_call("asking the engine about itself"):
+            return dict(self.api.info())
+
+    def cpu_count(self) -> int:
+        return int(self.info().get("NCPU") or 0)
+
+    def network_exists(self, name: str) -> bool:
+        if self.dialect.is_built_in_network(name):
+            return True
+        with engine_call(f"inspecting network {name}"):
+            try:
+                self.api.inspect_network(name)
+            except errors.NotFound:
+                return False
+        return True
+
+    def ping(self) -> None:
+        with engine_call("ping"):
+            self.api.ping()

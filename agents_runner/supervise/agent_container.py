@@ -1,0 +1,70 @@
+"""The container a task's agent runs in: who it runs as, and what the engine is asked
+to create."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..agents import PROMPT_FILE, prompt_needs_file
+from ..config import DEFAULT_USER
+from ..engine import LABEL_STORE, LABEL_TASK_ID, ContainerLimits
+from ..host_login import login_binds, login_owner
+from ..spec import TaskSpec
+from ..store import TaskStore
+
+
+def container_name(task_id: str) -> str:
+    """Decided before the container exists, so a crash right after create still finds it."""
+    return f"agents-runner-{task_id}"
+
+
+def create_arguments(spec: TaskSpec, task_id: str, store: TaskStore) -> dict[str, Any]:
+    """The engine's create() arguments for the task's agent."""
+    binds = {spec.workspace: {"bind": "/workspace", "mode": "rw"}} if spec.workspace else {}
+    user, env = agent_user(spec, {**spec.env, **spec.secrets})
+    if spec.host_login and spec.agent:
+        binds.update(login_binds(spec.agent, spec.host_login, env.get("HOME", "/root")))
+    if spec.command is None and prompt_needs_file(spec.prompt):
+        prompt = store.write_prompt(task_id, spec.prompt)
+        binds[str(prompt)] = {"bind": PROMPT_FILE, "mode": "ro"}
+    return {
+        "name": container_name(task_id),
+        "image": spec.image,
+        "argv": spec.argv(),
+        "env": env,
+        "user": user,
+        "memory": spec.memory,
+        "cpus": spec.cpus,
+        "limits": ContainerLimits(
+            cap_add=tuple(spec.cap_add),
+            pids=spec.pids_limit,
+            nofile=spec.nofile,
+            tmp_size=spec.tmp_size,  # type: ignore[arg-type]  # validated to bytes
+            read_only=spec.read_only,
+            home=env.get("HOME"),
+        ),
+        "labels": {**spec.labels, LABEL_TASK_ID: task_id, LABEL_STORE: store.store_id},
+        "working_dir": "/workspace" if spec.workspace else None,
+        "binds": binds or None,
+        "network": spec.network,
+    }
+
+
+def agent_user(spec: TaskSpec, env: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """Who the agent runs as: `spec.user` if given; else the owner of its workspace, so
+    that what it writes there belongs to the person who owns the project; else
+    DEFAULT_USER, never root by default. A non-root agent gets HOME=/tmp unless env sets
+    one: an arbitrary uid has no home in most images."""
+    if spec.user is not None:
+        user = spec.user
+    elif spec.workspace is not None:
+        info = os.stat(spec.workspace)
+        user = f"{info.st_uid}:{info.st_gid}"
+    elif spec.host_login and spec.agent:
+        user = login_owner(spec.agent, spec.host_login)
+    else:
+        user = DEFAULT_USER
+    if user.split(":")[0] not in ("0", "root") and "HOME" not in env:
+        env = {**env, "HOME": "/tmp"}
+    return user, env

@@ -1,0 +1,84 @@
+"""The words a task's end is recorded with, and what its output says at the end."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..logsetup import get_logger
+from ..processes import ProcessIdentity
+from ..states import TaskState
+from ..store import TaskStore
+from ..task import Task
+
+log = get_logger(__name__)
+
+CONTAINER_LOST = "container lost: it no longer exists in the engine"
+REMOVED_WHILE_RUNNING = (
+    "container lost: it was removed while the agent ran (not by agents-runner), "
+    "so its exit code is unknown"
+)
+# An agent that exited this long before the engine became unreachable was stopped by it.
+ENGINE_SHUTDOWN_WINDOW = 10.0
+
+
+def interrupted_reason(state: TaskState) -> str:
+    return (
+        f"interrupted while {state.value}: the runner process that owned it exited before "
+        "its container ran; secrets are never stored, so it is not restarted: submit it again"
+    )
+
+
+def engine_stopped_reason(exit_code: int) -> str:
+    return (
+        f"the agent exited with code {exit_code} while the Docker engine was unreachable: "
+        "the engine stopped or restarted under the task (with live-restore on, "
+        "containers outlive an engine restart)"
+    )
+
+
+def exited_during_outage(finished_at: float | None, outages: list[tuple[float, float]]) -> bool:
+    """Whether an agent that finished at `finished_at` did so while the engine could not
+    be reached, or just before it went away (an engine that shuts down stops its
+    containers first)."""
+    return finished_at is not None and any(
+        a - ENGINE_SHUTDOWN_WINDOW <= finished_at <= b + 1 for a, b in outages
+    )
+
+
+def release(store: TaskStore, task_id: str) -> None:
+    """Leave an unfinished task of this process without an owner, for the next runner,
+    waiter or request to take over; a task another process has taken meanwhile is not
+    touched."""
+    mine = ProcessIdentity.current().to_payload()
+
+    def change(task: Task) -> bool:
+        if task.is_terminal or task.owner != mine:
+            return False
+        task.owner = None
+        return True
+
+    try:
+        store.update(task_id, change)
+    except Exception:
+        log.exception("task %s: could not release it", task_id)
+
+
+def last_line(path: Path, limit: int = 4096) -> str | None:
+    """The last non-empty line of a log, for a failure reason a person can act on."""
+    return last_line_of(log_tail(path, limit))
+
+
+def last_line_of(text: str) -> str | None:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:500] if lines else None
+
+
+def log_tail(path: Path, limit: int = 4096) -> str:
+    try:
+        with open(path, "rb") as log_file:
+            log_file.seek(0, os.SEEK_END)
+            log_file.seek(max(0, log_file.tell() - limit))
+            return log_file.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""

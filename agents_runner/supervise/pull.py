@@ -1,0 +1,144 @@
+"""Pulling a task's image: the pull itself, abandoned when a request comes, and its
+progress as the store shows it."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..engine import PullHandle
+from ..engine.boundary import EngineBoundary
+from .retry import Retrier
+
+
+class ImagePull:
+    """One pull, ridden out while the engine is away. A watcher thread checks
+    `should_abort` whenever `wake` is set (or every `poll_interval`) and aborts the pull
+    when it says so; the progress summary goes to `on_summary` at most 4 times a second,
+    and once more when done."""
+
+    def __init__(
+        self,
+        engine: EngineBoundary,
+        image: str,
+        retrier: Retrier,
+        *,
+        poll_interval: float,
+        wake: threading.Event,
+        should_abort: Callable[[], bool],
+        on_summary: Callable[[dict[str, Any]], None],
+    ) -> None:
+        self.engine = engine
+        self.image = image
+        self.retrier = retrier
+        self.poll_interval = poll_interval
+        self.wake = wake
+        self.should_abort = should_abort
+        self.on_summary = on_summary
+        self.progress = PullProgress()
+
+    def run(self) -> None:
+        """PullAborted when a request came first; EngineError when the pull failed."""
+        handle = PullHandle()
+        pulled = threading.Event()
+        watcher = threading.Thread(
+            target=self._abort_on_request,
+            args=(handle, pulled),
+            name=f"pull-watch-{self.retrier.task_id}",
+            daemon=True,
+        )
+        watcher.start()
+        try:
+            self.retrier.retry(
+                "pulling",
+                lambda: self.engine.pull(self.image, on_progress=self._on_chunk, handle=handle),
+            )
+        finally:
+            pulled.set()
+            self.wake.set()
+            watcher.join()
+        self.on_summary(self.progress.summary(done=True))
+
+    def _on_chunk(self, chunk: Mapping[str, Any]) -> None:
+        if self.progress.add(chunk):
+            self.on_summary(self.progress.summary())
+
+    def _abort_on_request(self, handle: PullHandle, pulled: threading.Event) -> None:
+        while not pulled.is_set():
+            self.wake.wait(self.poll_interval)
+            self.wake.clear()
+            if pulled.is_set():
+                return
+            if self.should_abort():
+                handle.abort()
+                return
+
+
+_LAYER_ID = re.compile(r"^[0-9a-f]{12}$")
+
+
+class PullProgress:
+    """Layers and bytes of a pull, from the engine's progress chunks. A layer's download
+    and its extraction are counted apart, so that neither count ever goes back."""
+
+    _FINISHED = ("Pull complete", "Already exists")
+    _DOWNLOADED = ("Download complete", "Verifying Checksum", "Extracting", *_FINISHED)
+
+    def __init__(self) -> None:
+        self.layers: dict[str, dict[str, Any]] = {}
+        self._last_report = 0.0
+
+    def add(self, chunk: Mapping[str, Any]) -> bool:
+        """Take one chunk; True when the summary is worth persisting (at most 4 per second)."""
+        layer = chunk.get("id", "")
+        status = chunk.get("status", "")
+        if not status or not _LAYER_ID.match(layer):  # tags and warnings carry ids too
+            return False
+        entry = self.layers.setdefault(
+            layer,
+            {"status": "", "current": 0, "total": 0, "extracted": 0, "extract_total": 0},
+        )
+        entry["status"] = status
+        detail = chunk.get("progressDetail") or {}
+        if status == "Extracting":
+            entry["extracted"] = max(entry["extracted"], int(detail.get("current", 0)))
+            entry["extract_total"] = int(detail.get("total", entry["extract_total"]) or 0)
+        elif status == "Downloading":
+            entry["current"] = max(entry["current"], int(detail.get("current", 0)))
+            entry["total"] = int(detail.get("total", entry["total"]) or 0)
+        if status in self._DOWNLOADED:
+            entry["downloaded"] = True
+            entry["current"] = max(entry["current"], entry["total"])
+        if status in self._FINISHED:
+            entry["finished"] = True
+            entry["extracted"] = max(entry["extracted"], entry["extract_total"])
+        now = time.monotonic()
+        if now - self._last_report >= 0.25:
+            self._last_report = now
+            return True
+        return False
+
+    def summary(self, *, done: bool = False) -> dict[str, Any]:
+        layers = list(self.layers.values())
+        downloaded = sum(1 for e in layers if e.get("downloaded"))
+        if done:
+            phase = "done"
+        elif layers and downloaded == len(layers):
+            phase = "extracting"
+        else:
+            phase = "downloading"
+        finished = len(layers) if done else sum(1 for e in layers if e.get("finished"))
+        return {
+            "phase": phase,
+            "layers_total": len(layers),
+            "layers_downloaded": downloaded,
+            "layers_done": finished,
+            "bytes_current": sum(e["current"] for e in layers),
+            "bytes_total": sum(e["total"] for e in layers),
+            "extract_current": sum(e["extracted"] for e in layers),
+            "extract_total": sum(e["extract_total"] for e in layers),
+            "done": done,
+        }
