@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .proc import start_ticks
+
 
 @dataclass(frozen=True)
 class ProcessIdentity:
@@ -27,7 +29,7 @@ class ProcessIdentity:
 
     @classmethod
     def of(cls, pid: int) -> ProcessIdentity:
-        return cls(pid=pid, host=socket.gethostname(), started=_start_ticks(pid) or 0)
+        return cls(pid=pid, host=socket.gethostname(), started=start_ticks(pid) or 0)
 
     @classmethod
     def from_payload(cls, data: Any) -> ProcessIdentity | None:
@@ -46,18 +48,7 @@ class ProcessIdentity:
         counts as alive, since nothing here can tell."""
         if self.host != socket.gethostname():
             return True
-        return _start_ticks(self.pid) == self.started
-
-
-def _start_ticks(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return None
-    fields = stat[stat.rindex(")") + 2 :].split()  # the name may hold spaces and ")"
-    if fields[0] == "Z":  # a zombie has exited; only its parent has not reaped it yet
-        return None
-    return int(fields[19])
+        return start_ticks(self.pid) == self.started
 
 
 def _without_secrets(environ: Any, secrets: dict[str, str]) -> dict[str, str]:

@@ -24,19 +24,23 @@ from ..states import TaskState
 from ..store import TaskStore
 from ..supervise import TaskSupervisor, release
 from ..task import Task, parse_time, utc_now
+from ..taskqueue import check_limit
+from .admission import Admitter
 from .ownership import claim, mark_driven, owner_gone, unmark_driven
 from .recovery import Recovery, Report
 
 log = get_logger(__name__)
 
-DEFAULT_MAX_RUNNING = 4
 DEFAULT_POLL_INTERVAL = 0.2
 DETACH_TIMEOUT = 5.0  # how long close(wait=False) lets its supervisors take to let go
 
 
 class TaskRunner:
-    """Runs tasks, each in its own container, at most `max_running` at once (per runner),
-    in FIFO order.
+    """Runs tasks, each in its own container. Every task waits its turn in the state
+    dir's queue (taskqueue.py), which every process using the state dir shares: at most
+    its limit run at once (`agents-runner config max-running N`, 4 by default), the
+    highest priority first, then in submission order, pools permitting. `max_running`,
+    if given, also caps how many of this runner's own tasks hold or wait for a slot.
 
     A new runner first recovers the state dir (`recover()`): tasks whose owning process
     died are taken over. `close()` (or leaving the `with` block) waits for every task
@@ -53,15 +57,13 @@ class TaskRunner:
         state_dir: str | os.PathLike[str] | None = None,
         *,
         engine: Engine | None = None,
-        max_running: int = DEFAULT_MAX_RUNNING,
+        max_running: int | None = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         recover: bool = True,
         adopt_in: Literal["thread", "process"] = "thread",
     ) -> None:
-        if isinstance(max_running, bool) or not isinstance(max_running, int) or max_running < 1:
-            raise ValueError(
-                f"max_running: must be a whole number of at least 1, got {max_running!r}"
-            )
+        if max_running is not None:
+            check_limit("max_running", max_running)
         self.store = TaskStore(resolve_state_dir(state_dir))
         self._engine = engine
         self.max_running = max_running
@@ -70,7 +72,8 @@ class TaskRunner:
         self.identity = ProcessIdentity.current()
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._queue: deque[tuple[str, TaskSpec]] = deque()
+        self._specs: dict[str, TaskSpec] = {}  # waiting here or in the state dir's queue
+        self._held_back: deque[str] = deque()  # over this runner's own max_running
         self._supervisors: dict[str, TaskSupervisor] = {}
         self._threads: list[threading.Thread] = []
         self._closed = False
@@ -81,6 +84,12 @@ class TaskRunner:
             adopt_in=adopt_in,
             new_supervisor=lambda task: self._supervisor(task.id, task.spec, resume=True),
             start_thread=self._start_locked,
+        )
+        self._admitter = Admitter(
+            self.store,
+            self.identity,
+            start=self._admitted,
+            adopt=lambda task: self._recovery.adopt(task),
         )
         if recover and self._orphans():
             try:
@@ -112,8 +121,8 @@ class TaskRunner:
             except BaseException:
                 unmark_driven(task.id)
                 raise
-            self._queue.append((task.id, spec))
-        self._dispatch()
+            self._specs[task.id] = spec
+        self._enqueue(task.id)
         return task
 
     def submit_detached(self, spec: TaskSpec) -> Task:
@@ -131,6 +140,12 @@ class TaskRunner:
         except BaseException:
             child.abandon()
             raise
+        self._admitter.queue.enter(
+            task.id,
+            priority=getattr(spec, "priority", 0),
+            pool=getattr(spec, "pool", None),
+            owner_pid=child.identity.pid,
+        )
         child.hand_over(task.id, dict(spec.secrets))
         return task
 
@@ -166,8 +181,8 @@ class TaskRunner:
             mark_driven(task.id)
             claim(self.store, task, self.identity, force=True)
             with self._lock:
-                self._queue.append((task.id, spec))
-            self._dispatch()
+                self._specs[task.id] = spec
+            self._enqueue(task.id)
         else:
             self._recovery.adopt(task, force=True)
 
@@ -265,8 +280,9 @@ class TaskRunner:
         with self._lock:
             self._closed = True
             if not wait:
-                queued = [task_id for task_id, _ in self._queue]
-                self._queue.clear()
+                queued = list(self._specs)
+                self._specs.clear()
+                self._held_back.clear()
                 unmark_driven(*queued)
                 for supervisor in self._supervisors.values():
                     supervisor.detached.set()
@@ -274,6 +290,8 @@ class TaskRunner:
                 threads = list(self._threads)
         if not wait:
             for task_id in queued:
+                self._admitter.discard(task_id)
+                self._admitter.queue.leave(task_id)
                 release(self.store, task_id)
             # Each supervisor releases its task itself as it lets go, which is prompt.
             for thread in threads:
@@ -281,10 +299,16 @@ class TaskRunner:
         while wait:
             with self._lock:
                 pending = [t for t in self._threads if t.is_alive()]
-            if not pending:
+                waiting = bool(self._specs)
+            if not pending and not waiting:
                 break
             for thread in pending:
                 thread.join()
+            if waiting:
+                with self._changed:
+                    self._changed.wait(self.poll_interval)
+        self._admitter.join(DETACH_TIMEOUT)
+        self._admitter.close()
 
     def __enter__(self) -> TaskRunner:
         return self
@@ -305,14 +329,37 @@ class TaskRunner:
             poll_interval=self.poll_interval, on_change=self._notify, resume=resume,
         )  # fmt: skip
 
-    def _dispatch(self) -> None:
+    def _enqueue(self, task_id: str) -> None:
+        """Into the state dir's queue, unless this runner's own limit holds it back."""
         with self._lock:
-            while self._queue and self._running_count() < self.max_running:
-                task_id, spec = self._queue.popleft()
-                self._start(self._supervisor(task_id, spec, resume=False))
+            mine = sum(1 for s in self._supervisors.values() if not s.resume)
+            mine += len(self._admitter.waiting())
+            if self.max_running is not None and mine >= self.max_running:
+                self._held_back.append(task_id)
+                return
+            spec = self._specs[task_id]
+        self._admitter.queue.enter(
+            task_id,
+            priority=getattr(spec, "priority", 0),
+            pool=getattr(spec, "pool", None),
+            owner_pid=self.identity.pid,
+        )
+        self._admitter.add(task_id)
 
-    def _running_count(self) -> int:
-        return sum(1 for s in self._supervisors.values() if not s.resume)
+    def _admitted(self, task_id: str) -> None:
+        """The queue gave the task its slot: its supervisor starts."""
+        with self._lock:
+            spec = self._specs.pop(task_id, None)
+            if spec is not None:
+                self._start(self._supervisor(task_id, spec, resume=False))
+                return
+        self._admitter.queue.leave(task_id)  # given up meanwhile: the slot goes back
+
+    def _next_held_back(self) -> None:
+        with self._lock:
+            task_id = self._held_back.popleft() if self._held_back else None
+        if task_id is not None:
+            self._enqueue(task_id)
 
     def _start_locked(self, supervisor: TaskSupervisor) -> None:
         with self._lock:
@@ -341,7 +388,8 @@ class TaskRunner:
                 current = threading.current_thread()
                 self._threads = [t for t in self._threads if t.is_alive() and t is not current]
                 self._changed.notify_all()
-            self._dispatch()
+            self._admitter.queue.leave(supervisor.task_id)
+            self._next_held_back()
 
     def _notify(self) -> None:
         with self._changed:
@@ -353,11 +401,15 @@ class TaskRunner:
         left to that owner, which polls the store; a task whose owner is gone is taken
         over."""
         with self._lock:
-            queued = next((item for item in self._queue if item[0] == task.id), None)
+            queued = self._specs.pop(task.id, None)
             if queued is not None:
-                self._queue.remove(queued)
+                if task.id in self._held_back:
+                    self._held_back.remove(task.id)
                 unmark_driven(task.id)
             supervisor = self._supervisors.get(task.id)
+        if queued is not None:
+            self._admitter.discard(task.id)
+            self._admitter.queue.leave(task.id)
         self._notify()
         if task.is_terminal or queued is not None:
             return
@@ -372,7 +424,7 @@ class TaskRunner:
 
     def _orphans(self) -> list[Task]:
         with self._lock:
-            ours = set(self._supervisors) | {task_id for task_id, _ in self._queue}
+            ours = set(self._supervisors) | set(self._specs)
         return self._recovery.orphans(ours)
 
 

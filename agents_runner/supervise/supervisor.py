@@ -11,21 +11,19 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from .. import failpoints
-from ..agents import PROFILES
-from ..diagnosis import diagnose
 from ..engine import LABEL_STORE, LABEL_TASK_ID, ContainerExit, ContainerInfo
 from ..engine.boundary import EngineBoundary
 from ..engine.errors import EngineError, PullAborted
 from ..logcopy import LogCopy
 from ..logsetup import get_logger
-from ..outcome import OOM_REASON, record_stop_request, settle
+from ..outcome import OOM_REASON
 from ..spec import TaskSpec
 from ..states import TaskState
 from ..store import TaskStore
-from ..task import Task, parse_time, utc_now
+from ..task import parse_time
 from .agent_container import container_name, create_arguments
 from .endings import (
     CONTAINER_LOST,
@@ -33,13 +31,12 @@ from .endings import (
     engine_stopped_reason,
     exited_during_outage,
     interrupted_reason,
-    last_line_of,
-    log_tail,
     release,
 )
-from .escalation import Step, StopEscalation
 from .pull import ImagePull
+from .record import EndedElsewhere, TaskRecord, requested
 from .retry import Retrier
+from .watch import AgentWatch
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -68,12 +65,12 @@ class TaskSupervisor:
         self.store = store
         self.engine = engine
         self.poll_interval = poll_interval
-        self.on_change = on_change
         self.wake = threading.Event()
         self.detached = threading.Event()
         self.container_id: str | None = None
         self.resume = resume
         self.retrier = Retrier(task_id, interrupt=self.detached)
+        self.record = TaskRecord(task_id, store, spec, on_change)
 
     @property
     def container_name(self) -> str:
@@ -86,7 +83,7 @@ class TaskSupervisor:
     def run(self) -> None:
         try:
             self._resume() if self.resume else self._drive()
-        except _EndedElsewhere:
+        except EndedElsewhere:
             self._remove()  # a request settled it (while queued) before it could go on
         except Exception as exc:
             log.exception("task %s: supervisor failed", self.task_id)
@@ -99,41 +96,41 @@ class TaskSupervisor:
 
     def _drive(self) -> None:
         failpoints.reach("start-up")
-        task = self.store.load(self.task_id)
+        task = self.record.load()
         if task.is_terminal:  # a request settled it while it was queued
             return
-        if _requested(task):
-            self._settle()
+        if requested(task):
+            self.record.settle()
             return
         if not self._ensure_image():
             return
-        self._transition(TaskState.STARTING)
+        self.record.transition(TaskState.STARTING)
         try:
             self.container_id = self._engine("creating the container", self._create_once)
         except EngineError as exc:
             self._remove()  # a create whose answer was lost may have made it all the same
-            self._settle(error=str(exc))
+            self.record.settle(error=str(exc))
             return
         failpoints.reach("after-create")
-        if _requested(self._update(container_id=self.container_id)):
+        if requested(self.record.update(container_id=self.container_id)):
             self._remove()  # the end is recorded once no container is left
-            self._settle()
+            self.record.settle()
             return
         container_id = self.container_id
         try:
             self._engine("starting the container", lambda: self.engine.start(container_id))
         except EngineError as exc:
             self._remove()
-            self._settle(error=str(exc))
+            self.record.settle(error=str(exc))
             return
         failpoints.reach("after-start")
-        self._transition(TaskState.RUNNING)
+        self.record.transition(TaskState.RUNNING)
         self._watch(self.container_id, self._deadline(elapsed=0.0))
 
     def _resume(self) -> None:
         """Take over a task whose owner is gone: watch a container that runs, finish one
         that exited from its real exit code and output, and settle what cannot go on."""
-        task = self.store.load(self.task_id)
+        task = self.record.load()
         if task.is_terminal:
             return
         container = self._engine(
@@ -144,19 +141,21 @@ class TaskSupervisor:
         self.container_id = container.id if container else task.container_id
         if task.state is TaskState.STARTING and container and container.has_started:
             # Started just before its owner died: it runs, with the secrets it was given.
-            self._update_with(lambda t: _record_start(t, container.id))
-            task = self.store.load(self.task_id)
+            self.record.record_start(container.id)
+            task = self.record.load()
         if task.state in (TaskState.QUEUED, TaskState.PULLING, TaskState.STARTING):
-            self._settle(error=interrupted_reason(task.state))
+            self.record.settle(error=interrupted_reason(task.state))
             self._remove()
             return
         if container is None:
             # Its exit code is recorded before the container is removed: without one, the
             # container was removed behind the runner's back.
             if task.exit_code is None:
-                self._settle(error=CONTAINER_LOST)
+                self.record.settle(error=CONTAINER_LOST)
             else:
-                self._settle(exit_code=task.exit_code, error=task.error, **self._end_of_output())
+                self.record.settle(
+                    exit_code=task.exit_code, error=task.error, **self.record.end_of_output()
+                )
             return
         running_at = parse_time(task.reached(TaskState.RUNNING) or task.updated_at)
         elapsed = (datetime.now(UTC) - running_at).total_seconds()
@@ -179,28 +178,26 @@ class TaskSupervisor:
         if policy == "never":
             if present():
                 return True
-            self._settle(error=f"image {image} is not present and the pull policy is 'never'")
+            self.record.settle(error=f"image {image} is not present and the pull policy is 'never'")
             return False
-        self._transition(TaskState.PULLING)
+        self.record.transition(TaskState.PULLING)
         pull = ImagePull(
             self.engine,
             image,
             self.retrier,
             poll_interval=self.poll_interval,
             wake=self.wake,
-            should_abort=lambda: (
-                self.detached.is_set() or _requested(self.store.load(self.task_id))
-            ),
-            on_summary=lambda summary: self._update(pull_progress=summary),
+            should_abort=lambda: self.detached.is_set() or requested(self.record.load()),
+            on_summary=lambda summary: self.record.update(pull_progress=summary),
         )
         try:
             pull.run()
         except PullAborted:
             if not self.detached.is_set():
-                self._settle()
+                self.record.settle()
             return False
         except EngineError as exc:
-            self._settle(error=str(exc))
+            self.record.settle(error=str(exc))
             return False
         return True
 
@@ -212,8 +209,7 @@ class TaskSupervisor:
         return self.engine.create(**create_arguments(self.spec, self.task_id, self.store))
 
     def _watch(self, container_id: str, deadline: float | None) -> None:
-        """Until the container exits: act on recorded requests and the deadline, in the
-        order they come, each signal sent before the next is decided."""
+        """Copy the log and watch the agent until its container exits, then finish."""
         copy = LogCopy(
             self.engine,
             container_id,
@@ -222,65 +218,24 @@ class TaskSupervisor:
             times_path=self.store.log_times_path(self.task_id),
         )
         copy.start()
-        exited: list[ContainerExit | BaseException] = []
-
-        def wait_for_exit() -> None:
-            try:
-                exited.append(self._engine("waiting", lambda: self.engine.wait(container_id)))
-            except BaseException as exc:
-                exited.append(exc)
-            finally:
-                self.wake.set()
-
-        threading.Thread(target=wait_for_exit, name=f"wait-{self.task_id}", daemon=True).start()
+        watch = AgentWatch(
+            container_id,
+            self.engine,
+            self.record,
+            engine_call=self._engine,
+            must=self._must,
+            wake=self.wake,
+            detached=self.detached,
+            poll_interval=self.poll_interval,
+        )
         try:
-            outcome = self._until_exit(container_id, deadline, exited)
+            outcome = watch.until_exit(deadline)
             if outcome is None:
                 return  # detached
             failpoints.reach("before-end")
             self._finish(container_id, outcome, copy)
         finally:
             copy.close()
-
-    def _until_exit(
-        self,
-        container_id: str,
-        deadline: float | None,
-        exited: list[ContainerExit | BaseException],
-    ) -> ContainerExit | None:
-        """Act on requests and the deadline until the container exits; None if this
-        supervisor was detached first."""
-        escalation = StopEscalation(deadline=deadline, grace=self.spec.stop_grace)
-        while not exited:
-            self.wake.clear()
-            if self.detached.is_set():
-                return None
-            task = self.store.load(self.task_id)
-            step = escalation.next_step(task, time.monotonic())
-            if step in (Step.KILL, Step.GRACE_OVER):
-                escalation.kill_sent = True
-                self._signal(container_id, "SIGKILL")
-            elif step is Step.STOP:
-                if task.stop_grace is not None:
-                    escalation.grace = task.stop_grace
-                self._begin_stop(task)
-                self._signal(container_id, self._stop_signal(container_id))
-                escalation.stop_sent_at = time.monotonic()
-                failpoints.reach("during-stopping")
-            elif step is Step.DEADLINE:
-                escalation.deadline = None
-                # The deadline counts only if the stop reaches a running agent: one that
-                # exited a moment before it ends by its own exit.
-                if self._signal(container_id, self._stop_signal(container_id)):
-                    escalation.stop_sent_at = time.monotonic()
-                    self._record_deadline()
-                    failpoints.reach("during-stopping")
-                continue
-            self.wake.wait(escalation.seconds_to_next(time.monotonic(), self.poll_interval))
-        outcome = exited[0]
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
 
     def _finish(self, container_id: str, outcome: ContainerExit, copy: LogCopy) -> None:
         """The container exited: record the exit code (with any reason already known),
@@ -293,7 +248,7 @@ class TaskSupervisor:
             # 137, Podman often 0).
             outcome = ContainerExit(None, REMOVED_WHILE_RUNNING)
         # SIGKILL's exit code is also the OOM killer's.
-        task = self.store.load(self.task_id)
+        task = self.record.load()
         oom = (
             outcome.exit_code == 137
             and not task.kill_requested_at
@@ -303,7 +258,7 @@ class TaskSupervisor:
         known = outcome.error or (OOM_REASON if oom else None)
         task = self._must(
             "cannot record the end",
-            lambda: self._update(exit_code=outcome.exit_code, error=known),
+            lambda: self.record.update(exit_code=outcome.exit_code, error=known),
         )
         self._must("cannot record the end: the log is incomplete", copy.finish)
         copy.close()
@@ -313,7 +268,9 @@ class TaskSupervisor:
             self._remove()
         self._must(
             "cannot record the end",
-            lambda: self._settle(exit_code=outcome.exit_code, error=error, **self._end_of_output()),
+            lambda: self.record.settle(
+                exit_code=outcome.exit_code, error=error, **self.record.end_of_output()
+            ),
         )
 
     def _exit_during_outage(self, container_id: str, exit_code: int | None) -> str | None:
@@ -326,37 +283,6 @@ class TaskSupervisor:
             return None
         return engine_stopped_reason(exit_code)
 
-    def _begin_stop(self, task: Task) -> None:
-        if task.state is TaskState.RUNNING:  # the stop was asked for before the container ran
-            self._must(
-                "cannot record the stop",
-                lambda: self._update_with(
-                    lambda t: (
-                        t.move_to(TaskState.STOPPING) if t.state is TaskState.RUNNING else False
-                    )
-                ),
-            )
-
-    def _stop_signal(self, container_id: str) -> str:
-        """The image's STOPSIGNAL, else SIGTERM."""
-        found = self._engine("inspecting", lambda: self.engine.inspect(container_id))
-        return (found.stop_signal if found else None) or "SIGTERM"
-
-    def _signal(self, container_id: str, signal: str) -> bool:
-        """Send `signal` now, in this thread, so that signals reach the engine in the order
-        they were decided. False when the container had already stopped."""
-        return self._engine(f"sending {signal}", lambda: self.engine.kill(container_id, signal))
-
-    def _record_deadline(self) -> None:
-        self._must(
-            "cannot record the deadline",
-            lambda: self._update_with(
-                lambda t: record_stop_request(
-                    t, at=utc_now(), grace=self.spec.stop_grace, reason="timeout"
-                )
-            ),
-        )
-
     def _engine(self, what: str, call: Callable[[], T]) -> T:
         """An engine call, retried while the engine is unreachable."""
         return self.retrier.retry(what, call)
@@ -365,41 +291,6 @@ class TaskSupervisor:
         """A write that must happen (the container is kept meanwhile), retried while the
         disk is full or the engine is unreachable."""
         return self.retrier.retry(problem, action, disk_full_too=True)
-
-    # -- store helpers ---------------------------------------------------------------
-
-    def _transition(self, state: TaskState) -> None:
-        def change(task: Task) -> None:
-            if task.is_terminal:
-                raise _EndedElsewhere(task.state)
-            task.move_to(state)
-
-        self._update_with(change)
-
-    def _update(self, **fields: Any) -> Task:
-        def change(task: Task) -> None:
-            for name, value in fields.items():
-                setattr(task, name, value)
-
-        return self._update_with(change)
-
-    def _update_with(self, change: Callable[[Task], Any]) -> Task:
-        """One locked read-change-write; returns the task as stored."""
-        task = self.store.update(self.task_id, change)
-        self.on_change()
-        return task
-
-    def _end_of_output(self) -> dict[str, str | None]:
-        """The log's last line and, for an agent, what its last output says went wrong."""
-        tail = log_tail(self.store.log_path(self.task_id))
-        profile = PROFILES.get(self.spec.agent or "") if self.spec.command is None else None
-        return {
-            "last_output": last_line_of(tail),
-            "diagnosis": diagnose(profile.failure_signs if profile else None, tail),
-        }
-
-    def _settle(self, **outcome: Any) -> None:
-        self._update_with(lambda task: settle(task, **outcome))
 
     def _remove(self) -> None:
         """Remove the task's container, found by id or else by its name."""
@@ -410,7 +301,7 @@ class TaskSupervisor:
         """Record a failure, then remove the container; if the failure cannot be recorded,
         the container is kept for recover to finish from."""
         try:
-            self._settle(error=reason)
+            self.record.settle(error=reason)
         except Exception:
             log.exception(
                 "task %s: could not record the failure; keeping its container", self.task_id
@@ -422,22 +313,6 @@ class TaskSupervisor:
             log.exception("task %s: removing the container failed", self.task_id)
 
 
-def _requested(task: Task) -> bool:
-    return bool(task.stop_requested_at or task.kill_requested_at)
-
-
 def _ours(container: ContainerInfo, task_id: str, store_id: str) -> bool:
     labels = container.labels
     return labels.get(LABEL_TASK_ID) == task_id and labels.get(LABEL_STORE) == store_id
-
-
-def _record_start(task: Task, container_id: str) -> bool:
-    if task.state is not TaskState.STARTING:
-        return False
-    task.container_id = container_id
-    task.move_to(TaskState.RUNNING)
-    return True
-
-
-class _EndedElsewhere(Exception):
-    """The task reached a terminal state through a request, not through its supervisor."""

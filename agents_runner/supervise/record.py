@@ -1,0 +1,101 @@
+"""TaskRecord: every write a supervisor makes to its task's payload, each one locked
+read-change-write, and the listeners told."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..agents import PROFILES
+from ..diagnosis import diagnose
+from ..outcome import record_stop_request, settle
+from ..spec import TaskSpec
+from ..states import TaskState
+from ..store import TaskStore
+from ..task import Task, utc_now
+from .endings import last_line_of, log_tail
+
+
+class EndedElsewhere(Exception):
+    """The task reached a terminal state through a request, not through its supervisor."""
+
+
+class TaskRecord:
+    """One task's payload in the store, as its supervisor changes it."""
+
+    def __init__(
+        self, task_id: str, store: TaskStore, spec: TaskSpec, on_change: Callable[[], None]
+    ) -> None:
+        self.task_id = task_id
+        self.store = store
+        self.spec = spec
+        self.on_change = on_change
+
+    def load(self) -> Task:
+        return self.store.load(self.task_id)
+
+    def update_with(self, change: Callable[[Task], Any]) -> Task:
+        """One locked read-change-write; returns the task as stored."""
+        task = self.store.update(self.task_id, change)
+        self.on_change()
+        return task
+
+    def update(self, **fields: Any) -> Task:
+        def change(task: Task) -> None:
+            for name, value in fields.items():
+                setattr(task, name, value)
+
+        return self.update_with(change)
+
+    def transition(self, state: TaskState) -> None:
+        """EndedElsewhere when a request settled the task first."""
+
+        def change(task: Task) -> None:
+            if task.is_terminal:
+                raise EndedElsewhere(task.state)
+            task.move_to(state)
+
+        self.update_with(change)
+
+    def settle(self, **outcome: Any) -> None:
+        self.update_with(lambda task: settle(task, **outcome))
+
+    def record_start(self, container_id: str) -> None:
+        """A container found started for a task still `starting`: it runs."""
+
+        def change(task: Task) -> bool:
+            if task.state is not TaskState.STARTING:
+                return False
+            task.container_id = container_id
+            task.move_to(TaskState.RUNNING)
+            return True
+
+        self.update_with(change)
+
+    def begin_stop(self) -> None:
+        """`running` becomes `stopping` (a stop asked for before the container ran has
+        nothing to move)."""
+        self.update_with(
+            lambda t: t.move_to(TaskState.STOPPING) if t.state is TaskState.RUNNING else False
+        )
+
+    def record_deadline(self) -> None:
+        self.update_with(
+            lambda t: record_stop_request(
+                t, at=utc_now(), grace=self.spec.stop_grace, reason="timeout"
+            )
+        )
+
+    def end_of_output(self) -> dict[str, str | None]:
+        """The log's last line and, for an agent, what its last output says went wrong."""
+        tail = log_tail(self.store.log_path(self.task_id))
+        profile = PROFILES.get(self.spec.agent or "") if self.spec.command is None else None
+        return {
+            "last_output": last_line_of(tail),
+            "diagnosis": diagnose(profile.failure_signs if profile else None, tail),
+        }
+
+
+def requested(task: Task) -> bool:
+    """Whether a stop or a kill was asked for."""
+    return bool(task.stop_requested_at or task.kill_requested_at)

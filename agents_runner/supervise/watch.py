@@ -1,0 +1,105 @@
+"""Watching a running agent until its container exits: requests and the deadline are
+acted on in the order they come, each signal sent before the next is decided."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from .. import failpoints
+from ..engine import ContainerExit
+from ..engine.boundary import EngineBoundary
+from ..states import TaskState
+from .escalation import Step, StopEscalation
+from .record import TaskRecord
+
+T = TypeVar("T")
+
+
+class AgentWatch:
+    """One agent's container, from its start to its exit. `engine_call` rides out an
+    engine that is away, `must` a write that has to happen; `wake` makes it look at the
+    store at once, `detached` lets go."""
+
+    def __init__(
+        self,
+        container_id: str,
+        engine: EngineBoundary,
+        record: TaskRecord,
+        *,
+        engine_call: Callable[[str, Callable[[], T]], T],
+        must: Callable[[str, Callable[[], T]], T],
+        wake: threading.Event,
+        detached: threading.Event,
+        poll_interval: float,
+    ) -> None:
+        self.container_id = container_id
+        self.engine = engine
+        self.record = record
+        self.engine_call = engine_call
+        self.must = must
+        self.wake = wake
+        self.detached = detached
+        self.poll_interval = poll_interval
+
+    def until_exit(self, deadline: float | None) -> ContainerExit | None:
+        """The container's exit; None if detached first."""
+        exited: list[ContainerExit | BaseException] = []
+        container_id = self.container_id
+
+        def wait_for_exit() -> None:
+            try:
+                exited.append(self.engine_call("waiting", lambda: self.engine.wait(container_id)))
+            except BaseException as exc:
+                exited.append(exc)
+            finally:
+                self.wake.set()
+
+        name = f"wait-{self.record.task_id}"
+        threading.Thread(target=wait_for_exit, name=name, daemon=True).start()
+        escalation = StopEscalation(deadline=deadline, grace=self.record.spec.stop_grace)
+        while not exited:
+            self.wake.clear()
+            if self.detached.is_set():
+                return None
+            task = self.record.load()
+            step = escalation.next_step(task, time.monotonic())
+            if step in (Step.KILL, Step.GRACE_OVER):
+                escalation.kill_sent = True
+                self._signal("SIGKILL")
+            elif step is Step.STOP:
+                if task.stop_grace is not None:
+                    escalation.grace = task.stop_grace
+                if task.state is TaskState.RUNNING:  # not when asked before the container ran
+                    self.must("cannot record the stop", self.record.begin_stop)
+                self._signal(self._stop_signal())
+                escalation.stop_sent_at = time.monotonic()
+                failpoints.reach("during-stopping")
+            elif step is Step.DEADLINE:
+                escalation.deadline = None
+                # The deadline counts only if the stop reaches a running agent: one that
+                # exited a moment before it ends by its own exit.
+                if self._signal(self._stop_signal()):
+                    escalation.stop_sent_at = time.monotonic()
+                    self.must("cannot record the deadline", self.record.record_deadline)
+                    failpoints.reach("during-stopping")
+                continue
+            self.wake.wait(escalation.seconds_to_next(time.monotonic(), self.poll_interval))
+        outcome = exited[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def _stop_signal(self) -> str:
+        """The image's STOPSIGNAL, else SIGTERM."""
+        found = self.engine_call("inspecting", lambda: self.engine.inspect(self.container_id))
+        return (found.stop_signal if found else None) or "SIGTERM"
+
+    def _signal(self, signal: str) -> bool:
+        """Send `signal` now, in this thread, so that signals reach the engine in the order
+        they were decided. False when the container had already stopped."""
+        return self.engine_call(
+            f"sending {signal}", lambda: self.engine.kill(self.container_id, signal)
+        )

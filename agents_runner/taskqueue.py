@@ -1,0 +1,320 @@
+"""The queue of a state dir: every task of every process waits its turn here.
+
+Layout under <state dir>/queue/ (docs/CONTRACT.md section 4):
+    settings.json   {"max_running": N, "pools": {"NAME": N}}, written atomically
+    lock            the flock every admission holds
+    seq             the last submission number handed out
+    waiting/<rank>~<seq>~<task id>~<pool>~<owner pid>~<owner start>
+                    one ticket per waiting task; the names sort in queue order
+                    (higher priority first, then submission order)
+    running/<task id>~<pool>
+                    one per task holding a slot, from its admission to its end
+
+A slot belongs to a task, not to a process: it is freed when the task ends (its
+marker leaves the store's active/ index), whoever ends it. A ticket whose owner died
+is passed over and reported, so that its task is ended as interrupted; a slot whose
+task's owner died is reported, so that the task is taken over. Nothing a dead process
+leaves here blocks the line. Only stdlib imports: `list` and `show` read it too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+from pathlib import Path
+
+from .proc import start_ticks
+
+DEFAULT_MAX_RUNNING = 4
+MAX_PRIORITY = 1_000_000
+POOL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_SEP = "~"
+
+
+class QueueSettings:
+    """The state dir's limit on running tasks, and its pools' sizes."""
+
+    def __init__(self, max_running: int = DEFAULT_MAX_RUNNING, pools: dict | None = None):
+        self.max_running = max_running
+        self.pools: dict[str, int] = dict(pools or {})
+
+    def to_payload(self) -> dict:
+        return {"max_running": self.max_running, "pools": dict(sorted(self.pools.items()))}
+
+
+def check_limit(option: str, value: object) -> int:
+    """A limit: a whole number of at least 1 (ValueError naming `option` otherwise)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"[+-]?\d+", text):
+            raise ValueError(f"{option}: must be a whole number of at least 1, got {value!r}")
+        value = int(text)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{option}: must be a whole number of at least 1, got {value!r}")
+    return value
+
+
+def check_pool_name(option: str, name: object) -> str:
+    if not isinstance(name, str) or not POOL_NAME.fullmatch(name):
+        raise ValueError(
+            f"{option}: a pool name is 1 to 64 letters, digits, '.', '_' or '-' (starting "
+            f"with a letter or digit), got {name!r}"
+        )
+    return name
+
+
+def check_priority(option: str, value: object) -> int:
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_PRIORITY:
+        raise ValueError(
+            f"{option}: must be a whole number from {-MAX_PRIORITY} to {MAX_PRIORITY}, "
+            f"got {value!r}"
+        )
+    return value
+
+
+class Ticket:
+    """A waiting task, as its ticket's name says."""
+
+    def __init__(self, name: str) -> None:
+        rank, seq, task_id, pool, pid, started = name.split(_SEP)
+        self.name = name
+        self.priority = MAX_PRIORITY - int(rank)
+        self.seq = int(seq)
+        self.task_id = task_id
+        self.pool = pool or None
+        self.pid = int(pid)
+        self.started = int(started)
+
+    @staticmethod
+    def name_for(
+        task_id: str, seq: int, priority: int, pool: str | None, pid: int, started: int
+    ) -> str:
+        rank = MAX_PRIORITY - priority
+        return _SEP.join(
+            (f"{rank:07d}", f"{seq:012d}", task_id, pool or "", str(pid), str(started))
+        )
+
+    def owner_alive(self) -> bool:
+        return start_ticks(self.pid) == self.started
+
+
+class Admission:
+    """What one pass through the queue found: the tasks it gave a slot to, the waiting
+    tasks whose owner is dead, and the slot holders a caller should check."""
+
+    def __init__(self) -> None:
+        self.admitted: list[str] = []
+        self.dead_waiters: list[str] = []
+        self.holders: list[str] = []
+
+
+class TaskQueue:
+    """The queue under one state dir (`root`), shared by every process that uses it."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.folder = self.root / "queue"
+        self.waiting_dir = self.folder / "waiting"
+        self.running_dir = self.folder / "running"
+        self.active_dir = self.root / "active"  # the store's index of unfinished tasks
+        self.settings_path = self.folder / "settings.json"
+
+    def ensure(self) -> None:
+        for folder in (self.folder, self.waiting_dir, self.running_dir):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    @property
+    def watched_folders(self) -> list[Path]:
+        """Where a change may let a waiter in: tickets, slots, settings, task ends."""
+        return [self.folder, self.waiting_dir, self.running_dir, self.active_dir]
+
+    # -- settings ---------------------------------------------------------------
+
+    def settings(self) -> QueueSettings:
+        try:
+            data = json.loads(self.settings_path.read_text())
+        except (FileNotFoundError, NotADirectoryError):
+            return QueueSettings()
+        except (OSError, ValueError, UnicodeDecodeError):
+            return QueueSettings()  # unreadable: the defaults, and `config` says so
+        try:
+            limit = check_limit("max-running", data.get("max_running", DEFAULT_MAX_RUNNING))
+            pools = {
+                check_pool_name("pool", k): check_limit("pool", v)
+                for k, v in (data.get("pools") or {}).items()
+            }
+        except (ValueError, AttributeError):
+            return QueueSettings()
+        return QueueSettings(limit, pools)
+
+    def write_settings(self, settings: QueueSettings) -> None:
+        from .store import write_atomically  # a writer's import: the readers skip it
+
+        self.ensure()
+        with self._locked():
+            data = json.dumps(settings.to_payload(), indent=2).encode() + b"\n"
+            write_atomically(self.settings_path, data)
+
+    # -- entering and leaving -----------------------------------------------------
+
+    def enter(
+        self, task_id: str, *, priority: int = 0, pool: str | None = None, owner_pid: int
+    ) -> None:
+        """Put a waiting task in line behind every task submitted before it (of its
+        priority). Its owner is the process that will run it."""
+        self.ensure()
+        with self._locked():
+            if self._ticket_of(task_id) is not None:
+                return
+            seq = self._next_seq()
+            started = start_ticks(owner_pid) or 0
+            name = Ticket.name_for(task_id, seq, priority, pool, owner_pid, started)
+            _touch(self.waiting_dir / name)
+
+    def leave(self, task_id: str) -> None:
+        """The task no longer waits, and holds no slot (it ended, or was given up)."""
+        with contextlib.suppress(FileNotFoundError):
+            for name in os.listdir(self.waiting_dir):
+                if name.split(_SEP)[2:3] == [task_id]:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(self.waiting_dir / name)
+        with contextlib.suppress(FileNotFoundError):
+            for name in os.listdir(self.running_dir):
+                if name.split(_SEP)[0] == task_id:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(self.running_dir / name)
+
+    def holder_ids(self) -> list[str]:
+        """The tasks holding a slot now; read only."""
+        return [task_id for task_id, _ in self._holders(clean=False)]
+
+    def is_waiting(self, task_id: str) -> bool:
+        return self._ticket_of(task_id) is not None
+
+    # -- admission ---------------------------------------------------------------
+
+    def admit(self, mine: set[str]) -> Admission:
+        """One pass through the line, under the queue's lock: every task ahead that can
+        start keeps its slot free for its owner; of `mine`, those whose turn it is are
+        given their slot."""
+        found = Admission()
+        self.ensure()
+        with self._locked():
+            settings = self.settings()
+            holders = self._holders()
+            found.holders = [task_id for task_id, _ in holders]
+            free = settings.max_running - len(holders)
+            per_pool: dict[str, int] = {}
+            for _, pool in holders:
+                if pool:
+                    per_pool[pool] = per_pool.get(pool, 0) + 1
+            for ticket in self._tickets():
+                if not (self.active_dir / ticket.task_id).exists():
+                    _unlink(self.waiting_dir / ticket.name)  # it ended while it waited
+                    continue
+                if not ticket.owner_alive():
+                    found.dead_waiters.append(ticket.task_id)
+                    continue
+                if free <= 0:
+                    continue  # read on, only to find dead waiters
+                size = settings.pools.get(ticket.pool or "")
+                if size is not None and per_pool.get(ticket.pool or "", 0) >= size:
+                    continue
+                free -= 1
+                if ticket.pool:
+                    per_pool[ticket.pool] = per_pool.get(ticket.pool, 0) + 1
+                if ticket.task_id in mine:
+                    holder = self.running_dir / _SEP.join((ticket.task_id, ticket.pool or ""))
+                    os.rename(self.waiting_dir / ticket.name, holder)
+                    found.admitted.append(ticket.task_id)
+        return found
+
+    # -- what people see ---------------------------------------------------------------
+
+    def places(self) -> dict[str, tuple[int, str | None]]:
+        """Each waiting task's place in line (1 is next) and its pool; read only."""
+        line = [t for t in self._tickets() if (self.active_dir / t.task_id).exists()]
+        return {t.task_id: (place, t.pool) for place, t in enumerate(line, start=1)}
+
+    def why_waiting(self, task_id: str) -> str | None:
+        """Why a waiting task has not started, in a person's words; read only."""
+        ticket = self._ticket_of(task_id)
+        if ticket is None:
+            return None
+        settings = self.settings()
+        holders = self._holders(clean=False)
+        place = self.places().get(task_id, (0, None))[0]
+        if ticket.pool and ticket.pool in settings.pools:
+            in_pool = sum(1 for _, pool in holders if pool == ticket.pool)
+            size = settings.pools[ticket.pool]
+            if in_pool >= size:
+                return f"waiting for a slot in pool {ticket.pool}: {in_pool} of {size} running"
+        running = len(holders)
+        if running >= settings.max_running:
+            return f"waiting for a slot: {running} of {settings.max_running} running"
+        if place > 1:
+            return f"waiting for its turn: {place - 1} ahead of it"
+        return "about to start"
+
+    # -- internals ---------------------------------------------------------------
+
+    def _tickets(self) -> list[Ticket]:
+        try:
+            names = sorted(os.listdir(self.waiting_dir))
+        except FileNotFoundError:
+            return []
+        tickets = []
+        for name in names:
+            with contextlib.suppress(ValueError):
+                tickets.append(Ticket(name))
+        return tickets
+
+    def _ticket_of(self, task_id: str) -> Ticket | None:
+        return next((t for t in self._tickets() if t.task_id == task_id), None)
+
+    def _holders(self, *, clean: bool = True) -> list[tuple[str, str | None]]:
+        """Tasks holding a slot; one whose task has ended frees it (removed when `clean`)."""
+        try:
+            names = os.listdir(self.running_dir)
+        except FileNotFoundError:
+            return []
+        holders = []
+        for name in names:
+            task_id, _, pool = name.partition(_SEP)
+            if (self.active_dir / task_id).exists():
+                holders.append((task_id, pool or None))
+            elif clean:
+                _unlink(self.running_dir / name)
+        return holders
+
+    def _next_seq(self) -> int:
+        path = self.folder / "seq"
+        try:
+            seq = int(path.read_text().strip() or 0) + 1
+        except (FileNotFoundError, ValueError):
+            seq = 1
+        path.write_text(f"{seq}\n")
+        return seq
+
+    @contextlib.contextmanager
+    def _locked(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+
+def _touch(path: Path) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
+def _unlink(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)

@@ -1,0 +1,67 @@
+"""The shape the code keeps: small modules and classes, the Docker SDK only behind the
+engine boundary, and layers that point down."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "agents_runner"
+MAX_MODULE_LINES = 400
+MAX_CLASS_LINES = 250
+
+
+def _modules(include_harness: bool = False):
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if include_harness or "testing" not in path.relative_to(PACKAGE).parts:
+            yield path
+
+
+def test_no_module_is_over_400_lines():
+    long = {
+        str(p.relative_to(PACKAGE)): n
+        for p in _modules()
+        if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
+
+
+def test_no_class_is_over_250_lines():
+    long = {}
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_CLASS_LINES:
+                    long[f"{path.relative_to(PACKAGE)}:{node.name}"] = length
+    assert long == {}
+
+
+def test_every_public_class_has_a_docstring():
+    bare = [
+        f"{path.relative_to(PACKAGE)}:{node.name}"
+        for path in _modules()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef)
+        and not node.name.startswith("_")
+        and ast.get_docstring(node) is None
+    ]
+    assert bare == []
+
+
+def _imported(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_only_the_engine_package_imports_docker():
+    outside = [
+        str(p.relative_to(PACKAGE))
+        for p in _modules()
+        if p.relative_to(PACKAGE).parts[0] != "engine"
+        and any(n == "docker" or n.startswith("docker.") for n in _imported(p))
+    ]
+    assert outside == []
