@@ -174,15 +174,26 @@ def describe_pull(image: str, progress: dict, *, bar: bool, width: int = 30) -> 
     return f"pulling {image}: {phase} [{drawn}] {fraction:4.0%} {sizes}, {layers}"
 
 
-def format_table(tasks: list[Task], now: datetime | None = None) -> str:
+def format_table(
+    tasks: list[Task],
+    now: datetime | None = None,
+    places: dict[str, tuple[int, str | None]] | None = None,
+) -> str:
+    """One row a task; a waiting task's PLACE in the state dir's queue (1 is next), and
+    the POOL a task names."""
     now = now or datetime.now(UTC)
-    rows = [("ID", "STATE", "IMAGE", "AGENT", "AGE", "EXIT")]
+    places = places or {}
+    rows = [("ID", "STATE", "PLACE", "POOL", "IMAGE", "AGENT", "AGE", "EXIT")]
     for task in tasks:
         spec = task.spec_payload()  # builds no TaskSpec: list stays light
         agent = spec["agent"] or "-"  # a command is not an agent
         age = format_age((now - parse_time(task.created_at)).total_seconds())
         exit_code = "" if task.exit_code is None else str(task.exit_code)
-        rows.append((task.id, task.state.value, spec["image"], agent, age, exit_code))
+        place = str(places[task.id][0]) if task.id in places else "-"
+        pool = spec.get("pool") or "-"
+        rows.append(
+            (task.id, task.state.value, place, pool, spec["image"], agent, age, exit_code)
+        )
     return format_rows(rows)
 
 

@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 
+from ..taskqueue import TaskQueue
 from ..terminal import LogFollower, format_table, last_lines, offset_since
 from .common import EXIT_OK, open_controller, open_store
 
@@ -25,14 +26,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     elif args.json:
         print(json.dumps([t.to_payload() for t in tasks], indent=2))
     else:
-        print(format_table(tasks))
+        print(format_table(tasks, places=TaskQueue(store.root).places()))
     return EXIT_OK
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     store = open_store(args)
     task = store.load(store.resolve_id(args.id))
-    print(json.dumps(task.to_payload(), indent=2, sort_keys=True))
+    shown = task.to_payload()
+    if task.state.value == "queued":
+        queue = TaskQueue(store.root)
+        place, pool = queue.places().get(task.id, (None, task.spec_payload().get("pool")))
+        shown["queue"] = {"place": place, "pool": pool, "waiting": queue.why_waiting(task.id)}
+    print(json.dumps(shown, indent=2, sort_keys=True))
     return EXIT_OK
 
 
