@@ -325,7 +325,8 @@ def _count(text: str) -> int:
 
 def parse(argv: list[str]) -> argparse.Namespace:
     own, command = _split_command(argv)
-    parser = build_parser(only=_verb_in(own))
+    # No verb (`--help`, a typo): the verbs are listed, and none needs its options.
+    parser = build_parser(only=_verb_in(own) or "")
     args = parser.parse_args(_attach_values(parser, own))
     if not hasattr(args, "state_dir"):
         args.state_dir = None
