@@ -89,5 +89,11 @@ def test_every_module_in_the_wheel_imports_without_the_dev_group(installed):
     assert result.stdout.strip() == "", f"modules that do not import:\n{result.stdout}"
     version = _run([str(python), "-m", "agents_runner.cli", "--version"], "--version", cwd="/")
     assert version.stdout.startswith("agents-runner ")
+    docker = _run(
+        [str(python), "-c", "from importlib.metadata import version; print(version('docker'))"],
+        "the docker SDK's version",
+        cwd="/",
+    )
+    assert docker.stdout.startswith("7."), f"docker {docker.stdout} is outside >=7.2,<8"
     script = _run([str(python.parent / "agents-runner"), "list", "--help"], "list --help", cwd="/")
     assert script.stdout.startswith("usage: agents-runner list")
