@@ -1,5 +1,6 @@
-"""Where the state dir is (docs/CONTRACT.md section 4), and the settings the command line
-offers, here so that it can offer them without importing what validates them."""
+"""Where the state dir is (docs/CONTRACT.md section 4), and every default of a task and of
+the command line: the one place they are written, here so that the command line can
+offer them (and say them in its help) without importing what validates them."""
 
 from __future__ import annotations
 
@@ -8,11 +9,18 @@ from pathlib import Path
 
 STATE_DIR_VARIABLE = "AGENTS_RUNNER_STATE_DIR"
 DEFAULT_ORPHAN_GRACE = 60.0  # seconds before a container nobody knows counts as an orphan
+DEFAULT_PRUNE_AGE = "7d"  # prune: how long ago a task must have ended (a duration)
 PULL_POLICIES = ("missing", "always", "never")
-# The fence's defaults (README, "Hardening"); here, so the parser needs no spec module.
+DEFAULT_PULL = "missing"
+DEFAULT_STOP_GRACE = 10.0  # seconds between the stop signal and SIGKILL
+# The fence's defaults (README, "Hardening").
 DEFAULT_USER = "1000:1000"  # an agent never runs as root unless asked to
+DEFAULT_MEMORY = "4g"  # no swap
+DEFAULT_TMP_SIZE = "256m"  # /tmp on a tmpfs of this size
 DEFAULT_PIDS_LIMIT = 512
 DEFAULT_NOFILE = 4096
+# How a duration is written on the command line (terminal.parse_duration reads it).
+DURATION_HELP = "seconds, or with a unit: 90, 90s, 15m, 2h, 1d"
 
 
 def resolve_state_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -8,8 +8,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 
-from .agents import get_profile, missing_secrets
-from .config import DEFAULT_NOFILE, DEFAULT_PIDS_LIMIT, PULL_POLICIES
+from .agents import get_profile, known_agents, missing_secrets
+from .config import (
+    DEFAULT_MEMORY,
+    DEFAULT_NOFILE,
+    DEFAULT_PIDS_LIMIT,
+    DEFAULT_PULL,
+    DEFAULT_STOP_GRACE,
+    DEFAULT_TMP_SIZE,
+    DEFAULT_USER,
+    DURATION_HELP,
+    PULL_POLICIES,
+)
 from .host_login import check_host_login, login_owner
 from .logsetup import get_logger
 
@@ -93,34 +103,236 @@ def split_image_reference(image: str) -> tuple[str, str | None]:
 
 
 @dataclass(frozen=True)
+class Option:
+    """How `run` offers a TaskSpec field on the command line: argparse's arguments, kept
+    here beside the field so that the parser builds its options from the spec's own
+    declaration. Left out, an option gives the field its default."""
+
+    flags: tuple[str, ...]  # `--env`, `-e`; a positional argument: its name
+    help: str
+    metavar: str | None = None
+    action: str | None = None  # "append" or "store_true"; None: one value
+    type: str | None = None  # "duration", "count_or_unlimited" or "number" (parser.py)
+    choices: tuple[str, ...] | None = None
+    nargs: str | None = None
+    said: str | None = None  # how an error names it, when not by its first flag
+
+    def dest(self, name: str) -> str:
+        """Where argparse keeps the value of field `name`: an option under the field's
+        own name, a positional argument under its (`command_argv`: `command` is the verb)."""
+        return name if self.flags[0].startswith("-") else self.flags[0]
+
+
+_ABSENT = object()
+
+
+def _field(
+    default: Any = MISSING,
+    *,
+    factory: Any = MISSING,
+    option: Option | None = None,
+    payload: str | None = "value",
+    absent: Any = _ABSENT,
+    **kwargs: Any,
+) -> Any:
+    """One field of TaskSpec with what is said of it besides its type and default:
+    `option`, how the command line offers it; `payload`, how to_payload() keeps it
+    ("value", "list", "dict"; None: never kept); `absent`, what a stored payload without
+    it meant, when not the default (a payload written before the field had one)."""
+    metadata: dict[str, Any] = {"payload": payload}
+    if option is not None:
+        metadata["option"] = option
+    if absent is not _ABSENT:
+        metadata["absent"] = absent
+    return field(default=default, default_factory=factory, metadata=metadata, **kwargs)
+
+
+@dataclass(frozen=True)
 class TaskSpec:
-    image: str
-    agent: str | None = None
-    prompt: str = ""
-    command: Sequence[str] | None = None
-    env: Mapping[str, str] = field(default_factory=dict)
-    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
-    workspace: str | os.PathLike[str] | None = None
-    timeout: float | None = None
-    stop_grace: float = 10.0
-    pull: str = "missing"
-    network: str | None = None
-    labels: Mapping[str, str] = field(default_factory=dict)
-    keep_container: bool = False
-    agent_args: Sequence[str] = ()
-    agent_path: str | None = None
-    memory: int | str | None = "4g"  # None: no limit
-    cpus: float | None = None
-    user: str | None = None  # None: the workspace's owner, else DEFAULT_USER
-    cap_add: Sequence[str] = ()  # every capability is dropped; these are given back
-    pids_limit: int | None = DEFAULT_PIDS_LIMIT  # None: no limit
-    nofile: int | None = DEFAULT_NOFILE  # None: the engine's default
-    tmp_size: int | str | None = "256m"  # /tmp on a tmpfs of this size; None: no tmpfs
-    read_only: bool = False  # a read-only root filesystem; /workspace, HOME, /tmp stay writable
+    """What a user asks to run: the image, the agent and its prompt (or a command), and
+    the container's settings. Validated and normalised when built, so a TaskSpec that
+    exists is one that can be stored and run; secret values stay in memory only.
+
+    Each field is declared once, here, in the order `run --help` offers them: its default
+    (from config.py), how to_payload() keeps it and the `run` option that sets it (in its
+    metadata, see _field and Option) are read from this declaration by the payload, the
+    command line's parser and its `run` verb."""
+
+    image: str = _field(
+        option=Option(
+            ("--image",),
+            "the image to run, e.g. busybox:1.36 (default for an agent: its own image, "
+            "see 'images')",
+        )
+    )
+    agent: str | None = _field(
+        None, option=Option(("--agent",), f"agent profile: {', '.join(known_agents())}")
+    )
+    prompt: str = _field(
+        "",
+        option=Option(
+            ("--prompt",),
+            "the prompt, passed to the agent as one argument ('-': read it from stdin; "
+            "over 100 KB it reaches the agent on its stdin)",
+        ),
+    )
+    agent_args: Sequence[str] = _field(
+        (),
+        payload="list",
+        option=Option(
+            ("--agent-arg",),
+            "extra argument for the agent CLI, before the prompt (repeatable)",
+            metavar="ARG",
+            action="append",
+        ),
+    )
+    agent_path: str | None = _field(
+        None,
+        option=Option(("--agent-path",), "the agent CLI's executable in the image", "PATH"),
+    )
+    env: Mapping[str, str] = _field(
+        factory=dict,
+        payload="dict",
+        option=Option(("--env", "-e"), "environment variable", "K=V", action="append"),
+    )
+    secrets: Mapping[str, str] = _field(
+        factory=dict,
+        repr=False,
+        payload=None,  # only their names are kept: secret_names
+        option=Option(
+            ("--secret",),
+            "secret environment variable, never stored; K alone takes the value of $K "
+            "(keeps it out of your shell history)",
+            "K[=V]",
+            action="append",
+        ),
+    )
+    workspace: str | os.PathLike[str] | None = _field(  # noqa: RUF009 (_field is field)
+        None, option=Option(("--workspace",), "host directory mounted at /workspace", "DIR")
+    )
     # True (this user's home) or a home folder whose login for the agent's CLI is handed over
-    host_login: str | bool | None = None
+    host_login: str | bool | None = _field(
+        None,
+        option=Option(
+            ("--host-login",),
+            "hand the agent CLI's login in your home (~/.codex, ~/.claude and "
+            "~/.claude.json, ~/.gemini, ~/.copilot) to the task, mounted read-write, never "
+            "copied",
+            action="store_true",
+        ),
+    )
+    timeout: float | None = _field(
+        None,
+        option=Option(
+            ("--timeout",),
+            f"deadline, counted from running: {DURATION_HELP}",
+            "DURATION",
+            type="duration",
+        ),
+    )
+    stop_grace: float = _field(
+        DEFAULT_STOP_GRACE,
+        option=Option(
+            ("--grace",),
+            f"stop grace before SIGKILL (default {DEFAULT_STOP_GRACE:g}s)",
+            "DURATION",
+            type="duration",
+        ),
+    )
+    pull: str = _field(
+        DEFAULT_PULL,
+        option=Option(("--pull",), f"pull policy (default: {DEFAULT_PULL})", choices=PULL_POLICIES),
+    )
+    network: str | None = _field(
+        None, option=Option(("--network",), "Docker network to attach to", "NET")
+    )
+    memory: int | str | None = _field(  # None: no limit
+        DEFAULT_MEMORY,
+        absent=None,
+        option=Option(
+            ("--memory",),
+            f"memory limit, no swap: 512m, 2g, or unlimited (default {DEFAULT_MEMORY})",
+            "SIZE",
+        ),
+    )
+    cpus: float | None = _field(
+        None, option=Option(("--cpus",), "CPU limit, e.g. 1.5", "N", type="number")
+    )
+    user: str | None = _field(  # None: the workspace's owner, else DEFAULT_USER
+        None,
+        option=Option(
+            ("--user",),
+            "who the agent runs as: 1000, 1000:1000, root (default: the workspace's owner, "
+            f"else {DEFAULT_USER})",
+            "USER",
+        ),
+    )
+    cap_add: Sequence[str] = _field(  # every capability is dropped; these are given back
+        (),
+        payload="list",
+        option=Option(
+            ("--cap-add",),
+            "give back one Linux capability, e.g. NET_RAW (all are dropped; repeatable)",
+            "CAP",
+            action="append",
+        ),
+    )
+    pids_limit: int | None = _field(  # None: no limit
+        DEFAULT_PIDS_LIMIT,
+        absent=None,
+        option=Option(
+            ("--pids-limit",),
+            f"most processes at once, or unlimited (default {DEFAULT_PIDS_LIMIT})",
+            "N",
+            type="count_or_unlimited",
+        ),
+    )
+    nofile: int | None = _field(  # None: the engine's default
+        DEFAULT_NOFILE,
+        absent=None,
+        option=Option(
+            ("--nofile",),
+            f"most open files per process, or unlimited (default {DEFAULT_NOFILE})",
+            "N",
+            type="count_or_unlimited",
+        ),
+    )
+    tmp_size: int | str | None = _field(  # /tmp on a tmpfs of this size; None: no tmpfs
+        DEFAULT_TMP_SIZE,
+        absent=None,
+        option=Option(
+            ("--tmp-size",),
+            f"size of the tmpfs at /tmp, or unlimited for no tmpfs (default {DEFAULT_TMP_SIZE})",
+            "SIZE",
+        ),
+    )
+    read_only: bool = _field(  # a read-only root filesystem
+        False,
+        option=Option(
+            ("--read-only",),
+            "a read-only root filesystem; /workspace, HOME and /tmp stay writable",
+            action="store_true",
+        ),
+    )
+    labels: Mapping[str, str] = _field(
+        factory=dict,
+        payload="dict",
+        option=Option(("--label",), "container label (repeatable)", "K=V", action="append"),
+    )
+    keep_container: bool = _field(False)  # the API's only: no option sets it
+    command: Sequence[str] | None = _field(
+        None,
+        payload="list",
+        option=Option(
+            ("command_argv",),
+            "command instead of an agent",
+            "-- COMMAND ARG",
+            nargs="*",
+            said="the command after --",
+        ),
+    )
     # Which secrets the task was given: kept on disk, unlike their values.
-    secret_names: tuple[str, ...] = field(init=False, default=())
+    secret_names: tuple[str, ...] = _field((), payload="list", init=False)
 
     def __post_init__(self) -> None:
         _validate_and_normalise(self)
@@ -140,34 +352,14 @@ class TaskSpec:
             return None
 
     def to_payload(self) -> dict[str, Any]:
-        """The persisted form: secret values never leave memory, only their names."""
-        return {
-            "image": self.image,
-            "agent": self.agent,
-            "prompt": self.prompt,
-            "command": list(self.command) if self.command is not None else None,
-            "argv": self._resolved_argv(),
-            "agent_args": list(self.agent_args),
-            "env": dict(self.env),
-            "secret_names": list(self.secret_names),
-            "workspace": self.workspace,
-            "timeout": self.timeout,
-            "stop_grace": self.stop_grace,
-            "pull": self.pull,
-            "network": self.network,
-            "labels": dict(self.labels),
-            "keep_container": self.keep_container,
-            "agent_path": self.agent_path,
-            "memory": self.memory,
-            "cpus": self.cpus,
-            "user": self.user,
-            "cap_add": list(self.cap_add),
-            "pids_limit": self.pids_limit,
-            "nofile": self.nofile,
-            "tmp_size": self.tmp_size,
-            "read_only": self.read_only,
-            "host_login": self.host_login,
-        }
+        """The persisted form: secret values never leave memory, only their names; and
+        the argv that runs."""
+        payload: dict[str, Any] = {}
+        for name, form in _PAYLOAD_FORMS:
+            value = getattr(self, name)
+            payload[name] = value if value is None or form == "value" else _KEPT_AS[form](value)
+        payload["argv"] = self._resolved_argv()
+        return payload
 
     @classmethod
     def from_payload(cls, data: Mapping[str, Any]) -> TaskSpec:
@@ -175,8 +367,7 @@ class TaskSpec:
         disappeared must not make an old task unreadable."""
         spec = object.__new__(cls)
         names = {f.name for f in fields(cls)}
-        values: dict[str, Any] = {f.name: _default_of(f) for f in fields(cls)}
-        values.update(_BEFORE_THE_FENCE)  # a payload without them predates the limits
+        values: dict[str, Any] = {f.name: _when_absent(f) for f in fields(cls)}
         values.update({k: v for k, v in data.items() if k in names and k != "secrets"})
         values["secret_names"] = tuple(data.get("secret_names") or ())
         if not isinstance(values["image"], str):
@@ -186,11 +377,23 @@ class TaskSpec:
         return spec
 
 
-# What a payload written before the hardened defaults meant by leaving these out.
-_BEFORE_THE_FENCE = {"memory": None, "pids_limit": None, "nofile": None, "tmp_size": None}
+# Each field to_payload() keeps, and how: read once from the declaration.
+_PAYLOAD_FORMS = tuple(
+    (f.name, f.metadata["payload"]) for f in fields(TaskSpec) if f.metadata["payload"]
+)
+_KEPT_AS = {"list": list, "dict": dict}
 
 
-def _default_of(f: Any) -> Any:
+def options() -> list[tuple[str, Option]]:
+    """The fields `run` offers, with their options, in the order of the declaration."""
+    return [(f.name, f.metadata["option"]) for f in fields(TaskSpec) if "option" in f.metadata]
+
+
+def _when_absent(f: Any) -> Any:
+    """What a stored payload without the field meant: a payload written before the
+    hardened defaults (its metadata's `absent`) meant no limit."""
+    if "absent" in f.metadata:
+        return f.metadata["absent"]
     if f.default_factory is not MISSING:
         return f.default_factory()
     if f.default is not MISSING:

@@ -77,6 +77,12 @@ class UnreadableTask(LookupError):
 
 
 class TaskStore:
+    """The tasks of one state dir (the layout above): a payload per task, its log and
+    prompt, the index of unfinished tasks and a lock per task. Opening it makes the
+    folders it lacks. Reading needs no lock and never imports the Docker SDK; a payload
+    is written (create, update, transition) under the task's lock and replaced
+    atomically, so several processes may share one state dir."""
+
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).expanduser().absolute()
         self.tasks_dir = self.root / "tasks"

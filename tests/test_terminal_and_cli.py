@@ -215,3 +215,72 @@ def test_since_takes_a_duration_or_a_time():
     assert parse_since("2026-11-25T17:00:01+01:00") == 1795622401.0
     with pytest.raises(argparse.ArgumentTypeError, match="neither a duration"):
         parse_since("yesterday")
+
+
+def test_run_takes_its_defaults_from_the_spec_s_declaration():
+    """An option left out leaves the field its TaskSpec default (config.py's)."""
+    from agents_runner.cli.parser import parse
+    from agents_runner.cli.run_verb import spec_from_args
+    from agents_runner.config import DEFAULT_MEMORY, DEFAULT_STOP_GRACE, DEFAULT_TMP_SIZE
+
+    spec = spec_from_args(parse(["run", "--image", "busybox:1.36", "--", "true"]))
+    assert spec == TaskSpec(image="busybox:1.36", command=["true"])
+    assert spec.stop_grace == DEFAULT_STOP_GRACE
+    assert spec == TaskSpec(
+        image="busybox:1.36", command=["true"], memory=DEFAULT_MEMORY, tmp_size=DEFAULT_TMP_SIZE
+    )
+
+
+def test_every_option_of_run_sets_its_field():
+    from agents_runner.cli.parser import parse
+    from agents_runner.cli.run_verb import _FROM_ARGS, spec_from_args
+    from agents_runner.spec import options
+
+    argv = ["run", "--image", "busybox:1.36", "--grace", "3s", "--memory", "64m", "--cpus", "2",
+            "--tmp-size", "unlimited", "--pids-limit", "64", "--nofile", "unlimited", "-e", "A=1",
+            "--secret", "S=2", "--label", "k=v", "--pull", "never", "--network", "none",
+            "--timeout", "1m", "--user", "root", "--cap-add", "NET_RAW", "--read-only",
+            "--", "sh", "-c", "x"]  # fmt: skip
+    spec = spec_from_args(parse(argv))
+    assert (spec.stop_grace, spec.memory, spec.cpus, spec.tmp_size) == (3, 64 * 2**20, 2, None)
+    assert (spec.pids_limit, spec.nofile, spec.env, spec.secrets) == (
+        64,
+        None,
+        {"A": "1"},
+        {"S": "2"},
+    )
+    assert (spec.labels, spec.pull, spec.network, spec.timeout) == ({"k": "v"}, "never", "none", 60)
+    assert (spec.user, spec.cap_add, spec.read_only) == ("root", ("NET_RAW",), True)
+    assert spec.command == ("sh", "-c", "x")
+    assert set(_FROM_ARGS) <= {name for name, _ in options()}
+
+
+def test_run_s_help_offers_every_option_of_the_spec():
+    from agents_runner.config import DEFAULT_MEMORY, DEFAULT_STOP_GRACE
+    from agents_runner.spec import options
+
+    text = " ".join(build_parser(only="run").get_default("verbs")["run"].format_help().split())
+    for _, option in options():
+        assert option.flags[0] in text or option.metavar in text
+    assert f"(default {DEFAULT_STOP_GRACE:g}s)" in text
+    assert f"(default {DEFAULT_MEMORY})" in text
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ("stop_grace: must not be negative", "--grace: must not be negative"),
+        ("command[0]: bad", "the command after --: bad"),
+        ("agent_args: bad", "--agent-arg: bad"),
+        ("offline_from: bad", "--offline-from: bad"),
+        ("keep_container: bad", "keep_container: bad"),
+        (
+            "secrets: x (pass it with --secret or TaskSpec.secrets)",
+            "--secret: x (pass it with --secret)",
+        ),
+    ],
+)
+def test_errors_name_the_option_the_user_typed(message, said):
+    from agents_runner.cli.common import in_user_words
+
+    assert in_user_words(message, None) == said

@@ -20,33 +20,8 @@ EXIT_WAIT_TIMEOUT = 124
 # `run`, as `docker run`: the agent's own code when it ran, else one of these.
 EXIT_RUNNER_FAILED, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, EXIT_INTERRUPTED = 125, 126, 127, 130
 
-# TaskSpec's fields as the user typed them on the command line.
-OPTION_OF_FIELD = {
-    "image": "--image",
-    "agent": "--agent",
-    "prompt": "--prompt",
-    "command": "the command after --",
-    "agent_args": "--agent-arg",
-    "agent_path": "--agent-path",
-    "env": "--env",
-    "secrets": "--secret",
-    "workspace": "--workspace",
-    "timeout": "--timeout",
-    "stop_grace": "--grace",
-    "pull": "--pull",
-    "network": "--network",
-    "labels": "--label",
-    "memory": "--memory",
-    "cpus": "--cpus",
-    "user": "--user",
-    "cap_add": "--cap-add",
-    "pids_limit": "--pids-limit",
-    "nofile": "--nofile",
-    "tmp_size": "--tmp-size",
-    "read_only": "--read-only",
-    "host_login": "--host-login",
-    "offline_from": "--offline-from",
-}
+# The fields named in errors that are not TaskSpec's (whose options spec.options() gives).
+OTHER_OPTIONS = {"offline_from": "--offline-from"}
 _FIELD_PREFIX = re.compile(r"^(\w+)(\[\d+\])?: ")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -58,12 +33,26 @@ class BadInput(Exception):
 def in_user_words(message: str, verb: str | None) -> str:
     """`stop_grace: must not be negative` -> `--grace: must not be negative (see ...)`."""
     match = _FIELD_PREFIX.match(message)
-    if match and match.group(1) in OPTION_OF_FIELD:
-        message = f"{OPTION_OF_FIELD[match.group(1)]}: {message[match.end() :]}"
+    option = option_of_field(match.group(1)) if match else None
+    if match and option is not None:
+        message = f"{option}: {message[match.end() :]}"
         message = message.replace(" or TaskSpec.secrets", "")
     if verb:
         message += f" (see '{PROG} {verb} --help')"
     return message
+
+
+def option_of_field(name: str) -> str | None:
+    """A TaskSpec field (or another field an error names) as the user typed it on the
+    command line: `stop_grace` -> `--grace`; None for a field no option sets."""
+    if name in OTHER_OPTIONS:
+        return OTHER_OPTIONS[name]
+    from ..spec import options  # only for an error: the read verbs never import the spec
+
+    for field_name, option in options():
+        if field_name == name:
+            return option.said or option.flags[0]
+    return None
 
 
 def note(message: str) -> None:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from ..agents import known_agents
-from ..config import DEFAULT_NOFILE, DEFAULT_ORPHAN_GRACE, DEFAULT_PIDS_LIMIT, PULL_POLICIES
+from ..config import DEFAULT_ORPHAN_GRACE, DEFAULT_PRUNE_AGE, DURATION_HELP
 from ..states import TaskState
 from ..terminal import HelpFormatter, parse_duration, parse_since
 from .common import PROG, BadInput
@@ -17,13 +16,13 @@ TYPE_CHECKING = False  # typing stays out of the read verbs' imports
 if TYPE_CHECKING:
     from typing import Any, NoReturn
 
+    from ..spec import Option
+
 EXIT_CODES = """\
 exit status of run: the agent's own exit code when it ran; 125 the runner or the engine
 failed before it ran, 126 its command cannot be invoked, 127 its command is not in the
 image, 130 Ctrl-C before it ran. Other verbs: 0 success, 1 the task ended otherwise,
 2 bad input, 3 Docker engine unreachable, 124 wait timed out."""
-
-DURATION_HELP = "seconds, or with a unit: 90, 90s, 15m, 2h, 1d"
 
 
 class _RawHelp(HelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -236,9 +235,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     prune.add_argument(
         "--older-than",
         type=duration,
-        default=parse_duration("7d"),
+        default=parse_duration(DEFAULT_PRUNE_AGE),
         metavar="DURATION",
-        help=f"{DURATION_HELP} (default 7d)",
+        help=f"{DURATION_HELP} (default {DEFAULT_PRUNE_AGE})",
     )
     prune.add_argument(
         "--orphan-grace",
@@ -269,115 +268,42 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def _run(run: argparse.ArgumentParser) -> None:
-    run.add_argument(
-        "--image",
-        help="the image to run, e.g. busybox:1.36 (default for an agent: its own image, "
-        "see 'images')",
-    )
-    run.add_argument("--agent", help=f"agent profile: {', '.join(known_agents())}")
-    run.add_argument(
-        "--prompt",
-        help="the prompt, passed to the agent as one argument ('-': read it from stdin; "
-        "over 100 KB it reaches the agent on its stdin)",
-    )
-    run.add_argument(
-        "--prompt-file",
-        metavar="FILE",
-        help="read the prompt from FILE ('-' for stdin); one final newline is dropped",
-    )
-    run.add_argument(
-        "--agent-arg",
-        action="append",
-        default=[],
-        metavar="ARG",
-        help="extra argument for the agent CLI, before the prompt (repeatable)",
-    )
-    run.add_argument("--agent-path", metavar="PATH", help="the agent CLI's executable in the image")
-    run.add_argument(
-        "--env", "-e", action="append", default=[], metavar="K=V", help="environment variable"
-    )
-    run.add_argument(
-        "--secret",
-        action="append",
-        default=[],
-        metavar="K[=V]",
-        help="secret environment variable, never stored; K alone takes the value of $K "
-        "(keeps it out of your shell history)",
-    )
-    run.add_argument("--workspace", metavar="DIR", help="host directory mounted at /workspace")
-    run.add_argument(
-        "--host-login",
-        action="store_true",
-        help="hand the agent CLI's login in your home (~/.codex, ~/.claude and ~/.claude.json, "
-        "~/.gemini, ~/.copilot) to the task, mounted read-write, never copied",
-    )
-    run.add_argument(
-        "--timeout",
-        type=duration,
-        metavar="DURATION",
-        help=f"deadline, counted from running: {DURATION_HELP}",
-    )
-    run.add_argument(
-        "--grace", type=duration, metavar="DURATION", help="stop grace before SIGKILL (default 10s)"
-    )
-    run.add_argument(
-        "--pull", choices=PULL_POLICIES, default="missing", help="pull policy (default: missing)"
-    )
-    run.add_argument("--network", metavar="NET", help="Docker network to attach to")
-    run.add_argument(
-        "--memory",
-        metavar="SIZE",
-        default="4g",
-        help="memory limit, no swap: 512m, 2g, or unlimited (default 4g)",
-    )
-    run.add_argument("--cpus", type=float, metavar="N", help="CPU limit, e.g. 1.5")
-    run.add_argument(
-        "--user",
-        metavar="USER",
-        help="who the agent runs as: 1000, 1000:1000, root (default: the workspace's owner, "
-        "else 1000:1000)",
-    )
-    run.add_argument(
-        "--cap-add",
-        action="append",
-        default=[],
-        metavar="CAP",
-        help="give back one Linux capability, e.g. NET_RAW (all are dropped; repeatable)",
-    )
-    run.add_argument(
-        "--pids-limit",
-        type=_count_or_unlimited,
-        default=DEFAULT_PIDS_LIMIT,
-        metavar="N",
-        help=f"most processes at once, or unlimited (default {DEFAULT_PIDS_LIMIT})",
-    )
-    run.add_argument(
-        "--nofile",
-        type=_count_or_unlimited,
-        default=DEFAULT_NOFILE,
-        metavar="N",
-        help=f"most open files per process, or unlimited (default {DEFAULT_NOFILE})",
-    )
-    run.add_argument(
-        "--tmp-size",
-        metavar="SIZE",
-        default="256m",
-        help="size of the tmpfs at /tmp, or unlimited for no tmpfs (default 256m)",
-    )
-    run.add_argument(
-        "--read-only",
-        action="store_true",
-        help="a read-only root filesystem; /workspace, HOME and /tmp stay writable",
-    )
-    run.add_argument(
-        "--label", action="append", default=[], metavar="K=V", help="container label (repeatable)"
-    )
-    run.add_argument(
-        "--detach", "-d", action="store_true", help="print the task id at once and return"
-    )
-    run.add_argument(
-        "command_argv", nargs="*", metavar="-- COMMAND ARG", help="command instead of an agent"
-    )
+    """run's options: TaskSpec's fields, as their declaration offers them (spec.py is
+    imported only when they are built), and run's own --prompt-file and --detach."""
+    if isinstance(run, _Unused):
+        return
+    from ..spec import options
+
+    for name, option in options():
+        if name == "command":  # the positional command comes last, after --detach
+            run.add_argument(
+                "--detach", "-d", action="store_true", help="print the task id at once and return"
+            )
+        run.add_argument(*option.flags, **_argparse_arguments(name, option))
+        if name == "prompt":
+            run.add_argument(
+                "--prompt-file",
+                metavar="FILE",
+                help="read the prompt from FILE ('-' for stdin); one final newline is dropped",
+            )
+
+
+def _argparse_arguments(name: str, option: Option) -> dict[str, Any]:
+    """add_argument's keywords for a spec.Option. Its default is None (or an empty list):
+    an option left out leaves the field its TaskSpec default."""
+    arguments: dict[str, Any] = {"help": option.help}
+    if option.flags[0].startswith("-"):
+        arguments["dest"] = name
+    if option.action is not None:
+        arguments["action"] = option.action
+    if option.action == "append":
+        arguments["default"] = []
+    for key in ("metavar", "choices", "nargs"):
+        if getattr(option, key) is not None:
+            arguments[key] = getattr(option, key)
+    if option.type is not None:
+        arguments["type"] = _TYPES[option.type]
+    return arguments
 
 
 def _count_or_unlimited(text: str) -> int | str:
@@ -388,6 +314,9 @@ def _count_or_unlimited(text: str) -> int | str:
     return int(text)
 
 
+_TYPES = {"duration": duration, "count_or_unlimited": _count_or_unlimited, "number": float}
+
+
 def _count(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of lines")
@@ -396,7 +325,8 @@ def _count(text: str) -> int:
 
 def parse(argv: list[str]) -> argparse.Namespace:
     own, command = _split_command(argv)
-    parser = build_parser(only=_verb_in(own))
+    # No verb (`--help`, a typo): the verbs are listed, and none needs its options.
+    parser = build_parser(only=_verb_in(own) or "")
     args = parser.parse_args(_attach_values(parser, own))
     if not hasattr(args, "state_dir"):
         args.state_dir = None

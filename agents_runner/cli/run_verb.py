@@ -8,10 +8,10 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..agents import PROFILES
-from ..spec import TaskSpec
+from ..spec import TaskSpec, options
 from ..states import TaskState
 from ..task import Task
 from ..terminal import FOLLOW_INTERVAL, LogFollower, ProgressView
@@ -28,6 +28,8 @@ from .common import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..runner import TaskRunner
 
 # Exit codes of a task that has none of its own, as a shell would report the signal.
@@ -52,32 +54,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def spec_from_args(args: argparse.Namespace) -> TaskSpec:
-    """The task `run` asks for; BadInput or ValueError (naming the field) if it is not one."""
-    spec = TaskSpec(
-        image=_image(args),
-        agent=args.agent,
-        prompt=_prompt(args),
-        agent_args=args.agent_arg,
-        agent_path=args.agent_path,
-        memory=args.memory,
-        cpus=args.cpus,
-        user=args.user,
-        cap_add=args.cap_add,
-        pids_limit=args.pids_limit,
-        nofile=args.nofile,
-        tmp_size=args.tmp_size,
-        read_only=args.read_only,
-        command=args.command_argv or None,
-        env=_pairs("env", args.env),
-        secrets=_secrets(args.secret),
-        workspace=args.workspace,
-        timeout=args.timeout,
-        stop_grace=10.0 if args.grace is None else args.grace,
-        pull=args.pull,
-        network=args.network,
-        labels=_pairs("label", args.label),
-        host_login=args.host_login or None,
-    )
+    """The task `run` asks for; BadInput or ValueError (naming the field) if it is not one.
+    Each field `run` offers (spec.options()) is taken from its option, through _FROM_ARGS
+    where the value typed is not the field's; an option left out (None) is not passed, so
+    the field keeps its TaskSpec default."""
+    values = {}
+    for name, option in options():
+        value = getattr(args, option.dest(name))
+        if name in _FROM_ARGS:
+            value = _FROM_ARGS[name](args, option.flags[0].removeprefix("--"), value)
+        if value is not None:
+            values[name] = value
+    spec = TaskSpec(**values)
     if spec.agent is not None and not spec.prompt.strip():
         raise BadInput(
             f"--prompt: the {spec.agent} agent needs a prompt (--prompt or --prompt-file) "
@@ -139,6 +127,18 @@ def _stream_until_end(runner: TaskRunner, task_id: str, interrupts: list[int]) -
             return task
         with contextlib.suppress(TimeoutError):
             runner.wait(task_id, timeout=FOLLOW_INTERVAL)
+
+
+# The fields whose value is more than the option's: (args, the option's name, its value).
+_FROM_ARGS: dict[str, Callable[[argparse.Namespace, str, Any], Any]] = {
+    "image": lambda args, option, value: _image(args),
+    "prompt": lambda args, option, value: _prompt(args),
+    "env": lambda args, option, value: _pairs(option, value),
+    "secrets": lambda args, option, value: _secrets(value),
+    "labels": lambda args, option, value: _pairs(option, value),
+    "host_login": lambda args, option, value: value or None,
+    "command": lambda args, option, value: value or None,
+}
 
 
 def _image(args: argparse.Namespace) -> str:
