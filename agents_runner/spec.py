@@ -22,6 +22,7 @@ from .config import (
 )
 from .host_login import check_host_login, login_owner
 from .logsetup import get_logger
+from .taskqueue import check_pool_name, check_priority
 
 TYPE_CHECKING = False  # typing stays out of the read verbs' imports
 if TYPE_CHECKING:
@@ -319,6 +320,23 @@ class TaskSpec:
         payload="dict",
         option=Option(("--label",), "container label (repeatable)", "K=V", action="append"),
     )
+    priority: int = _field(
+        0,
+        option=Option(
+            ("--priority",),
+            "the task's place in the state dir's queue: higher goes first, ties in "
+            "submission order (default 0)",
+            "N",
+        ),
+    )
+    pool: str | None = _field(
+        None,
+        option=Option(
+            ("--pool",),
+            "take a slot of this pool too (sized with 'config pool NAME N')",
+            "NAME",
+        ),
+    )
     keep_container: bool = _field(False)  # the API's only: no option sets it
     command: Sequence[str] | None = _field(
         None,
@@ -407,6 +425,9 @@ def _set(spec: TaskSpec, name: str, value: Any) -> None:
 
 def _validate_and_normalise(spec: TaskSpec) -> None:
     _set(spec, "image", _check_image(spec.image))
+    _set(spec, "priority", check_priority("priority", spec.priority))
+    if spec.pool is not None:
+        _set(spec, "pool", check_pool_name("pool", spec.pool))
     _set(spec, "prompt", _check_text("prompt", spec.prompt))
     _set(spec, "command", _check_command(spec.command))
     _set(spec, "agent_args", _check_argv("agent_args", spec.agent_args, allow_empty=True))

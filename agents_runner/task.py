@@ -29,7 +29,7 @@ SPEC_PAYLOAD_FIELDS = frozenset(
         "image", "agent", "prompt", "command", "agent_args", "env", "secret_names",
         "workspace", "timeout", "stop_grace", "pull", "network", "labels",
         "keep_container", "agent_path", "memory", "cpus", "argv", "user", "cap_add",
-        "pids_limit", "nofile", "tmp_size", "read_only", "host_login",
+        "pids_limit", "nofile", "tmp_size", "read_only", "host_login", "priority", "pool",
     }
 )  # fmt: skip
 TASK_ID_PATTERN = re.compile(r"\A[0-9a-f]{12}\Z")  # \Z: "$" would accept a final newline

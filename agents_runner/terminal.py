@@ -191,9 +191,7 @@ def format_table(
         exit_code = "" if task.exit_code is None else str(task.exit_code)
         place = str(places[task.id][0]) if task.id in places else "-"
         pool = spec.get("pool") or "-"
-        rows.append(
-            (task.id, task.state.value, place, pool, spec["image"], agent, age, exit_code)
-        )
+        rows.append((task.id, task.state.value, place, pool, spec["image"], agent, age, exit_code))
     return format_rows(rows)
 
 

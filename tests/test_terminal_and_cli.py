@@ -109,9 +109,9 @@ def test_the_table_shows_no_command_as_an_agent():
     task = Task.new(TaskSpec(image="busybox:1.36", command=["sh", "-c", "exit 3"]))
     task.exit_code = 3
     now = datetime.now(UTC) + timedelta(minutes=5)
-    header, row = format_table([task], now=now).splitlines()
-    assert header.split() == ["ID", "STATE", "IMAGE", "AGENT", "AGE", "EXIT"]
-    assert row.split() == [task.id, "queued", "busybox:1.36", "-", "5m", "3"]
+    header, row = format_table([task], now=now, places={task.id: (2, None)}).splitlines()
+    assert header.split() == ["ID", "STATE", "PLACE", "POOL", "IMAGE", "AGENT", "AGE", "EXIT"]
+    assert row.split() == [task.id, "queued", "2", "-", "busybox:1.36", "-", "5m", "3"]
 
 
 def test_values_that_begin_with_a_dash_are_values():

@@ -26,6 +26,7 @@ COMMANDS = {
     "recover": ("control_verbs", "cmd_recover"),
     "prune": ("control_verbs", "cmd_prune"),
     "images": ("image_verbs", "cmd_images"),
+    "config": ("config_verb", "cmd_config"),
 }
 
 __all__ = ["COMMANDS", "main"]

@@ -55,7 +55,8 @@ def duration(text: str) -> float:
 
 
 VERBS = (
-    "run", "list", "show", "logs", "wait", "cancel", "kill", "rm", "recover", "prune", "images"
+    "run", "list", "show", "logs", "wait", "cancel", "kill", "rm", "recover", "prune", "images",
+    "config",
 )  # fmt: skip
 
 
@@ -262,6 +263,17 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="build with no network, from DIR/npm-cache (an npm cache holding the CLI, as "
         "`npm install --cache` fills it) and DIR/debs (ca-certificates and its dependencies, "
         "as `apt-get download` fetches them)",
+    )
+    config = verb(
+        "config",
+        "show or change the state dir's queue settings",
+        "Without a setting, show them. 'max-running N': at most N tasks of this state dir "
+        "run at once, whichever process started them (default 4). 'pool NAME N': tasks "
+        "given --pool NAME also wait for one of the pool's N slots.",
+        ["config", "config max-running 8", "config pool claude 2"],
+    )
+    config.add_argument(
+        "setting", nargs="*", metavar="SETTING", help="max-running N, or pool NAME N"
     )
     parser.set_defaults(verbs=verbs.choices)
     return parser

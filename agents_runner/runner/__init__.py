@@ -2,6 +2,7 @@
 task (ownership.py), and taking over what a dead owner left (recovery.py)."""
 
 from .recovery import Report
-from .task_runner import DEFAULT_MAX_RUNNING, DEFAULT_POLL_INTERVAL, TaskRunner
+from ..taskqueue import DEFAULT_MAX_RUNNING
+from .task_runner import DEFAULT_POLL_INTERVAL, TaskRunner
 
 __all__ = ["DEFAULT_MAX_RUNNING", "DEFAULT_POLL_INTERVAL", "Report", "TaskRunner"]

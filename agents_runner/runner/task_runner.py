@@ -152,6 +152,11 @@ class TaskRunner:
     def _check_against_engine(self, spec: TaskSpec) -> None:
         """What only the engine can tell: it answers, it has the CPUs asked for, and the
         network. Refused here, nothing is stored and no container is created."""
+        if spec.pool is not None and spec.pool not in self._admitter.queue.settings().pools:
+            raise ValueError(
+                f"pool: this state dir has no pool named {spec.pool!r}; make it with "
+                f"'agents-runner config pool {spec.pool} N'"
+            )
         engine = self.engine
         engine.ping()
         if spec.cpus is not None and spec.cpus > (available := engine.cpu_count()):

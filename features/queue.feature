@@ -1,0 +1,129 @@
+Feature: One queue per state dir: every task from every process waits its turn
+  The state dir's limit (agents-runner config max-running N, 4 by default) holds for
+  every process that uses it: foreground and detached runs, any TaskRunner, recover.
+  A task holds a slot from the moment it leaves "queued" until its end is recorded
+  and its container is gone, so at no moment does the engine hold more of its
+  containers than the limit. Tasks start by priority, then in submission order, pools
+  permitting. A slot belongs to a task, not to a process. Every count here is judged
+  by the engine's own create and destroy events, never by the runner's counters.
+
+  Scenario: Eight detached runs under the default limit run four at a time
+    Given 8 tasks started with "run --detach", each waiting for its own go file
+    Then the engine's events show 4 of their containers created, while the other 4 tasks are "queued"
+    When every task is let go on
+    Then all 8 named tasks end "completed"
+    And the engine's events never show more than 4 of their containers at once, from create to destroy
+
+  Scenario: Twelve detached tasks from twelve processes under a limit of 3
+    Given the user has run "config max-running 3"
+    And 12 tasks started with "run --detach", each waiting for its own go file
+    Then the engine's events show 3 of their containers created, while the other 9 tasks are "queued"
+    And "list" shows the queued tasks in places 1 to 9, in the order they were submitted
+    When every task is let go on
+    Then all 12 named tasks end "completed"
+    And the engine's events never show more than 3 of their containers at once, from create to destroy
+    And the containers were created in the order the tasks were submitted
+
+  Scenario: A raised limit lets waiting tasks in at once; a lowered one starts none until under it
+    Given the user has run "config max-running 1"
+    And 4 tasks started with "run --detach", each waiting for its own go file
+    Then the engine's events show 1 of their containers created, while the other 3 tasks are "queued"
+    When the user runs "config max-running 3"
+    Then the engine's events show 3 of their containers created, while the other 1 tasks are "queued"
+    When the user runs "config max-running 1"
+    And tasks 1 and 2 are let go on and have ended
+    Then task 4 is still "queued" and the engine's events show no container of it
+    When task 3 is let go on
+    Then all 4 named tasks end "completed"
+    And the engine's events never show more than 3 of their containers at once, from create to destroy
+
+  Scenario: A pool holds its own tasks back while other tasks use the free slots
+    Given the user has run "config max-running 3"
+    And the user has run "config pool claude 1"
+    And task 1 started with "run --detach --pool claude", waiting for its own go file
+    And task 2 started with "run --detach --pool claude", waiting for its own go file
+    And task 3 started with "run --detach", waiting for its own go file
+    Then the engine's events show containers of tasks 1 and 3, and task 2 is "queued"
+    And "show" of task 2 says "waiting for a slot in pool claude: 1 of 1 running"
+    When task 1 is let go on
+    Then the engine's events show a container of task 2
+    When every task is let go on
+    Then all 3 named tasks end "completed"
+
+  Scenario: A higher priority goes first; ties go in submission order
+    Given the user has run "config max-running 1"
+    And task 1 started with "run --detach", waiting for its own go file
+    And task 2 started with "run --detach --priority 0", waiting for its own go file
+    And task 3 started with "run --detach", waiting for its own go file
+    And task 4 started with "run --detach --priority 5", waiting for its own go file
+    Then "list" shows task 4 in place 1, task 2 in place 2 and task 3 in place 3
+    When every task is let go on
+    Then all 4 named tasks end "completed"
+    And the containers were created in the order of tasks 1, 4, 2, 3
+
+  Scenario: A waiter killed while queued loses its place and holds up nobody
+    Given the user has run "config max-running 1"
+    And task 1 started with "run --detach", waiting for its own go file
+    And task 2 started with "run --detach", waiting for its own go file
+    And task 3 started with "run --detach", waiting for its own go file
+    When the detached supervisor of task 2 is killed with SIGKILL
+    And every task is let go on
+    Then task 1 ends "completed"
+    And task 3 ends "completed"
+    And task 2 ends "failed" with an error that says "interrupted while queued"
+    And the engine's events show no container of task 2
+
+  Scenario: A supervisor killed while its agent runs keeps the slot taken until the agent ends
+    Given the user has run "config max-running 1"
+    And task 1 started with "run --detach", waiting for its own go file
+    And the engine's events show a container of task 1
+    When the detached supervisor of task 1 is killed with SIGKILL
+    And task 2 started with "run --detach", waiting for its own go file
+    Then task 2 is still "queued" and the engine's events show no container of it
+    When task 1 is let go on
+    Then task 1 ends "completed"
+    And the engine's events show a container of task 2
+    When every task is let go on
+    Then all 2 named tasks end "completed"
+    And the engine's events never show more than 1 of their containers at once, from create to destroy
+
+  Scenario: Two TaskRunners in two processes and detached tasks all share one limit
+    Given the user has run "config max-running 2"
+    And 2 TaskRunner processes each submit 3 tasks waiting for their own go files
+    And 2 tasks started with "run --detach", each waiting for its own go file
+    Then the engine's events show 2 of their containers created, while the other 6 tasks are "queued"
+    When every task is let go on
+    Then all 8 named tasks end "completed"
+    And the engine's events never show more than 2 of their containers at once, from create to destroy
+
+  Scenario: The queue keeps its order through a crash and a recover
+    Given the user has run "config max-running 1"
+    And a TaskRunner process that submits task 1 waiting for its own go file
+    And the engine's events show a container of task 1
+    And task 2 started with "run --detach", waiting for its own go file
+    And task 3 started with "run --detach", waiting for its own go file
+    When the TaskRunner process is killed with SIGKILL
+    And the user runs "recover"
+    Then "list" shows task 2 in place 1 and task 3 in place 2
+    When every task is let go on
+    Then all 3 named tasks end "completed"
+    And the containers were created in the order of tasks 1, 2, 3
+    And the engine's events never show more than 1 of their containers at once, from create to destroy
+
+  Scenario Outline: Bad queue settings are refused with one line, and nothing changes
+    Given the user has run "config max-running 2"
+    When the user runs "<command>"
+    Then the command exits with status 2
+    And its error output is one line that names "<message>"
+    And "config" still says "max-running 2"
+
+    Examples:
+      | command                         | message                                     |
+      | config max-running 0            | max-running: must be a whole number of at least 1 |
+      | config max-running -3           | max-running: must be a whole number of at least 1 |
+      | config max-running many         | max-running: must be a whole number of at least 1 |
+      | config pool a/b 2               | pool: a pool name is 1 to 64 letters        |
+      | config pool claude 0            | pool claude: must be a whole number of at least 1 |
+      | config limit 3                  | config: expected 'config'                   |
+      | run --pool nope -- true         | pool: this state dir has no pool named 'nope' |
+      | run --priority high -- true     | --priority: must be a whole number          |

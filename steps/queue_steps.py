@@ -1,0 +1,311 @@
+"""Steps about the state dir's queue: tasks of many processes, judged by the engine's
+own create and destroy events and the stored histories."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+
+from behave import given, then, when
+from behave.runner import Context
+from hamcrest import assert_that, contains_string, equal_to, less_than_or_equal_to
+
+from agents_runner.states import TaskState
+from agents_runner.testing.cli_driver import CliDriver
+from agents_runner.testing.events import ContainerEvent
+from agents_runner.testing.harness import WAITING_AGENT
+from agents_runner.testing.waiting import wait_until
+
+QUEUE_TIMEOUT = 120.0
+
+
+def _named(context: Context) -> dict[int, str]:
+    if not hasattr(context, "named"):
+        context.named = {}
+        context.go_files = {}
+    return context.named
+
+
+def _start_detached(context: Context, number: int, options: str = "") -> None:
+    """`run --detach` of an agent waiting for the go file in a workspace of its own."""
+    workspace = context.harness.workspace()
+    args = ["run", "--detach", *shlex.split(options), "--image", context.harness.image]
+    args += ["--workspace", str(workspace), "--timeout", "300", "--", "sh", "-c", WAITING_AGENT]
+    result = context.harness.cli.run(*args)
+    assert_that(result.returncode, equal_to(0), f"stderr: {result.stderr!r}")
+    _named(context)[number] = result.stdout.strip()
+    context.go_files[number] = workspace
+
+
+@given('the user has run "{line}"')
+def user_has_run(context: Context, line: str) -> None:
+    result = context.harness.cli.run(*shlex.split(line))
+    assert_that(result.returncode, equal_to(0), f"{line}: stderr {result.stderr!r}")
+
+
+@given('{count:d} tasks started with "run --detach", each waiting for its own go file')
+def many_detached(context: Context, count: int) -> None:
+    start = len(_named(context)) + 1
+    for number in range(start, start + count):
+        _start_detached(context, number)
+
+
+@given('task {number:d} started with "run --detach{options}", waiting for its own go file')
+@when('task {number:d} started with "run --detach{options}", waiting for its own go file')
+def one_detached(context: Context, number: int, options: str) -> None:
+    _start_detached(context, number, options)
+
+
+@given(
+    "{processes:d} TaskRunner processes each submit {count:d} tasks waiting for their own go files"
+)
+def runner_processes(context: Context, processes: int, count: int) -> None:
+    for _ in range(processes):
+        numbers = list(range(len(_named(context)) + 1, len(_named(context)) + 1 + count))
+        _runner_process(context, numbers)
+
+
+@given("a TaskRunner process that submits task {number:d} waiting for its own go file")
+def runner_process(context: Context, number: int) -> None:
+    context.runner_process = _runner_process(context, [number])
+
+
+def _runner_process(context: Context, numbers: list[int]):
+    harness = context.harness
+    workspaces = {n: str(harness.workspace()) for n in numbers}
+    source = f"""
+import sys
+from agents_runner import TaskRunner, TaskSpec
+with TaskRunner({str(harness.state_dir)!r}) as runner:
+    for number, workspace in {workspaces!r}.items():
+        task = runner.submit(TaskSpec(
+            image={harness.image!r}, command=["sh", "-c", {WAITING_AGENT!r}],
+            workspace=workspace, timeout=300.0, network="none", labels={harness.labels!r}))
+        print(number, task.id, flush=True)
+"""
+    process = harness.cli.start_python(source)
+    for _ in numbers:
+        number, task_id = process.stdout.readline().split()
+        _named(context)[int(number)] = task_id
+        context.go_files[int(number)] = workspaces[int(number)]
+    return process
+
+
+@when("the TaskRunner process is killed with SIGKILL")
+def kill_runner_process(context: Context) -> None:
+    CliDriver.kill_hard(context.runner_process)
+
+
+@when("the detached supervisor of task {number:d} is killed with SIGKILL")
+def kill_supervisor(context: Context, number: int) -> None:
+    owner = context.harness.detached_supervisor(_named(context)[number])
+    os.kill(owner.pid, signal.SIGKILL)
+    wait_until(owner.is_alive, lambda alive: not alive, timeout=10, describe="the owner to die")
+
+
+def _let_go(context: Context, number: int) -> None:
+    context.harness.let_agent_go(_as_path(context.go_files[number]))
+
+
+def _as_path(workspace):
+    from pathlib import Path
+
+    return Path(workspace)
+
+
+@when("every task is let go on")
+def let_all_go(context: Context) -> None:
+    for number in _named(context):
+        if not (_as_path(context.go_files[number]) / "go").exists():
+            _let_go(context, number)
+
+
+@when("task {number:d} is let go on")
+def let_one_go(context: Context, number: int) -> None:
+    _let_go(context, number)
+
+
+@when("tasks {first:d} and {second:d} are let go on and have ended")
+def let_two_go(context: Context, first: int, second: int) -> None:
+    for number in (first, second):
+        _let_go(context, number)
+    for number in (first, second):
+        context.harness.wait_for_end(_named(context)[number], timeout=QUEUE_TIMEOUT)
+
+
+def _created(context: Context) -> dict[str, float]:
+    """When each named task's container was created, by task id, from the events."""
+    ours = set(_named(context).values())
+    return {
+        e.task_id: e.time
+        for e in context.harness.all_events()
+        if e.action == "create" and e.task_id in ours
+    }
+
+
+@then(
+    "the engine's events show {created:d} of their containers created, while the other "
+    '{queued:d} tasks are "queued"'
+)
+def slots_full(context: Context, created: int, queued: int) -> None:
+    wait_until(
+        lambda: _created(context),
+        lambda found: len(found) >= created,
+        timeout=QUEUE_TIMEOUT,
+        describe=f"{created} containers to be created",
+    )
+    states = [context.harness.fresh_load(t).state for t in _named(context).values()]
+    assert_that(states.count(TaskState.QUEUED), equal_to(queued), f"states: {states}")
+    assert_that(len(_created(context)), equal_to(created), "containers created")
+
+
+@then(
+    'the engine\'s events show containers of tasks {first:d} and {second:d}, and task {third:d} is "queued"'
+)
+def two_created(context: Context, first: int, second: int, third: int) -> None:
+    for number in (first, second):
+        _container_created(context, number)
+    assert_that(
+        context.harness.fresh_load(_named(context)[third]).state, equal_to(TaskState.QUEUED)
+    )
+    assert_that(_named(context)[third] in _created(context), equal_to(False), "its container")
+
+
+@given("the engine's events show a container of task {number:d}")
+@then("the engine's events show a container of task {number:d}")
+def _container_created(context: Context, number: int) -> None:
+    task_id = _named(context)[number]
+    wait_until(
+        lambda: _created(context),
+        lambda found: task_id in found,
+        timeout=QUEUE_TIMEOUT,
+        describe=f"a container of task {number}",
+    )
+
+
+@then('task {number:d} is still "queued" and the engine\'s events show no container of it')
+def still_queued(context: Context, number: int) -> None:
+    task_id = _named(context)[number]
+    events = context.harness.all_events(proven=True)
+    created = {e.task_id for e in events if e.action == "create"}
+    assert_that(task_id in created, equal_to(False), f"a container of task {number}")
+    assert_that(context.harness.fresh_load(task_id).state, equal_to(TaskState.QUEUED))
+
+
+@then("the engine's events show no container of task {number:d}")
+def no_container(context: Context, number: int) -> None:
+    task_id = _named(context)[number]
+    events = context.harness.all_events(proven=True)
+    assert_that([e for e in events if e.task_id == task_id], equal_to([]))
+
+
+@then('all {count:d} named tasks end "{state}"')
+def all_named_end(context: Context, count: int, state: str) -> None:
+    ended = [
+        context.harness.wait_for_end(task_id, timeout=QUEUE_TIMEOUT)
+        for task_id in _named(context).values()
+    ]
+    assert_that([t.state for t in ended], equal_to([TaskState(state)] * count))
+
+
+@then('task {number:d} ends "{state}"')
+def one_ends(context: Context, number: int, state: str) -> None:
+    task = context.harness.wait_for_end(_named(context)[number], timeout=QUEUE_TIMEOUT)
+    assert_that(task.state, equal_to(TaskState(state)), f"task {number}: {task.error}")
+
+
+@then('task {number:d} ends "{state}" with an error that says "{text}"')
+def one_ends_with(context: Context, number: int, state: str, text: str) -> None:
+    task = context.harness.wait_for_end(_named(context)[number], timeout=QUEUE_TIMEOUT)
+    assert_that(task.state, equal_to(TaskState(state)))
+    assert_that(task.error or "", contains_string(text))
+
+
+def _complete_events(context: Context) -> list[ContainerEvent]:
+    """The events, once they hold a create and a destroy for every named task that got a
+    container: a count made from fewer proves nothing."""
+    ids = set(_named(context).values())
+
+    def complete(events: list[ContainerEvent]) -> bool:
+        seen = {(e.task_id, e.action) for e in events if e.task_id in ids}
+        made = {task_id for task_id, action in seen if action == "create"}
+        return bool(made) and all((t, "destroy") in seen for t in made)
+
+    return wait_until(
+        context.harness.all_events, complete, timeout=30, describe="every create's destroy"
+    )
+
+
+@then(
+    "the engine's events never show more than {count:d} of their containers at once, "
+    "from create to destroy"
+)
+def never_more(context: Context, count: int) -> None:
+    ids = set(_named(context).values())
+    existing: set[str] = set()
+    most = 0
+    for event in sorted(_complete_events(context), key=lambda e: e.time):
+        if event.task_id not in ids:
+            continue
+        if event.action == "create":
+            existing.add(event.container_id)
+            most = max(most, len(existing))
+        elif event.action == "destroy":
+            existing.discard(event.container_id)
+    assert_that(most, less_than_or_equal_to(count))
+
+
+@then("the containers were created in the order the tasks were submitted")
+def created_in_submission_order(context: Context) -> None:
+    created = _created(context)
+    order = sorted(_named(context), key=lambda n: created[_named(context)[n]])
+    assert_that(order, equal_to(sorted(_named(context))))
+
+
+@then("the containers were created in the order of tasks {order}")
+def created_in_order(context: Context, order: str) -> None:
+    expected = [int(n) for n in order.replace(",", " ").split()]
+    created = _created(context)
+    seen = sorted(expected, key=lambda n: created[_named(context)[n]])
+    assert_that(seen, equal_to(expected))
+
+
+def _places(context: Context) -> dict[str, str]:
+    result = context.harness.cli.run("list")
+    assert_that(result.returncode, equal_to(0), result.stderr)
+    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    return {row[0]: row[2] for row in rows}
+
+
+@then('"list" shows the queued tasks in places 1 to {last:d}, in the order they were submitted')
+def list_places_in_order(context: Context, last: int) -> None:
+    places = _places(context)
+    queued = [n for n in sorted(_named(context)) if places.get(_named(context)[n]) != "-"]
+    assert_that(
+        [places[_named(context)[n]] for n in queued], equal_to([str(p) for p in range(1, last + 1)])
+    )
+
+
+@then('"list" shows task {a:d} in place 1, task {b:d} in place 2 and task {c:d} in place 3')
+def list_three_places(context: Context, a: int, b: int, c: int) -> None:
+    places = _places(context)
+    assert_that([places[_named(context)[n]] for n in (a, b, c)], equal_to(["1", "2", "3"]))
+
+
+@then('"list" shows task {a:d} in place 1 and task {b:d} in place 2')
+def list_two_places(context: Context, a: int, b: int) -> None:
+    places = _places(context)
+    assert_that([places[_named(context)[n]] for n in (a, b)], equal_to(["1", "2"]))
+
+
+@then('"show" of task {number:d} says "{text}"')
+def show_says(context: Context, number: int, text: str) -> None:
+    result = context.harness.cli.run("show", _named(context)[number])
+    assert_that(result.stdout, contains_string(text))
+
+
+@then('"config" still says "{text}"')
+def config_says(context: Context, text: str) -> None:
+    result = context.harness.cli.run("config")
+    assert_that(result.stdout.splitlines()[0], equal_to(text))
