@@ -9,25 +9,21 @@ Feature: A foreground run keeps its task when it is signalled or loses its reade
   a live owner. These scenarios drive the installed binary in its own process; the
   signals and the pipes are real.
 
-  Scenario: SIGTERM to a foreground run cancels its task gracefully, and the run exits 143
+  Scenario Outline: <signal> to a foreground run cancels its task gracefully, and the run exits <status>
     Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground in a first terminal
     When the task is running in the first terminal
-    And the first terminal's command is sent SIGTERM
-    Then the first terminal's command exits with status 143
+    And the first terminal's command is sent <signal>
+    Then the first terminal's command exits with status <status>
     And the task is "cancelled" after the command has exited
     And the first terminal showed the agent's shutdown line
     And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
     And its container no longer exists
 
-  Scenario: SIGHUP to a foreground run cancels its task gracefully, and the run exits 129
-    Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground in a first terminal
-    When the task is running in the first terminal
-    And the first terminal's command is sent SIGHUP
-    Then the first terminal's command exits with status 129
-    And the task is "cancelled" after the command has exited
-    And the first terminal showed the agent's shutdown line
-    And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
-    And its container no longer exists
+    Examples:
+      | signal  | status | sent by                                   |
+      | SIGTERM | 143    | timeout, a CI job, systemd                |
+      | SIGHUP  | 129    | the terminal, when it goes away           |
+      | SIGINT  | 130    | Ctrl-C, also once the agent runs          |
 
   Scenario: A run whose reader closes the pipe early supervises its task to the end, silently
     Given a workspace
