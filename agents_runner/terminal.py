@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import BinaryIO, TextIO
 
+    from .outlet import Outlet
+
 FOLLOW_INTERVAL = 0.1
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -59,7 +61,7 @@ def terminal_width(fallback: int = 80) -> int:
 class LogFollower:
     """Copies what a task's log file gains to `out`."""
 
-    def __init__(self, path: Path, out: BinaryIO) -> None:
+    def __init__(self, path: Path, out: BinaryIO | Outlet[bytes]) -> None:
         self.path = path
         self.out = out
         self.offset = 0
@@ -89,7 +91,7 @@ class ProgressView:
 
     PIPE_INTERVAL = 2.0  # seconds between two progress lines in a pipe
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO | Outlet[str]) -> None:
         self.stream = stream
         self.tty = stream.isatty()
         self.shown = 0  # history entries already announced

@@ -161,7 +161,8 @@ def slots_full(context: Context, created: int, queued: int) -> None:
 
 
 @then(
-    'the engine\'s events show containers of tasks {first:d} and {second:d}, and task {third:d} is "queued"'
+    "the engine's events show containers of tasks {first:d} and {second:d}, "
+    'and task {third:d} is "queued"'
 )
 def two_created(context: Context, first: int, second: int, third: int) -> None:
     for number in (first, second):

@@ -1,5 +1,6 @@
 """`agents-runner run`: a new task, its output streamed as it comes, its states and its
-pull's progress on stderr, Ctrl-C to cancel (twice to kill), and docker run's exit codes."""
+pull's progress on stderr, Ctrl-C, SIGTERM or SIGHUP to cancel (Ctrl-C again to kill), and
+docker run's exit codes. A reader that goes away stops the output, not the supervision."""
 
 from __future__ import annotations
 
@@ -8,23 +9,23 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from ..agents import PROFILES
+from ..outlet import Outlet
 from ..spec import TaskSpec, options
 from ..states import TaskState
 from ..task import Task
 from ..terminal import FOLLOW_INTERVAL, LogFollower, ProgressView
 from .common import (
     EXIT_CANNOT_INVOKE,
-    EXIT_INTERRUPTED,
     EXIT_NOT_FOUND,
     EXIT_OK,
     EXIT_RUNNER_FAILED,
     BadInput,
-    note,
     open_controller,
 )
+from .stop_signals import Ask, StopSignals, stop_signals_counted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,14 +44,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         task = runner.submit_detached(spec)  # its own process pulls and runs it
         print(task.id, flush=True)
         return EXIT_OK
-    with _interrupts_counted() as interrupts:
+    view = ProgressView(Outlet(sys.stderr))
+    with stop_signals_counted() as signals:
         task = runner.submit(spec)
+        follower = LogFollower(runner.store.log_path(task.id), Outlet(sys.stdout.buffer))
         try:
-            task = _stream_until_end(runner, task.id, interrupts)
+            task = _stream_until_end(runner, task.id, signals, follower, view)
         finally:
             runner.close(wait=False)
-    note(f"task {task.id} ended {task.state.value}" + (f": {task.error}" if task.error else ""))
-    return exit_status(task, interrupted=interrupts[0] > 0)
+    reason = f": {task.error}" if task.error else ""
+    view.note(f"task {task.id} ended {task.state.value}{reason}")
+    return exit_status(task, signalled=signals.first)
 
 
 def spec_from_args(args: argparse.Namespace) -> TaskSpec:
@@ -74,12 +78,15 @@ def spec_from_args(args: argparse.Namespace) -> TaskSpec:
     return spec
 
 
-def exit_status(task: Task, *, interrupted: bool) -> int:
-    """docker run's convention: the agent's own exit code when it ran, else a fixed code."""
+def exit_status(task: Task, *, signalled: signal.Signals | None = None) -> int:
+    """docker run's convention: the agent's own exit code when it ran, else a fixed code.
+    A run whose own signal ended its task exits as a shell reports that signal: 128 + it."""
+    if signalled is not None and task.state in _SIGNALLED:
+        return 128 + signalled
     if task.exit_code is not None and (task.exit_code != 0 or task.state is TaskState.COMPLETED):
         return task.exit_code
     if task.state in _SIGNALLED:
-        return EXIT_INTERRUPTED if interrupted else _SIGNALLED[task.state]
+        return _SIGNALLED[task.state]
     error = (task.error or "").lower()
     if "executable file not found" in error or "no such file or directory" in error:
         return EXIT_NOT_FOUND
@@ -88,38 +95,24 @@ def exit_status(task: Task, *, interrupted: bool) -> int:
     return EXIT_RUNNER_FAILED
 
 
-@contextlib.contextmanager
-def _interrupts_counted() -> Iterator[list[int]]:
-    """Ctrl-C is counted, not raised: the loop below acts on it between two steps, so no
-    write to the state dir is ever cut in the middle and no traceback is printed."""
-    count = [0]
-
-    def on_interrupt(signum: int, frame: object) -> None:
-        count[0] += 1
-
-    previous = signal.signal(signal.SIGINT, on_interrupt)
-    try:
-        yield count
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _stream_until_end(runner: TaskRunner, task_id: str, interrupts: list[int]) -> Task:
+def _stream_until_end(
+    runner: TaskRunner,
+    task_id: str,
+    signals: StopSignals,
+    follower: LogFollower,
+    view: ProgressView,
+) -> Task:
     """The output to stdout as it comes; states and the pull's progress to stderr. The
     log is complete once the end is recorded, so the output is all copied before the
     caller announces the end, and nothing follows that line."""
-    follower = LogFollower(runner.store.log_path(task_id), sys.stdout.buffer)
-    view = ProgressView(sys.stderr)
-    handled = 0
     while True:
-        if interrupts[0] > handled:
-            handled = interrupts[0]
-            if handled == 1:
-                view.note(f"cancelling task {task_id} (Ctrl-C again to kill it)")
-                runner.request_stop(task_id)
-            else:
-                view.note(f"killing task {task_id}")
-                runner.request_kill(task_id)
+        ask = signals.next_ask()
+        if ask is Ask.CANCEL:
+            view.note(f"cancelling task {task_id} ({_why(signals.received[0])})")
+            runner.request_stop(task_id)
+        elif ask is Ask.KILL:
+            view.note(f"killing task {task_id}")
+            runner.request_kill(task_id)
         task = runner.get(task_id)
         view.show(task)  # the states it passed first: its output comes after "running"
         follower.pump()
@@ -139,6 +132,12 @@ _FROM_ARGS: dict[str, Callable[[argparse.Namespace, str, Any], Any]] = {
     "host_login": lambda args, option, value: value or None,
     "command": lambda args, option, value: value or None,
 }
+
+
+def _why(first: signal.Signals) -> str:
+    if first is signal.SIGINT:
+        return "Ctrl-C again to kill it"
+    return f"{first.name} received; Ctrl-C to kill it"
 
 
 def _image(args: argparse.Namespace) -> str:

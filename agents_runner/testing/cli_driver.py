@@ -68,6 +68,28 @@ class CliDriver:
         """The command in the background, as in a terminal of its own."""
         return self._spawn(self.argv(*args), env)
 
+    def start_into_reader(
+        self, reader: list[str], *args: str, stderr_too: bool = False
+    ) -> tuple[subprocess.Popen[str], subprocess.Popen[str]]:
+        """The command with its output (and its error output, with `stderr_too`) piped into
+        `reader`, as a shell runs `agents-runner ... | reader`; the command's own end of the
+        pipe is the only one left open, so the reader's exit closes it."""
+        command = subprocess.Popen(
+            self.argv(*args),
+            env=dict(os.environ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if stderr_too else subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        self._background.append(command)
+        assert command.stdout is not None
+        reading = subprocess.Popen(reader, stdin=command.stdout, stdout=subprocess.PIPE, text=True)
+        command.stdout.close()
+        command.stdout = None  # the reader's now: communicate() must not read it
+        self._background.append(reading)
+        return command, reading
+
     def start_python(self, source: str) -> subprocess.Popen[str]:
         """A separate Python process using the API (for runners the CLI cannot shape)."""
         return self._spawn([sys.executable, "-c", source])

@@ -1,0 +1,48 @@
+Feature: A foreground run keeps its task when it is signalled or loses its reader
+  A foreground `agents-runner run` owns its task: it alone supervises it. When it is
+  told to stop (SIGTERM from `timeout`, a CI job or systemd; SIGHUP when its terminal
+  goes away) it cancels the task as Ctrl-C does: the agent gets its stop signal, SIGKILL
+  after the grace, the container is removed, the task ends `cancelled`, and the command
+  exits 128 + the signal it got. When the reader of its output goes away (`run | head`)
+  it stops writing, silently, and supervises the task to its end, which the agent's own
+  exit decides; then it exits as it would have. A task is never left `running` without
+  a live owner. These scenarios drive the installed binary in its own process; the
+  signals and the pipes are real.
+
+  Scenario Outline: <signal> to a foreground run cancels its task gracefully, and the run exits <status>
+    Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground in a first terminal
+    When the task is running in the first terminal
+    And the first terminal's command is sent <signal>
+    Then the first terminal's command exits with status <status>
+    And the task is "cancelled" after the command has exited
+    And the first terminal showed the agent's shutdown line
+    And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
+    And its container no longer exists
+
+    Examples:
+      | signal  | status | sent by                                   |
+      | SIGTERM | 143    | timeout, a CI job, systemd                |
+      | SIGHUP  | 129    | the terminal, when it goes away           |
+      | SIGINT  | 130    | Ctrl-C, also once the agent runs          |
+
+  Scenario: A run whose reader closes the pipe early supervises its task to the end, silently
+    Given a workspace
+    And the user runs "run --workspace {workspace} -- sh -c 'echo one; echo two; echo three; until [ -f /workspace/go ]; do sleep 0.1; done; echo four; exit $(cat /workspace/go)'" into a reader that closes the pipe after 2 lines
+    When the reader has read "one" and "two" and closed the pipe
+    And the agent is let go on, to exit with code 3
+    Then the piped command exits with status 3
+    And its error output says "ended failed: the agent exited with code 3"
+    And its error output has no error line and no traceback
+    And the task is "failed" with exit code 3 after the command has exited
+    And Docker reports that its container exited with code 3
+    And its container no longer exists
+
+  Scenario: A run whose output and error output both go to a reader that closes early still exits with the agent's code
+    Given a workspace
+    And the user runs "run --workspace {workspace} -- sh -c 'echo one; until [ -f /workspace/go ]; do sleep 0.1; done; echo two; exit $(cat /workspace/go)'" with its error output too into a reader that closes the pipe after 2 lines
+    When the reader has closed the pipe
+    And the agent is let go on, to exit with code 0
+    Then the piped command exits with status 0
+    And the task is "completed" with exit code 0 after the command has exited
+    And Docker reports that its container exited with code 0
+    And its container no longer exists

@@ -1,0 +1,98 @@
+"""Steps that signal a foreground `run` or close the pipe it writes its output to, as
+`timeout`, a CI job, a closed terminal or `| head` do."""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import subprocess
+
+from behave import given, then, when
+from behave.runner import Context
+from hamcrest import assert_that, contains_string, equal_to, is_not
+
+from agents_runner.states import TaskState
+from agents_runner.testing.waiting import wait_until
+
+TRACEBACK = "Traceback (most recent call last)"
+
+
+@when("the first terminal's command is sent {name}")
+def send_signal(context: Context, name: str) -> None:
+    context.first_terminal.send_signal(signal.Signals[name])
+
+
+def _start_into_reader(context: Context, line: str, lines: int, *, stderr_too: bool) -> None:
+    verb, *rest = shlex.split(line.replace("{workspace}", str(context.workspace)))
+    command, reader = context.harness.cli.start_into_reader(
+        ["head", "-n", str(lines)],
+        verb,
+        "--image",
+        context.harness.image,
+        *rest,
+        stderr_too=stderr_too,
+    )
+    context.piped_command, context.reader = command, reader
+    context.task = context.harness.wait_for_a_task()
+    context.cli_task_id = context.task.id
+
+
+@given('the user runs "{line}" into a reader that closes the pipe after {lines:d} lines')
+def run_into_reader(context: Context, line: str, lines: int) -> None:
+    _start_into_reader(context, line, lines, stderr_too=False)
+
+
+@given(
+    'the user runs "{line}" with its error output too into a reader that closes the pipe'
+    " after {lines:d} lines"
+)
+def run_both_into_reader(context: Context, line: str, lines: int) -> None:
+    _start_into_reader(context, line, lines, stderr_too=True)
+
+
+def _reader_closed(context: Context) -> str:
+    """What the reader read, once it has exited (and so closed its end of the pipe)."""
+    wait_until(
+        context.reader.poll,
+        lambda code: code is not None,
+        timeout=60,
+        describe="the reader to close the pipe",
+    )
+    out, _ = context.reader.communicate(timeout=10)
+    return out
+
+
+@when('the reader has read "{first}" and "{second}" and closed the pipe')
+def reader_read_and_closed(context: Context, first: str, second: str) -> None:
+    assert_that(_reader_closed(context), equal_to(f"{first}\n{second}\n"))
+    assert_that(context.piped_command.poll(), equal_to(None), "the command still runs")
+
+
+@when("the reader has closed the pipe")
+def reader_closed(context: Context) -> None:
+    _reader_closed(context)
+    assert_that(context.piped_command.poll(), equal_to(None), "the command still runs")
+
+
+@then("the piped command exits with status {status:d}")
+def piped_command_exits(context: Context, status: int) -> None:
+    command = context.piped_command
+    _, err = command.communicate(timeout=120)
+    context.result = subprocess.CompletedProcess(command.args, command.returncode, "", err or "")
+    assert_that(command.returncode, equal_to(status), f"stderr: {err!r}")
+
+
+@then("its error output has no error line and no traceback")
+def no_error_line(context: Context) -> None:
+    stderr = context.result.stderr
+    assert_that(stderr, is_not(contains_string("error:")))
+    assert_that(stderr, is_not(contains_string(TRACEBACK)))
+    assert_that(stderr, is_not(contains_string("Exception ignored")))
+
+
+@then('the task is "{state}" with exit code {code:d} after the command has exited')
+def state_and_code_after_exit(context: Context, state: str, code: int) -> None:
+    stored = context.harness.fresh_load(context.cli_task_id)
+    assert_that(
+        (stored.state, stored.exit_code), equal_to((TaskState(state), code)), stored.error or ""
+    )
