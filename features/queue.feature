@@ -34,6 +34,8 @@ Feature: One queue per state dir: every task from every process waits its turn
     And tasks 1 and 2 are let go on and have ended
     Then task 4 is still "queued" and the engine's events show no container of it
     When task 3 is let go on
+    Then the engine's events show a container of task 4
+    When every task is let go on
     Then all 4 named tasks end "completed"
     And the engine's events never show more than 3 of their containers at once, from create to destroy
 

@@ -3,9 +3,11 @@ own create and destroy events and the stored histories."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
+import threading
 
 from behave import given, then, when
 from behave.runner import Context
@@ -14,7 +16,7 @@ from hamcrest import assert_that, contains_string, equal_to, less_than_or_equal_
 from agents_runner.states import TaskState
 from agents_runner.testing.cli_driver import CliDriver
 from agents_runner.testing.events import ContainerEvent
-from agents_runner.testing.harness import WAITING_AGENT
+from agents_runner.testing.harness import PROBE_PREFIX, WAITING_AGENT
 from agents_runner.testing.waiting import wait_until
 
 QUEUE_TIMEOUT = 120.0
@@ -24,7 +26,33 @@ def _named(context: Context) -> dict[int, str]:
     if not hasattr(context, "named"):
         context.named = {}
         context.go_files = {}
+        context.queue_events = _EventRecorder(context.harness.engine, context.harness.labels)
+        context.add_cleanup(context.queue_events.close)
     return context.named
+
+
+class _EventRecorder:
+    """The engine's live event stream for the scenario's containers, recorded from the
+    first task on: a later query by time would miss events an engine busy elsewhere has
+    already dropped from its short history (Docker keeps the last 256)."""
+
+    def __init__(self, engine, labels: dict[str, str]) -> None:
+        selectors = [f"{key}={value}" for key, value in labels.items()]
+        self._stream = engine.api.events(
+            filters={"type": ["container"], "label": selectors}, decode=True
+        )
+        self.events: list[ContainerEvent] = []
+        self._thread = threading.Thread(target=self._record, daemon=True)
+        self._thread.start()
+
+    def _record(self) -> None:
+        with contextlib.suppress(Exception):
+            for raw in self._stream:
+                self.events.append(ContainerEvent.from_engine(raw))
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._stream.close()
 
 
 def _start_detached(context: Context, number: int, options: str = "") -> None:
@@ -51,9 +79,14 @@ def many_detached(context: Context, count: int) -> None:
         _start_detached(context, number)
 
 
-@given('task {number:d} started with "run --detach{options}", waiting for its own go file')
-@when('task {number:d} started with "run --detach{options}", waiting for its own go file')
-def one_detached(context: Context, number: int, options: str) -> None:
+@given('task {number:d} started with "run --detach", waiting for its own go file')
+@when('task {number:d} started with "run --detach", waiting for its own go file')
+def one_detached(context: Context, number: int) -> None:
+    _start_detached(context, number)
+
+
+@given('task {number:d} started with "run --detach {options}", waiting for its own go file')
+def one_detached_with(context: Context, number: int, options: str) -> None:
     _start_detached(context, number, options)
 
 
@@ -139,7 +172,7 @@ def _created(context: Context) -> dict[str, float]:
     ours = set(_named(context).values())
     return {
         e.task_id: e.time
-        for e in context.harness.all_events()
+        for e in list(context.queue_events.events)
         if e.action == "create" and e.task_id in ours
     }
 
@@ -188,8 +221,8 @@ def _container_created(context: Context, number: int) -> None:
 @then('task {number:d} is still "queued" and the engine\'s events show no container of it')
 def still_queued(context: Context, number: int) -> None:
     task_id = _named(context)[number]
-    events = context.harness.all_events(proven=True)
-    created = {e.task_id for e in events if e.action == "create"}
+    _prove_recorder(context)
+    created = {e.task_id for e in list(context.queue_events.events) if e.action == "create"}
     assert_that(task_id in created, equal_to(False), f"a container of task {number}")
     assert_that(context.harness.fresh_load(task_id).state, equal_to(TaskState.QUEUED))
 
@@ -197,7 +230,8 @@ def still_queued(context: Context, number: int) -> None:
 @then("the engine's events show no container of task {number:d}")
 def no_container(context: Context, number: int) -> None:
     task_id = _named(context)[number]
-    events = context.harness.all_events(proven=True)
+    _prove_recorder(context)
+    events = list(context.queue_events.events)
     assert_that([e for e in events if e.task_id == task_id], equal_to([]))
 
 
@@ -223,6 +257,18 @@ def one_ends_with(context: Context, number: int, state: str, text: str) -> None:
     assert_that(task.error or "", contains_string(text))
 
 
+def _prove_recorder(context: Context) -> None:
+    """A probe container made and seen in the recorded stream: a stream that reports
+    nothing cannot pass for an engine that created nothing."""
+    context.harness.prove_events_report()
+    wait_until(
+        lambda: list(context.queue_events.events),
+        lambda events: any((e.task_id or "").startswith(PROBE_PREFIX) for e in events),
+        timeout=10,
+        describe="the recorded stream to report the probe",
+    )
+
+
 def _complete_events(context: Context) -> list[ContainerEvent]:
     """The events, once they hold a create and a destroy for every named task that got a
     container: a count made from fewer proves nothing."""
@@ -234,7 +280,10 @@ def _complete_events(context: Context) -> list[ContainerEvent]:
         return bool(made) and all((t, "destroy") in seen for t in made)
 
     return wait_until(
-        context.harness.all_events, complete, timeout=30, describe="every create's destroy"
+        lambda: list(context.queue_events.events),
+        complete,
+        timeout=30,
+        describe="every create's destroy",
     )
 
 
