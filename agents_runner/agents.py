@@ -81,6 +81,9 @@ class FailureSigns:
 
 
 class AgentProfile:
+    """How one agent CLI is run: its image, how it takes a prompt, the secrets it
+    expects and the signs of its failures."""
+
     __slots__ = (
         "build",
         "build_for_stdin",

@@ -37,6 +37,8 @@ _TAILS = (256, 8192)  # how many of the log's last frames to look back at, befor
 
 
 class LogCopy:
+    """A task's log file, kept an exact copy of the engine's account of its output."""
+
     def __init__(
         self,
         engine: EngineBoundary,

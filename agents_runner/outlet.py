@@ -11,6 +11,8 @@ from typing import IO, AnyStr, Generic
 
 
 class Outlet(Generic[AnyStr]):
+    """A stream that goes quiet, instead of failing, once its reader is gone."""
+
     def __init__(self, stream: IO[AnyStr]) -> None:
         self.stream = stream
         self.gone = False

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 
 class TaskState(StrEnum):
+    """A task's state (docs/CONTRACT.md section 1); its value is the state's name."""
+
     QUEUED = "queued"
     PULLING = "pulling"
     STARTING = "starting"

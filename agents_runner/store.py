@@ -49,6 +49,8 @@ class TaskNotFound(LookupError):
 
 
 class TaskExists(Exception):
+    """A task with that id is stored already."""
+
     pass
 
 

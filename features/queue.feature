@@ -78,7 +78,7 @@ Feature: One queue per state dir: every task from every process waits its turn
   Scenario: A supervisor killed while its agent runs keeps the slot taken until the agent ends
     Given the user has run "config max-running 1"
     And task 1 started with "run --detach", waiting for its own go file
-    And the engine's events show a container of task 1
+    And the engine's events show task 1's agent started, and the task is "running"
     When the detached supervisor of task 1 is killed with SIGKILL
     And task 2 started with "run --detach", waiting for its own go file
     Then task 2 is still "queued" and the engine's events show no container of it
@@ -101,7 +101,7 @@ Feature: One queue per state dir: every task from every process waits its turn
   Scenario: The queue keeps its order through a crash and a recover
     Given the user has run "config max-running 1"
     And a TaskRunner process that submits task 1 waiting for its own go file
-    And the engine's events show a container of task 1
+    And the engine's events show task 1's agent started, and the task is "running"
     And task 2 started with "run --detach", waiting for its own go file
     And task 3 started with "run --detach", waiting for its own go file
     When the TaskRunner process is killed with SIGKILL

@@ -218,6 +218,18 @@ def _container_created(context: Context, number: int) -> None:
     )
 
 
+@given("the engine's events show task {number:d}'s agent started, and the task is \"running\"")
+def agent_started(context: Context, number: int) -> None:
+    task_id = _named(context)[number]
+    wait_until(
+        lambda: list(context.queue_events.events),
+        lambda events: any(e.action == "start" and e.task_id == task_id for e in events),
+        timeout=QUEUE_TIMEOUT,
+        describe=f"task {number}'s container to start",
+    )
+    context.harness.wait_for_state(task_id, TaskState.RUNNING, timeout=QUEUE_TIMEOUT)
+
+
 @then('task {number:d} is still "queued" and the engine\'s events show no container of it')
 def still_queued(context: Context, number: int) -> None:
     task_id = _named(context)[number]
@@ -244,7 +256,7 @@ def all_named_end(context: Context, count: int, state: str) -> None:
     assert_that([t.state for t in ended], equal_to([TaskState(state)] * count))
 
 
-@then('task {number:d} ends "{state}"')
+@then('task {number:d} ends "{state:w}"')
 def one_ends(context: Context, number: int, state: str) -> None:
     task = context.harness.wait_for_end(_named(context)[number], timeout=QUEUE_TIMEOUT)
     assert_that(task.state, equal_to(TaskState(state)), f"task {number}: {task.error}")

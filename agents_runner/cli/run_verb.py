@@ -16,6 +16,7 @@ from ..outlet import Outlet
 from ..spec import TaskSpec, options
 from ..states import TaskState
 from ..task import Task
+from ..taskqueue import TaskQueue
 from ..terminal import FOLLOW_INTERVAL, LogFollower, ProgressView
 from .common import (
     EXIT_CANNOT_INVOKE,
@@ -105,6 +106,8 @@ def _stream_until_end(
     """The output to stdout as it comes; states and the pull's progress to stderr. The
     log is complete once the end is recorded, so the output is all copied before the
     caller announces the end, and nothing follows that line."""
+    queue = TaskQueue(runner.store.root)
+    said_waiting = None
     while True:
         ask = signals.next_ask()
         if ask is Ask.CANCEL:
@@ -115,6 +118,12 @@ def _stream_until_end(
             runner.request_kill(task_id)
         task = runner.get(task_id)
         view.show(task)  # the states it passed first: its output comes after "running"
+        if task.state is TaskState.QUEUED:
+            place = queue.places().get(task_id, (None, None))[0]
+            waiting = f"place {place} in the queue, {queue.why_waiting(task_id)}"
+            if place is not None and waiting != said_waiting:
+                view.note(waiting)
+                said_waiting = waiting
         follower.pump()
         if task.is_terminal:
             return task

@@ -16,6 +16,8 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class Ask(Enum):
+    """What the run loop is asked to do next by the signals it received."""
+
     NOTHING = "nothing"
     CANCEL = "cancel"
     KILL = "kill"

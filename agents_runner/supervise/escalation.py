@@ -10,6 +10,8 @@ from ..task import Task
 
 
 class Step(enum.Enum):
+    """The next signal an agent is owed, and why."""
+
     KILL = "kill"  # a kill was asked for
     STOP = "stop"  # a cancel was asked for: the stop signal, the grace starts
     GRACE_OVER = "grace over"  # the stop's grace ran out: SIGKILL, as docker stop does
