@@ -13,8 +13,12 @@ from pathlib import Path
 
 _IN_NONBLOCK = 0o4000
 _IN_CLOEXEC = 0o2000000
-# A file written in place, closed, renamed in or out, created or deleted.
-_MASK = 0x2 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200
+_IN_MOVED_FROM, _IN_MOVED_TO, _IN_DELETE = 0x40, 0x80, 0x200
+# Only what can let a waiter in: a file renamed into a folder (new settings), or one
+# leaving it (a ticket admitted or given up, a slot freed, a task's end). Files written
+# in place or created (the lock, the submission counter, a new ticket) wake nobody:
+# otherwise every admission pass would wake every waiter.
+_MASK = _IN_MOVED_FROM | _IN_MOVED_TO | _IN_DELETE
 
 
 def _libc() -> ctypes.CDLL | None:

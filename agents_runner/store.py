@@ -15,9 +15,7 @@ left behind (its task ended or vanished) is skipped by readers and cleared by th
 
 from __future__ import annotations
 
-import _thread
 import contextlib
-import fcntl
 import json
 import os
 import re
@@ -26,6 +24,9 @@ from pathlib import Path
 
 from .logsetup import get_logger
 from .states import TaskState
+from .store_files import DIR_MODE, fsync_dir, random_hex, write_atomically
+from .store_index import UnfinishedIndex
+from .store_locks import TaskLocks
 from .task import TASK_ID_PATTERN, NewerPayload, PayloadError, Task, utc_now
 
 # Kept out of the imports of the read verbs, which start in tens of milliseconds:
@@ -34,8 +35,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-_DIR_MODE = 0o700
-_FILE_MODE = 0o600
 _CANDIDATES_SHOWN = 5
 _ID_PREFIX = re.compile(r"[0-9a-f]{1,12}")
 
@@ -78,7 +77,7 @@ class UnreadableTask(LookupError):
         self.task_id = task_id
 
 
-class TaskStore:
+class TaskStore(TaskLocks, UnfinishedIndex):
     """The tasks of one state dir (the layout above): a payload per task, its log and
     prompt, the index of unfinished tasks and a lock per task. Opening it makes the
     folders it lacks. Reading needs no lock and never imports the Docker SDK; a payload
@@ -99,7 +98,7 @@ class TaskStore:
             self.quarantine_dir,
             self.locks_dir,
         ):
-            folder.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
+            folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         self.store_id = self._load_or_create_store_id()
         # A state dir from before the index gets one now. Readers do without it if it
         # cannot be built (a full disk, no write access); writers retry and fail then.
@@ -120,7 +119,7 @@ class TaskStore:
 
     def write_prompt(self, task_id: str, prompt: str) -> Path:
         path = self.prompt_path(task_id)
-        path.parent.mkdir(mode=_DIR_MODE, exist_ok=True)
+        path.parent.mkdir(mode=DIR_MODE, exist_ok=True)
         write_atomically(path, prompt.encode())
         # The agent, whoever it runs as, reads it through the mount; prompts/ keeps it from
         # the host's other users, as the payload, which holds it too, is kept.
@@ -240,7 +239,7 @@ class TaskStore:
                 self.prompt_path(task_id),
             ):
                 path.unlink(missing_ok=True)
-            _fsync_dir(self.tasks_dir)
+            fsync_dir(self.tasks_dir)
             self._unmark(task_id)  # after the payload: a crash leaves no unmarked task
             # Unlinked while held: a process waiting on it sees, once it gets it, that the
             # path no longer leads to its file, and locks the path anew (see _locked).
@@ -248,46 +247,8 @@ class TaskStore:
 
     # -- internals ---------------------------------------------------------------
 
-    def locked(self, task_id: str) -> contextlib.AbstractContextManager[None]:
-        """Hold the task's lock, which every writer of its payload waits for (reentrant
-        in this thread). Tests use it as a gate to hold a task between two writes."""
-        return self._locked(task_id)
-
     def _lock_path(self, task_id: str) -> Path:
         return self.locks_dir / f"{_checked_id(task_id)}.lock"
-
-    @contextlib.contextmanager
-    def _locked(self, task_id: str, *, wait: bool = True) -> Iterator[None]:
-        """The task's lock, across processes (flock) and reentrant within a thread, so a
-        locked update may quarantine the payload it could not read. Without `wait`, a lock
-        someone holds raises BlockingIOError."""
-        key = (_thread.get_ident(), str(self.root), task_id)
-        if key in _held:
-            yield
-            return
-        fd = self._acquire(self._lock_path(task_id), wait=wait)
-        _held.add(key)
-        try:
-            yield
-        finally:
-            _held.discard(key)
-            os.close(fd)
-
-    @staticmethod
-    def _acquire(lock_path: Path, *, wait: bool = True) -> int:
-        while True:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, _FILE_MODE)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BaseException:
-                os.close(fd)
-                raise
-            try:
-                if os.stat(lock_path).st_ino == os.fstat(fd).st_ino:
-                    return fd
-            except FileNotFoundError:
-                pass  # deleted while we waited for it: lock the new file instead
-            os.close(fd)
 
     def _stored_ids(self) -> Iterator[str]:
         for name in os.listdir(self.tasks_dir):
@@ -330,77 +291,6 @@ class TaskStore:
             self._unmark(task.id)
             self.prompt_path(task.id).unlink(missing_ok=True)
 
-    # -- the index of unfinished tasks ------------------------------------------------
-
-    def _mark(self, task_id: str) -> None:
-        marker = self.active_dir / task_id
-        if marker.exists():
-            return
-        try:
-            _touch(marker)
-        except FileNotFoundError:  # active/ is missing: build it, then mark
-            self._ensure_index()
-            _touch(marker)
-        _fsync_dir(self.active_dir)
-
-    def _unmark(self, task_id: str) -> None:
-        # No fsync: if a crash loses the unlink, the marker is one readers skip.
-        (self.active_dir / task_id).unlink(missing_ok=True)
-
-    def _drop_stale_marker(self, task_id: str) -> None:
-        """Remove the marker of a task that ended or vanished (a crash came between its
-        last write and the unmarking). Under the task's lock, so that a task being created
-        (marked, its payload not written yet) keeps its marker; a reader never waits for
-        it, though: the next one clears what this one left. Best effort: a reader may not
-        be allowed to write."""
-        with contextlib.suppress(OSError), self._locked(task_id, wait=False):
-            path = self.payload_path(task_id)
-            if not path.exists():
-                self._unmark(task_id)
-                self._lock_path(task_id).unlink(missing_ok=True)  # as delete() leaves it
-                return
-            try:
-                ended = self._read(path).is_terminal
-            except PayloadError:  # a newer version's payload: it keeps its marker
-                return
-            if ended:
-                self._unmark(task_id)
-
-    def _ensure_index(self) -> None:
-        """Give a state dir without active/ (written before the index existed) its index,
-        from a scan of every payload. One process builds it, under a lock on tasks/; it is
-        built aside and renamed into place, so a crash mid-build leaves no partial index."""
-        if self.active_dir.is_dir():
-            return
-        fd = os.open(self.tasks_dir, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            if not self.active_dir.is_dir():
-                self._build_index()
-        finally:
-            os.close(fd)
-
-    def _build_index(self) -> None:
-        for name in os.listdir(self.root):
-            if name.startswith(".active.") and name.endswith(".tmp"):  # a crashed build
-                _remove_flat_folder(self.root / name)
-        building = self.root / f".active.{_random_hex(4)}.tmp"
-        building.mkdir(mode=_DIR_MODE)
-        for path in self.tasks_dir.glob("*.json"):
-            if TASK_ID_PATTERN.match(path.stem) and self._may_be_unfinished(path):
-                _touch(building / path.stem)
-        _fsync_dir(building)
-        os.rename(building, self.active_dir)
-        _fsync_dir(self.root)
-
-    def _may_be_unfinished(self, path: Path) -> bool:
-        try:
-            return not self._read(path).is_terminal
-        except FileNotFoundError:
-            return False
-        except PayloadError:  # damaged or newer: list_unfinished treats it as list() does
-            return True
-
     def _quarantine(self, path: Path, reason: str, *, announce: bool = True) -> None:
         task_id = path.stem
         with self._locked_if_id(task_id):
@@ -414,7 +304,7 @@ class TaskStore:
             target = self.quarantine_dir / f"{path.name}.{utc_now().replace(':', '')}"
             os.replace(path, target)
             write_atomically(target.with_name(target.name + ".reason"), (reason + "\n").encode())
-            _fsync_dir(self.tasks_dir)
+            fsync_dir(self.tasks_dir)
             if TASK_ID_PATTERN.match(task_id):
                 self._unmark(task_id)
         if announce:
@@ -425,17 +315,14 @@ class TaskStore:
                 target,
             )
 
-    def _locked_if_id(self, name: str) -> contextlib.AbstractContextManager[None]:
-        return self._locked(name) if TASK_ID_PATTERN.match(name) else contextlib.nullcontext()
-
     def _load_or_create_store_id(self) -> str:
         path = self.root / "store-id"
         try:
             return path.read_text().strip()
         except FileNotFoundError:
             pass
-        tmp = path.with_name(f".store-id.{_random_hex(4)}.tmp")
-        write_atomically(tmp, _random_hex(8).encode() + b"\n")
+        tmp = path.with_name(f".store-id.{random_hex(4)}.tmp")
+        write_atomically(tmp, random_hex(8).encode() + b"\n")
         with contextlib.suppress(FileExistsError):  # the first process to link it wins
             os.link(tmp, path)
         tmp.unlink()
@@ -443,56 +330,14 @@ class TaskStore:
 
 
 # The task locks each thread holds, by thread: what makes _locked reentrant.
-_held: set[tuple[int, str, str]] = set()
 
 
 def _warn(message: str, *args: object) -> None:
     get_logger(__name__).warning(message, *args)
 
 
-def _random_hex(size: int) -> str:
-    return os.urandom(size).hex()
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Temporary file in the same folder, fsync, rename over `path`, fsync the folder:
-    a reader sees the old bytes or the new ones, never a torn file."""
-    tmp = path.with_name(f".{path.name}.{_random_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
 def _oldest_first(tasks: list[Task]) -> list[Task]:
     return sorted(tasks, key=lambda t: (t.created_at, t.id))
-
-
-def _touch(path: Path) -> None:
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, _FILE_MODE))
-
-
-def _remove_flat_folder(folder: Path) -> None:
-    for name in os.listdir(folder):
-        (folder / name).unlink(missing_ok=True)
-    folder.rmdir()
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _checked_id(task_id: str) -> str:

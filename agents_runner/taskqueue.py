@@ -153,7 +153,7 @@ class TaskQueue:
         return QueueSettings(limit, pools)
 
     def write_settings(self, settings: QueueSettings) -> None:
-        from .store import write_atomically  # a writer's import: the readers skip it
+        from .store_files import write_atomically  # a writer's import: the readers skip it
 
         self.ensure()
         with self._locked():
@@ -303,7 +303,8 @@ class TaskQueue:
 
     @contextlib.contextmanager
     def _locked(self):  # type: ignore[no-untyped-def]
-        fd = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        # Read-only: closing it is no write (inotify would wake every waiter).
+        fd = os.open(self.folder / "lock", os.O_RDONLY | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

@@ -75,6 +75,18 @@ Feature: One queue per state dir: every task from every process waits its turn
     And task 2 ends "failed" with an error that says "interrupted while queued"
     And the engine's events show no container of task 2
 
+  Scenario: A waiting task cancelled from another terminal lets its detached supervisor go
+    Given the user has run "config max-running 1"
+    And task 1 started with "run --detach", waiting for its own go file
+    And task 2 started with "run --detach", waiting for its own go file
+    And the engine's events show task 1's agent started, and the task is "running"
+    When the user cancels task 2 from another terminal
+    Then task 2 ends "cancelled"
+    And the detached supervisor of task 2 has exited
+    When every task is let go on
+    Then task 1 ends "completed"
+    And the engine's events show no container of task 2
+
   Scenario: A supervisor killed while its agent runs keeps the slot taken until the agent ends
     Given the user has run "config max-running 1"
     And task 1 started with "run --detach", waiting for its own go file

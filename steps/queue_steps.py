@@ -130,6 +130,26 @@ def kill_runner_process(context: Context) -> None:
     CliDriver.kill_hard(context.runner_process)
 
 
+@when("the user cancels task {number:d} from another terminal")
+def cancel_from_elsewhere(context: Context, number: int) -> None:
+    task_id = _named(context)[number]
+    context.supervisors = getattr(context, "supervisors", {})
+    context.supervisors[number] = context.harness.detached_supervisor(task_id)
+    result = context.harness.cli.run("cancel", task_id)
+    assert_that(result.returncode, equal_to(0), f"stderr: {result.stderr!r}")
+
+
+@then("the detached supervisor of task {number:d} has exited")
+def supervisor_exited(context: Context, number: int) -> None:
+    owner = context.supervisors[number]
+    wait_until(
+        owner.is_alive,
+        lambda alive: not alive,
+        timeout=30,
+        describe=f"the detached supervisor {owner.pid} of task {number} to exit",
+    )
+
+
 @when("the detached supervisor of task {number:d} is killed with SIGKILL")
 def kill_supervisor(context: Context, number: int) -> None:
     owner = context.harness.detached_supervisor(_named(context)[number])

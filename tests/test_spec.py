@@ -1,6 +1,7 @@
 import pytest
 
-from agents_runner.spec import TaskSpec, split_image_reference
+from agents_runner.spec import TaskSpec
+from agents_runner.spec_checks import split_image_reference
 
 VALID = {"image": "busybox:1.36", "agent": "echo", "prompt": "hi"}
 

@@ -9,7 +9,7 @@ from typing import Any
 import docker
 from docker import errors
 
-from ..spec import split_image_reference
+from ..spec_checks import split_image_reference
 from .calls import CONNECTION_ERRORS, engine_call, explain, stream_error
 from .dialect import CORRUPTED_DATA, means_corrupted, means_not_found
 from .errors import EngineError, EngineUnavailable, ImageNotFound, PullFailed

@@ -23,9 +23,9 @@ POLL_WITHOUT_INOTIFY = 1.0
 
 
 class Admitter:
-    """Lets tasks of one runner into their slots. `waiting` maps a task id to what
-    `start` needs to start it; `adopt` takes over a task whose owner died (in the line
-    or holding a slot)."""
+    """Lets tasks of one runner into their slots: `start` starts one whose turn it is,
+    `ended` lets go of one that ended while it waited (a request from anywhere), and
+    `adopt` takes over a task whose owner died (in the line or holding a slot)."""
 
     def __init__(
         self,
@@ -34,6 +34,7 @@ class Admitter:
         *,
         start: Callable[[str], None],
         adopt: Callable[[Task], None],
+        ended: Callable[[str], None],
     ) -> None:
         self.store = store
         self.queue = TaskQueue(store.root)
@@ -41,6 +42,7 @@ class Admitter:
         self.identity = identity
         self._start = start
         self._adopt = adopt
+        self._ended_while_waiting = ended
         self._lock = threading.Lock()
         self._waiting: set[str] = set()
         self._changes = FolderChanges(self.queue.watched_folders)
@@ -106,8 +108,9 @@ class Admitter:
                 self._waiting.discard(task_id)
             self._start(task_id)
         gone = [task_id for task_id in mine - set(found.admitted) if self._ended(task_id)]
-        for task_id in gone:
+        for task_id in gone:  # cancelled or killed while it waited, from anywhere
             self.discard(task_id)
+            self._ended_while_waiting(task_id)
         for task_id in [*found.dead_waiters, *found.holders]:
             self._adopt_if_abandoned(task_id)
         return bool(found.admitted or gone)

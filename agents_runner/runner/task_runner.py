@@ -90,6 +90,7 @@ class TaskRunner:
             self.identity,
             start=self._admitted,
             adopt=lambda task: self._recovery.adopt(task),
+            ended=self._ended_while_waiting,
         )
         if recover and self._orphans():
             try:
@@ -359,6 +360,13 @@ class TaskRunner:
                 self._start(self._supervisor(task_id, spec, resume=False))
                 return
         self._admitter.queue.leave(task_id)  # given up meanwhile: the slot goes back
+
+    def _ended_while_waiting(self, task_id: str) -> None:
+        """A request (from this process or another) settled the task while it waited."""
+        with self._lock:
+            if self._specs.pop(task_id, None) is not None:
+                unmark_driven(task_id)
+            self._changed.notify_all()
 
     def _next_held_back(self) -> None:
         with self._lock:
