@@ -46,3 +46,17 @@ Feature: A foreground run keeps its task when it is signalled or loses its reade
     And the task is "completed" with exit code 0 after the command has exited
     And Docker reports that its container exited with code 0
     And its container no longer exists
+
+  Scenario: A foreground run killed with SIGKILL leaves no task behind, and its deadline holds
+    Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground with a deadline of 8 seconds in a first terminal
+    When the task is running in the first terminal
+    And the first terminal's command is sent SIGKILL
+    Then the task ends "timed_out", read from the store alone, with no command run after the kill
+    And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
+    And its container no longer exists
+
+  Scenario: A foreground run whose deadline passes exits 124, as timeout(1) does, not the agent's 143
+    Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground with a deadline of 3 seconds in a first terminal
+    When the task is running in the first terminal
+    Then the first terminal's command exits with status 124
+    And the task is "timed_out" after the command has exited

@@ -12,6 +12,7 @@ from behave.runner import Context
 from hamcrest import assert_that, contains_string, equal_to, is_not
 
 from agents_runner.states import TaskState
+from agents_runner.testing.harness import TRAPPING_AGENT
 from agents_runner.testing.waiting import wait_until
 
 TRACEBACK = "Traceback (most recent call last)"
@@ -96,3 +97,27 @@ def state_and_code_after_exit(context: Context, state: str, code: int) -> None:
     assert_that(
         (stored.state, stored.exit_code), equal_to((TaskState(state), code)), stored.error or ""
     )
+
+
+@given(
+    "the user runs an agent that announces a clean shutdown on SIGTERM in the foreground"
+    " with a deadline of {seconds:d} seconds in a first terminal"
+)
+def foreground_trapping_agent_with_deadline(context: Context, seconds: int) -> None:
+    workspace = context.harness.recording_workspace()
+    argv = ["run", "--image", context.harness.image, "--workspace", str(workspace)]
+    argv += ["--timeout", str(seconds), "--", *TRAPPING_AGENT]
+    context.first_terminal = context.harness.cli.start(*argv)
+
+
+@then('the task ends "{state}", read from the store alone, with no command run after the kill')
+def ends_unattended(context: Context, state: str) -> None:
+    """Polled from the payload only: a runner of the suite's own would take the task over
+    itself and prove nothing."""
+    task = wait_until(
+        lambda: context.harness.fresh_load(context.task.id),
+        lambda task: task.is_terminal,
+        timeout=60,
+        describe="the task to end with no command run",
+    )
+    assert_that(task.state.value, equal_to(state), f"error: {task.error}")

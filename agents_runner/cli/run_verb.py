@@ -18,6 +18,7 @@ from ..states import TaskState
 from ..task import Task
 from ..taskqueue import TaskQueue
 from ..terminal import FOLLOW_INTERVAL, LogFollower, ProgressView
+from ..watchdog import Watchdog
 from .common import (
     EXIT_CANNOT_INVOKE,
     EXIT_NOT_FOUND,
@@ -48,11 +49,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     view = ProgressView(Outlet(sys.stderr))
     with stop_signals_counted() as signals:
         task = runner.submit(spec)
+        watchdog = Watchdog(runner.store.root, task.id)  # if this process dies unheard
         follower = LogFollower(runner.store.log_path(task.id), Outlet(sys.stdout.buffer))
         try:
             task = _stream_until_end(runner, task.id, signals, follower, view)
         finally:
             runner.close(wait=False)
+            watchdog.release(ended=runner.get(task.id).is_terminal)
     reason = f": {task.error}" if task.error else ""
     view.note(f"task {task.id} ended {task.state.value}{reason}")
     return exit_status(task, signalled=signals.first)
