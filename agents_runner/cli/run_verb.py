@@ -87,6 +87,8 @@ def exit_status(task: Task, *, signalled: signal.Signals | None = None) -> int:
     A run whose own signal ended its task exits as a shell reports that signal: 128 + it."""
     if signalled is not None and task.state in _SIGNALLED:
         return 128 + signalled
+    if task.state is TaskState.TIMED_OUT:  # as timeout(1): not the code the stop left
+        return _SIGNALLED[TaskState.TIMED_OUT]
     if task.exit_code is not None and (task.exit_code != 0 or task.state is TaskState.COMPLETED):
         return task.exit_code
     if task.state in _SIGNALLED:
