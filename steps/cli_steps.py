@@ -14,7 +14,6 @@ from hamcrest import (
     equal_to,
     has_item,
     has_length,
-    is_,
     matches_regexp,
 )
 
@@ -185,14 +184,16 @@ def first_terminal_showed_shutdown(context: Context) -> None:
 )
 def list_row(context: Context, state: str, agent: str, code: int) -> None:
     rows = [line.split() for line in context.result.stdout.splitlines()]
-    assert_that(rows[0], equal_to(["ID", "STATE", "IMAGE", "AGENT", "AGE", "EXIT"]))
+    header = ["ID", "STATE", "PLACE", "POOL", "IMAGE", "AGENT", "AGE", "EXIT"]
+    assert_that(rows[0], equal_to(header))
     row = next((r for r in rows if r[0] == context.cli_task_id), None)
-    assert_that(row, is_(not None) if False else has_length(6), f"rows: {rows}")
+    assert_that(row, has_length(8), f"rows: {rows}")
+    # An ended task has no place in the queue, and this one names no pool.
     assert_that(
-        row[:4] + row[5:],
-        equal_to([context.cli_task_id, state, context.harness.image, agent, str(code)]),
+        row[:6] + row[7:],
+        equal_to([context.cli_task_id, state, "-", "-", context.harness.image, agent, str(code)]),
     )
-    assert_that(row[4], matches_regexp(r"^\d+[smhd]$"))
+    assert_that(row[6], matches_regexp(r"^\d+[smhd]$"))
 
 
 @then("its output is a JSON list with the task's payload")
