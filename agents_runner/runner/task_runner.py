@@ -5,14 +5,11 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import threading
 import time
-from collections import deque
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Literal
 
-from ..agents import PROFILES
 from ..config import DEFAULT_ORPHAN_GRACE, resolve_state_dir
 from ..engine import Engine
 from ..engine.errors import EngineError
@@ -22,17 +19,17 @@ from ..processes import DetachedSupervisor, ProcessIdentity
 from ..spec import TaskSpec
 from ..states import TaskState
 from ..store import TaskStore
-from ..supervise import TaskSupervisor, release
+from ..supervise import TaskSupervisor
 from ..task import Task, parse_time, utc_now
 from ..taskqueue import check_limit
-from .admission import Admitter
-from .ownership import claim, mark_driven, owner_gone, unmark_driven
+from .checks import check_before_storing
+from .local import LocalTasks
+from .ownership import claim, mark_driven, owner_gone
 from .recovery import Recovery, Report
 
 log = get_logger(__name__)
 
 DEFAULT_POLL_INTERVAL = 0.2
-DETACH_TIMEOUT = 5.0  # how long close(wait=False) lets its supervisors take to let go
 
 
 class TaskRunner:
@@ -70,27 +67,21 @@ class TaskRunner:
         self.poll_interval = poll_interval
         self.adopt_in = adopt_in
         self.identity = ProcessIdentity.current()
-        self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
-        self._specs: dict[str, TaskSpec] = {}  # waiting here or in the state dir's queue
-        self._held_back: deque[str] = deque()  # over this runner's own max_running
-        self._supervisors: dict[str, TaskSupervisor] = {}
-        self._threads: list[threading.Thread] = []
-        self._closed = False
+        self._local = LocalTasks(
+            self.store,
+            self.identity,
+            max_running=max_running,
+            poll_interval=poll_interval,
+            new_supervisor=lambda task_id, spec: self._supervisor(task_id, spec, resume=False),
+            adopt=lambda task: self._recovery.adopt(task),
+        )
         self._recovery = Recovery(
             self.store,
             lambda: self.engine,
             self.identity,
             adopt_in=adopt_in,
             new_supervisor=lambda task: self._supervisor(task.id, task.spec, resume=True),
-            start_thread=self._start_locked,
-        )
-        self._admitter = Admitter(
-            self.store,
-            self.identity,
-            start=self._admitted,
-            adopt=lambda task: self._recovery.adopt(task),
-            ended=self._ended_while_waiting,
+            start_thread=self._local.start_thread,
         )
         if recover and self._orphans():
             try:
@@ -110,20 +101,10 @@ class TaskRunner:
         """Persist a new task as queued and schedule it; returns at once."""
         if not isinstance(spec, TaskSpec):
             raise TypeError(f"submit() takes a TaskSpec, not {type(spec).__name__}")
-        self._check_against_engine(spec)  # before anything is stored
+        check_before_storing(spec, self.engine, self._local.admitter.queue)
         task = Task.new(spec)
         task.owner = self.identity.to_payload()
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("this TaskRunner is closed")
-            mark_driven(task.id)  # before it is stored: no waiter may take it for abandoned
-            try:
-                self.store.create(task)
-            except BaseException:
-                unmark_driven(task.id)
-                raise
-            self._specs[task.id] = spec
-        self._enqueue(task.id)
+        self._local.add(task.id, spec, store=lambda: self.store.create(task))
         return task
 
     def submit_detached(self, spec: TaskSpec) -> Task:
@@ -132,7 +113,7 @@ class TaskRunner:
         The secrets travel to it through a pipe. Returns at once."""
         if not isinstance(spec, TaskSpec):
             raise TypeError(f"submit_detached() takes a TaskSpec, not {type(spec).__name__}")
-        self._check_against_engine(spec)  # before anything is stored
+        check_before_storing(spec, self.engine, self._local.admitter.queue)
         child = DetachedSupervisor(self.store.root, spec.secrets)
         task = Task.new(spec)
         task.owner = child.identity.to_payload()
@@ -141,40 +122,11 @@ class TaskRunner:
         except BaseException:
             child.abandon()
             raise
-        self._admitter.queue.enter(
-            task.id,
-            priority=getattr(spec, "priority", 0),
-            pool=getattr(spec, "pool", None),
-            owner_pid=child.identity.pid,
+        self._local.admitter.queue.enter(
+            task.id, priority=spec.priority, pool=spec.pool, owner_pid=child.identity.pid
         )
         child.hand_over(task.id, dict(spec.secrets))
         return task
-
-    def _check_against_engine(self, spec: TaskSpec) -> None:
-        """What only the engine can tell: it answers, it has the CPUs asked for, and the
-        network. Refused here, nothing is stored and no container is created."""
-        if spec.pool is not None and spec.pool not in self._admitter.queue.settings().pools:
-            raise ValueError(
-                f"pool: this state dir has no pool named {spec.pool!r}; make it with "
-                f"'agents-runner config pool {spec.pool} N'"
-            )
-        engine = self.engine
-        engine.ping()
-        if spec.cpus is not None and spec.cpus > (available := engine.cpu_count()):
-            raise ValueError(f"cpus: {spec.cpus:g} is more than the {available} the engine has")
-        if spec.network is not None and not engine.network_exists(spec.network):
-            raise ValueError(f"network: the engine has no network named {spec.network!r}")
-        profile = PROFILES.get(spec.agent or "")
-        if (
-            profile is not None
-            and spec.image == profile.default_image
-            and not engine.image_present(spec.image)
-        ):
-            # A name of ours, in no registry: a pull would only say "access denied".
-            raise ValueError(
-                f"image: {spec.image} is not on this engine; build it with "
-                f"'agents-runner images build {profile.name}'"
-            )
 
     def drive(self, task_id: str, secrets: dict[str, str] | None = None) -> None:
         """Drive a stored task in this runner: a queued one is run (with `secrets`, which
@@ -186,9 +138,7 @@ class TaskRunner:
             spec = dataclasses.replace(task.spec, secrets=secrets or {})
             mark_driven(task.id)
             claim(self.store, task, self.identity, force=True)
-            with self._lock:
-                self._specs[task.id] = spec
-            self._enqueue(task.id)
+            self._local.add_stored(task.id, spec)
         else:
             self._recovery.adopt(task, force=True)
 
@@ -222,8 +172,8 @@ class TaskRunner:
             remaining = math.inf if deadline is None else deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"task {task_id} is still {task.state.value} after {timeout}s")
-            with self._changed:
-                self._changed.wait(min(remaining, self.poll_interval))
+            with self._local.changed:
+                self._local.changed.wait(min(remaining, self.poll_interval))
 
     def request_stop(self, task_id: str, grace: float | None = None) -> Task:
         """Cancel gracefully: the agent gets its stop signal, then SIGKILL after `grace`
@@ -283,38 +233,7 @@ class TaskRunner:
     def close(self, wait: bool = True) -> None:
         """Without `wait`, this runner's unfinished tasks are released: they have no owner
         until another runner (of this process or another) takes them over."""
-        with self._lock:
-            self._closed = True
-            if not wait:
-                queued = list(self._specs)
-                self._specs.clear()
-                self._held_back.clear()
-                unmark_driven(*queued)
-                for supervisor in self._supervisors.values():
-                    supervisor.detached.set()
-                    supervisor.wake.set()
-                threads = list(self._threads)
-        if not wait:
-            for task_id in queued:
-                self._admitter.discard(task_id)
-                self._admitter.queue.leave(task_id)
-                release(self.store, task_id)
-            # Each supervisor releases its task itself as it lets go, which is prompt.
-            for thread in threads:
-                thread.join(DETACH_TIMEOUT)
-        while wait:
-            with self._lock:
-                pending = [t for t in self._threads if t.is_alive()]
-                waiting = bool(self._specs)
-            if not pending and not waiting:
-                break
-            for thread in pending:
-                thread.join()
-            if waiting:
-                with self._changed:
-                    self._changed.wait(self.poll_interval)
-        self._admitter.join(DETACH_TIMEOUT)
-        self._admitter.close()
+        self._local.close(wait)
 
     def __enter__(self) -> TaskRunner:
         return self
@@ -327,104 +246,19 @@ class TaskRunner:
     ) -> None:
         self.close()
 
-    # -- scheduling ---------------------------------------------------------------
-
     def _supervisor(self, task_id: str, spec: TaskSpec, *, resume: bool) -> TaskSupervisor:
         return TaskSupervisor(
             task_id, spec, self.store, self.engine,
-            poll_interval=self.poll_interval, on_change=self._notify, resume=resume,
+            poll_interval=self.poll_interval, on_change=self._local.notify, resume=resume,
         )  # fmt: skip
-
-    def _enqueue(self, task_id: str) -> None:
-        """Into the state dir's queue, unless this runner's own limit holds it back."""
-        with self._lock:
-            mine = sum(1 for s in self._supervisors.values() if not s.resume)
-            mine += len(self._admitter.waiting())
-            if self.max_running is not None and mine >= self.max_running:
-                self._held_back.append(task_id)
-                return
-            spec = self._specs[task_id]
-        self._admitter.queue.enter(
-            task_id,
-            priority=getattr(spec, "priority", 0),
-            pool=getattr(spec, "pool", None),
-            owner_pid=self.identity.pid,
-        )
-        self._admitter.add(task_id)
-
-    def _admitted(self, task_id: str) -> None:
-        """The queue gave the task its slot: its supervisor starts."""
-        with self._lock:
-            spec = self._specs.pop(task_id, None)
-            if spec is not None:
-                self._start(self._supervisor(task_id, spec, resume=False))
-                return
-        self._admitter.queue.leave(task_id)  # given up meanwhile: the slot goes back
-
-    def _ended_while_waiting(self, task_id: str) -> None:
-        """A request (from this process or another) settled the task while it waited."""
-        with self._lock:
-            if self._specs.pop(task_id, None) is not None:
-                unmark_driven(task_id)
-            self._changed.notify_all()
-
-    def _next_held_back(self) -> None:
-        with self._lock:
-            task_id = self._held_back.popleft() if self._held_back else None
-        if task_id is not None:
-            self._enqueue(task_id)
-
-    def _start_locked(self, supervisor: TaskSupervisor) -> None:
-        with self._lock:
-            self._start(supervisor)
-
-    def _start(self, supervisor: TaskSupervisor) -> None:
-        """Run a supervisor in a thread of its own; the caller holds the lock."""
-        mark_driven(supervisor.task_id)
-        self._supervisors[supervisor.task_id] = supervisor
-        thread = threading.Thread(
-            target=self._supervise,
-            args=(supervisor,),
-            name=f"task-{supervisor.task_id}",
-            daemon=True,
-        )
-        self._threads.append(thread)
-        thread.start()
-
-    def _supervise(self, supervisor: TaskSupervisor) -> None:
-        try:
-            supervisor.run()
-        finally:
-            with self._lock:
-                del self._supervisors[supervisor.task_id]
-                unmark_driven(supervisor.task_id)
-                current = threading.current_thread()
-                self._threads = [t for t in self._threads if t.is_alive() and t is not current]
-                self._changed.notify_all()
-            self._admitter.queue.leave(supervisor.task_id)
-            self._next_held_back()
-
-    def _notify(self) -> None:
-        with self._changed:
-            self._changed.notify_all()
 
     def _honour_request(self, task: Task) -> None:
         """Act on a request just recorded. A queued task was settled by the request
         itself; one of our supervisors is woken; a task another live process drives is
         left to that owner, which polls the store; a task whose owner is gone is taken
         over."""
-        with self._lock:
-            queued = self._specs.pop(task.id, None)
-            if queued is not None:
-                if task.id in self._held_back:
-                    self._held_back.remove(task.id)
-                unmark_driven(task.id)
-            supervisor = self._supervisors.get(task.id)
-        if queued is not None:
-            self._admitter.discard(task.id)
-            self._admitter.queue.leave(task.id)
-        self._notify()
-        if task.is_terminal or queued is not None:
+        queued, supervisor = self._local.take_back(task.id)
+        if task.is_terminal or queued:
             return
         if supervisor is not None:
             supervisor.wake.set()
@@ -436,9 +270,7 @@ class TaskRunner:
         self._recovery.adopt(task)
 
     def _orphans(self) -> list[Task]:
-        with self._lock:
-            ours = set(self._supervisors) | set(self._specs)
-        return self._recovery.orphans(ours)
+        return self._recovery.orphans(self._local.ours())
 
 
 def _settle_if_queued(task: Task) -> bool:

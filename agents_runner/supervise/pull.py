@@ -11,7 +11,59 @@ from typing import Any
 
 from ..engine import PullHandle
 from ..engine.boundary import EngineBoundary
+from ..engine.errors import EngineError, PullAborted
+from ..spec import TaskSpec
+from ..states import TaskState
+from .record import TaskRecord, requested
 from .retry import Retrier
+
+
+def ensure_image(
+    engine: EngineBoundary,
+    spec: TaskSpec,
+    record: TaskRecord,
+    retrier: Retrier,
+    *,
+    poll_interval: float,
+    wake: threading.Event,
+    detached: threading.Event,
+) -> bool:
+    """Make sure the task's image is there, as its pull policy says: pulled (the task
+    `pulling` meanwhile) unless present. False when the task ended instead: the image
+    is missing under "never", the pull failed, or a request came (it is settled then,
+    unless `detached`)."""
+    image, policy = spec.image, spec.pull
+
+    def present() -> bool:
+        return retrier.retry("inspecting the image", lambda: engine.image_present(image))
+
+    if policy == "missing" and present():
+        return True
+    if policy == "never":
+        if present():
+            return True
+        record.settle(error=f"image {image} is not present and the pull policy is 'never'")
+        return False
+    record.transition(TaskState.PULLING)
+    pull = ImagePull(
+        engine,
+        image,
+        retrier,
+        poll_interval=poll_interval,
+        wake=wake,
+        should_abort=lambda: detached.is_set() or requested(record.load()),
+        on_summary=lambda summary: record.update(pull_progress=summary),
+    )
+    try:
+        pull.run()
+    except PullAborted:
+        if not detached.is_set():
+            record.settle()
+        return False
+    except EngineError as exc:
+        record.settle(error=str(exc))
+        return False
+    return True
 
 
 class ImagePull:

@@ -16,7 +16,7 @@ from typing import TypeVar
 from .. import failpoints
 from ..engine import LABEL_STORE, LABEL_TASK_ID, ContainerExit, ContainerInfo
 from ..engine.boundary import EngineBoundary
-from ..engine.errors import EngineError, PullAborted
+from ..engine.errors import EngineError
 from ..logcopy import LogCopy
 from ..logsetup import get_logger
 from ..outcome import OOM_REASON
@@ -33,7 +33,7 @@ from .endings import (
     interrupted_reason,
     release,
 )
-from .pull import ImagePull
+from .pull import ensure_image
 from .record import EndedElsewhere, TaskRecord, requested
 from .retry import Retrier
 from .watch import AgentWatch
@@ -168,38 +168,17 @@ class TaskSupervisor:
         return time.monotonic() + self.spec.timeout - elapsed
 
     def _ensure_image(self) -> bool:
-        image, policy = self.spec.image, self.spec.pull
-
-        def present() -> bool:
-            return self._engine("inspecting the image", lambda: self.engine.image_present(image))
-
-        if policy == "missing" and present():
-            return True
-        if policy == "never":
-            if present():
-                return True
-            self.record.settle(error=f"image {image} is not present and the pull policy is 'never'")
-            return False
-        self.record.transition(TaskState.PULLING)
-        pull = ImagePull(
+        """The image is there (pulled if the policy says so); False when the task ended
+        instead (the pull failed or a request came)."""
+        return ensure_image(
             self.engine,
-            image,
+            self.spec,
+            self.record,
             self.retrier,
             poll_interval=self.poll_interval,
             wake=self.wake,
-            should_abort=lambda: self.detached.is_set() or requested(self.record.load()),
-            on_summary=lambda summary: self.record.update(pull_progress=summary),
+            detached=self.detached,
         )
-        try:
-            pull.run()
-        except PullAborted:
-            if not self.detached.is_set():
-                self.record.settle()
-            return False
-        except EngineError as exc:
-            self.record.settle(error=str(exc))
-            return False
-        return True
 
     def _create_once(self) -> str:
         """Create the container, or find the one a create whose answer was lost made."""

@@ -1,0 +1,36 @@
+"""What is checked of a task before anything is stored: what only the engine can tell,
+and the state dir's pools."""
+
+from __future__ import annotations
+
+from ..agents import PROFILES
+from ..engine.boundary import EngineBoundary
+from ..spec import TaskSpec
+from ..taskqueue import TaskQueue
+
+
+def check_before_storing(spec: TaskSpec, engine: EngineBoundary, queue: TaskQueue) -> None:
+    """The pool exists; the engine answers, has the CPUs asked for, the network, and
+    an agent's own image. Refused here (ValueError naming the field), nothing is stored
+    and no container is created."""
+    if spec.pool is not None and spec.pool not in queue.settings().pools:
+        raise ValueError(
+            f"pool: this state dir has no pool named {spec.pool!r}; make it with "
+            f"'agents-runner config pool {spec.pool} N'"
+        )
+    engine.ping()
+    if spec.cpus is not None and spec.cpus > (available := engine.cpu_count()):
+        raise ValueError(f"cpus: {spec.cpus:g} is more than the {available} the engine has")
+    if spec.network is not None and not engine.network_exists(spec.network):
+        raise ValueError(f"network: the engine has no network named {spec.network!r}")
+    profile = PROFILES.get(spec.agent or "")
+    if (
+        profile is not None
+        and spec.image == profile.default_image
+        and not engine.image_present(spec.image)
+    ):
+        # A name of ours, in no registry: a pull would only say "access denied".
+        raise ValueError(
+            f"image: {spec.image} is not on this engine; build it with "
+            f"'agents-runner images build {profile.name}'"
+        )

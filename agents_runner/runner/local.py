@@ -1,0 +1,192 @@
+"""A runner's own tasks: those waiting in it (over its max_running) or in the state
+dir's queue, and the supervisor threads that drive those it started."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+
+from ..processes import ProcessIdentity
+from ..spec import TaskSpec
+from ..store import TaskStore
+from ..supervise import TaskSupervisor, release
+from .admission import Admitter
+from .ownership import mark_driven, unmark_driven
+
+DETACH_TIMEOUT = 5.0  # how long close(wait=False) lets its supervisors take to let go
+
+
+class LocalTasks:
+    """What one runner drives. `new_supervisor(task_id, spec)` makes the supervisor of a
+    task whose turn came; `adopt` takes over a task a dead process left (see Admitter)."""
+
+    def __init__(
+        self,
+        store: TaskStore,
+        identity: ProcessIdentity,
+        *,
+        max_running: int | None,
+        poll_interval: float,
+        new_supervisor: Callable[[str, TaskSpec], TaskSupervisor],
+        adopt: Callable,  # type: ignore[type-arg]
+    ) -> None:
+        self.store = store
+        self.identity = identity
+        self.max_running = max_running
+        self.poll_interval = poll_interval
+        self._new_supervisor = new_supervisor
+        self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)
+        self._specs: dict[str, TaskSpec] = {}  # waiting here or in the state dir's queue
+        self._held_back: deque[str] = deque()  # over this runner's own max_running
+        self.supervisors: dict[str, TaskSupervisor] = {}
+        self._threads: list[threading.Thread] = []
+        self.closed = False
+        self.admitter = Admitter(
+            store, identity, start=self._admitted, adopt=adopt, ended=self._ended_while_waiting
+        )
+
+    def ours(self) -> set[str]:
+        with self.lock:
+            return set(self.supervisors) | set(self._specs)
+
+    def add(self, task_id: str, spec: TaskSpec, *, store: Callable[[], object]) -> None:
+        """Take a new task: `store` writes it (under this runner's lock, so that no
+        waiter takes it for abandoned first), then it joins the queue."""
+        with self.lock:
+            if self.closed:
+                raise RuntimeError("this TaskRunner is closed")
+            mark_driven(task_id)
+            try:
+                store()
+            except BaseException:
+                unmark_driven(task_id)
+                raise
+            self._specs[task_id] = spec
+        self._enqueue(task_id)
+
+    def add_stored(self, task_id: str, spec: TaskSpec) -> None:
+        """Take a task already stored (handed over to this process)."""
+        mark_driven(task_id)
+        with self.lock:
+            self._specs[task_id] = spec
+        self._enqueue(task_id)
+
+    def take_back(self, task_id: str) -> tuple[bool, TaskSupervisor | None]:
+        """A request settled the task: if it waited here, it no longer does (True);
+        else its supervisor, if this runner drives it."""
+        with self.lock:
+            waited = self._specs.pop(task_id, None) is not None
+            if waited:
+                if task_id in self._held_back:
+                    self._held_back.remove(task_id)
+                unmark_driven(task_id)
+            supervisor = self.supervisors.get(task_id)
+        if waited:
+            self.admitter.discard(task_id)
+            self.admitter.queue.leave(task_id)
+        self.notify()
+        return waited, supervisor
+
+    def start_thread(self, supervisor: TaskSupervisor) -> None:
+        with self.lock:
+            self._start(supervisor)
+
+    def notify(self) -> None:
+        with self.changed:
+            self.changed.notify_all()
+
+    def close(self, wait: bool) -> None:
+        """Without `wait`, every task is let go unfinished, for another runner to take."""
+        with self.lock:
+            self.closed = True
+            if not wait:
+                queued = list(self._specs)
+                self._specs.clear()
+                self._held_back.clear()
+                unmark_driven(*queued)
+                for supervisor in self.supervisors.values():
+                    supervisor.detached.set()
+                    supervisor.wake.set()
+                threads = list(self._threads)
+        if not wait:
+            for task_id in queued:
+                self.admitter.discard(task_id)
+                self.admitter.queue.leave(task_id)
+                release(self.store, task_id)
+            # Each supervisor releases its task itself as it lets go, which is prompt.
+            for thread in threads:
+                thread.join(DETACH_TIMEOUT)
+        while wait:
+            with self.lock:
+                pending = [t for t in self._threads if t.is_alive()]
+                waiting = bool(self._specs)
+            if not pending and not waiting:
+                break
+            for thread in pending:
+                thread.join()
+            if waiting:
+                with self.changed:
+                    self.changed.wait(self.poll_interval)
+        self.admitter.join(DETACH_TIMEOUT)
+        self.admitter.close()
+
+    def _enqueue(self, task_id: str) -> None:
+        """Into the state dir's queue, unless this runner's own limit holds it back."""
+        with self.lock:
+            mine = sum(1 for s in self.supervisors.values() if not s.resume)
+            mine += len(self.admitter.waiting())
+            if self.max_running is not None and mine >= self.max_running:
+                self._held_back.append(task_id)
+                return
+            spec = self._specs[task_id]
+        self.admitter.queue.enter(
+            task_id, priority=spec.priority, pool=spec.pool, owner_pid=self.identity.pid
+        )
+        self.admitter.add(task_id)
+
+    def _admitted(self, task_id: str) -> None:
+        """The queue gave the task its slot: its supervisor starts."""
+        with self.lock:
+            spec = self._specs.pop(task_id, None)
+            if spec is not None:
+                self._start(self._new_supervisor(task_id, spec))
+                return
+        self.admitter.queue.leave(task_id)  # given up meanwhile: the slot goes back
+
+    def _ended_while_waiting(self, task_id: str) -> None:
+        """A request (from this process or another) settled the task while it waited."""
+        with self.lock:
+            if self._specs.pop(task_id, None) is not None:
+                unmark_driven(task_id)
+            self.changed.notify_all()
+
+    def _start(self, supervisor: TaskSupervisor) -> None:
+        """Run a supervisor in a thread of its own; the caller holds the lock."""
+        mark_driven(supervisor.task_id)
+        self.supervisors[supervisor.task_id] = supervisor
+        thread = threading.Thread(
+            target=self._supervise,
+            args=(supervisor,),
+            name=f"task-{supervisor.task_id}",
+            daemon=True,
+        )
+        self._threads.append(thread)
+        thread.start()
+
+    def _supervise(self, supervisor: TaskSupervisor) -> None:
+        try:
+            supervisor.run()
+        finally:
+            with self.lock:
+                del self.supervisors[supervisor.task_id]
+                unmark_driven(supervisor.task_id)
+                current = threading.current_thread()
+                self._threads = [t for t in self._threads if t.is_alive() and t is not current]
+                self.changed.notify_all()
+            self.admitter.queue.leave(supervisor.task_id)
+            with self.lock:
+                next_id = self._held_back.popleft() if self._held_back else None
+            if next_id is not None:
+                self._enqueue(next_id)
