@@ -18,11 +18,11 @@ Feature: One queue per state dir: every task from every process waits its turn
     Given the user has run "config max-running 3"
     And 12 tasks started with "run --detach", each waiting for its own go file
     Then the engine's events show 3 of their containers created, while the other 9 tasks are "queued"
+    And the containers created so far are those of tasks 1, 2 and 3
     And "list" shows the queued tasks in places 1 to 9, in the order they were submitted
     When every task is let go on
     Then all 12 named tasks end "completed"
     And the engine's events never show more than 3 of their containers at once, from create to destroy
-    And the containers were created in the order the tasks were submitted
 
   Scenario: A raised limit lets waiting tasks in at once; a lowered one starts none until under it
     Given the user has run "config max-running 1"
