@@ -298,7 +298,11 @@ class TaskQueue:
             seq = int(path.read_text().strip() or 0) + 1
         except (FileNotFoundError, ValueError):
             seq = 1
-        path.write_text(f"{seq}\n")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, f"{seq}\n".encode())
+        finally:
+            os.close(fd)
         return seq
 
     @contextlib.contextmanager
