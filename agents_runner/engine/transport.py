@@ -21,13 +21,7 @@ from .errors import EngineUnavailable, PullAborted
 def post_streaming(api: docker.APIClient, path: str, params: dict[str, Any]) -> requests.Response:
     """POST with the raw streaming response returned (raised for status), so that
     another thread can shut it."""
-    response = api._post(api._url(path), params=params, stream=True, timeout=None)
-    try:
-        api._raise_for_status(response)
-    except Exception:
-        response.close()
-        raise
-    return response
+    return _checked(api, api._post(api._url(path), params=params, stream=True, timeout=None))
 
 
 def get_streaming(
@@ -38,7 +32,13 @@ def get_streaming(
     timeout: tuple[float, float] | None = None,
 ) -> requests.Response:
     """GET with the raw streaming response returned (raised for status)."""
-    response = api._get(api._url(path, *args), params=params, stream=True, timeout=timeout)
+    return _checked(
+        api, api._get(api._url(path, *args), params=params, stream=True, timeout=timeout)
+    )
+
+
+def _checked(api: docker.APIClient, response: requests.Response) -> requests.Response:
+    """The response, or docker-py's error for its status (the response closed)."""
     try:
         api._raise_for_status(response)
     except Exception:
