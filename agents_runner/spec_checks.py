@@ -248,6 +248,9 @@ def check_cpus(cpus: Any) -> float | None:
     return float(cpus)
 
 
+MAX_SECONDS = 100 * 365 * 86400  # a century: longer is a typo, not a deadline
+
+
 def check_seconds(
     name: str, value: Any, *, positive: bool, allow_none: bool = False
 ) -> float | None:
@@ -259,6 +262,8 @@ def check_seconds(
         raise ValueError(f"{name}: must be more than 0 seconds, got {value}")
     if value < 0:
         raise ValueError(f"{name}: must not be negative, got {value}")
+    if value > MAX_SECONDS:
+        raise ValueError(f"{name}: at most {MAX_SECONDS // 86400} days, got {value:g} seconds")
     return float(value)
 
 

@@ -115,6 +115,18 @@ Feature: The command line a person expects
     Then the command exits with status 0
     And its output is the installed version
 
+  Scenario: logs -n is logs --tail, as docker's and tail's
+    When the user runs "run -- sh -c 'echo one; echo two; echo three'"
+    And the user runs "logs -n 2 {id}"
+    Then the command exits with status 0
+    And its output is exactly "two\nthree"
+
+  Scenario: agents-runner without a verb prints its help
+    When the user runs agents-runner with no words after it
+    Then the command exits with status 2
+    And its output says "usage: agents-runner"
+    And its output says "run an agent in a new task"
+
   Scenario: logs --tail prints the last lines only
     When the user runs "run -- sh -c 'for i in 1 2 3 4 5; do echo line $i; done'"
     And the user runs "logs --tail 2 {id}"
@@ -188,6 +200,9 @@ Feature: The command line a person expects
       | more CPUs than the host  | run --agent echo --prompt hi --cpus 1000     | --cpus                  | Server Error      |
       | a network that is absent | run --agent echo --prompt hi --network nonet | --network               | Client Error      |
       | a memory below the floor | run --agent echo --prompt hi --memory 1k     | 'agents-runner run --help' | 'agents-runner --help' |
+      | an abbreviated option    | run --imag busybox:1.36 -- echo hi           | --imag                  | TaskSpec          |
+      | an absurd timeout        | run --timeout 99999999999d -- echo hi        | --timeout: at most      | OverflowError     |
+      | a misspelt verb          | rnu -- echo hi                               | did you mean 'run'      | Traceback         |
 
   @root
   Scenario: No permission on the Docker socket gives a hint

@@ -18,6 +18,7 @@ from hamcrest import (
 )
 
 from agents_runner.states import TaskState
+from agents_runner.testing.cli_driver import cli_executable
 from agents_runner.testing.harness import READY_LINE, SHUTDOWN_LINE, TRAPPING_AGENT, WAITING_AGENT
 from agents_runner.testing.waiting import wait_until
 
@@ -63,6 +64,11 @@ def a_workspace(context: Context) -> None:
 @when('the user runs "{line}" in a second terminal')
 def user_runs(context: Context, line: str) -> None:
     _run(context, line)
+
+
+@when("the user runs agents-runner with no words after it")
+def user_runs_nothing(context: Context) -> None:
+    context.result = context.harness.cli.run(argv=cli_executable())
 
 
 @when('the user runs "{line}" with DOCKER_HOST pointing nowhere')
@@ -206,6 +212,11 @@ def list_json(context: Context) -> None:
 def show_json(context: Context) -> None:
     stored = json.loads(context.harness.payload_bytes(context.cli_task_id))
     assert_that(json.loads(context.result.stdout), equal_to(stored))
+
+
+@then('its output says "{text}"')
+def output_says(context: Context, text: str) -> None:
+    assert_that(context.result.stdout, contains_string(text))
 
 
 @then('its output has the line "{line}"')

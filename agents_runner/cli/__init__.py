@@ -36,6 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings_to_stderr(f"{PROG}: warning: %(message)s")
     verb = None
+    if not argv:  # as git and docker do: the help, for a person who typed the name alone
+        from .parser import build_parser
+
+        print(build_parser(only="").format_help(), end="")
+        return EXIT_BAD_INPUT
     try:
         args = parse(argv)
         verb = args.command

@@ -30,10 +30,21 @@ class _RawHelp(HelpFormatter, argparse.RawDescriptionHelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse, with no abbreviated options (`--imag` is not `--image`), errors as one
+    line of BadInput, and a guess at a misspelt verb."""
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**{"formatter_class": _RawHelp, **kwargs})
+        super().__init__(**{"formatter_class": _RawHelp, "allow_abbrev": False, **kwargs})
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("argument COMMAND: invalid choice:"):
+            import difflib
+
+            typed = message.split("'")[1]
+            guess = difflib.get_close_matches(typed, VERBS, n=1)
+            message = f"unknown command {typed!r}" + (
+                f"; did you mean {guess[0]!r}?" if guess else ""
+            )
         raise BadInput(f"{message} (see '{self.prog} --help')")
 
 
@@ -95,7 +106,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         )
         if only not in (None, name):
             return _Unused()  # type: ignore[return-value]
-        sub.add_argument("--state-dir", metavar="DIR", default=argparse.SUPPRESS, help="as above")
+        sub.add_argument(
+            "--state-dir",
+            metavar="DIR",
+            default=argparse.SUPPRESS,
+            help=f"where tasks are kept (default: see '{PROG} --help')",
+        )
         return sub
 
     _run(
@@ -155,7 +171,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "--follow", "-f", action="store_true", help="keep printing until the task ends"
     )
     logs.add_argument(
-        "--tail", type=_count, metavar="N", help="only the last N lines (with -f: then follow)"
+        "--tail",
+        "-n",
+        type=_count,
+        metavar="N",
+        help="only the last N lines (with -f: then follow)",
     )
     logs.add_argument(
         "--since",
