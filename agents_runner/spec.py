@@ -349,7 +349,8 @@ def _validate_and_normalise(spec: TaskSpec) -> None:
     _set(spec, "env", check_variables("env", spec.env))
     _set(spec, "secrets", check_variables("secrets", spec.secrets))
     if spec.agent is not None and spec.command is None:
-        check_agent_secrets(spec)
+        if not spec.host_login:  # a login handed over is the agent's credential
+            check_agent_secrets(spec)
         spec.argv()  # a prompt the profile cannot pass on says so now
     both = set(spec.env) & set(spec.secrets)
     if both:

@@ -70,7 +70,7 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
     token the CLI writes is the host's at once (some services accept a refresh token once).
     Given a home folder with a codex login in ~/.codex/auth.json, owned by uid 1000
     And a workspace owned by uid 1000 holding a stand-in for the codex CLI that prints the SHA-256 of $HOME/.codex/auth.json and how it is mounted, then writes a refreshed token into it
-    When the user runs "run --agent codex --agent-path /workspace/stand-in --workspace {workspace} --host-login --secret CODEX_API_KEY=not-a-real-key --prompt hi" with that home folder as HOME
+    When the user runs "run --agent codex --agent-path /workspace/stand-in --workspace {workspace} --host-login --prompt hi" with that home folder as HOME
     Then the command exits with status 0
     And the stand-in saw the SHA-256 of the host's login, in a read-write mount
     And the host's ~/.codex/auth.json now holds the refreshed token the stand-in wrote
