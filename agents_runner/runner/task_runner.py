@@ -161,6 +161,15 @@ class TaskRunner:
     def list(self) -> list[Task]:
         return self.store.list()
 
+    def read_log(self, task_id: str) -> str:
+        """The task's output so far, as text (undecodable bytes replaced); empty for a
+        task that never ran (its reason is `error`)."""
+        path = self.store.log_path(self.store.load(task_id).id)
+        try:
+            return path.read_bytes().decode(errors="replace")
+        except FileNotFoundError:
+            return ""
+
     def wait(self, task_id: str, timeout: float | None = None) -> Task:
         """Block until the task is terminal; TimeoutError if `timeout` seconds pass first.
         Works for tasks driven by any process: it reads the store."""

@@ -1,0 +1,17 @@
+Feature: The README's Python example runs as written
+  A person's first contact with the API is the example in the README. It runs as
+  written, with the image swapped for this machine's, and when the image cannot be
+  pulled it says why instead of failing with a traceback: a task that never ran has an
+  empty log and its reason.
+
+  Scenario: The README's Python example prints the task's end and its output
+    When the README's Python example runs with the test image
+    Then it exits with status 0
+    And it printed "completed 0" and "hello"
+
+  @registry
+  Scenario: The README's Python example says why when the image cannot be pulled
+    When the README's Python example runs with an image the registry does not have
+    Then it exits with status 0
+    And it printed "failed" and "not found"
+    And it printed no traceback
