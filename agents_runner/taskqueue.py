@@ -198,10 +198,11 @@ class TaskQueue:
 
     # -- admission ---------------------------------------------------------------
 
-    def admit(self, mine: set[str]) -> Admission:
+    def admit(self, mine: set[str], *, whole_line: bool = True) -> Admission:
         """One pass through the line, under the queue's lock: every task ahead that can
         start keeps its slot free for its owner; of `mine`, those whose turn it is are
-        given their slot."""
+        given their slot. Without `whole_line` the pass stops where no slot is left
+        (dead waiters further back are found by a later whole pass)."""
         found = Admission()
         self.ensure()
         with self._locked():
@@ -221,6 +222,8 @@ class TaskQueue:
                     found.dead_waiters.append(ticket.task_id)
                     continue
                 if free <= 0:
+                    if not whole_line:
+                        break
                     continue  # read on, only to find dead waiters
                 size = settings.pools.get(ticket.pool or "")
                 if size is not None and per_pool.get(ticket.pool or "", 0) >= size:

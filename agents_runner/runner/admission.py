@@ -81,6 +81,7 @@ class Admitter:
 
     def _run(self) -> None:
         poll = FIRST_POLL if self._changes.watching else POLL_WITHOUT_INOTIFY
+        whole_line = True  # the first pass, and each after a quiet spell, reads it all
         while True:
             with self._lock:
                 mine = set(self._waiting)
@@ -88,21 +89,25 @@ class Admitter:
                     self._thread = None
                     return
             try:
-                moved = self._one_pass(mine)
+                moved = self._one_pass(mine, whole_line=whole_line)
             except Exception:
                 log.exception("the queue could not be read; trying again")
                 moved = False
             if moved:
                 poll = FIRST_POLL if self._changes.watching else POLL_WITHOUT_INOTIFY
+                whole_line = False
                 continue
-            if self._changes.wait(poll, self._holder_pids()):
+            # Woken by a change, only the head of the line can have moved; after a
+            # quiet spell, the whole line is read for waiters that died.
+            whole_line = not self._changes.wait(poll, self._holder_pids())
+            if not whole_line:
                 poll = FIRST_POLL if self._changes.watching else POLL_WITHOUT_INOTIFY
             elif self._changes.watching:
                 poll = min(poll * 2, LAST_POLL)
 
-    def _one_pass(self, mine: set[str]) -> bool:
+    def _one_pass(self, mine: set[str], *, whole_line: bool) -> bool:
         """Admit what may start; True when anything moved."""
-        found = self.queue.admit(mine)
+        found = self.queue.admit(mine, whole_line=whole_line)
         for task_id in found.admitted:
             with self._lock:
                 self._waiting.discard(task_id)

@@ -15,6 +15,7 @@ from .admission import Admitter
 from .ownership import mark_driven, unmark_driven
 
 DETACH_TIMEOUT = 5.0  # how long close(wait=False) lets its supervisors take to let go
+IDLE_RECHECK = 30.0  # close() waiting on queued tasks: notified of each change anyway
 
 
 class LocalTasks:
@@ -119,16 +120,16 @@ class LocalTasks:
             for thread in threads:
                 thread.join(DETACH_TIMEOUT)
         while wait:
-            with self.lock:
+            with self.changed:
                 pending = [t for t in self._threads if t.is_alive()]
-                waiting = bool(self._specs)
-            if not pending and not waiting:
-                break
+                if not pending:
+                    if not self._specs:
+                        break
+                    # Every change to what waits here notifies, under this same lock.
+                    self.changed.wait(IDLE_RECHECK)
+                    continue
             for thread in pending:
                 thread.join()
-            if waiting:
-                with self.changed:
-                    self.changed.wait(self.poll_interval)
         self.admitter.join(DETACH_TIMEOUT)
         self.admitter.close()
 
@@ -150,6 +151,7 @@ class LocalTasks:
         """The queue gave the task its slot: its supervisor starts."""
         with self.lock:
             spec = self._specs.pop(task_id, None)
+            self.changed.notify_all()
             if spec is not None:
                 self._start(self._new_supervisor(task_id, spec))
                 return
