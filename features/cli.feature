@@ -97,3 +97,4 @@ Feature: The command line
     When the user runs "run --agent echo --prompt hi" with DOCKER_HOST pointing nowhere
     Then the command exits with status 3
     And its error output is one line that names "unreachable"
+    And its error output says "unix:///nonexistent/docker.sock"

@@ -215,6 +215,7 @@ Feature: The command line a person expects
     When the user runs "<command line>" with that state dir
     Then the command exits with status 2
     And its error output is one line that names "cannot use the state dir"
+    And its error output says "is a file, not a folder"
     And the file is unchanged
 
     Examples:

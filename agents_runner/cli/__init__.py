@@ -3,7 +3,9 @@ verbs, the parser in parser.py, and main() here."""
 
 from __future__ import annotations
 
+import errno
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -31,6 +33,15 @@ COMMANDS = {
 
 __all__ = ["COMMANDS", "main"]
 
+# docker-py's default when DOCKER_HOST is not set.
+DEFAULT_ENGINE = "unix:///var/run/docker.sock"
+
+
+def _naming_the_engine(message: str) -> str:
+    """The engine's address in the message, as a person needs it to look."""
+    where = os.environ.get("DOCKER_HOST") or DEFAULT_ENGINE
+    return message if where in message else f"{message} (engine at {where})"
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -53,9 +64,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         return fail(in_user_words(str(exc), verb), EXIT_BAD_INPUT)
     except EngineUnavailable as exc:
-        return fail(str(exc), EXIT_NO_ENGINE)
+        return fail(_naming_the_engine(str(exc)), EXIT_NO_ENGINE)
     except OSError as exc:  # the state dir: full, read-only, not a folder, not ours
         where = f" {exc.filename}" if exc.filename else ""
-        return fail(f"cannot use the state dir{where}: {exc.strerror or exc}", EXIT_BAD_INPUT)
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.EEXIST:
+            reason = "it is a file, not a folder"
+        elif exc.errno == errno.ENOTDIR:
+            reason = "a part of that path is a file, not a folder"
+        return fail(f"cannot use the state dir{where}: {reason}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         return 130
