@@ -214,6 +214,8 @@ class TaskQueue:
             for _, pool in holders:
                 if pool:
                     per_pool[pool] = per_pool.get(pool, 0) + 1
+            unseen = set(mine)
+            first_live = True
             for ticket in self._tickets():
                 if not (self.active_dir / ticket.task_id).exists():
                     _unlink(self.waiting_dir / ticket.name)  # it ended while it waited
@@ -221,8 +223,13 @@ class TaskQueue:
                 if not ticket.owner_alive():
                     found.dead_waiters.append(ticket.task_id)
                     continue
+                # The whole line is read by the process at its head; every other reads
+                # as far as its own last ticket (dead waiters behind it stop no one).
+                if first_live:
+                    first_live, head = False, ticket.task_id in mine
+                unseen.discard(ticket.task_id)
                 if free <= 0:
-                    if not whole_line:
+                    if not whole_line or (not unseen and not head):
                         break
                     continue  # read on, only to find dead waiters
                 size = settings.pools.get(ticket.pool or "")

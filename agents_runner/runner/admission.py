@@ -17,7 +17,7 @@ from .ownership import owner_gone
 
 log = get_logger(__name__)
 
-FIRST_POLL = 0.5  # seconds between passes with nothing heard, at first
+FIRST_POLL = 2.0  # seconds between passes with nothing heard, at first (inotify wakes)
 LAST_POLL = 30.0  # ... and at most (an idle waiter stays idle)
 POLL_WITHOUT_INOTIFY = 1.0
 
