@@ -66,3 +66,16 @@ def test_only_the_engine_package_imports_docker():
         and any(n == "docker" or n.startswith("docker.") for n in _imported(p))
     ]
     assert outside == []
+
+
+def test_the_engine_implements_the_whole_boundary():
+    """Every call of the protocol a second backend implements is one Engine has."""
+    from agents_runner.engine.boundary import EngineBoundary
+    from agents_runner.engine.docker_engine import Engine
+
+    wanted = {
+        name
+        for name in vars(EngineBoundary)
+        if not name.startswith("_") and name not in ("register",)
+    }
+    assert wanted and {name for name in wanted if not hasattr(Engine, name)} == set()

@@ -1,6 +1,6 @@
 """Every difference between the engines that serve the Docker API here (Docker 20.10,
 Podman 4.3), and every engine message the runner reads meaning into: one place, each
-tied to the line of docs/ENGINES.md ("What differs") that describes it.
+named after the bullet of docs/ENGINES.md ("What differs") that describes it.
 
 Nothing here imports the Docker SDK: the records and the outcome rules use it too.
 """
@@ -15,7 +15,7 @@ from typing import Any
 BUILT_IN_NETWORKS = ("none", "host")
 CORRUPTED_DATA = "the image's data did not match its digest (it was corrupted on the way)"
 
-# "Init": when the container's init cannot run the command, Docker's (tini) exits 127 (not
+# "A command the init cannot run": when the container's init cannot run the command, Docker's (tini) exits 127 (not
 # found) or 126 (cannot be invoked), the shell's convention; Podman's (catatonit) exits 1
 # and says so in the output, without naming the command.
 _CATATONIT_FAILURE = re.compile(r"ERROR \(catatonit:\d+\): failed to exec pid1: (.+)")
@@ -41,25 +41,25 @@ class EngineDialect:
 
     @property
     def follows_exactly(self) -> bool:
-        """ "Log stream": Podman's followed stream (4.3) skips records of a chatty agent and
+        """Logs: Podman's followed stream (4.3) skips records of a chatty agent and
         may end early; its plain reads are whole. Docker's follow is exact."""
         return not self.is_podman
 
     @property
     def past_events_need_no_stream(self) -> bool:
-        """ "Events": Podman answers nothing for an `until` in the past unless asked
+        """Event filters: Podman answers nothing for an `until` in the past unless asked
         stream=false."""
         return self.is_podman
 
     @property
     def drops_default_ulimits(self) -> bool:
-        """ "Ulimits": given one ulimit, Podman drops its configured default_ulimits and
+        """Limits: given one ulimit, Podman drops its configured default_ulimits and
         falls back to values the host may refuse; they must be passed along."""
         return self.is_podman
 
     @staticmethod
     def is_built_in_network(name: str) -> bool:
-        """ "Networks": Docker lists none and host; Podman knows them only as modes."""
+        """Networks: Docker lists none and host; Podman knows them only as modes."""
         return name in BUILT_IN_NETWORKS
 
 
@@ -82,7 +82,7 @@ def means_gone(message: str) -> bool:
 
 
 def means_not_running(message: str) -> bool:
-    """ "Kill after exit": the container had already stopped. Docker says "is not running"
+    """Errors: the container had already stopped. Docker says "is not running"
     (or that its removal is in progress); Podman "can only kill running containers …
     container state improper", or a moment later "container state improper: stopped"."""
     text = message.lower()
@@ -95,7 +95,7 @@ def means_not_running(message: str) -> bool:
 
 
 def means_corrupted(message: str) -> bool:
-    """ "Corrupted layers": Docker says "verification failed", Podman "digest … does not
+    """Errors: Docker says "verification failed", Podman "digest … does not
     match"."""
     text = message.lower()
     return "verification failed" in text or ("digest" in text and "does not match" in text)
