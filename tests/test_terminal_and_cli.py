@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agents_runner.cli import main
+from agents_runner.cli.argv import attach_values, split_command
 from agents_runner.cli.common import EXIT_BAD_INPUT, BadInput
-from agents_runner.cli.parser import _attach_values, _split_command, build_parser
+from agents_runner.cli.parser import build_parser
 from agents_runner.cli.run_verb import _pairs, _secrets
 from agents_runner.spec import TaskSpec
 from agents_runner.states import TaskState
@@ -117,7 +118,7 @@ def test_the_table_shows_no_command_as_an_agent():
 def test_values_that_begin_with_a_dash_are_values():
     parser = build_parser()
     argv = ["run", "--agent-arg", "--model", "-e", "-X=1", "--prompt", "-v", "-d"]
-    assert _attach_values(parser, argv) == [
+    assert attach_values(parser, argv) == [
         "run", "--agent-arg=--model", "--env=-X=1", "--prompt=-v", "-d",
     ]  # fmt: skip
 
@@ -152,7 +153,7 @@ def test_the_log_follower_copies_what_is_new_and_survives_a_rewrite(tmp_path):
 
 
 def test_command_line_parsing_helpers():
-    assert _split_command(["run", "--image", "i", "--", "sh", "-c", "--x"]) == (
+    assert split_command(["run", "--image", "i", "--", "sh", "-c", "--x"]) == (
         ["run", "--image", "i"], ["sh", "-c", "--x"],
     )  # fmt: skip
     assert _pairs("env", ["A=1", "B=x=y"]) == {"A": "1", "B": "x=y"}

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from ..config import DEFAULT_ORPHAN_GRACE, DEFAULT_PRUNE_AGE, DURATION_HELP
 from ..states import TaskState
 from ..terminal import HelpFormatter, parse_duration, parse_since
+from .argv import attach_values, split_command, verb_in
 from .common import PROG, BadInput
 
 TYPE_CHECKING = False  # typing stays out of the read verbs' imports
@@ -356,10 +357,10 @@ def _count(text: str) -> int:
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    own, command = _split_command(argv)
+    own, command = split_command(argv)
     # No verb (`--help`, a typo): the verbs are listed, and none needs its options.
-    parser = build_parser(only=_verb_in(own) or "")
-    args = parser.parse_args(_attach_values(parser, own))
+    parser = build_parser(only=verb_in(own, VERBS) or "")
+    args = parser.parse_args(attach_values(parser, own))
     if not hasattr(args, "state_dir"):
         args.state_dir = None
     if command:
@@ -367,54 +368,3 @@ def parse(argv: list[str]) -> argparse.Namespace:
             raise BadInput(f"only 'run' takes a command after --, not {args.command!r}")
         args.command_argv = [*args.command_argv, *command]
     return args
-
-
-def _verb_in(argv: list[str]) -> str | None:
-    """The verb the words name, read as argparse will: the first word that is not an
-    option or the value of --state-dir."""
-    words = iter(argv)
-    for word in words:
-        if word == "--state-dir":
-            next(words, None)
-        elif not word.startswith("-"):
-            return word if word in VERBS else None
-    return None
-
-
-def _split_command(argv: list[str]) -> tuple[list[str], list[str]]:
-    if "--" in argv:
-        index = argv.index("--")
-        return argv[:index], argv[index + 1 :]
-    return argv, []
-
-
-def _attach_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
-    """`--agent-arg --model` -> `--agent-arg=--model`: the word after an option that takes
-    a value is its value, as docker reads it, even when it begins with '-'."""
-    verbs: dict[str, argparse.ArgumentParser] = parser.get_default("verbs")
-    takes_value = _value_options(parser)
-    out: list[str] = []
-    index = 0
-    while index < len(argv):
-        word = argv[index]
-        if word in verbs and not any(w in verbs for w in out):
-            takes_value = {**takes_value, **_value_options(verbs[word])}
-        long_name = takes_value.get(word)
-        if long_name is not None and index + 1 < len(argv):
-            out.append(f"{long_name}={argv[index + 1]}")
-            index += 2
-            continue
-        out.append(word)
-        index += 1
-    return out
-
-
-def _value_options(parser: argparse.ArgumentParser) -> dict[str, str]:
-    """Each option string that takes one value, mapped to its long form."""
-    options = {}
-    for action in parser._actions:
-        takes_one = action.option_strings and action.nargs is None and action.const is None
-        if takes_one and isinstance(action, argparse._StoreAction | argparse._AppendAction):
-            long_name = max(action.option_strings, key=len)
-            options.update(dict.fromkeys(action.option_strings, long_name))
-    return options

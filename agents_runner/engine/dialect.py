@@ -15,9 +15,9 @@ from typing import Any
 BUILT_IN_NETWORKS = ("none", "host")
 CORRUPTED_DATA = "the image's data did not match its digest (it was corrupted on the way)"
 
-# "A command the init cannot run": when the container's init cannot run the command, Docker's (tini) exits 127 (not
-# found) or 126 (cannot be invoked), the shell's convention; Podman's (catatonit) exits 1
-# and says so in the output, without naming the command.
+# A command the init cannot run: Docker's init (tini) exits 127 (not found) or 126
+# (cannot be invoked), the shell's convention; Podman's (catatonit) exits 1 and says so
+# in the output, without naming the command.
 _CATATONIT_FAILURE = re.compile(r"ERROR \(catatonit:\d+\): failed to exec pid1: (.+)")
 _INIT_FAILURE_CODES = {"no such file or directory": 127, "permission denied": 126}
 

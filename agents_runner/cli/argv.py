@@ -1,0 +1,58 @@
+"""Reading a command line as docker does: the words after `--` are the command, and
+the word after an option that takes a value is its value even when it starts with '-'
+(`--agent-arg --model`, `--prompt -v`)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def verb_in(argv: list[str], verbs: tuple[str, ...]) -> str | None:
+    """The verb the words name, read as argparse will: the first word that is not an
+    option or the value of --state-dir."""
+    words = iter(argv)
+    for word in words:
+        if word == "--state-dir":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word if word in verbs else None
+    return None
+
+
+def split_command(argv: list[str]) -> tuple[list[str], list[str]]:
+    if "--" in argv:
+        index = argv.index("--")
+        return argv[:index], argv[index + 1 :]
+    return argv, []
+
+
+def attach_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """`--agent-arg --model` -> `--agent-arg=--model`: the word after an option that takes
+    a value is its value, as docker reads it, even when it begins with '-'."""
+    verbs: dict[str, argparse.ArgumentParser] = parser.get_default("verbs")
+    takes_value = _value_options(parser)
+    out: list[str] = []
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word in verbs and not any(w in verbs for w in out):
+            takes_value = {**takes_value, **_value_options(verbs[word])}
+        long_name = takes_value.get(word)
+        if long_name is not None and index + 1 < len(argv):
+            out.append(f"{long_name}={argv[index + 1]}")
+            index += 2
+            continue
+        out.append(word)
+        index += 1
+    return out
+
+
+def _value_options(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Each option string that takes one value, mapped to its long form."""
+    options = {}
+    for action in parser._actions:
+        takes_one = action.option_strings and action.nargs is None and action.const is None
+        if takes_one and isinstance(action, argparse._StoreAction | argparse._AppendAction):
+            long_name = max(action.option_strings, key=len)
+            options.update(dict.fromkeys(action.option_strings, long_name))
+    return options
