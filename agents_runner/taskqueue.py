@@ -244,6 +244,19 @@ class TaskQueue:
                     found.admitted.append(ticket.task_id)
         return found
 
+    def clean(self) -> int:
+        """Remove tickets and slots whose task has ended (what dead processes left);
+        how many were removed."""
+        removed = 0
+        with contextlib.suppress(FileNotFoundError), self._locked():
+            for ticket in self._tickets():
+                if not (self.active_dir / ticket.task_id).exists():
+                    _unlink(self.waiting_dir / ticket.name)
+                    removed += 1
+            before = len(os.listdir(self.running_dir))
+            removed += before - len(self._holders())
+        return removed
+
     # -- what people see ---------------------------------------------------------------
 
     def places(self) -> dict[str, tuple[int, str | None]]:

@@ -214,3 +214,21 @@ def test_the_package_still_offers_task_spec():
     import agents_runner
 
     assert agents_runner.TaskSpec is TaskSpec
+
+
+def test_the_queue_forgets_what_ended_tasks_left(tmp_path):
+    """A ticket and a slot whose task has ended (its active/ marker gone) are removed by
+    clean(); those of unfinished tasks stay."""
+    from agents_runner.taskqueue import TaskQueue
+
+    queue = TaskQueue(tmp_path)
+    queue.ensure()
+    (tmp_path / "active").mkdir()
+    for task_id in ("a" * 12, "b" * 12):
+        queue.enter(task_id, owner_pid=os.getpid())
+    (tmp_path / "active" / ("b" * 12)).touch()
+    (queue.running_dir / ("c" * 12 + "~")).touch()  # a slot of a task that ended
+    (queue.running_dir / ("b" * 12 + "~")).touch()
+    assert queue.clean() == 2
+    assert [t.split("~")[2] for t in os.listdir(queue.waiting_dir)] == ["b" * 12]
+    assert os.listdir(queue.running_dir) == ["b" * 12 + "~"]

@@ -224,7 +224,12 @@ class TaskRunner:
         for task in self._orphans():
             self._recovery.adopt(task, report=report)
         self._recovery.sweep_orphan_containers(orphan_grace, report)
+        self._clean_queue(report)
         return report
+
+    def _clean_queue(self, report: Report) -> None:
+        if removed := self._local.admitter.queue.clean():
+            report.add(f"queue: {removed} ticket(s) or slot(s) of ended tasks removed")
 
     def prune(self, older_than: float, orphan_grace: float = DEFAULT_ORPHAN_GRACE) -> Report:
         """Remove this store's orphan containers (as recover() does) and the payloads and
@@ -237,6 +242,7 @@ class TaskRunner:
             if task.is_terminal and age >= older_than:
                 self.store.delete(task.id)
                 report.add(f"{task.id}: removed ({task.state.value} {age:.0f}s ago)")
+        self._clean_queue(report)
         return report
 
     def close(self, wait: bool = True) -> None:
