@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import os
 import select
 from pathlib import Path
@@ -22,9 +21,9 @@ _MASK = _IN_MOVED_FROM | _IN_MOVED_TO | _IN_DELETE
 
 
 def _libc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
+    # The interpreter's own symbols hold libc's; find_library would run ldconfig.
     try:
-        libc = ctypes.CDLL(name or "libc.so.6", use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)
         libc.inotify_init1, libc.inotify_add_watch  # noqa: B018  # both present
     except (OSError, AttributeError):
         return None

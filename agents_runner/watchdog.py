@@ -1,11 +1,13 @@
-"""The watchdog of a foreground run: `python -m agents_runner.watchdog --state-dir DIR ID`.
+"""The watchdog of a foreground run.
 
-A foreground `run` starts it beside itself, in a session of its own, with a pipe on its
-stdin. The run writes one byte when it lets go of its task in order (the task ended,
-or the run handed it over). End of file without that byte means the run died without
-a word (SIGKILL, the OOM killer): the watchdog then takes the task over and drives it
-to its end, its deadline included, as `recover` would. Until then it sleeps on the
-pipe and costs nothing; it imports the runner only when it has to act.
+A foreground `run` starts it as soon as its task is stored: a small shell, in a session
+of its own, holding nothing of the run's (no terminal, no output pipe, no engine
+socket), only the read end of a pipe. The run writes a word on that pipe when it lets
+go of its task in order (the task ended). End of file without that word means the run
+died without a word (SIGKILL, the OOM killer) or gave up before the end: the shell then
+becomes `python -m agents_runner.watchdog --state-dir DIR ID`, which takes the task over
+and drives it to its end, its deadline included, as `recover` would. Until then it
+sleeps on the pipe; it costs the run a shell's start, not an interpreter's.
 """
 
 from __future__ import annotations
@@ -18,12 +20,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-RELEASE = b"."
-_COMMAND = (sys.executable, "-m", "agents_runner.watchdog")
+RELEASED = b"released\n"
+# $0 is the Python interpreter, "$@" the take-over's arguments.
+_WAIT_THEN_TAKE_OVER = (
+    'IFS= read -r word; [ "$word" = released ] || exec "$0" -m agents_runner.watchdog "$@"'
+)
+
+
+_SHELL = ("/bin/sh", "-c", _WAIT_THEN_TAKE_OVER)
 
 
 class Watchdog:
-    """The run's side: start() beside the run, release() when the run lets go."""
+    """The run's side: started beside the run, release() when the run lets go."""
 
     def __init__(self, state_dir: Path, task_id: str) -> None:
         log_fd = os.open(
@@ -31,11 +39,11 @@ class Watchdog:
         )
         try:
             self._child = subprocess.Popen(
-                [*_COMMAND, "--state-dir", str(state_dir), task_id],
+                [*_SHELL, sys.executable, "--state-dir", str(state_dir), task_id],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=log_fd,
-                start_new_session=True,
+                start_new_session=True,  # Ctrl-C on the run's terminal is not for it
                 close_fds=True,
             )
         finally:
@@ -47,24 +55,23 @@ class Watchdog:
         assert self._child.stdin is not None
         with contextlib.suppress(OSError):  # it is gone already
             if ended:
-                self._child.stdin.write(RELEASE)
+                self._child.stdin.write(RELEASED)
             self._child.stdin.close()
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The take-over, in a fresh interpreter: the run is gone and the task is unowned."""
     parser = argparse.ArgumentParser(prog="agents_runner.watchdog")
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("task_id")
     args = parser.parse_args(argv)
-    if sys.stdin.buffer.read(1) == RELEASE:
-        return 0
     logging.basicConfig(
         level=logging.INFO,
         format=f"%(asctime)s watchdog[{os.getpid()}] %(levelname)s %(name)s: %(message)s",
     )
     from .runner import TaskRunner
 
-    logging.getLogger(__name__).info("the run of task %s died: taking it over", args.task_id)
+    logging.getLogger(__name__).info("the run of task %s is gone: taking it over", args.task_id)
     with TaskRunner(args.state_dir, recover=False) as runner:
         runner.refresh(args.task_id)  # takes it over: its owner, the run, is gone
     return 0

@@ -75,6 +75,19 @@ Feature: One queue per state dir: every task from every process waits its turn
     And task 2 ends "failed" with an error that says "interrupted while queued"
     And the engine's events show no container of task 2
 
+  Scenario: A foreground run waiting in the queue shows its place, and Ctrl-C there leaves the queue
+    Given the user has run "config max-running 1"
+    And task 1 started with "run --detach", waiting for its own go file
+    And the engine's events show task 1's agent started, and the task is "running"
+    When task 2 is started with a foreground "run" in a terminal
+    Then the terminal shows "place 1 in the queue, waiting for a slot: 1 of 1 running"
+    When the user presses Ctrl-C in that terminal
+    Then that terminal's command exits with status 130
+    And task 2 ends "cancelled"
+    And the engine's events show no container of task 2
+    When every task is let go on
+    Then task 1 ends "completed"
+
   Scenario: A waiting task cancelled from another terminal lets its detached supervisor go
     Given the user has run "config max-running 1"
     And task 1 started with "run --detach", waiting for its own go file

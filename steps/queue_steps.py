@@ -390,3 +390,37 @@ def show_says(context: Context, number: int, text: str) -> None:
 def config_says(context: Context, text: str) -> None:
     result = context.harness.cli.run("config")
     assert_that(result.stdout.splitlines()[0], equal_to(text))
+
+
+@when('task {number:d} is started with a foreground "run" in a terminal')
+def foreground_in_terminal(context: Context, number: int) -> None:
+    workspace = context.harness.workspace()
+    known = {t.id for t in context.harness.runner().list()}
+    context.queue_terminal = context.harness.cli.start_in_terminal(
+        "run", "--image", context.harness.image, "--workspace", str(workspace),
+        "--", "sh", "-c", WAITING_AGENT,
+    )  # fmt: skip
+    task = wait_until(
+        lambda: [t for t in context.harness.runner().list() if t.id not in known],
+        lambda new: len(new) == 1,
+        timeout=30,
+        describe="the foreground run's task to be stored",
+    )[0]
+    _named(context)[number] = task.id
+    context.go_files[number] = workspace
+
+
+@then('the terminal shows "{text}"')
+def terminal_shows(context: Context, text: str) -> None:
+    context.queue_terminal.wait_for_output(text, timeout=30)
+
+
+@when("the user presses Ctrl-C in that terminal")
+def ctrl_c_there(context: Context) -> None:
+    context.queue_terminal.interrupt()
+
+
+@then("that terminal's command exits with status {status:d}")
+def terminal_exits(context: Context, status: int) -> None:
+    code = context.queue_terminal.wait(timeout=60)
+    assert_that(code, equal_to(status), f"it showed: {context.queue_terminal.output!r}")

@@ -9,13 +9,16 @@ from collections.abc import Callable
 
 from ..logsetup import get_logger
 from ..processes import ProcessIdentity
-from ..queue_changes import FolderChanges
 from ..store import TaskNotFound, TaskStore, UnreadableTask
 from ..task import Task
 from ..taskqueue import TaskQueue
 from .ownership import owner_gone
 
 log = get_logger(__name__)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..queue_changes import FolderChanges
 
 FIRST_POLL = 2.0  # seconds between passes with nothing heard, at first (inotify wakes)
 LAST_POLL = 30.0  # ... and at most (an idle waiter stays idle)
@@ -45,26 +48,46 @@ class Admitter:
         self._ended_while_waiting = ended
         self._lock = threading.Lock()
         self._waiting: set[str] = set()
-        self._changes = FolderChanges(self.queue.watched_folders)
+        self._watcher: FolderChanges | None = None  # made once a task has to wait
         self._thread: threading.Thread | None = None
         self._adopting: set[str] = set()
 
     def add(self, task_id: str) -> None:
+        """Let the task in now if it is its turn; else wait for its turn in a thread."""
+        try:
+            if task_id in self.queue.admit({task_id}, whole_line=False).admitted:
+                self._start(task_id)
+                return
+        except OSError:
+            log.exception("the queue could not be read; waiting instead")
         with self._lock:
             self._waiting.add(task_id)
+            if self._watcher is None:
+                from ..queue_changes import FolderChanges  # ctypes: only for waiters
+
+                self._watcher = FolderChanges(self.queue.watched_folders)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="queue-admitter", daemon=True
                 )
                 self._thread.start()
-        self._changes.kick()
+        self._kick()
+
+    def _kick(self) -> None:
+        if self._watcher is not None:
+            self._watcher.kick()
+
+    @property
+    def _changes(self) -> FolderChanges:
+        assert self._watcher is not None  # the admitter thread starts after it is made
+        return self._watcher
 
     def discard(self, task_id: str) -> bool:
         """Stop waiting for the task (it was settled, or the runner lets it go)."""
         with self._lock:
             found = task_id in self._waiting
             self._waiting.discard(task_id)
-        self._changes.kick()
+        self._kick()
         return found
 
     def waiting(self) -> set[str]:
@@ -77,7 +100,8 @@ class Admitter:
             thread.join(timeout)
 
     def close(self) -> None:
-        self._changes.close()
+        if self._watcher is not None:
+            self._watcher.close()
 
     def _run(self) -> None:
         poll = FIRST_POLL if self._changes.watching else POLL_WITHOUT_INOTIFY
@@ -142,7 +166,7 @@ class Admitter:
                 log.exception("task %s: its owner is gone and it cannot be taken over", task_id)
             finally:
                 self._adopting.discard(task_id)
-                self._changes.kick()
+                self._kick()
 
         threading.Thread(target=adopt, name=f"adopt-{task_id}", daemon=True).start()
 

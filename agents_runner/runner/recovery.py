@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Literal
 
 from ..engine import LABEL_STORE, LABEL_TASK_ID
@@ -15,7 +16,7 @@ from ..processes import DetachedSupervisor, ProcessIdentity
 from ..states import TaskState
 from ..store import TaskNotFound, TaskStore, UnreadableTask
 from ..supervise import TaskSupervisor
-from ..task import Task
+from ..task import Task, parse_time
 from .ownership import claim, claim_driving, owner_gone, unmark_driven
 
 log = get_logger(__name__)
@@ -108,6 +109,15 @@ class Recovery:
                 continue
             self._engine().remove(container.id)
             report.add(f"orphan container {container.name} removed ({why})")
+
+    def delete_ended(self, older_than: float, report: Report) -> None:
+        """Delete the payload and log of each task that ended `older_than` seconds ago."""
+        now = datetime.now(UTC)
+        for task in self.store.list():
+            age = (now - parse_time(task.updated_at)).total_seconds()
+            if task.is_terminal and age >= older_than:
+                self.store.delete(task.id)
+                report.add(f"{task.id}: removed ({task.state.value} {age:.0f}s ago)")
 
     def _why_orphan(self, task_id: str) -> str | None:
         """Why a container of this store is nobody's, or None when a task needs it: a task

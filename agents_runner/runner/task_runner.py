@@ -6,7 +6,6 @@ import dataclasses
 import math
 import os
 import time
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Literal
 
@@ -20,7 +19,7 @@ from ..spec import TaskSpec
 from ..states import TaskState
 from ..store import TaskStore
 from ..supervise import TaskSupervisor
-from ..task import Task, parse_time, utc_now
+from ..task import Task, utc_now
 from ..taskqueue import check_limit
 from .checks import check_before_storing
 from .local import LocalTasks
@@ -236,12 +235,7 @@ class TaskRunner:
         logs of tasks that ended more than `older_than` seconds ago."""
         report = Report()
         self._recovery.sweep_orphan_containers(orphan_grace, report)
-        now = datetime.now(UTC)
-        for task in self.store.list():
-            age = (now - parse_time(task.updated_at)).total_seconds()
-            if task.is_terminal and age >= older_than:
-                self.store.delete(task.id)
-                report.add(f"{task.id}: removed ({task.state.value} {age:.0f}s ago)")
+        self._recovery.delete_ended(older_than, report)
         self._clean_queue(report)
         return report
 
