@@ -18,6 +18,12 @@ _armed = frozenset(
 )
 
 
+def armed() -> bool:
+    """Whether this process is armed to die somewhere: its crash is then for `recover`
+    to finish, and a foreground run starts no watchdog that would finish it first."""
+    return bool(_armed)
+
+
 def reach(point: str) -> None:
     """SIGKILL this process if `point` is armed."""
     if point in _armed:

@@ -4,7 +4,9 @@ Feature: A runner killed at any moment leaves no container and loses no exit cod
   finishes the task: a container that was only created is removed, with the secret
   in its environment; one that was started is driven to its end; one that exited is
   finished from its real exit code. The container is found by its name and labels,
-  which are decided before it is created, not only by an id stored after.
+  which are decided before it is created, not only by an id stored after. (A run
+  armed with a crash point starts no watchdog: outside tests, a foreground run's
+  watchdog would take the task over before anyone ran "recover".)
 
   Background:
     Given a workspace

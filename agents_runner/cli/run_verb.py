@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import Callable
 
+from .. import failpoints
 from ..agents import PROFILES
 from ..outlet import Outlet
 from ..spec import TaskSpec, options
@@ -49,13 +50,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     view = ProgressView(Outlet(sys.stderr))
     with stop_signals_counted() as signals:
         task = runner.submit(spec)
-        watchdog = Watchdog(runner.store.root, task.id)  # if this process dies unheard
+        # If this process dies unheard; a test's armed crash is left to `recover`.
+        watchdog = None if failpoints.armed() else Watchdog(runner.store.root, task.id)
         follower = LogFollower(runner.store.log_path(task.id), Outlet(sys.stdout.buffer))
         try:
             task = _stream_until_end(runner, task.id, signals, follower, view)
         finally:
             runner.close(wait=False)
-            watchdog.release(ended=runner.get(task.id).is_terminal)
+            if watchdog is not None:
+                watchdog.release(ended=runner.get(task.id).is_terminal)
     reason = f": {task.error}" if task.error else ""
     view.note(f"task {task.id} ended {task.state.value}{reason}")
     return exit_status(task, signalled=signals.first)
