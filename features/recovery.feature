@@ -1,5 +1,6 @@
 Feature: Nothing is lost when the runner crashes
-  The process that drives a task can die at any moment (kill -9, a closed laptop).
+  The process that drives a task can die at any moment (kill -9, a closed laptop;
+  here a foreground run together with its watchdog, as a power cut kills both).
   `agents-runner recover`, or any new TaskRunner on the same state dir, reconciles
   the store with Docker: a container that still runs is taken over and driven to
   its end; one that exited meanwhile is finished from its real exit code and
@@ -11,7 +12,7 @@ Feature: Nothing is lost when the runner crashes
     Given a workspace
     And the user runs an agent that waits for a signal file in the foreground in a first terminal
     And the task is running in the first terminal
-    And the first terminal's runner process is killed with SIGKILL
+    And the first terminal's runner process and its watchdog are killed with SIGKILL
     When the user runs "recover"
     Then the command exits with status 0
     And its output says the task's container still runs and is driven
@@ -24,7 +25,7 @@ Feature: Nothing is lost when the runner crashes
     Given a workspace
     And the user runs an agent that waits for a signal file in the foreground in a first terminal
     And the task is running in the first terminal
-    And the first terminal's runner process is killed with SIGKILL
+    And the first terminal's runner process and its watchdog are killed with SIGKILL
     When the agent is let go on, to exit with code 7
     And Docker reports the task's container has exited
     And a new TaskRunner opens the state dir
@@ -37,7 +38,7 @@ Feature: Nothing is lost when the runner crashes
     Given a workspace
     And the user runs an agent that waits for a signal file in the foreground in a first terminal
     And the task is running in the first terminal
-    And the first terminal's runner process is killed with SIGKILL
+    And the first terminal's runner process and its watchdog are killed with SIGKILL
     When the task's container is removed behind the runner's back
     And the user runs "recover"
     Then the task ends "failed"
@@ -48,7 +49,7 @@ Feature: Nothing is lost when the runner crashes
     Given a workspace
     And the user runs an agent that waits for a signal file in the foreground in a first terminal
     And the task is running in the first terminal
-    And the first terminal's runner process is killed with SIGKILL
+    And the first terminal's runner process and its watchdog are killed with SIGKILL
     When the task's container is removed behind the runner's back
     And a running container of this store, labelled with another task whose id sorts before the task's, takes the task's container name
     And the user runs "recover"
@@ -60,7 +61,7 @@ Feature: Nothing is lost when the runner crashes
     Given a workspace
     And the user runs an agent that waits for a signal file in the foreground in a first terminal
     And the task is running in the first terminal
-    And the first terminal's runner process is killed with SIGKILL
+    And the first terminal's runner process and its watchdog are killed with SIGKILL
     When a recover in this process has read the task as abandoned and waits on the task's lock to claim it
     And meanwhile another live process claims the task, and the lock is let go
     Then the recover's report says nothing of the task

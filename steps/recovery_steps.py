@@ -4,13 +4,14 @@ exit or vanish behind the runner's back."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import threading
 from pathlib import Path
 
 from behave import given, then, when
 from behave.runner import Context
-from hamcrest import assert_that, contains_string, equal_to
+from hamcrest import assert_that, contains_string, equal_to, has_length
 
 from agents_runner.engine import LABEL_STORE, LABEL_TASK_ID
 from agents_runner.processes import ProcessIdentity
@@ -35,12 +36,31 @@ runner.wait(first.id)
 """
 
 
-@given("the first terminal's runner process is killed with SIGKILL")
+@given("the first terminal's runner process and its watchdog are killed with SIGKILL")
 def kill_first_terminal(context: Context) -> None:
     process = context.first_terminal
     owner = context.harness.fresh_load(context.cli_task_id).owner
     assert_that(owner["pid"], equal_to(process.pid), "the killed process owns the task")
+    watchdogs = [
+        pid for pid in _children(process.pid) if b"agents_runner.watchdog" in _cmdline(pid)
+    ]
+    assert_that(watchdogs, has_length(1), "the run's watchdog")
+    os.kill(watchdogs[0], signal.SIGKILL)  # first: else it takes the task over
     CliDriver.kill_hard(process)
+
+
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(c) for c in (task / "children").read_text().split()]
+    return children
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return b""
 
 
 @given("a runner process with one slot that runs a waiting agent and has a second task queued")
