@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -49,22 +51,53 @@ class ContainerEvent:
 
 
 class EventLog:
-    """Events since `since` for containers carrying `labels`, read on demand (bounded
-    queries, no background stream)."""
+    """Events since `since` for containers carrying `labels`.
+
+    The engine's live stream is recorded from the start, and each read adds a bounded
+    query of the engine's history: the history alone would miss events an engine busy
+    with other work has already dropped (Docker keeps the last 256), and the stream
+    alone could lag behind an event that has just happened."""
 
     def __init__(self, engine: Engine, labels: dict[str, str], since: float) -> None:
         self.engine = engine
         self.labels = labels
         self.since = since
+        self._recorded: list[dict[str, Any]] = []
+        selector = [f"{key}={value}" for key, value in list(labels.items())[:1]]
+        self._stream = engine.api.events(
+            since=since, filters={"type": ["container"], "label": selector}, decode=True
+        )
+        self._thread = threading.Thread(target=self._record, daemon=True)
+        self._thread.start()
+
+    def _record(self) -> None:
+        with contextlib.suppress(Exception):  # the stream ends when close() closes it
+            for raw in self._stream:
+                self._recorded.append(raw)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._stream.close()
 
     def for_task(self, task_id: str) -> list[ContainerEvent]:
         return self.for_labels({LABEL_TASK_ID: task_id})
 
     def for_labels(self, extra: dict[str, str] | None = None) -> list[ContainerEvent]:
-        raw = self.engine.events(
-            labels={**self.labels, **(extra or {})}, since=self.since, until=time.time()
-        )
-        return [ContainerEvent.from_engine(event) for event in raw]
+        wanted = {**self.labels, **(extra or {})}
+        queried = self.engine.events(labels=wanted, since=self.since, until=time.time())
+        unique: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for raw in [*list(self._recorded), *queried]:
+            attributes = (raw.get("Actor") or {}).get("Attributes") or {}
+            if all(attributes.get(key) == value for key, value in wanted.items()):
+                unique.setdefault(_identity(raw), raw)
+        events = [ContainerEvent.from_engine(raw) for raw in unique.values()]
+        return sorted(events, key=lambda e: e.time)
+
+
+def _identity(raw: dict[str, Any]) -> tuple[Any, ...]:
+    """What tells one event from another, whichever way it was read."""
+    actor = raw.get("Actor") or {}
+    return (raw.get("timeNano") or raw.get("time"), actor.get("ID"), raw.get("Action"))
 
 
 def signals(events: list[ContainerEvent]) -> list[int | None]:

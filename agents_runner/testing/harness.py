@@ -381,6 +381,7 @@ class ScenarioHarness:
             self.engine.remove_image(image)
         for path in [self.state_dir, *self._old_state_dirs, *self._workspaces]:
             shutil.rmtree(path, ignore_errors=True)
+        self.events.close()
         return left
 
     def _remove_containers(self) -> None:
