@@ -63,7 +63,8 @@ def test_polish_adds_file_and_line_trims_names_and_names_undefined_steps(tmp_pat
     reports = run_behave(tmp_path)
     feature = parse_file(str(tmp_path / "features" / "probe.feature"))
     polish(reports, [feature], base=tmp_path)
-    polished = cases(reports / "TESTS-probe.xml")
+    assert [p.name for p in reports.iterdir()] == ["TESTS-features.probe.xml"]
+    polished = cases(reports / "TESTS-features.probe.xml")
     assert sorted(polished) == ["All defined", "One undefined", "Row 1 -- @1.1", "Row 2 -- @1.2"]
     assert polished["All defined"].get("file") == "features/probe.feature"
     assert polished["All defined"].get("line") == "2"

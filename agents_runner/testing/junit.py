@@ -2,9 +2,12 @@
 
 behave's reporter gives a testcase no `file` or `line`, names a scenario-outline row
 "name -- @1.1 " (a trailing space, from the empty Examples name), reports an
-undefined step as an error of type "NoneType" with the message "None", and leaves the
-files of earlier runs beside the new ones. `clear_stale` runs before the features,
-`polish` after behave has written its files.
+undefined step as an error of type "NoneType" with the message "None", names its files
+after the feature file's path relative to the paths it was given (TESTS-complete.xml
+for the whole suite, TESTS-features.complete.xml for one file), and leaves the files of
+earlier runs beside the new ones. `clear_stale` runs before the features, `polish`
+after behave has written its files: each file is then named after the feature file's
+path from the repository (TESTS-features.complete.xml), however behave was called.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -30,22 +34,35 @@ def clear_stale(directory: Path) -> list[Path]:
     return removed
 
 
-def polish(directory: Path, features: Iterable[Any], base: Path | None = None) -> None:
+def polish(
+    directory: Path,
+    features: Iterable[Any],
+    records: Iterable[Any] = (),
+    base: Path | None = None,
+) -> None:
     """Rewrite each JUnit file in `directory`: `file` and `line` on each testcase (from
     behave's `features`, the parsed model; `file` relative to `base`, default the
-    working directory), names without trailing spaces, and undefined steps as such."""
+    working directory), names without trailing spaces, undefined steps as such, and the
+    stable file name. `records` (the evidence's ScenarioRecords) add each testcase's
+    worker, start and end as its properties, as pytest's record_property writes them."""
     base = Path.cwd() if base is None else base
     features = list(features)
+    when = {(r.file, r.line): r for r in records}
     for path in sorted(Path(directory).glob(REPORT_GLOB)):
         try:
-            _polish_file(path, features, base)
+            _polish_file(path, features, base, when)
         except ElementTree.ParseError:
             continue  # not behave's: leave it as it is
         except Exception as exc:  # the run's own checks in after_all must still run
             print(f"junit: {path} left as behave wrote it: {exc!r}", file=sys.stderr)
 
 
-def _polish_file(path: Path, features: list[Any], base: Path) -> None:
+def stable_name(feature_file: str) -> str:
+    """TESTS-<the feature file's path without .feature, in dots>.xml"""
+    return "TESTS-" + os.path.splitext(feature_file)[0].replace("/", ".") + ".xml"
+
+
+def _polish_file(path: Path, features: list[Any], base: Path, when: dict[Any, Any]) -> None:
     tree = ElementTree.parse(path)
     suite = tree.getroot()
     feature = _feature_of(path, suite, features)
@@ -59,8 +76,34 @@ def _polish_file(path: Path, features: list[Any], base: Path) -> None:
         if scenario is not None:
             case.set("file", _relative(scenario.filename, base))
             case.set("line", str(scenario.line))
+            if (record := when.get((case.get("file"), scenario.line))) is not None:
+                _add_properties(case, record)
         _mark_undefined(case)
-    tree.write(path, encoding="UTF-8", xml_declaration=True)
+    target = path
+    if feature is not None:
+        relative = _relative(feature.filename, base)
+        suite.set("name", f"{stable_name(relative)[6:-4]}.{(feature.name or '').strip()}")
+        for case in suite.iter("testcase"):
+            case.set("classname", suite.get("name", ""))
+        target = path.with_name(stable_name(relative))
+    tree.write(target, encoding="UTF-8", xml_declaration=True)
+    if target != path:
+        path.unlink()
+
+
+def _add_properties(case: ElementTree.Element, record: Any) -> None:
+    properties = ElementTree.Element("properties")
+    values = {"worker": record.worker or "main"}
+    if record.started:
+        values["started"] = _iso(record.started)
+        values["ended"] = _iso(record.ended)
+    for name, value in values.items():
+        ElementTree.SubElement(properties, "property", name=name, value=value)
+    case.insert(0, properties)
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
 
 
 def _feature_of(path: Path, suite: ElementTree.Element, features: list[Any]) -> Any | None:
