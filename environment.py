@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from behave.model import Scenario
@@ -18,6 +19,8 @@ from agents_runner.testing.evidence import write as write_evidence
 from agents_runner.testing.evidence_collection import collect_evidence, describe_run
 from agents_runner.testing.harness import DEFAULT_IMAGE, RUN_LABEL, ScenarioHarness
 from agents_runner.testing.oracle import raw_containers
+from agents_runner.testing.parallel import parts as evidence_parts
+from agents_runner.testing.parallel.worker_env import PARTS_VARIABLE
 from agents_runner.testing.registry import publish_unique_image, registry_answers
 
 PROVISIONED_ENV = Path(__file__).parent / ".provisioned.env"
@@ -89,6 +92,7 @@ def missing_agent_images(context: Context) -> list[str]:
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:
+    context.scenario_started = time.time()
     if context.engine is None:
         scenario.skip(reason=context.engine_problem)
         return
@@ -135,13 +139,15 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
 
 def after_scenario(context: Context, scenario: Scenario) -> None:
     harness: ScenarioHarness | None = getattr(context, "harness", None)
+    started = getattr(context, "scenario_started", 0.0)
     if harness is None:
-        context.evidence.append(collect_evidence(scenario, None))
+        context.evidence.append(collect_evidence(scenario, None, started=started))
         return
     try:
-        record = collect_evidence(scenario, harness, note=getattr(context, "evidence_note", None))
+        note = getattr(context, "evidence_note", None)
+        record = collect_evidence(scenario, harness, note=note, started=started)
     except Exception as exc:  # the report must never hide a scenario
-        record = collect_evidence(scenario, None, note=f"evidence lost: {exc!r}")
+        record = collect_evidence(scenario, None, note=f"evidence lost: {exc!r}", started=started)
     context.evidence.append(record)
     allure_evidence.attach(record)
     left = harness.cleanup()
@@ -152,8 +158,14 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
 
 
 def after_all(context: Context) -> None:
-    write_evidence(context.evidence, evidence_report(context.engine), run=describe_run(context))
-    junit.polish(Path(context.config.junit_directory), context._runner.features)
+    run = describe_run(context)
+    if parts_folder := os.environ.get(PARTS_VARIABLE):  # a worker of a parallel run
+        evidence_parts.dump(
+            context.evidence, run, evidence_report(context.engine), Path(parts_folder)
+        )
+    else:
+        write_evidence(context.evidence, evidence_report(context.engine), run=run)
+    junit.polish(Path(context.config.junit_directory), context._runner.features, context.evidence)
     if context.engine is None:
         return
     left = raw_containers(context.engine, {RUN_LABEL: context.run_id})

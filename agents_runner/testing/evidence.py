@@ -69,6 +69,9 @@ class ScenarioRecord:
     file: str = ""  # the feature file, relative to the repository
     line: int = 0
     tags: list[str] = field(default_factory=list)
+    worker: str = ""  # the parallel run's worker that ran it; "" in a run of one behave
+    started: float = 0.0  # epoch seconds
+    ended: float = 0.0
 
     @property
     def location(self) -> str:
@@ -183,14 +186,24 @@ def _summary(records: list[ScenarioRecord], source_root: str) -> str:
         f'<tr class="{_e(r.status)}" {_searchable(r)}><td>{_e(r.feature)}</td>'
         f'<td><a href="#s{i}">{_e(r.name)}</a></td><td>{_source_link(r, source_root)}</td>'
         f'<td><span class="badge {_e(r.status)}">{_e(r.status)}</span></td>'
-        f"<td class=num>{r.duration:.2f} s</td></tr>"
+        f"<td class=num>{r.duration:.2f} s</td><td>{_e(_when(r))}</td></tr>"
         for i, r in enumerate(records)
     )
     return (
         "<section><h2>Summary</h2><table class=summary><thead><tr><th>Feature</th>"
-        "<th>Scenario</th><th>Feature file</th><th>Status</th><th>Duration</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></section>"
+        "<th>Scenario</th><th>Feature file</th><th>Status</th><th>Duration</th>"
+        f"<th>Ran (UTC)</th></tr></thead><tbody>{rows}</tbody></table></section>"
     )
+
+
+def _when(record: ScenarioRecord) -> str:
+    """When the scenario ran, and on which worker of a parallel run."""
+    if not record.started:
+        return ""
+    span = " to ".join(
+        datetime.fromtimestamp(t, UTC).strftime("%H:%M:%S") for t in (record.started, record.ended)
+    )
+    return f"{span} on {record.worker}" if record.worker else span
 
 
 def _scenario(index: int, record: ScenarioRecord, source_root: str) -> str:
@@ -209,6 +222,7 @@ def _scenario(index: int, record: ScenarioRecord, source_root: str) -> str:
         f"<b>{_e(record.name)}</b> <span class=meta>{_e(record.feature)} · "
         f"{_source_link(record, source_root)} · {record.duration:.2f} s · "
         f"{len(record.tasks)} task(s) · {len(record.events)} Docker event(s)"
+        f"{' · ' + _e(_when(record)) if record.started else ''}"
         f"{' · ' + _e(tags) if tags else ''}</span></summary>{''.join(body)}</details></section>"
     )
 

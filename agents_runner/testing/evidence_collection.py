@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from .evidence import ScenarioRecord, StepRecord, TaskRecord
 from .harness import ScenarioHarness
+from .parallel.worker_env import WORKER_VARIABLE
 from .run_info import (
     RunInfo,
     command_line,
@@ -23,9 +26,13 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def collect_evidence(
-    scenario: Any, harness: ScenarioHarness | None, note: str | None = None
+    scenario: Any,
+    harness: ScenarioHarness | None,
+    note: str | None = None,
+    started: float = 0.0,
 ) -> ScenarioRecord:
-    """Read before the harness cleans up: the tasks, their logs and Docker's events."""
+    """Read before the harness cleans up: the tasks, their logs and Docker's events.
+    `started` is when the scenario began (epoch seconds); it ends now."""
     steps = [
         StepRecord(
             keyword=step.keyword,
@@ -45,7 +52,10 @@ def collect_evidence(
         note=note,
         file=str(scenario.filename),
         line=int(scenario.line),
-        tags=sorted(scenario.effective_tags),
+        tags=sorted(str(tag) for tag in scenario.effective_tags),
+        worker=os.environ.get(WORKER_VARIABLE, ""),
+        started=started,
+        ended=time.time() if started else 0.0,
     )
     if harness is not None:
         store = harness.runner().store

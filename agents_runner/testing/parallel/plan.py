@@ -1,0 +1,108 @@
+"""Which scenarios a parallel run runs, and which worker runs which.
+
+The selection is behave's own: a dry run with the user's paths and tag expressions
+lists the scenarios it would run, each with its location (an outline's row has its
+own). Scenarios tagged @serial run after the others, one at a time. The rest are
+spread over the workers longest first (LPT), by how long each took in earlier runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+SERIAL_TAG = "serial"
+# A scenario no earlier run has timed: about the suite's median.
+UNKNOWN_SECONDS = 5.0
+
+
+class PlanError(Exception):
+    """behave could not list the scenarios (a bad path or tag expression)."""
+
+
+@dataclass(frozen=True)
+class PlannedScenario:
+    location: str  # features/x.feature:12
+    name: str
+    tags: frozenset[str]
+    estimate: float  # seconds
+
+    @property
+    def serial(self) -> bool:
+        return SERIAL_TAG in self.tags
+
+
+@dataclass(frozen=True)
+class Plan:
+    shares: list[list[PlannedScenario]]  # one list per worker, each run by one behave
+    serial: list[PlannedScenario]  # run after the shares, in one behave
+
+    @property
+    def scenarios(self) -> list[PlannedScenario]:
+        return [s for share in self.shares for s in share] + self.serial
+
+
+def select(paths: Sequence[str], tags: Sequence[str]) -> list[tuple[str, str, frozenset[str]]]:
+    """(location, name, effective tags) of each scenario behave would run."""
+    with tempfile.TemporaryDirectory(prefix="agents-runner-plan-") as folder:
+        listing = Path(folder) / "dry-run.json"
+        command = [sys.executable, "-m", "behave", "--dry-run", "--no-summary", "--no-junit"]
+        command += ["--format", "json", "--outfile", str(listing)]
+        command += [f"--tags={expression}" for expression in tags]
+        command += list(paths)
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0 or not listing.exists():
+            raise PlanError(done.stderr.strip() or done.stdout.strip() or "behave listed nothing")
+        features = json.loads(listing.read_text() or "[]")
+    selected = []
+    for feature in features:
+        feature_tags = set(feature.get("tags") or [])
+        for element in feature.get("elements") or []:
+            if element.get("type") != "scenario" or element.get("status") == "skipped":
+                continue
+            tags = frozenset(feature_tags | set(element.get("tags") or []))
+            selected.append((element["location"], element["name"], tags))
+    return selected
+
+
+def estimates(*files: Path) -> dict[str, float]:
+    """Seconds by location, from the first of `files` that holds a readable record."""
+    for path in files:
+        try:
+            recorded = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(recorded, dict):
+            return {str(k): float(v) for k, v in recorded.items() if isinstance(v, int | float)}
+    return {}
+
+
+def make_plan(
+    selected: Sequence[tuple[str, str, frozenset[str]]],
+    workers: int,
+    known: dict[str, float],
+) -> Plan:
+    scenarios = [
+        PlannedScenario(location, name, tags, known.get(location, UNKNOWN_SECONDS))
+        for location, name, tags in selected
+    ]
+    parallel = sorted((s for s in scenarios if not s.serial), key=lambda s: -s.estimate)
+    shares: list[list[PlannedScenario]] = [[] for _ in range(max(1, workers))]
+    loads = [0.0] * len(shares)
+    for scenario in parallel:
+        lightest = loads.index(min(loads))
+        shares[lightest].append(scenario)
+        loads[lightest] += scenario.estimate
+    for share in shares:
+        share.sort(key=_file_order)  # within a worker, in the order of the feature files
+    serial = sorted((s for s in scenarios if s.serial), key=_file_order)
+    return Plan([share for share in shares if share], serial)
+
+
+def _file_order(scenario: PlannedScenario) -> tuple[str, int]:
+    file, _, line = scenario.location.rpartition(":")
+    return file, int(line) if line.isdigit() else 0

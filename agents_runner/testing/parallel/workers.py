@@ -1,0 +1,72 @@
+"""The behave processes of a parallel run, each over its share of the scenarios."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .plan import PlannedScenario
+from .worker_env import PARTS_VARIABLE, WORKER_VARIABLE
+
+
+@dataclass
+class Worker:
+    name: str
+    scenarios: list[PlannedScenario]
+    folder: Path
+    process: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    ended: float = 0.0
+
+    @property
+    def output(self) -> Path:
+        return self.folder / "behave.txt"
+
+    @property
+    def junit(self) -> Path:
+        return self.folder / "junit"
+
+    def start(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        command = [
+            sys.executable,
+            "-m",
+            "behave",
+            "--no-skipped",
+            "--junit-directory",
+            str(self.junit),
+        ]
+        command += [s.location for s in self.scenarios]
+        environment = {**os.environ, WORKER_VARIABLE: self.name, PARTS_VARIABLE: str(self.folder)}
+        with self.output.open("wb") as output:
+            self.process = subprocess.Popen(
+                command, stdout=output, stderr=subprocess.STDOUT, env=environment
+            )
+        self.started = time.monotonic()
+
+    def wait(self) -> int:
+        assert self.process is not None
+        code = self.process.wait()
+        self.ended = time.monotonic()
+        return code
+
+    def interrupt(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+
+
+def run_all(workers: list[Worker]) -> list[int]:
+    """Start every worker, wait for all; on Ctrl-C pass the interrupt on and wait."""
+    for worker in workers:
+        worker.start()
+    try:
+        return [worker.wait() for worker in workers]
+    except KeyboardInterrupt:
+        for worker in workers:
+            worker.interrupt()
+        return [worker.wait() for worker in workers]
