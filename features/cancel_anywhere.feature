@@ -32,6 +32,8 @@ Feature: A cancel or a kill is honoured in every state
     And no container was ever created for the task
     And the image is not present in the engine
 
+  # serial: it measures a timing bound (signal 9 within 2 seconds of the request).
+  @serial
   Scenario: A kill during a graceful stop escalates at once
     Given a task whose agent ignores SIGTERM
     When the task is submitted

@@ -55,6 +55,8 @@ Feature: What the agent runs is fenced in
     Then the program reported that it is setuid-root, and that it ran with user id 1000 and effective user id 1000
     And Docker reports that its container ran with no-new-privileges, as user 1000:1000
 
+  # serial: the bomb loads the machine, and the host's answer is timed.
+  @serial
   Scenario: A fork bomb is contained by the process limit, and the host stays responsive
     Given a workspace
     And a task whose agent waits for the go file, then runs a fork bomb, with a process limit of 64 and a deadline of 12 seconds

@@ -20,7 +20,8 @@ Feature: A task rides out engine faults
     And its log is exactly the lines "begin" and "end"
     And the engine holds no container of the task
 
-  @engine-restart @slow
+  # serial: it restarts the engine every other scenario uses.
+  @engine-restart @slow @serial
   Scenario: With live-restore on, a running task survives an engine restart
     Given the engine runs with live-restore on
     And a task whose agent prints "begin", sleeps 6 seconds and prints "end"
@@ -33,7 +34,8 @@ Feature: A task rides out engine faults
     And the engine holds no container of the task
 
   # Not on Podman: it has no live-restore setting to turn off (engine_gaps.py).
-  @engine-restart @slow @docker-only @live-restore-off
+  # serial: it restarts the engine every other scenario uses.
+  @engine-restart @slow @docker-only @live-restore-off @serial
   Scenario: With live-restore off, an engine restart fails the task with the real exit code
     Given the engine runs with live-restore off
     And a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM

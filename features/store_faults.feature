@@ -24,7 +24,8 @@ Feature: A damaged payload or a full disk loses nothing already stored
     And its error output is one line that names "newer"
     And the payload is still in place, byte for byte, and nothing is in quarantine
 
-  @root
+  # serial: it fills a disk and waits on the runner's retries to notice the room.
+  @root @serial
   Scenario: The disk fills up while the agent runs: the end is kept and written later
     Given a state dir on a 4 MiB disk of its own
     And a workspace
@@ -41,7 +42,8 @@ Feature: A damaged payload or a full disk loses nothing already stored
     And its log holds "finished"
     And the engine holds no container of the task
 
-  @root
+  # serial: it fills a disk.
+  @root @serial
   Scenario: "run" on a full disk fails with one clear line and stores nothing
     Given a state dir on a 4 MiB disk of its own
     And the state dir's disk is filled up

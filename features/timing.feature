@@ -1,3 +1,6 @@
+# serial: these scenarios load the machine on purpose (two busy loops, 24 agents
+# against 1-second deadlines) and measure a timing bound.
+@serial
 Feature: Deadlines, stops and kills are decided by what Docker saw
   A deadline counts only when the stop signal reached a running agent: an agent
   that exits just before its deadline ends by its own exit. A stop and a kill reach

@@ -27,6 +27,9 @@ def kept_task_printing(context: Context, output: str) -> None:
         "keep_container": True,
         "timeout": 600.0,
     }
+    # What is checked is the copy, not its speed: a machine busy with other scenarios
+    # may take minutes to pass 100 MB through the engine's log.
+    context.end_within = 600.0
 
 
 @then(
