@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .config import MAX_SECONDS
 from .states import TaskState
 from .task import Task, parse_time
 
@@ -214,18 +215,29 @@ def format_age(seconds: float) -> str:
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
+_SECONDS = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")  # a plain number: 90, 1.5, 1e3
 
 
 def parse_duration(text: str) -> float:
-    """`90`, `1.5`, `90s`, `15m`, `12h`, `7d`, `1h30m` -> seconds."""
+    """`90`, `1.5`, `1e3`, `90s`, `15m`, `12h`, `7d`, `1h30m` -> seconds; at most a
+    century (config.MAX_SECONDS), however it is written."""
     compact = text.strip()
-    parts = list(_DURATION_PART.finditer(compact))
-    joined = "".join(part.group(0) for part in parts)
-    if not parts or joined != compact or (len(parts) > 1 and not all(p.group(2) for p in parts)):
+    if _SECONDS.fullmatch(compact):
+        seconds = float(compact)
+    else:
+        parts = list(_DURATION_PART.finditer(compact))
+        joined = "".join(part.group(0) for part in parts)
+        several = len(parts) > 1 and not all(p.group(2) for p in parts)
+        if not parts or joined != compact or several:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a duration such as 90, 30s, 15m, 12h or 7d"
+            )
+        seconds = sum(float(p.group(1)) * _UNITS[p.group(2) or "s"] for p in parts)
+    if seconds > MAX_SECONDS:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a duration such as 90, 30s, 15m, 12h or 7d"
+            f"{text!r} is too long: at most {MAX_SECONDS // 86400} days (a century)"
         )
-    return sum(float(p.group(1)) * _UNITS[p.group(2) or "s"] for p in parts)
+    return seconds
 
 
 def last_lines(path: Path, count: int) -> tuple[bytes, int]:
