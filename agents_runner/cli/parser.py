@@ -224,12 +224,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     rm = verb(
         "rm",
-        "remove a finished task",
+        "remove a finished task (-f: kill it first)",
         "Remove a finished task's payload and log (and its container, if it kept one). "
-        "A task that has not finished is refused: cancel or kill it first.",
-        ["rm 4a60", "rm 4a60 9bd1"],
+        "A task that has not finished is refused, unless --force kills it first (as "
+        "docker rm -f): its container is gone before the task is removed.",
+        ["rm 4a60", "rm 4a60 9bd1", "rm -f 4a60"],
     )
     rm.add_argument("ids", nargs="+", metavar="id", help="task ids, or unique prefixes")
+    rm.add_argument(
+        "--force", "-f", action="store_true", help="kill a task that has not finished first"
+    )
 
     recover = verb(
         "recover",
