@@ -216,7 +216,7 @@ Feature: The command line a person expects
     And its output is the task's stored payload as JSON
 
   Scenario: show prints a readable summary of the task
-    When the user runs "run --timeout 5m --memory 512m --label team=red -- sh -c 'echo tests broke; exit 3'"
+    When the user runs "run --timeout 5m --memory 512m -e GREETING=hi -- sh -c 'echo tests broke; exit 3'"
     And the user runs "show {id}"
     Then the command exits with status 0
     And its output has the line "Task:       {id}"
@@ -232,7 +232,7 @@ Feature: The command line a person expects
       | Timeout   | 5m                                                     |
       | Grace     | 10s                                                    |
       | Memory    | 512m                                                   |
-      | Labels    | team=red                                               |
+      | Env       | GREETING=hi                                            |
     And its output shows the task's created, started and ended times as stored
     And its output shows each state the task passed through, in order, with its time as stored
 

@@ -154,12 +154,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     show = verb(
         "show",
-        "print a task's payload as JSON",
-        "Print the task's stored payload: its spec (with the argv that runs), state, "
-        "history, exit code and error. Secret values are never stored.",
-        ["show 4a60c1e2b7f3", "show 4a60"],
+        "describe a task: state, exit code, reason, image, limits, times",
+        "Describe the task, a field a line: its state, exit code and the reason of its "
+        "end, image, agent and the command that runs, workspace, times, limits and place "
+        "in the queue, then each state it passed through. With --json, the stored "
+        "payload: its spec (with the argv that runs), state, history, exit code and error. "
+        "Secret values are never stored.",
+        ["show 4a60c1e2b7f3", "show 4a60", "show --json 4a60"],
     )
     show.add_argument("id", help="the task id, or a unique prefix of it")
+    show.add_argument("--json", action="store_true", help="print the stored payload as JSON")
 
     logs = verb(
         "logs",

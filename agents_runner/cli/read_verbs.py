@@ -38,7 +38,12 @@ def cmd_show(args: argparse.Namespace) -> int:
         queue = TaskQueue(store.root)
         place, pool = queue.places().get(task.id, (None, task.spec_payload().get("pool")))
         shown["queue"] = {"place": place, "pool": pool, "waiting": queue.why_waiting(task.id)}
-    print(json.dumps(shown, indent=2, sort_keys=True))
+    if args.json:
+        print(json.dumps(shown, indent=2, sort_keys=True))
+    else:
+        from .summary import describe
+
+        print(describe(task, shown.get("queue")))
     return EXIT_OK
 
 
