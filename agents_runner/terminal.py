@@ -177,25 +177,51 @@ def describe_pull(image: str, progress: dict, *, bar: bool, width: int = 30) -> 
     return f"pulling {image}: {phase} [{drawn}] {fraction:4.0%} {sizes}, {layers}"
 
 
+_COMMAND_WIDTH = 20  # docker ps cuts its COMMAND column so
+_REASON_MIN = 12
+
+
 def format_table(
     tasks: list[Task],
     now: datetime | None = None,
     places: dict[str, tuple[int, str | None]] | None = None,
+    width: int | None = None,
 ) -> str:
-    """One row a task; a waiting task's PLACE in the state dir's queue (1 is next), and
-    the POOL a task names."""
+    """One row a task; a waiting task's PLACE in the state dir's queue (1 is next), the
+    POOL a task names, its COMMAND (an agent's name, or the command in quotes, as docker
+    ps), and the REASON of its end. With `width`, the COMMAND is cut to 20 characters and
+    the REASON to what is left of `width` (at least 12), each ending in "…" when cut."""
     now = now or datetime.now(UTC)
     places = places or {}
-    rows = [("ID", "STATE", "PLACE", "POOL", "IMAGE", "AGENT", "AGE", "EXIT")]
+    rows = [["ID", "STATE", "PLACE", "POOL", "IMAGE", "COMMAND", "AGE", "EXIT", "REASON"]]
     for task in tasks:
         spec = task.spec_payload()  # builds no TaskSpec: list stays light
-        agent = spec["agent"] or "-"  # a command is not an agent
         age = format_age((now - parse_time(task.created_at)).total_seconds())
         exit_code = "" if task.exit_code is None else str(task.exit_code)
         place = str(places[task.id][0]) if task.id in places else "-"
         pool = spec.get("pool") or "-"
-        rows.append((task.id, task.state.value, place, pool, spec["image"], agent, age, exit_code))
+        command = spec["agent"] or _quoted(spec.get("command") or [], width is not None)
+        reason = " ".join((task.error or "-").split())  # one line, whatever it says
+        rows.append(
+            [task.id, task.state.value, place, pool, spec["image"], command, age, exit_code, reason]
+        )
+    if width is not None:
+        start = sum(max(len(row[i]) for row in rows) + 2 for i in range(len(rows[0]) - 1))
+        for row in rows[1:]:
+            row[-1] = cut(row[-1], max(width - start, _REASON_MIN))
     return format_rows(rows)
+
+
+def _quoted(argv: Sequence[str], short: bool) -> str:
+    import shlex
+
+    text = shlex.join(argv)
+    return f'"{cut(text, _COMMAND_WIDTH) if short else text}"'
+
+
+def cut(text: str, width: int) -> str:
+    """`text`, or its start and "…" in `width` characters."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def format_rows(rows: Sequence[Sequence[str]]) -> str:

@@ -134,7 +134,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     listing = verb(
         "list",
         "list tasks",
-        "List unfinished tasks, or all of them with --all, oldest first.",
+        "List unfinished tasks, or all of them with --all, newest first: each task's "
+        "state, place in the queue, image, command (an agent's name, or the command in "
+        "quotes), age, exit code and the reason of its end. The command and the reason "
+        "are cut to fit the terminal, as docker ps does; --no-trunc shows them whole.",
         ["list", "list --all --state failed", "list -aq --label team=red"],
     )
     listing.add_argument("--all", "-a", action="store_true", help="include finished tasks")
@@ -151,6 +154,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     listing.add_argument("--quiet", "-q", action="store_true", help="print the task ids only")
     listing.add_argument("--json", action="store_true", help="print the payloads as a JSON list")
+    listing.add_argument(
+        "--no-trunc", action="store_true", help="do not cut the command or the reason"
+    )
 
     show = verb(
         "show",

@@ -8,13 +8,14 @@ import json
 import sys
 
 from ..taskqueue import TaskQueue
-from ..terminal import LogFollower, format_table, last_lines, offset_since
+from ..terminal import LogFollower, format_table, last_lines, offset_since, terminal_width
 from .common import EXIT_OK, open_controller, open_store
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     store = open_store(args)
     tasks = store.list() if args.all or args.state else store.list_unfinished()
+    tasks.sort(key=lambda task: task.created_at, reverse=True)  # newest first, as docker ps
     if args.state:
         tasks = [task for task in tasks if task.state.value in args.state]
     for item in args.label:
@@ -26,7 +27,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     elif args.json:
         print(json.dumps([t.to_payload() for t in tasks], indent=2))
     else:
-        print(format_table(tasks, places=TaskQueue(store.root).places()))
+        width = None if args.no_trunc else terminal_width()
+        print(format_table(tasks, places=TaskQueue(store.root).places(), width=width))
     return EXIT_OK
 
 
