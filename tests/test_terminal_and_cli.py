@@ -209,15 +209,17 @@ def test_logs_since_starts_after_everything_written_before_it(tmp_path):
 
     times = LogTimes(tmp_path / "t.times")
     times.note(6, b"2026-11-25T16:00:00.000000000Z")
-    times.note(9, b"2026-11-25T16:00:00.005000000Z")  # within 10 ms: not noted
+    times.note(9, b"2026-11-25T16:00:00.005000000Z")  # within 10 ms: held till the next
     times.note(12, b"2026-11-25T16:00:01.000000000Z")
     times.close()
     assert (tmp_path / "t.times").read_text().splitlines() == [
         "6 1795622400.000000000",
+        "9 1795622400.005000000",
         "12 1795622401.000000000",
     ]
     assert offset_since(tmp_path / "t.times", 1795622399.0) == 0
-    assert offset_since(tmp_path / "t.times", 1795622400.5) == 6
+    assert offset_since(tmp_path / "t.times", 1795622400.003) == 6
+    assert offset_since(tmp_path / "t.times", 1795622400.5) == 9
     assert offset_since(tmp_path / "t.times", 1795622402.0) == 12
     assert offset_since(tmp_path / "missing.times", 1795622402.0) == 0
 

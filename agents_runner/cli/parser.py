@@ -175,11 +175,24 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "logs",
         "print a task's output",
         "Print what the task's agent wrote (stdout and stderr, in order), as kept on disk.",
-        ["logs 4a60", "logs -f 4a60", "logs --tail 20 4a60", "logs --since 10m 4a60"],
+        [
+            "logs 4a60",
+            "logs -f 4a60",
+            "logs --tail 20 4a60",
+            "logs --since 10m 4a60",
+            "logs -tf 4a60",
+        ],
     )
     logs.add_argument("id", help="the task id, or a unique prefix of it")
     logs.add_argument(
         "--follow", "-f", action="store_true", help="keep printing until the task ends"
+    )
+    logs.add_argument(
+        "--timestamps",
+        "-t",
+        action="store_true",
+        help="put the time of each line before it, as docker logs -t (by the engine's "
+        "clock, to 10 ms)",
     )
     logs.add_argument(
         "--tail",

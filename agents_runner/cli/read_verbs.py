@@ -6,9 +6,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 from ..taskqueue import TaskQueue
-from ..terminal import LogFollower, format_table, last_lines, offset_since, terminal_width
+from ..terminal import (
+    FOLLOW_INTERVAL,
+    LogFollower,
+    format_table,
+    last_lines,
+    offset_since,
+    terminal_width,
+)
+from ..timestamped import TimestampedLog
 from .common import EXIT_OK, open_controller, open_store
 
 
@@ -53,21 +62,30 @@ def cmd_logs(args: argparse.Namespace) -> int:
     store = open_store(args)
     task = store.load(store.resolve_id(args.id))
     out = sys.stdout.buffer
-    follower = LogFollower(store.log_path(task.id), out)
+    follower: LogFollower | TimestampedLog = LogFollower(store.log_path(task.id), out)
+    if args.timestamps:
+        follower = TimestampedLog(store.log_path(task.id), store.log_times_path(task.id), out)
     if args.since is not None:
         follower.offset = offset_since(store.log_times_path(task.id), args.since)
     if args.tail is not None:
         data, end = last_lines(store.log_path(task.id), args.tail)
         follower.offset = max(follower.offset, end - len(data))
     if not args.follow:
-        follower.pump()
+        _pump(follower, final=True)
         return EXIT_OK
     runner = open_controller(args)  # it takes the task over if its owner is gone
     while not runner.refresh(task.id).is_terminal:
-        follower.pump()
-        follower.pause()
-    follower.pump()
+        _pump(follower, final=False)
+        time.sleep(FOLLOW_INTERVAL)
+    _pump(follower, final=True)
     return EXIT_OK
+
+
+def _pump(follower: LogFollower | TimestampedLog, *, final: bool) -> None:
+    if isinstance(follower, TimestampedLog):
+        follower.pump(final=final)
+    else:
+        follower.pump()
 
 
 def _labelled(labels: dict[str, str], key: str, value: str | None) -> bool:
