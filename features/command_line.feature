@@ -201,7 +201,7 @@ Feature: The command line a person expects
     Then the command exits with status 0
     And its output is exactly "{id}"
     And its container no longer exists
-    And the engine's events show the task's container killed with signal 9 before it was destroyed
+    And the engine's events show the task's container killed, by signal 9 alone, before it was destroyed
     And the task's payload and log are gone from the state dir
 
   Scenario: list filters by state and label, prints ids alone with --quiet, and a unique id prefix is enough
