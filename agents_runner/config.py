@@ -21,6 +21,7 @@ DEFAULT_PIDS_LIMIT = 512
 DEFAULT_NOFILE = 4096
 # How a duration is written on the command line (terminal.parse_duration reads it).
 DURATION_HELP = "seconds, or with a unit: 90, 90s, 15m, 2h, 1d"
+MAX_SECONDS = 100 * 365 * 86400  # the longest duration: a century; longer is a typo
 
 
 def resolve_state_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -260,14 +260,18 @@ class LogCopy:
 class LogTimes:
     """The log's time index (`logs/<id>.times`): lines "OFFSET SECONDS.NANOS", each saying
     that everything before byte OFFSET of the log was written by SECONDS.NANOS at the
-    latest, by Docker's clock. `logs --since` starts at the last offset before its time.
-    At most one line per 10 ms of log time. The index only helps: if it cannot be
-    written, it stops, and --since then starts earlier, never later."""
+    latest, by Docker's clock. `logs --since` starts at the last offset before its time;
+    `logs -t` stamps a line with the first time at or past its end. A time within 10 ms
+    of the last line written is held back (one line per 10 ms of log time at most), and
+    the last one held is written before the next line, or when the copy ends: so every
+    byte has a line at most 10 ms past its own time. The index only helps: if it cannot
+    be written, it stops, and --since then starts earlier, never later."""
 
     _STEP = 10_000_000  # nanoseconds
 
     def __init__(self, path: Path) -> None:
         self._last = -self._STEP
+        self._held: bytes | None = None  # the last line held back
         try:
             self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         except OSError:
@@ -282,17 +286,30 @@ class LogTimes:
             # latest, so --since never starts later than it should.
             nanos = "999999999"
         at = int(seconds) * 1_000_000_000 + int(nanos)
+        line = f"{offset} {seconds}.{nanos}\n".encode()
         if at - self._last < self._STEP:
+            self._held = line
             return
+        if self._write_held() and self._write(line):
+            self._last = at
+
+    def _write_held(self) -> bool:
+        held, self._held = self._held, None
+        return held is None or self._write(held)
+
+    def _write(self, line: bytes) -> bool:
+        if self._fd is None:
+            return False
         try:
-            os.write(self._fd, f"{offset} {seconds}.{nanos}\n".encode())
+            os.write(self._fd, line)
         except OSError:
             self.close()
-            return
-        self._last = at
+            return False
+        return True
 
     def reset(self) -> None:
         """Empty the index: the log is being written again from its start."""
+        self._held = None
         if self._fd is None:
             return
         try:
@@ -303,6 +320,8 @@ class LogTimes:
         self._last = -self._STEP
 
     def close(self) -> None:
+        if self._fd is not None:
+            self._write_held()
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

@@ -92,7 +92,12 @@ class TaskSpec:
     env: Mapping[str, str] = spec_field(
         factory=dict,
         payload="dict",
-        option=Option(("--env", "-e"), "environment variable", "K=V", action="append"),
+        option=Option(
+            ("--env", "-e"),
+            "environment variable (stored); K alone takes the value of $K, as docker run -e K",
+            "K[=V]",
+            action="append",
+        ),
     )
     secrets: Mapping[str, str] = spec_field(
         factory=dict,

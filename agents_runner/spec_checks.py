@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from .agents import get_profile, missing_secrets
+from .config import MAX_SECONDS
 from .host_login import login_owner
 from .logsetup import get_logger
 
@@ -246,9 +247,6 @@ def check_cpus(cpus: Any) -> float | None:
     if cpus <= 0:
         raise ValueError(f"cpus: must be more than 0, got {cpus}")
     return float(cpus)
-
-
-MAX_SECONDS = 100 * 365 * 86400  # a century: longer is a typo, not a deadline
 
 
 def check_seconds(

@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .config import MAX_SECONDS
 from .states import TaskState
 from .task import Task, parse_time
 
@@ -176,25 +177,51 @@ def describe_pull(image: str, progress: dict, *, bar: bool, width: int = 30) -> 
     return f"pulling {image}: {phase} [{drawn}] {fraction:4.0%} {sizes}, {layers}"
 
 
+_COMMAND_WIDTH = 20  # docker ps cuts its COMMAND column so
+_REASON_MIN = 12
+
+
 def format_table(
     tasks: list[Task],
     now: datetime | None = None,
     places: dict[str, tuple[int, str | None]] | None = None,
+    width: int | None = None,
 ) -> str:
-    """One row a task; a waiting task's PLACE in the state dir's queue (1 is next), and
-    the POOL a task names."""
+    """One row a task; a waiting task's PLACE in the state dir's queue (1 is next), the
+    POOL a task names, its COMMAND (an agent's name, or the command in quotes, as docker
+    ps), and the REASON of its end. With `width`, the COMMAND is cut to 20 characters and
+    the REASON to what is left of `width` (at least 12), each ending in "…" when cut."""
     now = now or datetime.now(UTC)
     places = places or {}
-    rows = [("ID", "STATE", "PLACE", "POOL", "IMAGE", "AGENT", "AGE", "EXIT")]
+    rows = [["ID", "STATE", "PLACE", "POOL", "IMAGE", "COMMAND", "AGE", "EXIT", "REASON"]]
     for task in tasks:
         spec = task.spec_payload()  # builds no TaskSpec: list stays light
-        agent = spec["agent"] or "-"  # a command is not an agent
         age = format_age((now - parse_time(task.created_at)).total_seconds())
         exit_code = "" if task.exit_code is None else str(task.exit_code)
         place = str(places[task.id][0]) if task.id in places else "-"
         pool = spec.get("pool") or "-"
-        rows.append((task.id, task.state.value, place, pool, spec["image"], agent, age, exit_code))
+        command = spec["agent"] or _quoted(spec.get("command") or [], width is not None)
+        reason = " ".join((task.error or "-").split())  # one line, whatever it says
+        rows.append(
+            [task.id, task.state.value, place, pool, spec["image"], command, age, exit_code, reason]
+        )
+    if width is not None:
+        start = sum(max(len(row[i]) for row in rows) + 2 for i in range(len(rows[0]) - 1))
+        for row in rows[1:]:
+            row[-1] = cut(row[-1], max(width - start, _REASON_MIN))
     return format_rows(rows)
+
+
+def _quoted(argv: Sequence[str], short: bool) -> str:
+    import shlex
+
+    text = shlex.join(argv)
+    return f'"{cut(text, _COMMAND_WIDTH) if short else text}"'
+
+
+def cut(text: str, width: int) -> str:
+    """`text`, or its start and "…" in `width` characters."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def format_rows(rows: Sequence[Sequence[str]]) -> str:
@@ -214,18 +241,29 @@ def format_age(seconds: float) -> str:
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
+_SECONDS = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")  # a plain number: 90, 1.5, 1e3
 
 
 def parse_duration(text: str) -> float:
-    """`90`, `1.5`, `90s`, `15m`, `12h`, `7d`, `1h30m` -> seconds."""
+    """`90`, `1.5`, `1e3`, `90s`, `15m`, `12h`, `7d`, `1h30m` -> seconds; at most a
+    century (config.MAX_SECONDS), however it is written."""
     compact = text.strip()
-    parts = list(_DURATION_PART.finditer(compact))
-    joined = "".join(part.group(0) for part in parts)
-    if not parts or joined != compact or (len(parts) > 1 and not all(p.group(2) for p in parts)):
+    if _SECONDS.fullmatch(compact):
+        seconds = float(compact)
+    else:
+        parts = list(_DURATION_PART.finditer(compact))
+        joined = "".join(part.group(0) for part in parts)
+        several = len(parts) > 1 and not all(p.group(2) for p in parts)
+        if not parts or joined != compact or several:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a duration such as 90, 30s, 15m, 12h or 7d"
+            )
+        seconds = sum(float(p.group(1)) * _UNITS[p.group(2) or "s"] for p in parts)
+    if seconds > MAX_SECONDS:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a duration such as 90, 30s, 15m, 12h or 7d"
+            f"{text!r} is too long: at most {MAX_SECONDS // 86400} days (a century)"
         )
-    return sum(float(p.group(1)) * _UNITS[p.group(2) or "s"] for p in parts)
+    return seconds
 
 
 def last_lines(path: Path, count: int) -> tuple[bytes, int]:

@@ -6,7 +6,7 @@ Each comparison runs two commands alternately (odd rounds the second one first) 
 rounds, after one untimed run of each, and prints the medians and their ratio:
 
   (h) `agents-runner list`  vs  `docker ps`
-  (i) `agents-runner show ID`  vs  `docker inspect ID`
+  (i) `agents-runner show --json ID`  vs  `docker inspect ID`, both JSON
   (j) `agents-runner logs ID`  vs  `docker logs ID`, the same 200 lines on both sides
   (k) `list` (unfinished tasks) with 10,000 finished tasks in the store vs with 100
   (l) `list --all` with 10,000 tasks vs with 1,000, and the time per task it implies
@@ -152,7 +152,7 @@ def main() -> int:
 
         plan = [
             ("h", "list vs docker ps", 3.0, ours(100, "list"), ["docker", "ps"]),
-            ("i", "show ID vs docker inspect ID", 3.0, ours(100, "show", task_id),
+            ("i", "show --json ID vs docker inspect ID", 3.0, ours(100, "show", "--json", task_id),
              ["docker", "inspect", container]),
             ("j", f"logs ID vs docker logs ID ({LINES} lines)", 3.0, ours(100, "logs", task_id),
              ["docker", "logs", container]),

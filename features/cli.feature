@@ -61,10 +61,10 @@ Feature: The command line
   Scenario: List and show
     When the user runs "run --agent echo --prompt 'listed'"
     And the user runs "list --all"
-    Then its output has a row with the task's id, "completed", the image, "echo" and exit code 0
+    Then its output has a row with the task's id, "completed", the image, the agent "echo" and exit code 0
     When the user runs "list --all --json"
     Then its output is a JSON list with the task's payload
-    When the user runs "show {id}"
+    When the user runs "show --json {id}"
     Then its output is the task's stored payload as JSON
 
   Scenario Outline: An unknown task id gives status 2 and names it: <command>
@@ -90,7 +90,7 @@ Feature: The command line
       | invalid image     | run --image 'Not An Image' --agent echo       | image                         |
       | unknown agent     | run --agent no-such-agent                     | no-such-agent                 |
       | negative timeout  | run --agent echo --timeout -1                 | timeout                       |
-      | malformed env     | run --agent echo --env NOEQUALS               | --env                         |
+      | env unset on host | run --agent echo --prompt hi --env NOT_SET_26 | --env NOT_SET_26: no value given |
       | unknown command   | frobnicate                                    | frobnicate                    |
 
   Scenario: An unreachable engine gives status 3

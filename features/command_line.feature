@@ -97,7 +97,7 @@ Feature: The command line a person expects
 
   Scenario: show has the argv that ran for an agent
     When the user runs "run --agent echo --agent-arg --model --prompt 'fix it'"
-    And the user runs "show {id}"
+    And the user runs "show --json {id}"
     Then its output's spec has the argv "echo --model 'fix it'"
 
   Scenario: Durations take units everywhere
@@ -114,6 +114,12 @@ Feature: The command line a person expects
     When the user runs "--version"
     Then the command exits with status 0
     And its output is the installed version
+
+  Scenario: run --env NAME passes the host's value of NAME, as docker run -e NAME does
+    When the user runs "run --env GREETING -e OTHER=set -- sh -c 'echo $GREETING $OTHER'" with GREETING set to "hello from the host" in its environment
+    Then the command exits with status 0
+    And its output is exactly "hello from the host set"
+    And the stored task's env is GREETING "hello from the host" and OTHER "set"
 
   Scenario: logs -n is logs --tail, as docker's and tail's
     When the user runs "run -- sh -c 'echo one; echo two; echo three'"
@@ -150,6 +156,26 @@ Feature: The command line a person expects
     When the user runs "logs --since 1h --tail 1 {id}"
     Then its output is exactly "late"
 
+  Scenario: logs -t puts the engine's time of each line before it, with -n and -f too
+    Given a workspace
+    When the user runs "run --detach --workspace {workspace} -- sh -c 'echo early; sleep 0.3; echo middle; until [ -f /workspace/go ]; do sleep 0.1; done; echo late; until [ -f /workspace/done ]; do sleep 0.1; done'"
+    And its log holds "middle" by now
+    And the user notes the engine's timestamp of each line of the log
+    And the user runs "logs -t {id}"
+    Then the command exits with status 0
+    And its output is the lines "early", "middle", each after the engine's time of it
+    When the user starts "logs -t -f {id}" in the background
+    And the background command has printed "middle"
+    And the agent is let go on
+    And its log holds "late" by now
+    And the user notes the engine's timestamp of each line of the log
+    And the agent is let finish
+    And the user runs "wait {id}"
+    Then the background command exits with status 0
+    And its output is the lines "early", "middle", "late", each after the engine's time of it
+    When the user runs "logs -t -n 1 {id}"
+    Then its output is the lines "late", each after the engine's time of it
+
   Scenario: rm removes a finished task, and refuses one that has not finished
     Given a workspace
     When the user runs "run -- echo done"
@@ -161,10 +187,22 @@ Feature: The command line a person expects
     And the user runs "rm {id}"
     Then the command exits with status 2
     And its error output is one line that names "not finished"
+    And its error output says "rm -f"
     And the task is "running" after the command has exited
     When the agent is let go on
     And the user runs "wait {id}"
     Then the command exits with status 0
+
+  Scenario: rm -f removes a task that is still running: it is killed first and leaves no container
+    Given a workspace
+    When the user runs "run --detach --workspace {workspace} -- sh -c 'until [ -f /workspace/go ]; do sleep 0.1; done'"
+    And the task is "running"
+    And the user runs "rm -f {id}"
+    Then the command exits with status 0
+    And its output is exactly "{id}"
+    And its container no longer exists
+    And the engine's events show the task's container killed, by signal 9 alone, before it was destroyed
+    And the task's payload and log are gone from the state dir
 
   Scenario: list filters by state and label, prints ids alone with --quiet, and a unique id prefix is enough
     When the user runs "run --label team=red -- echo red"
@@ -173,14 +211,44 @@ Feature: The command line a person expects
     Then its output is exactly the new task's id
     When the user runs "list --all --label team=blue -q"
     Then its output is exactly the new task's id
-    When the user runs "show" with the task's id cut to its first 6 characters
+    When the user runs "show --json" with the task's id cut to its first 6 characters
     Then the command exits with status 0
     And its output is the task's stored payload as JSON
 
-  Scenario: list shows no command in the AGENT column
-    When the user runs "run -- echo not-an-agent"
-    And the user runs "list --all"
-    Then its output has a row with the task's id, "completed", the image, "-" and exit code 0
+  Scenario: show prints a readable summary of the task
+    When the user runs "run --timeout 5m --memory 512m -e GREETING=hi -- sh -c 'echo tests broke; exit 3'"
+    And the user runs "show {id}"
+    Then the command exits with status 0
+    And its output has the line "Task:       {id}"
+    And its output shows these fields
+      | field     | value                                                  |
+      | State     | failed                                                 |
+      | Exit code | 3                                                      |
+      | Reason    | the agent exited with code 3; last output: tests broke |
+      | Image     | {image}                                                |
+      | Command   | sh -c 'echo tests broke; exit 3'                       |
+      | Agent     | -                                                      |
+      | Workspace | -                                                      |
+      | Timeout   | 5m                                                     |
+      | Grace     | 10s                                                    |
+      | Memory    | 512m                                                   |
+      | Env       | GREETING=hi                                            |
+    And its output shows the task's created, started and ended times as stored
+    And its output shows each state the task passed through, in order, with its time as stored
+
+  Scenario: list shows the newest task first, with its command or agent and the reason of its end, cut to fit
+    When the user runs "run -- sh -c 'echo the first task failed for a reason far too long to fit in any table; exit 4'"
+    And the user runs "run --agent echo --prompt second"
+    And the user runs "run -- sh -c 'echo a command line much longer than twenty characters'"
+    And the user runs "list --all" on a terminal 250 columns wide
+    Then its rows list the tasks newest first
+    And the rows' COMMAND column reads "\"sh -c 'echo a comma…\"", "echo", "\"sh -c 'echo the fir…\""
+    And the rows' REASON column reads "-", "-", "the agent exited with code 4; last output: the first task failed for a reason far too long to fit in any table"
+    When the user runs "list --all" on a terminal 140 columns wide
+    Then no line of its output is longer than 140 characters
+    And the rows' REASON column reads "-", "-", and a beginning of "the agent exited with code 4; last output: the first task failed" cut with "…"
+    When the user runs "list --all --no-trunc" on a terminal 140 columns wide
+    Then the rows' COMMAND column reads "\"sh -c 'echo a command line much longer than twenty characters'\"", "echo", "\"sh -c 'echo the first task failed for a reason far too long to fit in any table; exit 4'\""
 
   Scenario: Every verb has a description and an example in its help
     Then the help of every verb has a description and an example
@@ -201,7 +269,11 @@ Feature: The command line a person expects
       | a network that is absent | run --agent echo --prompt hi --network nonet | --network               | Client Error      |
       | a memory below the floor | run --agent echo --prompt hi --memory 1k     | 'agents-runner run --help' | 'agents-runner --help' |
       | an abbreviated option    | run --imag busybox:1.36 -- echo hi           | --imag                  | TaskSpec          |
-      | an absurd timeout        | run --timeout 99999999999d -- echo hi        | --timeout: at most      | OverflowError     |
+      | an absurd timeout        | run --timeout 99999999999d -- echo hi        | '99999999999d' is too long: at most 36500 days | OverflowError |
+      | an absurd plain timeout  | run --timeout 1e12 -- echo hi                | '1e12' is too long: at most 36500 days | not a duration |
+      | empty stdin for --prompt - | run --agent echo --prompt -                | --prompt -: stdin was empty | needs a prompt |
+      | empty stdin for --prompt-file - | run --agent echo --prompt-file -      | --prompt-file -: stdin was empty | needs a prompt |
+      | an --env the host has not set | run --env AGENTS_RUNNER_UNSET_26 -- echo hi | --env AGENTS_RUNNER_UNSET_26: no value given and $AGENTS_RUNNER_UNSET_26 is not set | expected K=V |
       | a misspelt verb          | rnu -- echo hi                               | did you mean 'run'      | Traceback         |
 
   @root

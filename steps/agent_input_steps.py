@@ -143,12 +143,15 @@ def login_kept_out(context: Context) -> None:
     forms = (context.login_token, context.refreshed)
     shown = context.harness.cli.run("show", context.task.id)
     assert_that(shown.returncode, equal_to(0), shown.stderr)
+    as_json = context.harness.cli.run("show", "--json", context.task.id)
+    assert_that(as_json.returncode, equal_to(0), as_json.stderr)
     places = {
         str(path): path.read_bytes()
         for path in context.harness.state_dir.rglob("*")
         if path.is_file()
     }
     places["show"] = (shown.stdout + shown.stderr).encode()
+    places["show --json"] = (as_json.stdout + as_json.stderr).encode()
     places["run's output"] = (context.result.stdout + context.result.stderr).encode()
     holders = [name for name, data in places.items() if any(form in data for form in forms)]
     assert_that(holders, is_(empty()))

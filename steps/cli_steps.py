@@ -186,18 +186,21 @@ def first_terminal_showed_shutdown(context: Context) -> None:
 
 @then(
     "its output has a row with the task's id, "
-    '"{state}", the image, "{agent}" and exit code {code:d}'
+    '"{state}", the image, the agent "{agent}" and exit code {code:d}'
 )
 def list_row(context: Context, state: str, agent: str, code: int) -> None:
     rows = [line.split() for line in context.result.stdout.splitlines()]
-    header = ["ID", "STATE", "PLACE", "POOL", "IMAGE", "AGENT", "AGE", "EXIT"]
+    header = ["ID", "STATE", "PLACE", "POOL", "IMAGE", "COMMAND", "AGE", "EXIT", "REASON"]
     assert_that(rows[0], equal_to(header))
     row = next((r for r in rows if r[0] == context.cli_task_id), None)
-    assert_that(row, has_length(8), f"rows: {rows}")
-    # An ended task has no place in the queue, and this one names no pool.
+    assert_that(row, has_length(9), f"rows: {rows}")
+    # An ended task has no place in the queue, this one names no pool, and it completed:
+    # no reason.
     assert_that(
         row[:6] + row[7:],
-        equal_to([context.cli_task_id, state, "-", "-", context.harness.image, agent, str(code)]),
+        equal_to(
+            [context.cli_task_id, state, "-", "-", context.harness.image, agent, str(code), "-"]
+        ),
     )
     assert_that(row[6], matches_regexp(r"^\d+[smhd]$"))
 

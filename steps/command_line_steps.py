@@ -231,7 +231,7 @@ def payload_and_log_gone(context: Context) -> None:
 
 @when('the user runs "{verb}" with the task\'s id cut to its first {count:d} characters')
 def run_with_prefix(context: Context, verb: str, count: int) -> None:
-    context.result = context.harness.cli.run(verb, context.cli_task_id[:count])
+    context.result = context.harness.cli.run(*verb.split(), context.cli_task_id[:count])
 
 
 @then("the help of every verb has a description and an example")

@@ -191,7 +191,7 @@ def agent_saw_secret(context: Context) -> None:
 
 @then('"show" prints the secret\'s name but not its value')
 def show_hides_secret(context: Context) -> None:
-    result = context.harness.cli.run("show", context.task.id)
+    result = context.harness.cli.run("show", "--json", context.task.id)
     assert_that(result.returncode, equal_to(0), result.stderr)
     assert_that(result.stdout, not_(contains_string(context.secret)))
     assert_that(json.loads(result.stdout)["spec"]["secret_names"], equal_to(["API_TOKEN"]))

@@ -106,13 +106,27 @@ def test_describe_pull_names_its_phase():
     assert "extracting [#######......" in describe_pull("img", extracting, bar=True)
 
 
-def test_the_table_shows_no_command_as_an_agent():
+def test_the_table_shows_a_command_in_quotes_and_no_reason_as_a_dash():
     task = Task.new(TaskSpec(image="busybox:1.36", command=["sh", "-c", "exit 3"]))
     task.exit_code = 3
     now = datetime.now(UTC) + timedelta(minutes=5)
     header, row = format_table([task], now=now, places={task.id: (2, None)}).splitlines()
-    assert header.split() == ["ID", "STATE", "PLACE", "POOL", "IMAGE", "AGENT", "AGE", "EXIT"]
-    assert row.split() == [task.id, "queued", "2", "-", "busybox:1.36", "-", "5m", "3"]
+    header_cells = ["ID", "STATE", "PLACE", "POOL", "IMAGE", "COMMAND", "AGE", "EXIT", "REASON"]
+    assert header.split() == header_cells
+    assert row.split() == [
+        task.id, "queued", "2", "-", "busybox:1.36", '"sh', "-c", "'exit", "3'\"", "5m", "3", "-",
+    ]  # fmt: skip
+
+
+def test_the_table_cuts_the_command_and_the_reason_to_fit():
+    task = Task.new(TaskSpec(image="busybox:1.36", command=["sh", "-c", "echo " + "x" * 40]))
+    task.error = "a reason\nover two lines " + "y" * 200
+    table = format_table([task], width=120)
+    assert max(len(line) for line in table.splitlines()) == 120
+    row = table.splitlines()[1]
+    assert '"sh -c \'echo xxxxxxx…"' in row
+    assert row.endswith("…") and "a reason over two lines yyy" in row
+    assert "y" * 200 in format_table([task])  # no width: whole
 
 
 def test_values_that_begin_with_a_dash_are_values():
@@ -195,15 +209,17 @@ def test_logs_since_starts_after_everything_written_before_it(tmp_path):
 
     times = LogTimes(tmp_path / "t.times")
     times.note(6, b"2026-11-25T16:00:00.000000000Z")
-    times.note(9, b"2026-11-25T16:00:00.005000000Z")  # within 10 ms: not noted
+    times.note(9, b"2026-11-25T16:00:00.005000000Z")  # within 10 ms: held till the next
     times.note(12, b"2026-11-25T16:00:01.000000000Z")
     times.close()
     assert (tmp_path / "t.times").read_text().splitlines() == [
         "6 1795622400.000000000",
+        "9 1795622400.005000000",
         "12 1795622401.000000000",
     ]
     assert offset_since(tmp_path / "t.times", 1795622399.0) == 0
-    assert offset_since(tmp_path / "t.times", 1795622400.5) == 6
+    assert offset_since(tmp_path / "t.times", 1795622400.003) == 6
+    assert offset_since(tmp_path / "t.times", 1795622400.5) == 9
     assert offset_since(tmp_path / "t.times", 1795622402.0) == 12
     assert offset_since(tmp_path / "missing.times", 1795622402.0) == 0
 

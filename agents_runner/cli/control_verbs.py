@@ -20,6 +20,7 @@ from .common import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..runner import TaskRunner
+    from ..task import Task
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
@@ -54,10 +55,13 @@ def cmd_rm(args: argparse.Namespace) -> int:
     task_ids = [store.resolve_id(text) for text in args.ids]
     tasks = [store.load(task_id) for task_id in task_ids]
     unfinished = [task.id for task in tasks if not task.is_terminal]
-    if unfinished:
+    if unfinished and not args.force:
         raise BadInput(
-            f"task {', '.join(unfinished)} has not finished; cancel or kill it first, then rm"
+            f"task {', '.join(unfinished)} has not finished; cancel or kill it first, "
+            "or remove it with rm -f"
         )
+    if unfinished:  # rm -f, as docker's: killed first, its container gone, then removed
+        tasks = _killed(open_controller(args), tasks)
     kept = [task for task in tasks if task.container_id and task.spec.keep_container]
     if kept:
         runner = open_runner(args)
@@ -68,6 +72,15 @@ def cmd_rm(args: argparse.Namespace) -> int:
         store.delete(task.id)
         print(task.id)
     return EXIT_OK
+
+
+def _killed(runner: TaskRunner, tasks: list[Task]) -> list[Task]:
+    """The tasks once each unfinished one has been killed and has ended (its container
+    removed by its owner, or by this runner if the owner is gone)."""
+    for task in tasks:
+        if not task.is_terminal:
+            runner.request_kill(task.id)
+    return [task if task.is_terminal else runner.wait(task.id) for task in tasks]
 
 
 def cmd_recover(args: argparse.Namespace) -> int:

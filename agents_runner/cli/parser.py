@@ -134,7 +134,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     listing = verb(
         "list",
         "list tasks",
-        "List unfinished tasks, or all of them with --all, oldest first.",
+        "List unfinished tasks, or all of them with --all, newest first: each task's "
+        "state, place in the queue, image, command (an agent's name, or the command in "
+        "quotes), age, exit code and the reason of its end. The command and the reason "
+        "are cut to fit the terminal, as docker ps does; --no-trunc shows them whole.",
         ["list", "list --all --state failed", "list -aq --label team=red"],
     )
     listing.add_argument("--all", "-a", action="store_true", help="include finished tasks")
@@ -151,25 +154,45 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     listing.add_argument("--quiet", "-q", action="store_true", help="print the task ids only")
     listing.add_argument("--json", action="store_true", help="print the payloads as a JSON list")
+    listing.add_argument(
+        "--no-trunc", action="store_true", help="do not cut the command or the reason"
+    )
 
     show = verb(
         "show",
-        "print a task's payload as JSON",
-        "Print the task's stored payload: its spec (with the argv that runs), state, "
-        "history, exit code and error. Secret values are never stored.",
-        ["show 4a60c1e2b7f3", "show 4a60"],
+        "describe a task: state, exit code, reason, image, limits, times",
+        "Describe the task, a field a line: its state, exit code and the reason of its "
+        "end, image, agent and the command that runs, workspace, times, limits and place "
+        "in the queue, then each state it passed through. With --json, the stored "
+        "payload: its spec (with the argv that runs), state, history, exit code and error. "
+        "Secret values are never stored.",
+        ["show 4a60c1e2b7f3", "show 4a60", "show --json 4a60"],
     )
     show.add_argument("id", help="the task id, or a unique prefix of it")
+    show.add_argument("--json", action="store_true", help="print the stored payload as JSON")
 
     logs = verb(
         "logs",
         "print a task's output",
         "Print what the task's agent wrote (stdout and stderr, in order), as kept on disk.",
-        ["logs 4a60", "logs -f 4a60", "logs --tail 20 4a60", "logs --since 10m 4a60"],
+        [
+            "logs 4a60",
+            "logs -f 4a60",
+            "logs --tail 20 4a60",
+            "logs --since 10m 4a60",
+            "logs -tf 4a60",
+        ],
     )
     logs.add_argument("id", help="the task id, or a unique prefix of it")
     logs.add_argument(
         "--follow", "-f", action="store_true", help="keep printing until the task ends"
+    )
+    logs.add_argument(
+        "--timestamps",
+        "-t",
+        action="store_true",
+        help="put the time of each line before it, as docker logs -t (by the engine's "
+        "clock, to 10 ms)",
     )
     logs.add_argument(
         "--tail",
@@ -224,12 +247,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     rm = verb(
         "rm",
-        "remove a finished task",
+        "remove a finished task (-f: kill it first)",
         "Remove a finished task's payload and log (and its container, if it kept one). "
-        "A task that has not finished is refused: cancel or kill it first.",
-        ["rm 4a60", "rm 4a60 9bd1"],
+        "A task that has not finished is refused, unless --force kills it first (as "
+        "docker rm -f): its container is gone before the task is removed.",
+        ["rm 4a60", "rm 4a60 9bd1", "rm -f 4a60"],
     )
     rm.add_argument("ids", nargs="+", metavar="id", help="task ids, or unique prefixes")
+    rm.add_argument(
+        "--force", "-f", action="store_true", help="kill a task that has not finished first"
+    )
 
     recover = verb(
         "recover",

@@ -6,15 +6,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 from ..taskqueue import TaskQueue
-from ..terminal import LogFollower, format_table, last_lines, offset_since
+from ..terminal import (
+    FOLLOW_INTERVAL,
+    LogFollower,
+    format_table,
+    last_lines,
+    offset_since,
+    terminal_width,
+)
+from ..timestamped import TimestampedLog
 from .common import EXIT_OK, open_controller, open_store
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     store = open_store(args)
     tasks = store.list() if args.all or args.state else store.list_unfinished()
+    tasks.sort(key=lambda task: task.created_at, reverse=True)  # newest first, as docker ps
     if args.state:
         tasks = [task for task in tasks if task.state.value in args.state]
     for item in args.label:
@@ -26,7 +36,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     elif args.json:
         print(json.dumps([t.to_payload() for t in tasks], indent=2))
     else:
-        print(format_table(tasks, places=TaskQueue(store.root).places()))
+        width = None if args.no_trunc else terminal_width()
+        print(format_table(tasks, places=TaskQueue(store.root).places(), width=width))
     return EXIT_OK
 
 
@@ -38,7 +49,12 @@ def cmd_show(args: argparse.Namespace) -> int:
         queue = TaskQueue(store.root)
         place, pool = queue.places().get(task.id, (None, task.spec_payload().get("pool")))
         shown["queue"] = {"place": place, "pool": pool, "waiting": queue.why_waiting(task.id)}
-    print(json.dumps(shown, indent=2, sort_keys=True))
+    if args.json:
+        print(json.dumps(shown, indent=2, sort_keys=True))
+    else:
+        from .summary import describe
+
+        print(describe(task, shown.get("queue")))
     return EXIT_OK
 
 
@@ -46,21 +62,30 @@ def cmd_logs(args: argparse.Namespace) -> int:
     store = open_store(args)
     task = store.load(store.resolve_id(args.id))
     out = sys.stdout.buffer
-    follower = LogFollower(store.log_path(task.id), out)
+    follower: LogFollower | TimestampedLog = LogFollower(store.log_path(task.id), out)
+    if args.timestamps:
+        follower = TimestampedLog(store.log_path(task.id), store.log_times_path(task.id), out)
     if args.since is not None:
         follower.offset = offset_since(store.log_times_path(task.id), args.since)
     if args.tail is not None:
         data, end = last_lines(store.log_path(task.id), args.tail)
         follower.offset = max(follower.offset, end - len(data))
     if not args.follow:
-        follower.pump()
+        _pump(follower, final=True)
         return EXIT_OK
     runner = open_controller(args)  # it takes the task over if its owner is gone
     while not runner.refresh(task.id).is_terminal:
-        follower.pump()
-        follower.pause()
-    follower.pump()
+        _pump(follower, final=False)
+        time.sleep(FOLLOW_INTERVAL)
+    _pump(follower, final=True)
     return EXIT_OK
+
+
+def _pump(follower: LogFollower | TimestampedLog, *, final: bool) -> None:
+    if isinstance(follower, TimestampedLog):
+        follower.pump(final=final)
+    else:
+        follower.pump()
 
 
 def _labelled(labels: dict[str, str], key: str, value: str | None) -> bool:

@@ -143,7 +143,7 @@ def _stream_until_end(
 _FROM_ARGS: dict[str, Callable[[argparse.Namespace, str, Any], Any]] = {
     "image": lambda args, option, value: _image(args),
     "prompt": lambda args, option, value: _prompt(args),
-    "env": lambda args, option, value: _pairs(option, value),
+    "env": lambda args, option, value: _pairs(option, value, from_host=True),
     "secrets": lambda args, option, value: _secrets(value),
     "labels": lambda args, option, value: _pairs(option, value),
     "host_login": lambda args, option, value: value or None,
@@ -183,16 +183,28 @@ def _prompt(args: argparse.Namespace) -> str:
             with open(args.prompt_file, encoding="utf-8") as file:
                 text = file.read()
     except (OSError, UnicodeDecodeError) as exc:
-        option = "--prompt -" if args.prompt == "-" else f"--prompt-file {args.prompt_file}"
-        raise BadInput(f"{option}: {exc}") from None
+        raise BadInput(f"{_prompt_option(args)}: {exc}") from None
+    if not text.strip():  # said here: "needs a prompt" would blame the command line
+        where = "stdin" if args.prompt_file == "-" else "the file"
+        said = "was empty" if not text else "held only blank space"
+        raise BadInput(f"{_prompt_option(args)}: {where} {said}; the prompt comes from there")
     return text.removesuffix("\n")
 
 
-def _pairs(name: str, items: list[str]) -> dict[str, str]:
+def _prompt_option(args: argparse.Namespace) -> str:
+    return "--prompt -" if args.prompt == "-" else f"--prompt-file {args.prompt_file}"
+
+
+def _pairs(name: str, items: list[str], *, from_host: bool = False) -> dict[str, str]:
+    """K=V pairs; with `from_host`, a K alone takes the value of $K, as docker run -e K."""
     pairs = {}
     for item in items:
         key, sep, value = item.partition("=")
-        if not sep:
+        if not sep and from_host and key:
+            if key not in os.environ:
+                raise BadInput(f"--{name} {key}: no value given and ${key} is not set")
+            value = os.environ[key]
+        elif not sep:
             raise BadInput(f"--{name} {item!r}: expected K=V")
         pairs[key] = value
     return pairs
