@@ -3,11 +3,9 @@ own create and destroy events and the stored histories."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shlex
 import signal
-import threading
 
 from behave import given, then, when
 from behave.runner import Context
@@ -16,7 +14,7 @@ from hamcrest import assert_that, contains_string, equal_to, less_than_or_equal_
 from agents_runner.states import TaskState
 from agents_runner.testing.cli_driver import CliDriver
 from agents_runner.testing.events import ContainerEvent
-from agents_runner.testing.harness import PROBE_PREFIX, WAITING_AGENT
+from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.waiting import wait_until
 
 QUEUE_TIMEOUT = 120.0
@@ -26,33 +24,21 @@ def _named(context: Context) -> dict[int, str]:
     if not hasattr(context, "named"):
         context.named = {}
         context.go_files = {}
-        context.queue_events = _EventRecorder(context.harness.engine, context.harness.labels)
-        context.add_cleanup(context.queue_events.close)
+        context.queue_events = _ScenarioEvents(context.harness)
     return context.named
 
 
-class _EventRecorder:
-    """The engine's live event stream for the scenario's containers, recorded from the
-    first task on: a later query by time would miss events an engine busy elsewhere has
-    already dropped from its short history (Docker keeps the last 256)."""
+class _ScenarioEvents:
+    """The scenario's container events: the harness records the engine's live stream
+    from the scenario's start and adds a query of the engine's history on each read, so
+    neither an event before a stream connected nor one the history dropped is missed."""
 
-    def __init__(self, engine, labels: dict[str, str]) -> None:
-        selectors = [f"{key}={value}" for key, value in labels.items()]
-        self._stream = engine.api.events(
-            filters={"type": ["container"], "label": selectors}, decode=True
-        )
-        self.events: list[ContainerEvent] = []
-        self._thread = threading.Thread(target=self._record, daemon=True)
-        self._thread.start()
+    def __init__(self, harness) -> None:
+        self._harness = harness
 
-    def _record(self) -> None:
-        with contextlib.suppress(Exception):
-            for raw in self._stream:
-                self.events.append(ContainerEvent.from_engine(raw))
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._stream.close()
+    @property
+    def events(self) -> list[ContainerEvent]:
+        return self._harness.all_events()
 
 
 def _start_detached(context: Context, number: int, options: str = "") -> None:
@@ -290,15 +276,10 @@ def one_ends_with(context: Context, number: int, state: str, text: str) -> None:
 
 
 def _prove_recorder(context: Context) -> None:
-    """A probe container made and seen in the recorded stream: a stream that reports
-    nothing cannot pass for an engine that created nothing."""
+    """A probe container made and seen through the same reading of the engine's events
+    as the scenario's: an engine that reports nothing cannot pass for one that created
+    nothing."""
     context.harness.prove_events_report()
-    wait_until(
-        lambda: list(context.queue_events.events),
-        lambda events: any((e.task_id or "").startswith(PROBE_PREFIX) for e in events),
-        timeout=10,
-        describe="the recorded stream to report the probe",
-    )
 
 
 def _complete_events(context: Context) -> list[ContainerEvent]:
