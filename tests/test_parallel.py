@@ -19,7 +19,8 @@ def scenario(location, *tags):
 def test_the_plan_spreads_the_longest_first_and_keeps_serial_ones_apart():
     selected = [scenario(f"features/a.feature:{n}") for n in (1, 2, 3, 4)]
     selected.append(scenario("features/b.feature:9", "serial"))
-    known = {"features/a.feature:1": 30.0, "features/a.feature:2": 20.0}
+    known = {"features/a.feature: scenario at features/a.feature:1": 30.0}
+    known["features/a.feature: scenario at features/a.feature:2"] = 20.0
     plan = make_plan(selected, 2, known)
     loads = sorted(sum(s.estimate for s in share) for share in plan.shares)
     assert loads == [30.0, 20.0 + 2 * UNKNOWN_SECONDS]  # 30 alone; 20, then both unknowns
@@ -101,4 +102,4 @@ def test_a_worker_part_round_trips(tmp_path):
 def test_durations_record_only_scenarios_that_passed(tmp_path):
     path = tmp_path / "durations.json"
     write_durations([record(3), record(4, "failed")], path)
-    assert json.loads(path.read_text()) == {"features/a.feature:3": 1.25}
+    assert json.loads(path.read_text()) == {"features/a.feature: s3": 1.25}

@@ -14,6 +14,7 @@ from ..evidence import write as write_evidence
 from ..junit import REPORT_GLOB, clear_stale
 from ..run_info import RunInfo
 from . import parts
+from .plan import duration_key
 
 _COUNTED = {"errors": "error", "failures": "failure", "skipped": "skipped"}
 
@@ -75,7 +76,11 @@ def merge_evidence(part_folders: list[Path], command: str) -> tuple[Path, list[S
 
 
 def write_durations(records: list[ScenarioRecord], path: Path) -> None:
-    """Seconds each scenario took, by location, for the next run's plan."""
-    durations = {r.location: round(r.duration, 2) for r in records if r.status == "passed"}
+    """Seconds each scenario took, by its duration_key, for the next run's plan."""
+    durations = {
+        duration_key(r.location, r.name): round(r.duration, 2)
+        for r in records
+        if r.status == "passed"
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(durations, indent=1, sort_keys=True) + "\n")

@@ -70,7 +70,7 @@ def select(paths: Sequence[str], tags: Sequence[str]) -> list[tuple[str, str, fr
 
 
 def estimates(*files: Path) -> dict[str, float]:
-    """Seconds by location, from the first of `files` that holds a readable record."""
+    """Seconds by duration_key, from the first of `files` that holds a readable record."""
     for path in files:
         try:
             recorded = json.loads(path.read_text())
@@ -81,13 +81,21 @@ def estimates(*files: Path) -> dict[str, float]:
     return {}
 
 
+def duration_key(location: str, name: str) -> str:
+    """A scenario's key in the durations record: its file and name, which edits above
+    it in the file leave alone (its line moves)."""
+    return f"{location.rpartition(':')[0]}: {name.strip()}"
+
+
 def make_plan(
     selected: Sequence[tuple[str, str, frozenset[str]]],
     workers: int,
     known: dict[str, float],
 ) -> Plan:
     scenarios = [
-        PlannedScenario(location, name, tags, known.get(location, UNKNOWN_SECONDS))
+        PlannedScenario(
+            location, name, tags, known.get(duration_key(location, name), UNKNOWN_SECONDS)
+        )
         for location, name, tags in selected
     ]
     parallel = sorted((s for s in scenarios if not s.serial), key=lambda s: -s.estimate)
