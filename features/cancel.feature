@@ -3,6 +3,7 @@ Feature: Cancelling a task is graceful
   grace period to shut down cleanly before anything harsher happens. The task is
   recorded as cancelled, with the time the cancel was asked for.
 
+  @smoke
   Scenario: A running agent is cancelled and shuts down cleanly
     Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
     When the task is submitted

@@ -6,17 +6,20 @@ Feature: The command line
   0 on success, 1 when the task ended otherwise, 2 on bad input (one clear line on
   stderr), 3 when the Docker engine is unreachable.
 
+  @smoke
   Scenario: Run an agent in the foreground
     When the user runs "run --agent echo --prompt 'hello from the command line'"
     Then the command exits with status 0
     And its output is exactly "hello from the command line"
 
+  @smoke
   Scenario: A failing agent run in the foreground exits with the agent's code and says why
     When the user runs "run -- sh -c 'echo tests broke; exit 3'"
     Then the command exits with status 3
     And its output is exactly "tests broke"
     And its error output says "ended failed: the agent exited with code 3; last output: tests broke"
 
+  @smoke
   Scenario: A detached task is driven to its end after the command exits
     Given a workspace
     When the user runs "run --detach --workspace {workspace} -- sh -c 'echo started; until [ -f /workspace/go ]; do sleep 0.1; done; echo finished'"
@@ -37,6 +40,7 @@ Feature: The command line
     And its output is exactly "{id} timed_out"
     And its container no longer exists
 
+  @smoke
   Scenario: Cancel a task from a second terminal
     Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground in a first terminal
     When the task is running in the first terminal
@@ -48,6 +52,7 @@ Feature: The command line
     And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
     And Docker reports that its container exited with code 143
 
+  @smoke
   Scenario: Kill a task from a second terminal
     Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground in a first terminal
     When the task is running in the first terminal
@@ -58,6 +63,7 @@ Feature: The command line
     And the agent was sent signal 9 and no other (by the engine's events, its own record and its exit code)
     And its container no longer exists
 
+  @smoke
   Scenario: List and show
     When the user runs "run --agent echo --prompt 'listed'"
     And the user runs "list --all"
@@ -93,6 +99,7 @@ Feature: The command line
       | env unset on host | run --agent echo --prompt hi --env NOT_SET_26 | --env NOT_SET_26: no value given |
       | unknown command   | frobnicate                                    | frobnicate                    |
 
+  @smoke
   Scenario: An unreachable engine gives status 3
     When the user runs "run --agent echo --prompt hi" with DOCKER_HOST pointing nowhere
     Then the command exits with status 3

@@ -3,6 +3,7 @@ Feature: A task runs its agent to completion
   task is recorded as completed, its output is kept on disk, and its container
   is removed: the task's story outlives the container.
 
+  @smoke
   Scenario: The echo agent completes and its story is kept
     Given a task that runs the "echo" agent with the prompt "hello from the acceptance suite"
     When the task is submitted

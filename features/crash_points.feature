@@ -12,6 +12,7 @@ Feature: A runner killed at any moment leaves no container and loses no exit cod
     Given a workspace
     And a secret API_TOKEN with a value never seen before
 
+  @smoke
   Scenario: Killed at start-up, before any container
     When the user runs a waiting agent with the secret in the foreground, armed to die at "start-up"
     And the runner process has died of SIGKILL
@@ -30,6 +31,7 @@ Feature: A runner killed at any moment leaves no container and loses no exit cod
     And the engine holds no container of the task
     And Docker reports that the task's container was destroyed without ever starting
 
+  @smoke
   Scenario: Killed right after the container was started
     When the user runs a waiting agent with the secret in the foreground, armed to die at "after-start"
     And the runner process has died of SIGKILL

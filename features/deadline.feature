@@ -3,6 +3,7 @@ Feature: A task that outlives its deadline is stopped
   running). When it passes, the task is stopped gracefully: the agent gets SIGTERM
   and its stop grace, then SIGKILL if it is still there. The task ends "timed_out".
 
+  @smoke
   Scenario: An agent past its deadline shuts down gracefully
     Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
     And its deadline is 1 second and its stop grace 5 seconds
@@ -15,6 +16,7 @@ Feature: A task that outlives its deadline is stopped
     And the agent's shutdown line is in the task's log
     And its container no longer exists
 
+  @smoke
   Scenario: An agent that ignores SIGTERM is killed when its grace runs out
     Given a task whose agent ignores SIGTERM
     And its deadline is 1 second and its stop grace 1 second

@@ -3,6 +3,7 @@ Feature: A task that fails says why
   the exit code, and the agent's last line of output. The output is kept and the
   container is removed.
 
+  @smoke
   Scenario: The agent exits with a non-zero code
     Given a task whose agent prints "tests failed: 3 of 10" and exits with code 3
     When the task is submitted
@@ -14,6 +15,7 @@ Feature: A task that fails says why
     And Docker reports that its container exited with code 3
     And its container no longer exists
 
+  @smoke
   Scenario: The agent's command is not in the image
     Given a task whose command is "no-such-agent-cli", which the image does not have
     When the task is submitted

@@ -3,6 +3,7 @@ Feature: Killing a task is immediate
   run its shutdown code, and the container is removed. The task is recorded as
   killed.
 
+  @smoke
   Scenario: A running agent is killed at once
     Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
     When the task is submitted

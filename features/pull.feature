@@ -6,6 +6,7 @@ Feature: Pulling the agent's image
   recorded on the task. A pull that fails ends the task "failed" with a reason that
   names the image, and no container is ever created for it.
 
+  @smoke
   Scenario: An absent image is pulled from the registry, then run
     Given an image that only the registry has
     And a task that runs the "echo" agent in that image
@@ -31,6 +32,7 @@ Feature: Pulling the agent's image
     Then the task is "completed" with exit code 0
     And its recorded history is queued, pulling, starting, running, completed, in that order
 
+  @smoke
   Scenario: The "never" policy refuses to pull an absent image
     Given an image that only the registry has
     And a task that runs the "echo" agent in that image

@@ -52,6 +52,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     When every task is let go on
     Then all 3 named tasks end "completed"
 
+  @smoke
   Scenario: A higher priority goes first; ties go in submission order
     Given the user has run "config max-running 1"
     And task 1 started with "run --detach", waiting for its own go file

@@ -8,6 +8,7 @@ Feature: Nothing is lost when the runner crashes
   never got a running container ends failed, "interrupted" (its secrets were never
   stored, so it is not restarted).
 
+  @smoke
   Scenario: A container that still runs is taken over and driven to its end
     Given a workspace
     And the user runs an agent that waits for a signal file in the foreground in a first terminal

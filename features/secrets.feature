@@ -7,6 +7,7 @@ Feature: Secrets reach the agent and nowhere else
   a non-ASCII letter, so its JSON form differs from the raw one. The state dir the
   runner creates is private to its owner.
 
+  @smoke
   Scenario: A secret given through the Python API
     Given a state dir that does not exist yet
     And a workspace

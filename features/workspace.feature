@@ -3,6 +3,7 @@ Feature: The agent works in the user's workspace and the user keeps ownership
   is the agent's working directory. The agent runs as the workspace's owner, so the
   files it writes there belong to that user, who can edit them afterwards.
 
+  @smoke
   Scenario: A file the agent writes is on the host, owned by the workspace's owner
     Given a workspace that belongs to an unprivileged user
     And a task whose agent writes "report.txt" in its working directory
