@@ -103,3 +103,26 @@ def test_durations_record_only_scenarios_that_passed(tmp_path):
     path = tmp_path / "durations.json"
     write_durations([record(3), record(4, "failed")], path)
     assert json.loads(path.read_text()) == {"features/a.feature: s3": 1.25}
+
+
+def test_allure_merge_copies_every_worker_result_once_and_clears_the_old(tmp_path: Path) -> None:
+    from agents_runner.testing.parallel import allure_parts
+
+    target = tmp_path / "allure"
+    target.mkdir()
+    (target / "old-result.json").write_text("{}")
+    for worker, names in (("w1", ["a-result.json", "a-attachment.txt"]), ("w2", ["b-result.json"])):
+        folder = allure_parts.worker_folder(tmp_path / worker)
+        folder.mkdir(parents=True)
+        for name in names:
+            (folder / name).write_text(worker)
+    (tmp_path / "serial").mkdir()  # a worker that wrote no Allure results
+
+    copied = allure_parts.merge([tmp_path / "w1", tmp_path / "w2", tmp_path / "serial"], target)
+
+    assert copied == 2
+    assert sorted(p.name for p in target.iterdir()) == [
+        "a-attachment.txt",
+        "a-result.json",
+        "b-result.json",
+    ]

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import allure_parts
 from .merge import merge_evidence, merge_junit, write_durations
 from .parts import PART_FILE
 from .plan import Plan, PlanError, estimates, make_plan, select
@@ -56,6 +57,10 @@ def _report(plan: Plan, workers: list[Worker], codes: list[int], junit: Path, st
     parts_root = workers[0].folder.parent
     merge_junit([(w.junit, {s.location for s in w.scenarios}) for w in workers], junit)
     folders = [w.folder for w in workers if (w.folder / PART_FILE).exists()]
+    allure = allure_parts.requested()
+    if allure is not None:
+        count = allure_parts.merge([w.folder for w in workers], allure)
+        print(f"allure results: {count} in {allure}")
     records = []
     if folders:
         command = "python -m agents_runner.testing.parallel " + shlex.join(sys.argv[1:])

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..allure_evidence import ALLURE_VARIABLE
+from . import allure_parts
 from .plan import PlannedScenario
 from .worker_env import PARTS_VARIABLE, WORKER_VARIABLE
 
@@ -41,8 +43,11 @@ class Worker:
             "--junit-directory",
             str(self.junit),
         ]
-        command += [s.location for s in self.scenarios]
         environment = {**os.environ, WORKER_VARIABLE: self.name, PARTS_VARIABLE: str(self.folder)}
+        if allure_parts.requested() is not None:
+            command += allure_parts.HIDE_EXCLUDED
+            environment[ALLURE_VARIABLE] = str(allure_parts.worker_folder(self.folder))
+        command += [s.location for s in self.scenarios]
         with self.output.open("wb") as output:
             self.process = subprocess.Popen(
                 command, stdout=output, stderr=subprocess.STDOUT, env=environment
