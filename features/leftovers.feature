@@ -26,3 +26,9 @@ Feature: Nothing is left behind
     And a later run starts and reaps what dead runs left
     Then the dead run's container and folder are gone
     And this run's own state dir and registration are untouched
+
+  Scenario: A killed test run on another engine is left for that engine's next run to reap
+    Given a test run process on another engine that registered and made a folder
+    When that test run process is killed with SIGKILL
+    And a later run starts and reaps what dead runs left
+    Then the other engine's dead run is still registered, and its folder is still there

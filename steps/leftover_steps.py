@@ -4,6 +4,7 @@ and the timing of deadlines and kills."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 from pathlib import Path
 
@@ -18,9 +19,10 @@ from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.oracle import raw_inspect
 
 # A stand-in for a test run: it registers as a run, makes a folder named after it and
-# starts a labelled container, as the suite does, then waits to be killed.
+# starts a labelled container, as the suite does, then waits to be killed (its stdin is
+# /dev/null, so it waits for a signal).
 TEST_RUN_PROCESS = """
-import sys, tempfile
+import signal, tempfile
 from agents_runner.engine import Engine
 from agents_runner.testing import reaper
 run_id = {run_id!r}
@@ -31,7 +33,7 @@ container = engine.create(name=None, image={image!r}, argv=["sleep", "3600"], en
                           labels={{reaper.RUN_LABEL: run_id}}, network="none")
 engine.start(container)
 print(container, folder, flush=True)
-sys.stdin.read()
+signal.pause()
 """
 
 
@@ -62,6 +64,40 @@ def supervisor_env_clean(context: Context) -> None:
     owner = context.harness.detached_supervisor(context.task.id)
     environ = Path(f"/proc/{owner.pid}/environ").read_bytes()
     assert_that(context.secret_value.encode() in environ, is_(False), "secret in environ")
+
+
+# A test run on another engine (DOCKER_HOST names it): it registers and makes a folder,
+# then waits to be killed. Its containers would be on that engine, out of this run's sight.
+OTHER_ENGINE_RUN_PROCESS = """
+import signal, tempfile
+from agents_runner.testing import reaper
+reaper.register({run_id!r})
+print(tempfile.mkdtemp(prefix=reaper.temp_prefix({run_id!r}) + "scenario-"), flush=True)
+signal.pause()
+"""
+OTHER_ENGINE = "unix:///run/agents-runner-test-other-engine.sock"
+
+
+@given("a test run process on another engine that registered and made a folder")
+def a_test_run_on_another_engine(context: Context) -> None:
+    harness = context.harness
+    context.dead_run_id = "dead" + os.urandom(2).hex()
+    context.dead_run = harness.cli.start_python(
+        OTHER_ENGINE_RUN_PROCESS.format(run_id=context.dead_run_id),
+        env={"DOCKER_HOST": OTHER_ENGINE},
+    )
+    context.dead_folder = Path(context.dead_run.stdout.readline().strip())
+    entry = reaper.RUNS_DIR / f"{context.dead_run_id}.json"
+    context.add_cleanup(entry.unlink, missing_ok=True)
+    context.add_cleanup(shutil.rmtree, context.dead_folder, ignore_errors=True)
+    assert_that(context.dead_folder.is_dir(), is_(True), f"{context.dead_folder}")
+
+
+@then("the other engine's dead run is still registered, and its folder is still there")
+def other_engine_run_kept(context: Context) -> None:
+    entry = reaper.RUNS_DIR / f"{context.dead_run_id}.json"
+    assert_that(entry.exists(), is_(True), f"{entry} (reaped: {context.reaped})")
+    assert_that(context.dead_folder.is_dir(), is_(True), f"{context.dead_folder}")
 
 
 @given("a test run process that registered, made a folder and started a container")

@@ -90,9 +90,9 @@ class CliDriver:
         self._background.append(reading)
         return command, reading
 
-    def start_python(self, source: str) -> subprocess.Popen[str]:
+    def start_python(self, source: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         """A separate Python process using the API (for runners the CLI cannot shape)."""
-        return self._spawn([sys.executable, "-c", source])
+        return self._spawn([sys.executable, "-c", source], env)
 
     def _spawn(self, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         process = subprocess.Popen(

@@ -1,14 +1,18 @@
 """What a killed test run leaves behind, found and removed by a later run (as
 testcontainers' reaper does).
 
-Each run registers itself (its process identity) in RUNS_DIR; its containers carry
-its run label, and its temporary folders are named after its run id. A run whose
-process is gone is dead: its containers and folders are removed, then its entry.
+Each run registers itself (its process identity and its engine's address) in
+RUNS_DIR; its containers carry its run label, and its temporary folders are named
+after its run id. A run whose process is gone is dead: the next run on the same engine
+removes its containers and folders, then its entry. A run on another engine (the
+Docker and the Podman suites run side by side) is left for that engine's next run:
+this one could not see its containers, and unregistering it would leak them.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,9 +30,17 @@ def temp_prefix(run_id: str) -> str:
     return f"agents-runner-test-{run_id}-"
 
 
+DEFAULT_ENGINE = "unix:///var/run/docker.sock"
+
+
+def engine_address() -> str:
+    """The engine this process's runs use, as the Docker SDK picks it (DOCKER_HOST)."""
+    return os.environ.get("DOCKER_HOST", "").strip() or DEFAULT_ENGINE
+
+
 def register(run_id: str, identity: ProcessIdentity | None = None) -> None:
     RUNS_DIR.mkdir(mode=0o700, exist_ok=True)
-    entry = (identity or ProcessIdentity.current()).to_payload()
+    entry = {**(identity or ProcessIdentity.current()).to_payload(), "engine": engine_address()}
     (RUNS_DIR / f"{run_id}.json").write_text(json.dumps(entry))
 
 
@@ -37,14 +49,21 @@ def unregister(run_id: str) -> None:
 
 
 def dead_runs() -> list[str]:
+    """The dead runs on this process's engine (an entry that names none is anyone's)."""
     if not RUNS_DIR.is_dir():
         return []
     dead = []
     for entry in sorted(RUNS_DIR.glob("*.json")):
         try:
-            owner = ProcessIdentity.from_payload(json.loads(entry.read_text()))
+            payload = json.loads(entry.read_text())
         except (OSError, ValueError):
-            owner = None
+            payload = None
+        if (
+            isinstance(payload, dict)
+            and payload.get("engine", engine_address()) != engine_address()
+        ):
+            continue
+        owner = ProcessIdentity.from_payload(payload)
         if owner is None or not owner.is_alive():
             dead.append(entry.stem)
     return dead
