@@ -18,7 +18,9 @@ Feature: Model-based exploration of submit, cancel, kill, crash, recover and eng
     the recorded one, and the log of a task that ended by itself is byte for byte;
   - no task whose owner lives runs past its deadline, its grace and 20 s of slack.
   A failure shrinks to the smallest sequence, printed as a reproduction, and is kept
-  in features/exploration-examples/ so that every later run tries it first.
+  in reports/exploration-examples/ (one database per engine) so that every later run
+  on that engine tries it first; copied into features/exploration-examples/ and
+  committed with its fix, every run replays it.
 
   Scenario: A bounded exploration with a fixed seed keeps every invariant
     When the exploration runs 16 sequences of up to 12 steps with seed 20261125

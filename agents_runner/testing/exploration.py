@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -20,7 +21,11 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.database import (
+    DirectoryBasedExampleDatabase,
+    MultiplexedDatabase,
+    ReadOnlyDatabase,
+)
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
@@ -55,7 +60,21 @@ LEGAL = {
 TERMINAL = {"completed", "failed", "cancelled", "killed", "timed_out"}
 REFUSED = "(refused)"  # the bundle's entry for a submit that stored nothing
 SLACK = 20.0  # seconds a deadline may be late by, on a loaded machine
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "features" / "exploration-examples"
+REPOSITORY = Path(__file__).resolve().parents[2]
+# Sequences kept with the code, replayed first by every run, never written by one.
+KEPT_EXAMPLES = REPOSITORY / "features" / "exploration-examples"
+# What runs find, per engine, outside the tree: the Docker and the Podman runs side by
+# side would otherwise write into one database, and every run would dirty the checkout.
+FOUND_EXAMPLES = REPOSITORY / "reports" / "exploration-examples"
+
+
+def _examples_database() -> MultiplexedDatabase:
+    engine = os.environ.get("DOCKER_HOST", "").strip() or "default"
+    found = FOUND_EXAMPLES / re.sub(r"[^A-Za-z0-9.-]+", "_", engine).strip("_")
+    return MultiplexedDatabase(
+        ReadOnlyDatabase(DirectoryBasedExampleDatabase(str(KEPT_EXAMPLES))),
+        DirectoryBasedExampleDatabase(str(found)),
+    )
 
 
 @dataclass(frozen=True)
@@ -113,7 +132,7 @@ def exploration_settings(examples: int, steps: int) -> settings:
         stateful_step_count=steps,
         deadline=None,
         derandomize=False,
-        database=DirectoryBasedExampleDatabase(str(EXAMPLES_DIR)),
+        database=_examples_database(),
         suppress_health_check=list(HealthCheck),
         print_blob=True,
     )
