@@ -30,6 +30,7 @@ from hamcrest import (
 from agents_runner.logstream import to_unix_nanos
 from agents_runner.store import TaskStore
 from agents_runner.testing.cli_driver import cli_executable
+from agents_runner.testing.reachable_cli import reachable_cli
 from agents_runner.testing.waiting import wait_until
 
 TRACEBACK = "Traceback (most recent call last)"
@@ -315,8 +316,12 @@ def _run_as_nobody(context: Context, line: str, state_dir: Path) -> None:
     argv = context.harness.cli.argv(*args)
     head = len(cli_executable())
     argv[head + 1] = str(state_dir)
+    # The checkout may be in a folder nobody cannot enter: run a copy nobody can read.
+    reachable, env = reachable_cli(context.harness.workspace())
     drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
-    context.result = context.harness.cli.run(argv=[*drop, *argv], env={"HOME": str(home)})
+    context.result = context.harness.cli.run(
+        argv=[*drop, *reachable, *argv[head:]], env={"HOME": str(home), **env}
+    )
     assert_that(
         subprocess.run(["id", "-Gn", "nobody"], capture_output=True, text=True).stdout,
         is_not(contains_string("docker")),
