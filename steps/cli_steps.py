@@ -29,6 +29,7 @@ def _expand(context: Context, text: str) -> str:
         prompt_file.write_text("from-file\n")
         text = text.replace("{prompt_file}", str(prompt_file))
     text = text.replace("{noted time}", getattr(context, "noted_time", ""))
+    text = text.replace("{bare_image}", getattr(context, "bare_image", ""))
     return text.replace("{workspace}", str(getattr(context, "workspace", ""))).replace(
         "{id}", getattr(context, "cli_task_id", "")
     )

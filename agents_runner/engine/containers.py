@@ -13,8 +13,8 @@ from docker import errors
 from docker.types import Ulimit
 
 from .calls import engine_call, explain, is_gone, is_not_running, unless_gone
-from .dialect import EngineDialect
-from .errors import ContainerGone, ImageNotFound
+from .dialect import EngineDialect, numeric_root, unknown_user
+from .errors import ContainerGone, EngineError, ImageNotFound
 from .records import ContainerExit, ContainerInfo, ContainerLimits, ContainerSummary
 from .transport import LogStream, get_streaming
 
@@ -65,7 +65,7 @@ class ContainerCalls:
             cap_add=list(limits.cap_add) or None,
             pids_limit=limits.pids,
             ulimits=self._ulimits(image, limits),
-            tmpfs=limits.tmpfs(),
+            tmpfs=self._tmpfs(limits, user),
             read_only=limits.read_only,
         )
         with engine_call("creating the container failed"):
@@ -77,7 +77,7 @@ class ContainerCalls:
                     environment=dict(env),
                     labels=dict(labels),
                     working_dir=working_dir,
-                    user=user,
+                    user=numeric_root(user),
                     host_config=host_config,
                 )
             except errors.NotFound as exc:
@@ -122,9 +122,19 @@ class ContainerCalls:
                 with contextlib.suppress(errors.NotFound):
                     self.api.remove_container(found.id, force=True)
 
+    def _tmpfs(self, limits: ContainerLimits, user: str | None) -> dict[str, str] | None:
+        mounts = limits.tmpfs()
+        owner = self.dialect.tmpfs_owned_by(numeric_root(user))
+        return {path: options + owner for path, options in mounts.items()} if mounts else None
+
     def start(self, container_id: str) -> None:
         with engine_call("starting the container failed"):
-            self.api.start(container_id)
+            try:
+                self.api.start(container_id)
+            except errors.APIError as exc:
+                if (reason := unknown_user(explain(exc))) is not None:
+                    raise EngineError(reason) from exc
+                raise
 
     def wait(self, container_id: str) -> ContainerExit:
         """Block until the container stops; its exit code, or None if it vanished."""

@@ -57,6 +57,18 @@ class EngineDialect:
         falls back to values the host may refuse; they must be passed along."""
         return self.is_podman
 
+    def tmpfs_owned_by(self, user: str | None) -> str:
+        """Tmpfs: both engines give a tmpfs the mode of the image's folder beneath it,
+        whatever mode= asks (a /tmp that is 0755 and root's stays so). The mount options
+        that make it the agent's own instead: Podman chowns it to the container's user
+        (U); Docker takes a numeric uid= and gid= (it cannot resolve a name here)."""
+        if self.is_podman:
+            return ",U"
+        uid, _, gid = (user or "").partition(":")
+        if not uid.isdigit() or (gid and not gid.isdigit()):
+            return ""
+        return f",uid={uid}" + (f",gid={gid}" if gid else "")
+
     @staticmethod
     def is_built_in_network(name: str) -> bool:
         """Networks: Docker lists none and host; Podman knows them only as modes."""
@@ -113,6 +125,32 @@ def means_not_found(message: str) -> bool:
             "repository name not known",
         )
     )
+
+
+_UNKNOWN_ID = re.compile(r"unable to find (user|group) ([^:]+): no matching entries in \w+ file")
+
+
+def unknown_user(message: str) -> str | None:
+    """Users: a name the image's /etc/passwd (or /etc/group) does not hold, as both
+    engines say it when the container starts; the reason in the user's words."""
+    found = _UNKNOWN_ID.search(message)
+    if found is None:
+        return None
+    kind, name = found.groups()
+    where = "/etc/passwd" if kind == "user" else "/etc/group"
+    return (
+        f"the image has no {kind} {name!r} (no entry in its {where}); "
+        f"give --user as a number (uid or uid:gid), or root"
+    )
+
+
+def numeric_root(user: str | None) -> str | None:
+    """Users: root is uid and gid 0 in every image, with or without an /etc/passwd that
+    says so; the engines look the name up and fail where there is none."""
+    if not user:
+        return user
+    name, colon, group = user.partition(":")
+    return ("0" if name == "root" else name) + colon + ("0" if group == "root" else group)
 
 
 def means_permission_denied(message: str) -> bool:

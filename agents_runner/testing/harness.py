@@ -27,6 +27,7 @@ from ..states import TaskState
 from ..store import TaskStore
 from ..task import Task
 from .agent_record import RECORDER
+from .bare_image import make_bare_image
 from .cli_driver import CliDriver
 from .engine_proxy import EngineProxy
 from .events import ContainerEvent, EventLog
@@ -121,6 +122,13 @@ class ScenarioHarness:
 
     def remove_image_at_cleanup(self, reference: str) -> None:
         self._images_to_remove.append(reference)
+
+    def bare_image(self) -> str:
+        """The test image without /etc/passwd and /etc/group, its /tmp 0755 and root's."""
+        reference = f"agents-runner-test/bare-{secrets.token_hex(4)}:1"
+        make_bare_image(self.engine, self.image, reference, self.labels)
+        self._images_to_remove.append(reference)
+        return reference
 
     def wait_for_a_task(self, timeout: float = 60) -> Task:
         """The first task a command stores in the scenario's state dir."""
