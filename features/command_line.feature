@@ -21,9 +21,9 @@ Feature: The command line a person expects
     And the last line of its error output names "no-such-agent-binary"
 
   Scenario: run exits 126 when the agent's command cannot be invoked
-    When the user runs "run -- /etc/passwd"
+    When the user runs "run -- /bin"
     Then the command exits with status 126
-    And the last line of its error output names "/etc/passwd"
+    And the last line of its error output names "/bin"
 
   @registry
   Scenario: run exits 125 when the image cannot be pulled, with the registry's reason said once
