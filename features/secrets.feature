@@ -3,7 +3,8 @@ Feature: Secrets reach the agent and nowhere else
   task's payload, its history, the runner's own logs, error messages or `show`: only
   its name is kept. No other process on the machine carries it, and once the task has
   ended Docker keeps no container that held it. Searches look for the raw value and
-  for its JSON-escaped, base64 and hex forms; the value holds a quote, a backslash and
+  for its JSON-escaped, repr, URL-encoded, base64 and hex forms and its random core;
+  the value holds a quote, a backslash and
   a non-ASCII letter, so its JSON form differs from the raw one. The state dir the
   runner creates is private to its owner.
 

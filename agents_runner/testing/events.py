@@ -83,6 +83,14 @@ class EventLog:
         return self.for_labels({LABEL_TASK_ID: task_id})
 
     def for_labels(self, extra: dict[str, str] | None = None) -> list[ContainerEvent]:
+        events = [ContainerEvent.from_engine(raw) for raw in self.raw(extra)]
+        return sorted(events, key=lambda e: e.time)
+
+    def raw_for_task(self, task_id: str) -> list[dict[str, Any]]:
+        """The task's events as the engine sent them, every attribute included."""
+        return self.raw({LABEL_TASK_ID: task_id})
+
+    def raw(self, extra: dict[str, str] | None = None) -> list[dict[str, Any]]:
         wanted = {**self.labels, **(extra or {})}
         queried = self.engine.events(labels=wanted, since=self.since, until=time.time())
         unique: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -90,8 +98,7 @@ class EventLog:
             attributes = (raw.get("Actor") or {}).get("Attributes") or {}
             if all(attributes.get(key) == value for key, value in wanted.items()):
                 unique.setdefault(_identity(raw), raw)
-        events = [ContainerEvent.from_engine(raw) for raw in unique.values()]
-        return sorted(events, key=lambda e: e.time)
+        return list(unique.values())
 
 
 def _identity(raw: dict[str, Any]) -> tuple[Any, ...]:
