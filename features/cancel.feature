@@ -14,6 +14,6 @@ Feature: Cancelling a task is graceful
     And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
     And Docker reports that its container exited with code 143
     And the agent's shutdown line is in the task's log
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
     And the recorded time of the cancel request is when the user asked, after the task started running
     And a new process reading the state dir sees the ending Docker reported

@@ -46,7 +46,7 @@ Feature: A cancel or a kill is honoured in every state
     And its recorded history is queued, starting, running, stopping, killed, in that order
     And the agent was sent signal 15, then signal 9 (by the engine's events, its own record and its exit code)
     And signal 9 was sent within 2 seconds of the kill request
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   Scenario Outline: Repeated and crossed requests: <first>, then <second>
     Given a task whose agent ignores SIGTERM
@@ -58,7 +58,7 @@ Feature: A cancel or a kill is honoured in every state
     And the task has ended
     Then the task is "<end>"
     And the first request's time is still the one recorded
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
     Examples:
       | first   | second  | end       |

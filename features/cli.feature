@@ -31,14 +31,14 @@ Feature: The command line
     Then the command exits with status 0
     And its output is exactly "{id} completed"
     And the task's log holds "started" and "finished"
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   Scenario: A detached task's deadline is enforced after the command exits
     When the user runs "run --detach --timeout 1 --grace 1 -- sh -c 'trap \"\" TERM; echo started; while :; do sleep 1; done'"
     And the user runs "wait {id}"
     Then the command exits with status 1
     And its output is exactly "{id} timed_out"
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   @smoke
   Scenario: Cancel a task from a second terminal
@@ -61,7 +61,7 @@ Feature: The command line
     And its output is exactly "{id} killed"
     And the first terminal's command exits with status 137
     And the agent was sent signal 9 and no other (by the engine's events, its own record and its exit code)
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   @smoke
   Scenario: List and show

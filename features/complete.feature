@@ -12,5 +12,5 @@ Feature: A task runs its agent to completion
     And its recorded history is queued, starting, running, completed, in that order
     And its log holds the prompt
     And Docker reports that its container exited with code 0
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
     And a new process reading the state dir sees the ending Docker reported

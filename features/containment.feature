@@ -67,7 +67,7 @@ Feature: What the agent runs is fenced in
     Then the kernel counts the container at its process limit of 64
     And a command on the host answers within a second, three times, while the bomb runs
     And the task ends "timed_out"
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   Scenario: Writing without end to /tmp stops at the tmpfs's size, and nothing reaches the disk
     Given a workspace

@@ -14,7 +14,7 @@ Feature: A task that outlives its deadline is stopped
     And signal 15 was sent no sooner than the deadline after its container started, and at most 2 seconds later
     And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
     And the agent's shutdown line is in the task's log
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   @smoke
   Scenario: An agent that ignores SIGTERM is killed when its grace runs out
@@ -25,4 +25,4 @@ Feature: A task that outlives its deadline is stopped
     Then the task is "timed_out" with exit code 137
     And the agent was sent signal 15, then signal 9 (by the engine's events, its own record and its exit code)
     And signal 9 was sent no sooner than the stop grace after signal 15, and at most 2 seconds later
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded

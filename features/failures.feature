@@ -13,7 +13,7 @@ Feature: A task that fails says why
     And its error says "tests failed: 3 of 10"
     And its log holds "tests failed: 3 of 10"
     And Docker reports that its container exited with code 3
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   @smoke
   Scenario: The agent's command is not in the image
@@ -23,7 +23,7 @@ Feature: A task that fails says why
     Then the task is "failed" with exit code 127
     And its error says "the command was not found in the image"
     And its error says "no-such-agent-cli"
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   Scenario: A container removed under a running agent ends its task "failed", container lost
     Engines differ on what "wait" says of a container removed while it runs (Docker: 137,

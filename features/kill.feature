@@ -14,5 +14,5 @@ Feature: Killing a task is immediate
     And the agent was sent signal 9 and no other (by the engine's events, its own record and its exit code)
     And Docker reports that its container exited with code 137
     And the agent's shutdown line is not in the task's log
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
     And a new process reading the state dir sees the ending Docker reported

@@ -14,7 +14,7 @@ Feature: Containers run hardened, within limits
     Then the task is "failed" with exit code 137
     And Docker reported an out-of-memory event for its container
     And its error says "out of memory"
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   Scenario: The container's hardening and limits, as Docker reports them
     Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM

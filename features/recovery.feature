@@ -20,7 +20,7 @@ Feature: Nothing is lost when the runner crashes
     When the agent is let go on
     Then the task ends "completed"
     And the task's log holds "started" and "finished"
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   Scenario: A container that exited meanwhile is finished from its real exit code
     Given a workspace
@@ -33,7 +33,7 @@ Feature: Nothing is lost when the runner crashes
     Then the task ends "failed"
     And the stored exit code is 7
     And the task's log holds "started" and "finished"
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   Scenario: A container that vanished ends the task with "container lost"
     Given a workspace

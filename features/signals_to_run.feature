@@ -17,7 +17,7 @@ Feature: A foreground run keeps its task when it is signalled or loses its reade
     And the task is "cancelled" after the command has exited
     And the first terminal showed the agent's shutdown line
     And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
     Examples:
       | signal  | status | sent by                                   |
@@ -35,7 +35,7 @@ Feature: A foreground run keeps its task when it is signalled or loses its reade
     And its error output has no error line and no traceback
     And the task is "failed" with exit code 3 after the command has exited
     And Docker reports that its container exited with code 3
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   Scenario: A run whose output and error output both go to a reader that closes early still exits with the agent's code
     Given a workspace
@@ -45,7 +45,7 @@ Feature: A foreground run keeps its task when it is signalled or loses its reade
     Then the piped command exits with status 0
     And the task is "completed" with exit code 0 after the command has exited
     And Docker reports that its container exited with code 0
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   Scenario: A foreground run killed with SIGKILL leaves no task behind, and its deadline holds
     Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground with a deadline of 8 seconds in a first terminal
@@ -53,7 +53,7 @@ Feature: A foreground run keeps its task when it is signalled or loses its reade
     And the first terminal's command is sent SIGKILL
     Then the task ends "timed_out", read from the store alone, with no command run after the kill
     And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
-    And its container no longer exists
+    And its container no longer exists, removed before its end was recorded
 
   Scenario: A foreground run whose deadline passes exits 124, as timeout(1) does, not the agent's 143
     Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground with a deadline of 3 seconds in a first terminal

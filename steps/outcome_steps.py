@@ -179,12 +179,25 @@ def stopped_at_deadline(context: Context, slack: int) -> None:
 
 
 @then("its container no longer exists")
-def container_gone(context: Context) -> None:
+def container_gone(context: Context) -> list[ContainerEvent]:
     """Looked up by the id Docker reported when it created the container."""
     events = context.harness.events_for(context.task.id, until_action="destroy")
     created = {e.container_id for e in events if e.action == "create"}
     assert_that(created, has_length(1), _described(events))
     assert_that(raw_inspect(context.harness.engine, created.pop()), is_(none()))
+    return events
+
+
+@then("its container no longer exists, removed before its end was recorded")
+def container_gone_before_end(context: Context) -> None:
+    """The engine's destroy event comes at or before the recorded end, as the contract
+    orders them."""
+    events = container_gone(context)
+    stored = context.harness.fresh_load(context.task.id)
+    assert_that(stored.state.is_terminal, is_(True), f"the task is {stored.state.value}")
+    ended = parse_time(stored.history[-1].at).timestamp()
+    destroyed = max(e.time for e in events if e.action == "destroy")
+    assert_that(destroyed, less_than_or_equal_to(ended), _described(events))
 
 
 @then("no container was ever created for {task:TaskRef}")
