@@ -1,5 +1,6 @@
 Feature: A runner never runs more than its limit at once
-  A runner holds at most max_running containers at once; the rest wait in
+  A runner holds at most max_running containers at once, each from its create to its
+  destroy; the rest wait in
   "queued" and leave it in the order they were submitted (FIFO): no task overtakes
   one submitted before it. Tasks that leave the queue together may start their
   containers in any order.
@@ -11,5 +12,5 @@ Feature: A runner never runs more than its limit at once
     Then Docker's events show 3 of their containers running, while the other 17 tasks are "queued"
     When the agents are let go on
     Then all 20 tasks end "completed"
-    And Docker's events never show more than 3 of their containers running at once
+    And Docker's events never show more than 3 of their containers at once, from create to destroy
     And no task's container started while a task submitted before it was still queued

@@ -8,7 +8,7 @@ from hamcrest import assert_that, equal_to, less_than_or_equal_to
 
 from agents_runner.states import TaskState
 from agents_runner.task import parse_time
-from agents_runner.testing.events import most_running_at_once, start_times
+from agents_runner.testing.events import most_existing_at_once, most_running_at_once, start_times
 from agents_runner.testing.waiting import wait_until
 
 
@@ -59,19 +59,22 @@ def _batch_events(context: Context) -> list:
 
     def complete(events: list) -> bool:
         seen = {(e.container_id, e.action) for e in events}
-        return all((c, "start") in seen and (c, "die") in seen for c in containers)
+        return all((c, "create") in seen and (c, "destroy") in seen for c in containers)
 
     return wait_until(
         context.harness.all_events,
         complete,
         timeout=30,
-        describe="a start and a die event for every task's container",
+        describe="a create and a destroy event for every task's container",
     )
 
 
-@then("Docker's events never show more than {count:d} of their containers running at once")
+@then(
+    "Docker's events never show more than {count:d} of their containers at once, "
+    "from create to destroy"
+)
 def never_more_than(context: Context, count: int) -> None:
-    assert_that(most_running_at_once(_batch_events(context)), less_than_or_equal_to(count))
+    assert_that(most_existing_at_once(_batch_events(context)), less_than_or_equal_to(count))
 
 
 @then("no task's container started while a task submitted before it was still queued")

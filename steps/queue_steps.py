@@ -13,7 +13,7 @@ from hamcrest import assert_that, contains_string, equal_to, less_than_or_equal_
 
 from agents_runner.states import TaskState
 from agents_runner.testing.cli_driver import CliDriver
-from agents_runner.testing.events import ContainerEvent
+from agents_runner.testing.events import ContainerEvent, most_existing_at_once
 from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.waiting import wait_until
 
@@ -306,17 +306,8 @@ def _complete_events(context: Context) -> list[ContainerEvent]:
 )
 def never_more(context: Context, count: int) -> None:
     ids = set(_named(context).values())
-    existing: set[str] = set()
-    most = 0
-    for event in sorted(_complete_events(context), key=lambda e: e.time):
-        if event.task_id not in ids:
-            continue
-        if event.action == "create":
-            existing.add(event.container_id)
-            most = max(most, len(existing))
-        elif event.action == "destroy":
-            existing.discard(event.container_id)
-    assert_that(most, less_than_or_equal_to(count))
+    theirs = [e for e in _complete_events(context) if e.task_id in ids]
+    assert_that(most_existing_at_once(theirs), less_than_or_equal_to(count))
 
 
 @then("the containers created so far are those of tasks {first:d}, {second:d} and {third:d}")

@@ -33,7 +33,8 @@ from agents_runner.testing.harness import TRAPPING_AGENT, WAITING_AGENT
 from agents_runner.testing.log_capture import capture_records
 from agents_runner.testing.oracle import raw_inspect
 
-UNPRIVILEGED = (1000, 1000)
+# Not the default 1000:1000, so that "runs as the workspace's owner" is told apart from it.
+UNPRIVILEGED = (2345, 2346)
 
 
 SECRET_CORE_HEX = 24  # the long random part of every secret, searched on its own too

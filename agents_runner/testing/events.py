@@ -118,14 +118,25 @@ def exit_codes(events: list[ContainerEvent]) -> list[int]:
 
 def most_running_at_once(events: list[ContainerEvent]) -> int:
     """The largest number of containers between their `start` and `die` at one time."""
-    running: set[str] = set()
+    return most_at_once(events, "start", "die")
+
+
+def most_existing_at_once(events: list[ContainerEvent]) -> int:
+    """The largest number of containers between their `create` and `destroy` at one
+    time: what the contract's limit counts (a task holds its slot for as long as it
+    holds a container)."""
+    return most_at_once(events, "create", "destroy")
+
+
+def most_at_once(events: list[ContainerEvent], begin: str, end: str) -> int:
+    held: set[str] = set()
     most = 0
     for event in sorted(events, key=lambda e: e.time):
-        if event.action == "start":
-            running.add(event.container_id)
-            most = max(most, len(running))
-        elif event.action == "die":
-            running.discard(event.container_id)
+        if event.action == begin:
+            held.add(event.container_id)
+            most = max(most, len(held))
+        elif event.action == end:
+            held.discard(event.container_id)
     return most
 
 
