@@ -30,7 +30,7 @@ Feature: The command line
     And the user runs "wait {id}"
     Then the command exits with status 0
     And its output is exactly "{id} completed"
-    And the task's log holds "started" and "finished"
+    And the task's log is exactly "started" then "finished", each line once
     And its container no longer exists, removed before its end was recorded
 
   Scenario: A detached task's deadline is enforced after the command exits

@@ -40,7 +40,7 @@ Feature: A runner killed at any moment leaves no container and loses no exit cod
     When the agent is let go on, to exit with code 5
     Then the task ends "failed"
     And the stored exit code is 5
-    And the task's log holds "started" and "finished"
+    And the task's log is exactly "started" then "finished", each line once
     And the engine holds no container of the task
 
   Scenario: Killed while a graceful stop is under way
@@ -61,5 +61,5 @@ Feature: A runner killed at any moment leaves no container and loses no exit cod
     And the user runs "recover"
     Then the task ends "failed"
     And the stored exit code is 7
-    And the task's log holds "started" and "finished"
+    And the task's log is exactly "started" then "finished", each line once
     And the engine holds no container of the task

@@ -19,7 +19,7 @@ Feature: Nothing is lost when the runner crashes
     And its output says the task's container still runs and is driven
     When the agent is let go on
     Then the task ends "completed"
-    And the task's log holds "started" and "finished"
+    And the task's log is exactly "started" then "finished", each line once
     And its container no longer exists, removed before its end was recorded
 
   Scenario: A container that exited meanwhile is finished from its real exit code
@@ -32,7 +32,7 @@ Feature: Nothing is lost when the runner crashes
     And a new TaskRunner opens the state dir
     Then the task ends "failed"
     And the stored exit code is 7
-    And the task's log holds "started" and "finished"
+    And the task's log is exactly "started" then "finished", each line once
     And its container no longer exists, removed before its end was recorded
 
   Scenario: A container that vanished ends the task with "container lost"

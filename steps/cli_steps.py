@@ -128,11 +128,11 @@ def let_go_with_code(context: Context, code: int) -> None:
     context.harness.let_agent_go(context.workspace, str(code))
 
 
-@then('the task\'s log holds "{first}" and "{second}"')
-def log_holds_both(context: Context, first: str, second: str) -> None:
+@then('the task\'s log is exactly "{first}" then "{second}", each line once')
+def log_is_both(context: Context, first: str, second: str) -> None:
+    """Whole, not a search: after a takeover, output copied twice must not pass."""
     log = context.harness.log_text(context.cli_task_id)
-    assert_that(log, contains_string(first))
-    assert_that(log, contains_string(second))
+    assert_that(log, equal_to(f"{first}\n{second}\n"))
 
 
 @given(
