@@ -1,0 +1,47 @@
+Feature: Clauses of the contract that no other feature proves
+  docs/CONTRACT.md promises each of these; each scenario here proves one: a second
+  Ctrl-C kills what the first is stopping; "wait --timeout" gives up with 124 and
+  leaves the task alone; "cancel" and "kill" exit 1 for a task that had already ended
+  otherwise; the Python API's wait raises TimeoutError.
+
+  Scenario: A second Ctrl-C kills the task that the first one is stopping
+    Given the user runs an agent that ignores SIGTERM in the foreground in a pseudo-terminal, with a grace of 5 minutes
+    When the user presses Ctrl-C
+    And the task is "stopping", and its agent has recorded signal 15
+    And the user presses Ctrl-C
+    Then the command exits with status 130
+    And the task has ended
+    And the task is "killed" with exit code 137
+    And the agent was sent signal 15, then signal 9 (by the engine's events, its own record and its exit code)
+
+  Scenario: "wait --timeout" gives up with status 124 and leaves the task running
+    Given a workspace
+    When the user runs "run --detach --workspace {workspace} -- sh -c 'echo started; until [ -f /workspace/go ]; do sleep 0.1; done; echo finished'"
+    And the user runs "wait --timeout 1 {id}"
+    Then the command exits with status 124
+    And the stored task is still "running"
+    When the agent is let go on
+    And the user runs "wait {id}"
+    Then the command exits with status 0
+
+  Scenario Outline: "<verb>" exits 1 for a task that had already ended otherwise
+    When the user runs "run -- echo done"
+    And the user runs "<verb> {id}"
+    Then the command exits with status 1
+    And its output is exactly "{id} completed"
+
+    Examples:
+      | verb   |
+      | cancel |
+      | kill   |
+
+  Scenario: The Python API's wait raises TimeoutError when its timeout runs out first
+    Given a workspace
+    And a task whose agent waits for its go file in that workspace
+    When the task is submitted
+    And the task is "running"
+    Then waiting 1 second for it through the Python API raises TimeoutError
+    And the stored task is still "running"
+    When the agent is let go on
+    And the task has ended
+    Then the task is "completed" with exit code 0
