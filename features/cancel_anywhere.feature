@@ -1,6 +1,7 @@
-Feature: A cancel or a kill is honoured in every state
+Feature: A cancel or a kill is honoured while queued, pulling, running and stopping
   A task can be cancelled or killed before its container exists: while it waits
-  for a run slot, and while its image is being pulled. It then ends without any
+  for a run slot, and while its image is being pulled (cancelled in both here;
+  killed in those states only through the crossed requests below). It then ends without any
   container ever being created. A kill during a graceful stop does not wait for the
   grace. Requests are idempotent, and the first recorded intent is kept; a kill
   always overrides a cancel.

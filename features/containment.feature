@@ -69,7 +69,7 @@ Feature: What the agent runs is fenced in
     And the task ends "timed_out"
     And its container no longer exists, removed before its end was recorded
 
-  Scenario: Writing without end to /tmp stops at the tmpfs's size, and nothing reaches the disk
+  Scenario: Writing without end to /tmp stops at the tmpfs's size, and under 1 MiB reaches the container's layer
     Given a workspace
     And a task whose agent, once let go, writes to /tmp until it cannot and says what it wrote
     When the task is submitted

@@ -1,7 +1,8 @@
 Feature: A task rides out engine faults
   The runner's connection to the Docker engine can break: a proxy or a socket drops
   it, or the engine restarts. A running task is not failed for that: its engine
-  calls are retried until the engine answers again (for up to two minutes), and
+  calls are retried until the engine answers again (the runner tries for up to two
+  minutes; the engines here come back within seconds, so the limit itself is not run), and
   then the runner reconciles with what Docker says happened meanwhile. Its output
   is complete and its container is removed once the end is recorded.
 

@@ -1,5 +1,6 @@
-Feature: Killing a task is immediate
-  A kill does not ask: Docker sends the agent SIGKILL, the agent gets no chance to
+Feature: Killing a task does not wait for the agent
+  A kill does not ask (no grace, no SIGTERM first; the bound on how soon is in
+  cancel_anywhere.feature and timing.feature): Docker sends the agent SIGKILL, the agent gets no chance to
   run its shutdown code, and the container is removed. The task is recorded as
   killed.
 

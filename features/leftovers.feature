@@ -1,7 +1,7 @@
 Feature: Nothing is left behind
   "prune" removes every file of a task it prunes, its lock file included. A secret
-  given to "run --detach" reaches the detached supervisor through a pipe only, never
-  its environment. A test run that was killed leaves containers and folders; the
+  given to "run --detach" reaches the detached supervisor, never through its
+  environment. A test run that was killed leaves containers and folders; the
   next run's start-up removes them, and never what a live run owns.
 
   Scenario: "prune" removes a pruned task's payload, log and lock file

@@ -1,7 +1,8 @@
 Feature: Secrets reach the agent and nowhere else
   A secret (an API key) is handed to the agent's environment. It never reaches the
   task's payload, its history, the runner's own logs, error messages or `show`: only
-  its name is kept. No other process on the machine carries it, and once the task has
+  its name is kept. No other process on the machine carries it in its environment
+  or command line (a process that hides them fails the check), and once the task has
   ended Docker keeps no container that held it. Searches look for the raw value and
   for its JSON-escaped, repr, URL-encoded, base64 and hex forms and its random core;
   the value holds a quote, a backslash and
