@@ -44,6 +44,7 @@ from ..store import TaskStore
 from ..task import parse_time
 from .harness import SCENARIO_NETWORK, STUBBORN_AGENT, TRAPPING_AGENT, ScenarioHarness
 from .oracle import raw_containers
+from .waiting import wait_until
 
 LEGAL = {
     "queued": {"pulling", "starting", "failed", "cancelled", "killed"},
@@ -308,8 +309,14 @@ def build_machine(harness: ScenarioHarness, tally: Tally) -> type[RuleBasedState
             recorded, and a task that ended by itself left its output byte for byte."""
             left = raw_containers(harness.engine, {LABEL_TASK_ID: task.id})
             assert not left, f"{task.id} is {task.state.value} and its container is left"
-            dies = [e for e in harness.events.for_task(task.id) if e.action == "die"]
-            if task.exit_code is not None and dies:
+            if task.exit_code is not None:  # recorded from a container that died: its event
+                events = wait_until(
+                    lambda: harness.events.for_task(task.id),
+                    lambda found: any(e.action == "die" for e in found),
+                    timeout=10,
+                    describe=f"the die event of task {task.id}'s container",
+                )
+                dies = [e for e in events if e.action == "die"]
                 assert dies[-1].exit_code == task.exit_code, (task.id, dies, task.exit_code)
             if kind.output is not None and task.state.value in kind.ends_alone:
                 log = self._store().log_path(task.id).read_text()
