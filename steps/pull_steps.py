@@ -61,22 +61,22 @@ def progress_complete(context: Context) -> None:
 
 @then("while the task is pulling, its recorded progress moves forward")
 def progress_moves(context: Context) -> None:
-    seen: list[int] = []
+    seen: list[int] = []  # every change, in the order read: a step back stays in it
 
     def sample() -> list[int]:
         task = context.harness.task(context.task.id)
         current = (task.pull_progress or {}).get("bytes_current", 0)
-        if task.state is TaskState.PULLING and current > 0 and current not in seen:
+        if task.state is TaskState.PULLING and current > 0 and (not seen or current != seen[-1]):
             seen.append(current)
         return list(seen)
 
     samples = wait_until(
         sample,
-        lambda values: len(values) >= 2,
+        lambda values: len(values) >= 3,
         timeout=60,
-        describe="two different byte counts recorded while the task was pulling",
+        describe="three changes of the byte count recorded while the task was pulling",
     )
-    assert_that(samples, equal_to(sorted(samples)), "progress only moves forward")
+    assert_that(samples, equal_to(sorted(set(samples))), "each change moves forward")
 
 
 @then("the image is now present in the engine")
