@@ -7,6 +7,7 @@ from behave.runner import Context
 from hamcrest import assert_that, equal_to, greater_than, has_entries, is_
 
 from agents_runner.states import TaskState
+from agents_runner.testing.oracle import raw_image_present
 from agents_runner.testing.task_refs import fresh
 from agents_runner.testing.waiting import wait_until
 
@@ -81,9 +82,9 @@ def progress_moves(context: Context) -> None:
 
 @then("the image is now present in the engine")
 def image_present(context: Context) -> None:
-    assert_that(context.harness.engine.image_present(context.image_ref), is_(True))
+    assert_that(raw_image_present(context.harness.engine, context.image_ref), is_(True))
 
 
 @then("the image is not present in the engine")
 def image_absent(context: Context) -> None:
-    assert_that(context.harness.engine.image_present(context.image_ref), is_(False))
+    assert_that(raw_image_present(context.harness.engine, context.image_ref), is_(False))

@@ -79,3 +79,25 @@ def test_the_engine_implements_the_whole_boundary():
         if not name.startswith("_") and name not in ("register",)
     }
     assert wanted and {name for name in wanted if not hasattr(Engine, name)} == set()
+
+
+# What the product's engine module reads about the engine, through its own records.
+_PRODUCT_READS = ("image_present", "inspect", "events", "logs", "list_containers", "wait")
+
+
+def test_the_oracle_reads_the_engine_without_the_product_s_engine_module():
+    """Steps and the event oracle read containers, images and events through docker-py
+    directly (engine.api), so a fault in the product's reading cannot blind a check."""
+    steps = Path(__file__).resolve().parent.parent / "steps"
+    sources = [*sorted(steps.glob("*.py")), PACKAGE / "testing" / "events.py"]
+    found = []
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in _PRODUCT_READS
+                and isinstance(node.value, ast.Attribute | ast.Name)
+                and (getattr(node.value, "attr", None) or getattr(node.value, "id", "")) == "engine"
+            ):
+                found.append(f"{path.name}:{node.lineno}: engine.{node.attr}")
+    assert found == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ class EventLog:
         self.labels = labels
         self.since = since
         self._recorded: list[dict[str, Any]] = []
+        self._podman = "podman" in json.dumps(engine.api.version()).lower()
         selector = [f"{key}={value}" for key, value in list(labels.items())[:1]]
         self._stream = engine.api.events(
             since=since, filters={"type": ["container"], "label": selector}, decode=True
@@ -92,13 +94,54 @@ class EventLog:
 
     def raw(self, extra: dict[str, str] | None = None) -> list[dict[str, Any]]:
         wanted = {**self.labels, **(extra or {})}
-        queried = self.engine.events(labels=wanted, since=self.since, until=time.time())
+        queried = _history(
+            self.engine.api, wanted, self.since, time.time(), whole_seconds=self._podman
+        )
         unique: dict[tuple[Any, ...], dict[str, Any]] = {}
         for raw in [*list(self._recorded), *queried]:
             attributes = (raw.get("Actor") or {}).get("Attributes") or {}
             if all(attributes.get(key) == value for key, value in wanted.items()):
                 unique.setdefault(_identity(raw), raw)
         return list(unique.values())
+
+
+def _history(
+    api: Any, labels: dict[str, str], since: float, until: float, *, whole_seconds: bool
+) -> list[dict[str, Any]]:
+    """The engine's past events for containers with the first of `labels`, asked of its
+    HTTP API through docker-py's session, not through the product's engine module (a
+    check of the runner must not go through the runner's reading of the engine).
+    stream=false: Podman answers nothing for an `until` in the past without it; Docker
+    ignores it. `until` in `whole_seconds` on Podman, the later events left out here: it
+    answers nothing for a fractional one (and Docker would hold the answer until a
+    later whole second). Several label filters are not sent: Podman ORs them."""
+    key, value = next(iter(labels.items()))
+    filters = {"type": ["container"], "label": [f"{key}={value}"]}
+    params = {
+        "filters": json.dumps(filters),
+        "since": f"{since:.9f}",
+        "until": str(int(until) + 1) if whole_seconds else f"{until:.9f}",
+        "stream": "false",
+    }
+    response = api.get(f"{api.base_url}/v{api.api_version}/events", params=params, timeout=60)
+    response.raise_for_status()
+    return [e for e in _json_values(response.text) if e.get("timeNano", 0) / 1e9 <= until]
+
+
+def _json_values(text: str) -> list[dict[str, Any]]:
+    """The JSON objects of a body that holds them one after another (a JSON stream)."""
+    decoder = json.JSONDecoder()
+    values, position = [], 0
+    while (position := _skip_space(text, position)) < len(text):
+        value, position = decoder.raw_decode(text, position)
+        values.append(value)
+    return values
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position].isspace():
+        position += 1
+    return position
 
 
 def _identity(raw: dict[str, Any]) -> tuple[Any, ...]:

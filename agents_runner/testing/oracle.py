@@ -31,3 +31,14 @@ def raw_containers(engine: Any, labels: Mapping[str, str | None]) -> list[dict[s
             for key, value in labels.items()
         )
     ]
+
+
+def raw_image_present(engine: Any, reference: str) -> bool:
+    """Whether the engine holds the image, by its own inspect answer."""
+    try:
+        engine.api.inspect_image(reference)
+    except Exception as exc:
+        if getattr(exc, "status_code", None) == 404:
+            return False
+        raise
+    return True
