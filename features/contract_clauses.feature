@@ -2,7 +2,8 @@ Feature: Clauses of the contract that no other feature proves
   docs/CONTRACT.md promises each of these; each scenario here proves one: a second
   Ctrl-C kills what the first is stopping; "wait --timeout" gives up with 124 and
   leaves the task alone; "cancel" and "kill" exit 1 for a task that had already ended
-  otherwise; the Python API's wait raises TimeoutError.
+  otherwise; the Python API's wait raises TimeoutError; "images list" says which
+  agents' images this engine holds.
 
   Scenario: A second Ctrl-C kills the task that the first one is stopping
     Given the user runs an agent that ignores SIGTERM in the foreground in a pseudo-terminal, with a grace of 5 minutes
@@ -45,3 +46,9 @@ Feature: Clauses of the contract that no other feature proves
     When the agent is let go on
     And the task has ended
     Then the task is "completed" with exit code 0
+
+  Scenario: "images list" says, for each agent, whether this engine holds its image
+    When the user runs "images list"
+    Then the command exits with status 0
+    And it lists the images of claude, codex, copilot and gemini
+    And each row says "missing" exactly where the engine's own inspect finds no such image

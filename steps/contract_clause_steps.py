@@ -10,6 +10,7 @@ from hamcrest import assert_that, equal_to, less_than
 
 from agents_runner.states import TaskState
 from agents_runner.testing.harness import READY_LINE, STUBBORN_AGENT, WAITING_AGENT
+from agents_runner.testing.oracle import raw_image_present
 
 
 @given(
@@ -51,3 +52,29 @@ def wait_times_out(context: Context, seconds: int) -> None:
         raise AssertionError("wait returned instead of raising TimeoutError")
     # it gave up, rather than waiting for the task (whose agent waits for its go file)
     assert_that(waited, less_than(30.0))
+
+
+def _image_rows(context: Context) -> dict[str, tuple[str, str]]:
+    """AGENT -> (IMAGE, HERE) from the table `images list` printed."""
+    lines = context.result.stdout.splitlines()
+    rows = {}
+    for line in lines[1:]:
+        cells = line.split()
+        rows[cells[0]] = (cells[1], cells[-1])
+    return rows
+
+
+@then("it lists the images of claude, codex, copilot and gemini")
+def lists_agent_images(context: Context) -> None:
+    assert_that(sorted(_image_rows(context)), equal_to(["claude", "codex", "copilot", "gemini"]))
+
+
+@then('each row says "missing" exactly where the engine\'s own inspect finds no such image')
+def here_column_matches(context: Context) -> None:
+    engine = context.harness.engine
+    said = {agent: here == "missing" for agent, (_, here) in _image_rows(context).items()}
+    absent = {
+        agent: not raw_image_present(engine, image)
+        for agent, (image, _) in _image_rows(context).items()
+    }
+    assert_that(said, equal_to(absent))
