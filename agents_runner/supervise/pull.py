@@ -134,7 +134,12 @@ _LAYER_ID = re.compile(r"^[0-9a-f]{12}$")
 
 class PullProgress:
     """Layers and bytes of a pull, from the engine's progress chunks. A layer's download
-    and its extraction are counted apart, so that neither count ever goes back."""
+    and its extraction are counted apart, so that neither count ever goes back.
+
+    `percent` is what a person may be shown: None until the phase's byte totals are real
+    (every layer still to download has told its size; some layer has begun extracting),
+    and never lower than one already given for the same phase, though the totals grow as
+    the engine tells more layers' sizes."""
 
     _FINISHED = ("Pull complete", "Already exists")
     _DOWNLOADED = ("Download complete", "Verifying Checksum", "Extracting", *_FINISHED)
@@ -142,6 +147,7 @@ class PullProgress:
     def __init__(self) -> None:
         self.layers: dict[str, dict[str, Any]] = {}
         self._last_report = 0.0
+        self._percent_given: dict[str, int] = {}
 
     def add(self, chunk: Mapping[str, Any]) -> bool:
         """Take one chunk; True when the summary is worth persisting (at most 4 per second)."""
@@ -155,6 +161,8 @@ class PullProgress:
         )
         entry["status"] = status
         detail = chunk.get("progressDetail") or {}
+        if status == "Already exists" and not entry.get("downloaded"):
+            entry["present"] = True  # nothing of it is downloaded or extracted
         if status == "Extracting":
             entry["extracted"] = max(entry["extracted"], int(detail.get("current", 0)))
             entry["extract_total"] = int(detail.get("total", entry["extract_total"]) or 0)
@@ -175,22 +183,45 @@ class PullProgress:
 
     def summary(self, *, done: bool = False) -> dict[str, Any]:
         layers = list(self.layers.values())
+        fetched = [e for e in layers if not e.get("present")]  # not "Already exists"
         downloaded = sum(1 for e in layers if e.get("downloaded"))
+        extract_total = sum(e["extract_total"] for e in layers)
+        bytes_current = sum(e["current"] for e in layers)
+        bytes_total = sum(e["total"] for e in layers)
+        # What extraction will read: each layer's extraction total once it has one, its
+        # download size before.
+        extract_expected = sum(max(e["extract_total"], e["total"]) for e in fetched)
+        extract_current = sum(e["extracted"] for e in layers)
         if done:
             phase = "done"
-        elif layers and downloaded == len(layers):
+        elif fetched and downloaded == len(layers) and extract_total > 0:
             phase = "extracting"
         else:
             phase = "downloading"
+        percent: int | None = None
+        if done:
+            percent = 100
+        elif phase == "extracting" and extract_expected > 0:
+            percent = min(100, extract_current * 100 // extract_expected)
+        elif phase == "downloading" and bytes_total > 0:
+            sized = all(e["total"] > 0 or e.get("downloaded") for e in fetched)
+            if sized:
+                percent = min(100, bytes_current * 100 // bytes_total)
+        if percent is not None:
+            percent = max(percent, self._percent_given.get(phase, 0))
+            self._percent_given[phase] = percent
         finished = len(layers) if done else sum(1 for e in layers if e.get("finished"))
         return {
             "phase": phase,
+            "percent": percent,
             "layers_total": len(layers),
             "layers_downloaded": downloaded,
             "layers_done": finished,
-            "bytes_current": sum(e["current"] for e in layers),
-            "bytes_total": sum(e["total"] for e in layers),
-            "extract_current": sum(e["extracted"] for e in layers),
-            "extract_total": sum(e["extract_total"] for e in layers),
+            "bytes_current": bytes_current,
+            "bytes_total": bytes_total,
+            "extract_current": extract_current,
+            "extract_total": extract_total,
+            "extract_expected": extract_expected,
+            "extracted": extract_total > 0,
             "done": done,
         }
