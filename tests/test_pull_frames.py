@@ -56,3 +56,42 @@ def test_a_shown_percentage_never_goes_back_within_its_phase(engine, bar):
 
 def test_the_recorded_docker_pull_ends_at_every_layer_done():
     assert shown("docker", bar=False)[-1].endswith("100% 18.0/18.0 MB, 4/4 layers")
+
+
+def _pulling(percent):
+    from agents_runner.spec import TaskSpec
+    from agents_runner.states import TaskState
+    from agents_runner.task import Task
+
+    task = Task.new(TaskSpec(image="busybox:1.36", agent="echo"))
+    task.move_to(TaskState.PULLING)
+    task.pull_progress = {"phase": "downloading", "percent": percent, "layers_total": 1,
+                          "bytes_current": 5, "bytes_total": 10}  # fmt: skip
+    return task
+
+
+def test_the_table_shows_a_pull_percentage_only_once_there_is_one():
+    from agents_runner.terminal import format_table
+
+    assert format_table([_pulling(45)]).splitlines()[1].split()[1:3] == ["pulling", "45%"]
+    assert format_table([_pulling(None)]).splitlines()[1].split()[1:3] == ["pulling", "-"]
+
+
+def test_logs_follow_says_the_pull_on_its_own_stream_once_a_change_and_its_last_word():
+    import io
+
+    from agents_runner.states import TaskState
+    from agents_runner.terminal import PullLines
+
+    err = io.StringIO()
+    lines = PullLines(err, interval=0.0)
+    task = _pulling(45)
+    lines.show(task)
+    lines.show(task)  # nothing new: no line
+    task.pull_progress = {**task.pull_progress, "percent": 100, "bytes_current": 10}
+    task.move_to(TaskState.STARTING)
+    lines.show(task)
+    assert err.getvalue().splitlines() == [
+        "pulling busybox:1.36: downloading  45% 0.0/0.0 MB, 0/1 layers",
+        "pulling busybox:1.36: downloading 100% 0.0/0.0 MB, 0/1 layers",
+    ]

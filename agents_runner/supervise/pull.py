@@ -69,8 +69,9 @@ def ensure_image(
 class ImagePull:
     """One pull, ridden out while the engine is away. A watcher thread checks
     `should_abort` whenever `wake` is set (or every `poll_interval`) and aborts the pull
-    when it says so; the progress summary goes to `on_summary` at most 4 times a second,
-    and once more when done."""
+    when it says so; the progress summary goes to `on_summary` at most 4 times a second
+    (what the limit kept back is given by the watcher once it allows), and once more
+    when done."""
 
     def __init__(
         self,
@@ -91,6 +92,8 @@ class ImagePull:
         self.should_abort = should_abort
         self.on_summary = on_summary
         self.progress = PullProgress()
+        self._progress_lock = threading.Lock()  # the pull's thread and the watcher's
+        self._unsaid = False  # chunks taken since the last summary given
 
     def run(self) -> None:
         """PullAborted when a request came first; EngineError when the pull failed."""
@@ -112,21 +115,37 @@ class ImagePull:
             pulled.set()
             self.wake.set()
             watcher.join()
-        self.on_summary(self.progress.summary(done=True))
+        with self._progress_lock:
+            self.on_summary(self.progress.summary(done=True))
 
     def _on_chunk(self, chunk: Mapping[str, Any]) -> None:
-        if self.progress.add(chunk):
-            self.on_summary(self.progress.summary())
+        with self._progress_lock:
+            self._unsaid = True
+            if self.progress.add(chunk):
+                self._unsaid = False
+                self.on_summary(self.progress.summary())
+
+    def _say_the_rest(self) -> None:
+        """The chunks the rate limit kept back, given once the limit allows: a pull
+        that stalls (or is held) is recorded as far as it got."""
+        with self._progress_lock:
+            if self._unsaid and self.progress.due():
+                self._unsaid = False
+                self.on_summary(self.progress.summary())
 
     def _abort_on_request(self, handle: PullHandle, pulled: threading.Event) -> None:
+        next_check = time.monotonic() + self.poll_interval
         while not pulled.is_set():
-            self.wake.wait(self.poll_interval)
+            woken = self.wake.wait(min(self.poll_interval, PullProgress.INTERVAL))
             self.wake.clear()
             if pulled.is_set():
                 return
-            if self.should_abort():
-                handle.abort()
-                return
+            self._say_the_rest()
+            if woken or time.monotonic() >= next_check:  # a request is checked as before
+                next_check = time.monotonic() + self.poll_interval
+                if self.should_abort():
+                    handle.abort()
+                    return
 
 
 _LAYER_ID = re.compile(r"^[0-9a-f]{12}$")
@@ -141,6 +160,7 @@ class PullProgress:
     and never lower than one already given for the same phase, though the totals grow as
     the engine tells more layers' sizes."""
 
+    INTERVAL = 0.25  # seconds between two summaries worth persisting
     _FINISHED = ("Pull complete", "Already exists")
     _DOWNLOADED = ("Download complete", "Verifying Checksum", "Extracting", *_FINISHED)
 
@@ -175,8 +195,13 @@ class PullProgress:
         if status in self._FINISHED:
             entry["finished"] = True
             entry["extracted"] = max(entry["extracted"], entry["extract_total"])
+        return self.due()
+
+    def due(self) -> bool:
+        """True (and the clock restarted) when a summary may be given: at most one every
+        INTERVAL seconds."""
         now = time.monotonic()
-        if now - self._last_report >= 0.25:
+        if now - self._last_report >= self.INTERVAL:
             self._last_report = now
             return True
         return False
