@@ -152,13 +152,19 @@ class ProgressView:
 
 def describe_pull(image: str, progress: dict, *, bar: bool, width: int = 30) -> str:
     """`pulling IMAGE: downloading [###...]  54% 1.2/2.3 MB, 0/1 layers`; the phase is
-    downloading until every layer is down, then extracting; each has its own percentage."""
+    downloading until every layer is down and extraction has told its sizes, then
+    extracting. The percentage (and bar) is the recorded one (PullProgress): none until
+    the phase's totals are real, and never going back; without it, bytes so far."""
     layers = f"{progress.get('layers_done', 0)}/{progress.get('layers_total', 0)} layers"
-    if progress.get("phase") in ("extracting", "done"):
+    percent = progress.get("percent")
+    extracting = progress.get("phase") == "extracting" or (
+        progress.get("phase") == "done" and progress.get("extracted")
+    )
+    if extracting:
         phase, done, total = (
             "extracting",
             progress.get("extract_current", 0),
-            progress.get("extract_total", 0),
+            progress.get("extract_expected", 0),
         )
     else:
         phase, done, total = (
@@ -168,13 +174,52 @@ def describe_pull(image: str, progress: dict, *, bar: bool, width: int = 30) -> 
         )
     if progress.get("done"):
         done = total
-    fraction = min(1.0, done / total) if total else (1.0 if progress.get("done") else 0.0)
-    sizes = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB"
+    if percent is None:
+        sizes = f"{done / 1e6:.1f} MB so far, " if done else ""
+        return f"pulling {image}: {phase}, {sizes}{layers}"
+    sizes = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB" if total else "0 MB"
     if not bar:
-        return f"pulling {image}: {phase} {fraction:4.0%} {sizes}, {layers}"
-    filled = int(fraction * width)
+        return f"pulling {image}: {phase} {percent:3d}% {sizes}, {layers}"
+    filled = min(width, percent * width // 100)
     drawn = "#" * filled + "." * (width - filled)
-    return f"pulling {image}: {phase} [{drawn}] {fraction:4.0%} {sizes}, {layers}"
+    return f"pulling {image}: {phase} [{drawn}] {percent:3d}% {sizes}, {layers}"
+
+
+class PullLines:
+    """`logs -f`'s word on a pull, on its own stream (stderr): a line when what it says
+    has changed, at most one every `interval` seconds, and the last one when the pull
+    ends. The task's log is never written to."""
+
+    def __init__(self, stream: TextIO, interval: float = 1.0) -> None:
+        self.stream = stream
+        self.interval = interval
+        self.last_line = ""
+        self.last_at = 0.0
+        self.pending = ""
+
+    def show(self, task: Task) -> None:
+        if task.state is TaskState.PULLING and task.pull_progress:
+            self.pending = describe_pull(task.spec.image, task.pull_progress, bar=False)
+            if time.monotonic() - self.last_at >= self.interval:
+                self._write()
+        elif self.pending:  # the pull is over: its last word, if not yet said
+            if task.pull_progress:
+                self.pending = describe_pull(task.spec.image, task.pull_progress, bar=False)
+            self._write()
+            self.pending = ""
+
+    def _write(self) -> None:
+        if self.pending and self.pending != self.last_line:
+            self.stream.write(self.pending + "\n")
+            self.stream.flush()
+            self.last_line = self.pending
+            self.last_at = time.monotonic()
+
+
+def pull_percent(progress: dict | None) -> str:
+    """`45%` for the task table's state column while pulling; empty until there is one."""
+    percent = (progress or {}).get("percent")
+    return "" if percent is None or (progress or {}).get("done") else f"{percent}%"
 
 
 _COMMAND_WIDTH = 20  # docker ps cuts its COMMAND column so
@@ -202,9 +247,10 @@ def format_table(
         pool = spec.get("pool") or "-"
         command = spec["agent"] or _quoted(spec.get("command") or [], width is not None)
         reason = " ".join((task.error or "-").split())  # one line, whatever it says
-        rows.append(
-            [task.id, task.state.value, place, pool, spec["image"], command, age, exit_code, reason]
-        )
+        state = task.state.value
+        if task.state is TaskState.PULLING and pull_percent(task.pull_progress):
+            state = f"{state} {pull_percent(task.pull_progress)}"  # pulling 45%
+        rows.append([task.id, state, place, pool, spec["image"], command, age, exit_code, reason])
     if width is not None:
         start = sum(max(len(row[i]) for row in rows) + 2 for i in range(len(rows[0]) - 1))
         for row in rows[1:]:

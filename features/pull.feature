@@ -24,6 +24,18 @@ Feature: Pulling the agent's image
     Then while the task is pulling, its recorded progress moves forward
     And the task ends "completed"
 
+  Scenario: While a pull is held half-way, list shows its percentage and logs -f shows its progress on stderr
+    Given an image that only the registry has, served at 256 KiB a second and held back half-way
+    And a task that runs the "echo" agent in that image
+    When the task is submitted
+    And the task is pulling, with half of its layer sent and the rest held back
+    And the user follows the task's log with "logs -f" in the background
+    Then while the pull is held, "list" shows the task's state as "pulling" and a percentage from 1% to 99%
+    And while the pull is held, "logs -f" has printed on stderr a line of the pull's progress with a percentage, and nothing on stdout
+    When the registry lets the rest of the layers through
+    Then "logs -f" exits with status 0, its stdout byte for byte the task's log file
+    And the task's log file is exactly "pulled, then ran" and a newline
+
   Scenario: The "always" policy pulls an image that is already present
     Given a task that runs the "echo" agent with the prompt "pulled anyway"
     And its pull policy is "always"

@@ -72,6 +72,7 @@ def test_pull_progress_counts_layers_and_ignores_tags_and_warnings():
         progress.add(chunk)
     assert progress.summary(done=True) == {
         "phase": "done",
+        "percent": 100,
         "layers_total": 2,
         "layers_downloaded": 2,
         "layers_done": 2,
@@ -79,6 +80,8 @@ def test_pull_progress_counts_layers_and_ignores_tags_and_warnings():
         "bytes_total": 40,
         "extract_current": 0,
         "extract_total": 0,
+        "extract_expected": 40,
+        "extracted": False,
         "done": True,
     }
 
@@ -108,7 +111,9 @@ def test_pull_progress_never_goes_back_when_extraction_starts():
         progress.add(chunk)
         seen.append(progress.summary())
     assert [s["bytes_current"] for s in seen] == [30, 40, 40, 40, 40]
-    assert [s["phase"] for s in seen] == ["downloading"] + ["extracting"] * 4
+    # extracting once the engine has told extraction's sizes, not before
+    assert [s["phase"] for s in seen] == ["downloading"] * 2 + ["extracting"] * 3
+    assert [s["percent"] for s in seen] == [75, 100, 6, 100, 100]
     assert [s["extract_current"] for s in seen] == [0, 0, 5, 80, 80]
     assert [s["layers_done"] for s in seen] == [0, 0, 0, 0, 1]
 

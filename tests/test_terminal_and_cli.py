@@ -31,6 +31,7 @@ def pulling_task(done: int, total: int, layers_done: int) -> Task:
     task.move_to(TaskState.PULLING)
     task.pull_progress = {
         "layers_total": 2, "layers_done": layers_done, "bytes_current": done, "bytes_total": total,
+        "percent": done * 100 // total,
     }  # fmt: skip
     return task
 
@@ -40,7 +41,12 @@ def test_a_terminal_gets_a_bar_that_redraws_in_place_and_ends_its_line():
     view = ProgressView(screen)
     task = pulling_task(500_000, 2_000_000, 0)
     view.show(task)
-    task.pull_progress = {**task.pull_progress, "bytes_current": 2_000_000, "layers_done": 2}
+    task.pull_progress = {
+        **task.pull_progress,
+        "bytes_current": 2_000_000,
+        "layers_done": 2,
+        "percent": 100,
+    }
     view.show(task)
     task.move_to(TaskState.STARTING)
     view.show(task)
@@ -66,7 +72,13 @@ def test_a_pipe_gets_plain_lines_every_few_seconds_and_the_last_word():
     task = pulling_task(1, 10, 0)
     view.show(task)
     view.show(task)  # nothing changed: no new line
-    task.pull_progress = {**task.pull_progress, "bytes_current": 10, "layers_done": 2, "done": True}
+    task.pull_progress = {
+        **task.pull_progress,
+        "bytes_current": 10,
+        "layers_done": 2,
+        "done": True,
+        "percent": 100,
+    }
     task.move_to(TaskState.STARTING)
     view.show(task)
     lines = pipe.getvalue().splitlines()
@@ -97,13 +109,24 @@ def test_describe_pull_names_its_phase():
         "bytes_current": 1_500_000,
         "bytes_total": 3_000_000,
         "phase": "downloading",
+        "percent": 50,
     }
     assert (
         describe_pull("img", progress, bar=False)
         == "pulling img: downloading  50% 1.5/3.0 MB, 1/3 layers"
     )
-    extracting = {**progress, "phase": "extracting", "extract_current": 1, "extract_total": 4}
+    extracting = {
+        **progress,
+        "phase": "extracting",
+        "percent": 25,
+        "extract_current": 1,
+        "extract_expected": 4,
+    }
     assert "extracting [#######......" in describe_pull("img", extracting, bar=True)
+    unsized = {**progress, "percent": None}
+    assert describe_pull("img", unsized, bar=True) == (
+        "pulling img: downloading, 1.5 MB so far, 1/3 layers"
+    )
 
 
 def test_the_table_shows_a_command_in_quotes_and_no_reason_as_a_dash():

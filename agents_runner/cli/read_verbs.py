@@ -12,6 +12,7 @@ from ..taskqueue import TaskQueue
 from ..terminal import (
     FOLLOW_INTERVAL,
     LogFollower,
+    PullLines,
     format_table,
     last_lines,
     offset_since,
@@ -74,9 +75,12 @@ def cmd_logs(args: argparse.Namespace) -> int:
         _pump(follower, final=True)
         return EXIT_OK
     runner = open_controller(args)  # it takes the task over if its owner is gone
-    while not runner.refresh(task.id).is_terminal:
+    pull = PullLines(sys.stderr)  # the pull's progress, never in the task's output
+    while not (task := runner.refresh(task.id)).is_terminal:
+        pull.show(task)
         _pump(follower, final=False)
         time.sleep(FOLLOW_INTERVAL)
+    pull.show(task)
     _pump(follower, final=True)
     return EXIT_OK
 

@@ -67,6 +67,7 @@ class GatedRegistry:
         self._held_changed = threading.Condition()
         self.rate: float | None = None
         self.corrupt_layers = False
+        self._midway = False
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -77,6 +78,12 @@ class GatedRegistry:
         return f"localhost:{self._server.server_address[1]}"
 
     def hold_layers(self) -> None:
+        self._open.clear()
+
+    def hold_layers_midway(self) -> None:
+        """Each layer (a blob of 64 KiB or more) is sent up to half its bytes, then held
+        until `release_layers`; smaller blobs (the image's config) flow."""
+        self._midway = True
         self._open.clear()
 
     def release_layers(self) -> None:
@@ -105,7 +112,7 @@ class GatedRegistry:
 
             def _forward(self, method: str) -> None:
                 is_layer = method == "GET" and "/blobs/sha256:" in self.path
-                if is_layer:
+                if is_layer and not gate._midway:
                     gate._wait_for_gate()
                     if gate._closed.is_set():
                         return
@@ -123,8 +130,10 @@ class GatedRegistry:
                     if key.lower() not in _HOP_BY_HOP:
                         self.send_header(key, value)
                 self.end_headers()
+                length = int(response.getheader("Content-Length") or 0)
+                hold_at = length // 2 if is_layer and gate._midway and length >= 65536 else None
                 with contextlib.suppress(OSError):
-                    gate._copy(response, self.wfile, throttle=is_layer)
+                    gate._copy(response, self.wfile, throttle=is_layer, hold_at=hold_at)
                 upstream.close()
 
             def log_message(self, format: str, *args: object) -> None:
@@ -143,10 +152,19 @@ class GatedRegistry:
                 self._held -= 1
 
     def _copy(
-        self, source: http.client.HTTPResponse, target: io.BufferedIOBase, *, throttle: bool
+        self,
+        source: http.client.HTTPResponse,
+        target: io.BufferedIOBase,
+        *,
+        throttle: bool,
+        hold_at: int | None = None,
     ) -> None:
         chunk_size = 16 * 1024
+        sent = 0
         while not self._closed.is_set():
+            if hold_at is not None and sent >= hold_at:
+                self._wait_for_gate()  # half of the layer is sent: the rest waits
+                hold_at = None
             chunk = source.read(chunk_size)
             if not chunk:
                 return
@@ -154,5 +172,6 @@ class GatedRegistry:
                 chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]
             target.write(chunk)
             target.flush()
+            sent += len(chunk)
             if throttle and self.rate:
                 time.sleep(chunk_size / self.rate)  # bandwidth limit, not synchronisation
