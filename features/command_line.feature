@@ -59,7 +59,7 @@ Feature: The command line a person expects
     Given an image that only the registry has, served at 512 KiB a second
     When the user runs "run --agent echo --prompt hi" on that image in a pseudo-terminal
     Then the command exits with status 0
-    And every bar the terminal showed names its phase, and within a phase its percentage never goes down
+    And every bar the terminal showed names its phase, and within a phase its percentage, once shown, never goes down
     And the last bar the terminal showed counts every layer as done
 
   @registry
