@@ -13,14 +13,19 @@ _DROPPED = {"etc/passwd", "etc/group", "etc/shadow", "etc/gshadow"}
 
 
 def make_bare_image(engine: Engine, base: str, reference: str, labels: dict[str, str]) -> None:
+    rootfs = rootfs_of(engine, base, labels)
+    engine.import_image(_stripped(rootfs), reference, changes=['CMD ["sh"]'])
+
+
+def rootfs_of(engine: Engine, image: str, labels: dict[str, str]) -> bytes:
+    """The image's files as a tar, from a container made (never started) and removed."""
     container_id = engine.create(
-        name=None, image=base, argv=["true"], env={}, labels=labels, network="none"
+        name=None, image=image, argv=["true"], env={}, labels=labels, network="none"
     )
     try:
-        rootfs = engine.export(container_id)
+        return engine.export(container_id)
     finally:
         engine.remove(container_id)
-    engine.import_image(_stripped(rootfs), reference, changes=['CMD ["sh"]'])
 
 
 def _stripped(rootfs: bytes) -> bytes:

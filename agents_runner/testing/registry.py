@@ -17,6 +17,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ..engine import Engine
+from .bare_image import rootfs_of
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
 
@@ -24,14 +25,7 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connectio
 def publish_unique_image(engine: Engine, base: str, reference: str, labels: dict[str, str]) -> None:
     """Push an image that shares no layer with anything local (the base's files plus a
     marker), then delete it locally: pulling it downloads real layers."""
-    container_id = engine.create(
-        name=None, image=base, argv=["true"], env={}, labels=labels, network="none"
-    )
-    try:
-        rootfs = engine.export(container_id)
-    finally:
-        engine.remove(container_id)
-    buffer = io.BytesIO(rootfs)
+    buffer = io.BytesIO(rootfs_of(engine, base, labels))
     with tarfile.open(fileobj=buffer, mode="a") as archive:
         marker = f"{reference}\n".encode()
         info = tarfile.TarInfo("agents-runner-test-image")
