@@ -31,6 +31,13 @@ def test_the_plan_spreads_the_longest_first_and_keeps_serial_ones_apart():
         assert lines == sorted(lines)
 
 
+def test_a_run_that_stops_at_its_first_failure_runs_the_cheapest_first():
+    selected = [scenario(f"features/a.feature:{n}") for n in (1, 2, 3)]
+    known = {f"features/a.feature: scenario at features/a.feature:{n}": 10.0 - n for n in (1, 2)}
+    plan = make_plan(selected, 1, known, cheapest_first=True)
+    assert [s.location.rsplit(":", 1)[1] for s in plan.shares[0]] == ["3", "2", "1"]
+
+
 def test_more_workers_than_scenarios_makes_no_empty_worker():
     plan = make_plan([scenario("features/a.feature:1")], 4, {})
     assert len(plan.shares) == 1 and plan.serial == []

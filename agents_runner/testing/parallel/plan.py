@@ -3,7 +3,8 @@
 The selection is behave's own: a dry run with the user's paths and tag expressions
 lists the scenarios it would run, each with its location (an outline's row has its
 own). Scenarios tagged @serial run after the others, one at a time. The rest are
-spread over the workers longest first (LPT), by how long each took in earlier runs."""
+spread over the workers longest first (LPT), by how long each took in earlier runs.
+A run that stops at its first failure (a mutant's) runs each worker's cheapest first."""
 
 from __future__ import annotations
 
@@ -91,6 +92,8 @@ def make_plan(
     selected: Sequence[tuple[str, str, frozenset[str]]],
     workers: int,
     known: dict[str, float],
+    *,
+    cheapest_first: bool = False,
 ) -> Plan:
     scenarios = [
         PlannedScenario(
@@ -105,8 +108,8 @@ def make_plan(
         lightest = loads.index(min(loads))
         shares[lightest].append(scenario)
         loads[lightest] += scenario.estimate
-    for share in shares:
-        share.sort(key=_file_order)  # within a worker, in the order of the feature files
+    for share in shares:  # within a worker, in the order of the feature files
+        share.sort(key=(lambda s: (s.estimate, _file_order(s))) if cheapest_first else _file_order)
     serial = sorted((s for s in scenarios if s.serial), key=_file_order)
     return Plan([share for share in shares if share], serial)
 
