@@ -1,0 +1,85 @@
+"""The test command for one mutant: the scenarios that ran its line, in parallel.
+
+cosmic-ray has applied the mutant to the working tree; `git diff` against HEAD finds the
+changed lines, the coverage map (`reports/mutation/coverage-map.json`, made by
+`scripts/mutation.sh map` on the same commit) names the scenarios that ran them
+(mutation/covering.py), and the parallel runner runs those with `--stop`. Exit 0 means
+the mutant survived. A mutant whose lines no scenario ran survives without a run, its
+output saying NOT_COVERED.
+
+Usage: python mutation/run_mutant.py [--workers N] [--map MAP.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from functools import cache
+from pathlib import Path
+
+from covering import changes, select
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+MAP = REPOSITORY / "reports" / "mutation" / "coverage-map.json"
+NOT_COVERED = "NOT_COVERED"
+_TAIL = 60  # lines of the runner's output kept in the session database
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=REPOSITORY, capture_output=True, text=True, check=True
+    ).stdout
+
+
+@cache
+def original(path: str) -> str:
+    """A file as committed: the mutant's own file is changed in the working tree."""
+    return _git("show", f"HEAD:{path}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--map", type=Path, default=REPOSITORY / "reports/mutation/coverage-map.json"
+    )
+    args = parser.parse_args()
+    coverage_map = json.loads(args.map.read_text())
+    found = changes(_git("diff", "-U0", "--no-color", "--", "agents_runner"))
+    if not found:
+        print(f"{NOT_COVERED}: the mutant changed nothing in agents_runner/")
+        return 0
+    seconds = dict(zip(coverage_map["scenarios"], coverage_map["seconds"], strict=True))
+    cheapest = min(seconds, key=seconds.__getitem__) if seconds else None
+    locations: set[str] = set()
+    for change in found:
+        selection = select(coverage_map, change, original, cheapest)
+        print(f"{len(selection.locations)} scenarios for {selection.why}")
+        locations.update(selection.locations)
+    if not locations:
+        print(f"{NOT_COVERED}: no scenario of the map ran the mutant's lines")
+        return 0
+    estimate = sum(seconds.get(location, 5.0) for location in locations)
+    print(f"running {len(locations)} scenarios (about {estimate:.0f} s of scenarios)", flush=True)
+    started = time.monotonic()
+    command = [sys.executable, "-m", "agents_runner.testing.parallel", "--stop"]
+    command += ["--workers", str(args.workers), "--junit-directory", "reports/mutation/junit"]
+    done = subprocess.run(
+        [*command, *sorted(locations)],
+        cwd=REPOSITORY,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        check=False,
+    )
+    print("\n".join(done.stdout.splitlines()[-_TAIL:]))
+    print(f"run_mutant: exit {done.returncode} after {time.monotonic() - started:.0f} s")
+    return done.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

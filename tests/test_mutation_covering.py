@@ -1,0 +1,80 @@
+"""How a mutant's scenarios are chosen from the coverage map (mutation/covering.py)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "mutation"))
+
+from covering import OUTSIDE, Change, changes, select
+
+MODULE = """\
+LIMIT = 5
+
+
+def last_line(text, limit=4096):
+    if len(text) > LIMIT:
+        return text[-limit:]
+    return text
+
+
+class Box:
+    size: int = 3
+
+    def grow(self):
+        return self.size + 1
+"""
+USER = """\
+from .module import LIMIT, Box
+
+
+def use():
+    return Box().size * LIMIT
+"""
+SOURCES = {"pkg/module.py": MODULE, "pkg/user.py": USER}
+SCENARIOS = ["a.feature:1", "b.feature:2", "c.feature:3", "d.feature:4"]
+
+
+def coverage_map(module_lines, user_lines=None):
+    files = {"pkg/module.py": {str(k): v for k, v in module_lines.items()}}
+    files["pkg/user.py"] = {str(k): v for k, v in (user_lines or {}).items()}
+    return {"scenarios": SCENARIOS, "files": files}
+
+
+def chosen(coverage_map, line, cheapest=None):
+    change = Change("pkg/module.py", line, line)
+    return select(coverage_map, change, SOURCES.__getitem__, cheapest).locations
+
+
+def test_the_changed_lines_are_read_from_a_diff_without_context():
+    diff = (
+        "diff --git a/pkg/module.py b/pkg/module.py\n--- a/pkg/module.py\n+++ b/pkg/module.py\n"
+        "@@ -5 +5 @@ def last_line(text, limit=4096):\n-    if len(text) > LIMIT:\n"
+        "+    if len(text) < LIMIT:\n@@ -12,2 +12,2 @@\n"
+    )
+    assert changes(diff) == [Change("pkg/module.py", 5, 5), Change("pkg/module.py", 12, 13)]
+
+
+def test_a_line_in_a_function_gets_the_scenarios_that_ran_it():
+    assert chosen(coverage_map({5: [0, 2], 6: [1]}), 5) == ["a.feature:1", "c.feature:3"]
+
+
+def test_a_line_no_scenario_ran_gets_none():
+    assert chosen(coverage_map({5: [0]}), 7) == []
+
+
+def test_a_constant_gets_the_scenarios_that_ran_a_line_naming_it_in_any_module():
+    lines = {1: [OUTSIDE], 5: [0]}
+    assert chosen(coverage_map(lines, {5: [3]}), 1) == ["a.feature:1", "d.feature:4"]
+
+
+def test_a_default_gets_the_scenarios_that_ran_the_function_or_called_it():
+    assert chosen(coverage_map({4: [OUTSIDE], 6: [1], 7: [2]}), 4) == ["b.feature:2", "c.feature:3"]
+
+
+def test_a_class_attribute_gets_the_scenarios_that_ran_a_line_naming_it():
+    lines = {11: [OUTSIDE], 14: [0]}
+    assert chosen(coverage_map(lines, {5: [2]}), 11) == ["a.feature:1", "c.feature:3"]
+
+
+def test_a_line_run_only_by_the_hooks_gets_the_cheapest_scenario():
+    assert chosen(coverage_map({6: [OUTSIDE]}), 6, cheapest="b.feature:2") == ["b.feature:2"]
