@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: behave could not list the scenarios: {exc}", file=sys.stderr)
         return 2
     known = estimates(parts_root.parent / f"durations-{junit.name}.json", COMMITTED_DURATIONS)
-    plan = make_plan(selected, options.workers, known, cheapest_first=options.stop)
+    order = options.paths if options.stop else None
+    plan = make_plan(selected, options.workers, known, order=order)
     workers = _workers(plan, parts_root)
     phases = [
         [w for w in workers if w.name != "serial"],
@@ -119,8 +120,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--stop",
         action="store_true",
-        help="stop at the first failing scenario (each worker runs its cheapest first), "
-        "as a mutant's run does",
+        help="stop at the first failing scenario, starting the scenarios in the order of the "
+        "PATHs (file:line; the cheapest first among the others), as a mutant's run does",
     )
     return parser
 

@@ -4,7 +4,7 @@ The selection is behave's own: a dry run with the user's paths and tag expressio
 lists the scenarios it would run, each with its location (an outline's row has its
 own). Scenarios tagged @serial run after the others, one at a time. The rest are
 spread over the workers longest first (LPT), by how long each took in earlier runs.
-A run that stops at its first failure (a mutant's) runs each worker's cheapest first."""
+A run that stops at its first failure (a mutant's) starts them in the order given."""
 
 from __future__ import annotations
 
@@ -93,15 +93,20 @@ def make_plan(
     workers: int,
     known: dict[str, float],
     *,
-    cheapest_first: bool = False,
+    order: Sequence[str] | None = None,
 ) -> Plan:
+    """With `order` (a run that stops at its first failure), the scenarios start in that
+    order, each on the worker that frees up first, the cheapest first among those it
+    does not name; otherwise the longest first, each worker's in the files' order."""
     scenarios = [
         PlannedScenario(
             location, name, tags, known.get(duration_key(location, name), UNKNOWN_SECONDS)
         )
         for location, name, tags in selected
     ]
-    parallel = sorted((s for s in scenarios if not s.serial), key=lambda s: -s.estimate)
+    rank = {location: index for index, location in enumerate(order or [])}
+    first = (lambda s: (rank.get(s.location, len(rank)), s.estimate)) if order else None
+    parallel = sorted((s for s in scenarios if not s.serial), key=first or (lambda s: -s.estimate))
     shares: list[list[PlannedScenario]] = [[] for _ in range(max(1, workers))]
     loads = [0.0] * len(shares)
     for scenario in parallel:
@@ -109,7 +114,7 @@ def make_plan(
         shares[lightest].append(scenario)
         loads[lightest] += scenario.estimate
     for share in shares:  # within a worker, in the order of the feature files
-        share.sort(key=(lambda s: (s.estimate, _file_order(s))) if cheapest_first else _file_order)
+        share.sort(key=first or _file_order)
     serial = sorted((s for s in scenarios if s.serial), key=_file_order)
     return Plan([share for share in shares if share], serial)
 
