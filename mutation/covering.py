@@ -149,3 +149,32 @@ def select(
         chosen = [cheapest or scenarios[0]]
         why += ", run only outside the scenarios (the behave hooks): the cheapest scenario"
     return Selection(chosen, why)
+
+
+def ordered(coverage_map: dict, path: str, locations: list[str]) -> list[str]:
+    """The order to start a mutant's scenarios in: the cheapest first, taken in turn with
+    those that spend the largest share of what they run in the mutant's file (a scenario
+    about that module is the likeliest to notice a change in it)."""
+    scenarios: list[str] = coverage_map["scenarios"]
+    seconds = dict(zip(scenarios, coverage_map["seconds"], strict=True))
+    everywhere: dict[int, int] = {}
+    for lines in coverage_map["files"].values():
+        for covered in lines.values():
+            for index in covered:
+                everywhere[index] = everywhere.get(index, 0) + 1
+    here: dict[int, int] = {}
+    for covered in coverage_map["files"].get(path, {}).values():
+        for index in covered:
+            here[index] = here.get(index, 0) + 1
+    index = {name: i for i, name in enumerate(scenarios)}
+
+    def share(location: str) -> float:
+        i = index.get(location, OUTSIDE)
+        return here.get(i, 0) / everywhere[i] if everywhere.get(i) else 0.0
+
+    cheapest = sorted(locations, key=lambda s: (seconds.get(s, 5.0), s))
+    closest = sorted(locations, key=lambda s: (-share(s), seconds.get(s, 5.0), s))
+    order: dict[str, None] = {}
+    for pair in zip(cheapest, closest, strict=True):
+        order.update(dict.fromkeys(pair))
+    return list(order)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "mutation"))
 
-from covering import OUTSIDE, Change, changes, select
+from covering import OUTSIDE, Change, changes, ordered, select
 
 MODULE = """\
 LIMIT = 5
@@ -78,3 +78,15 @@ def test_a_class_attribute_gets_the_scenarios_that_ran_a_line_naming_it():
 
 def test_a_line_run_only_by_the_hooks_gets_the_cheapest_scenario():
     assert chosen(coverage_map({6: [OUTSIDE]}), 6, cheapest="b.feature:2") == ["b.feature:2"]
+
+
+def test_the_cheapest_scenarios_take_turns_with_those_most_about_the_file():
+    lines = {5: [0, 1, 2, 3], 6: [2], 7: [2]}
+    coverage_map = coverage_map_with_seconds(lines, {5: [0, 1, 3], 8: [0, 1, 3]}, [1, 2, 30, 3])
+    # a and b are the cheapest; c runs only lines of the mutant's file
+    order = ordered(coverage_map, "pkg/module.py", SCENARIOS)
+    assert order == ["a.feature:1", "c.feature:3", "b.feature:2", "d.feature:4"]
+
+
+def coverage_map_with_seconds(module_lines, user_lines, seconds):
+    return {**coverage_map(module_lines, user_lines), "seconds": seconds}
