@@ -7,9 +7,10 @@ are the ones whose outcome it can change, with two refinements:
   decorators, a class body) runs in the behave process before any scenario, or at the
   start of every command line: its own lines say nothing of who uses it. Its scenarios
   are then those that ran a line naming what it defines (`LIMIT` in `LIMIT = 5`,
-  `last_line` and its body for `def last_line(limit=4096)`), in any module of the map;
-  a statement that defines no name (an `if` at module level) gets every scenario that
-  ran a line of its file.
+  `last_line` and its body for `def last_line(limit=4096)`), in any module of the map,
+  and the cheapest that imported it (a mutant may break the import itself); a statement
+  that defines no name (an `if` at module level) gets every scenario that ran a line of
+  its file.
 - a line that ran only outside any scenario (before_all: the engine check, the reaper)
   runs in every behave process: any one scenario's run runs it, so the cheapest is taken.
 
@@ -118,37 +119,43 @@ def _indices(lines: dict[str, list[int]], numbers: Iterable[int]) -> set[int]:
     return {i for n in numbers for i in lines.get(str(n), [])}
 
 
-def select(
-    coverage_map: dict, change: Change, source: Callable[[str], str], cheapest: str | None = None
-) -> Selection:
+def select(coverage_map: dict, change: Change, source: Callable[[str], str]) -> Selection:
     """The scenarios to run for the mutant that made `change`; `source` reads a mapped
     file as it was before the mutant."""
     scenarios: list[str] = coverage_map["scenarios"]
+    seconds: list[float] = coverage_map.get("seconds") or [0.0] * len(scenarios)
     files: dict[str, dict[str, list[int]]] = coverage_map["files"]
     lines = files.get(change.path, {})
     tree = ast.parse(source(change.path))
     node, at_import, span = _statement(tree, change.first)
     first, last = min(span[0], change.first), max(span[1], change.last)
-    own = _indices(lines, range(first, last + 1))
+    ran = _indices(lines, range(first, last + 1))
+    chosen = set(ran)
     why = f"lines {first}-{last} of {change.path}"
-    if node is not None and at_import:
-        names = _defined(node)
+    names = _defined(node) if node is not None and at_import else set()
+    if names:
+        # It ran at every import of its module; what it defines is used elsewhere. One
+        # scenario that imported it, for a mutant that breaks the import itself.
+        chosen = set(_cheapest(ran - {OUTSIDE}, seconds))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            own |= _indices(lines, range(node.body[0].lineno, (node.end_lineno or 0) + 1))
-        if names:
-            why += f", run at import: the lines that name {', '.join(sorted(names))}"
-            for path, covered in files.items():
-                for number, used in _names_by_line(source(path)).items():
-                    if used & names and not (path == change.path and first <= number <= last):
-                        own |= set(covered.get(str(number), []))
-        else:
-            why += ", run at import: every scenario that ran a line of the file"
-            own |= {i for covered in lines.values() for i in covered}
-    chosen = sorted(scenarios[i] for i in own if i != OUTSIDE)
-    if not chosen and OUTSIDE in own and (cheapest or scenarios):
-        chosen = [cheapest or scenarios[0]]
+            chosen |= _indices(lines, range(node.body[0].lineno, (node.end_lineno or 0) + 1))
+        why += f", run at import: the lines that name {', '.join(sorted(names))}"
+        for path, covered in files.items():
+            for number, used in _names_by_line(source(path)).items():
+                if used & names and not (path == change.path and first <= number <= last):
+                    chosen |= set(covered.get(str(number), []))
+    elif node is not None and at_import:
+        why += ", run at import: every scenario that ran a line of the file"
+        chosen |= {i for covered in lines.values() for i in covered}
+    chosen -= {OUTSIDE}
+    if not chosen and OUTSIDE in ran and scenarios:
+        chosen = set(_cheapest(range(len(scenarios)), seconds))
         why += ", run only outside the scenarios (the behave hooks): the cheapest scenario"
-    return Selection(chosen, why)
+    return Selection(sorted(scenarios[i] for i in chosen), why)
+
+
+def _cheapest(indices: Iterable[int], seconds: list[float]) -> list[int]:
+    return sorted(indices, key=lambda i: (seconds[i], i))[:1]
 
 
 def ordered(coverage_map: dict, path: str, locations: list[str]) -> list[str]:

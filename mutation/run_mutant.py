@@ -75,10 +75,9 @@ def main() -> int:
         print(f"{NOT_COVERED}: the mutant changed nothing in agents_runner/")
         return 0
     seconds = dict(zip(coverage_map["scenarios"], coverage_map["seconds"], strict=True))
-    cheapest = min(seconds, key=seconds.__getitem__) if seconds else None
     locations: set[str] = set()
     for change in found:
-        selection = select(coverage_map, change, original, cheapest)
+        selection = select(coverage_map, change, original)
         print(f"{len(selection.locations)} scenarios for {selection.why}")
         locations.update(selection.locations)
     if not locations:

@@ -34,15 +34,15 @@ SOURCES = {"pkg/module.py": MODULE, "pkg/user.py": USER}
 SCENARIOS = ["a.feature:1", "b.feature:2", "c.feature:3", "d.feature:4"]
 
 
-def coverage_map(module_lines, user_lines=None):
+def coverage_map(module_lines, user_lines=None, seconds=(4.0, 2.0, 3.0, 1.0)):
     files = {"pkg/module.py": {str(k): v for k, v in module_lines.items()}}
     files["pkg/user.py"] = {str(k): v for k, v in (user_lines or {}).items()}
-    return {"scenarios": SCENARIOS, "files": files}
+    return {"scenarios": SCENARIOS, "seconds": list(seconds), "files": files}
 
 
-def chosen(coverage_map, line, cheapest=None):
+def chosen(coverage_map, line):
     change = Change("pkg/module.py", line, line)
-    return select(coverage_map, change, SOURCES.__getitem__, cheapest).locations
+    return select(coverage_map, change, SOURCES.__getitem__).locations
 
 
 def test_the_changed_lines_are_read_from_a_diff_without_context():
@@ -67,6 +67,11 @@ def test_a_constant_gets_the_scenarios_that_ran_a_line_naming_it_in_any_module()
     assert chosen(coverage_map(lines, {5: [3]}), 1) == ["a.feature:1", "d.feature:4"]
 
 
+def test_a_constant_gets_the_cheapest_scenario_that_imported_it_too():
+    lines = {1: [OUTSIDE, 0, 1, 2], 5: [0]}  # b is the cheapest of those that imported it
+    assert chosen(coverage_map(lines), 1) == ["a.feature:1", "b.feature:2"]
+
+
 def test_a_default_gets_the_scenarios_that_ran_the_function_or_called_it():
     assert chosen(coverage_map({4: [OUTSIDE], 6: [1], 7: [2]}), 4) == ["b.feature:2", "c.feature:3"]
 
@@ -77,16 +82,12 @@ def test_a_class_attribute_gets_the_scenarios_that_ran_a_line_naming_it():
 
 
 def test_a_line_run_only_by_the_hooks_gets_the_cheapest_scenario():
-    assert chosen(coverage_map({6: [OUTSIDE]}), 6, cheapest="b.feature:2") == ["b.feature:2"]
+    assert chosen(coverage_map({6: [OUTSIDE]}), 6) == ["d.feature:4"]
 
 
 def test_the_cheapest_scenarios_take_turns_with_those_most_about_the_file():
     lines = {5: [0, 1, 2, 3], 6: [2], 7: [2]}
-    coverage_map = coverage_map_with_seconds(lines, {5: [0, 1, 3], 8: [0, 1, 3]}, [1, 2, 30, 3])
+    coverage_map_ = coverage_map(lines, {5: [0, 1, 3], 8: [0, 1, 3]}, [1, 2, 30, 3])
     # a and b are the cheapest; c runs only lines of the mutant's file
-    order = ordered(coverage_map, "pkg/module.py", SCENARIOS)
+    order = ordered(coverage_map_, "pkg/module.py", SCENARIOS)
     assert order == ["a.feature:1", "c.feature:3", "b.feature:2", "d.feature:4"]
-
-
-def coverage_map_with_seconds(module_lines, user_lines, seconds):
-    return {**coverage_map(module_lines, user_lines), "seconds": seconds}
