@@ -12,7 +12,7 @@ from behave.runner import Context
 
 from agents_runner.agents import PROFILES
 from agents_runner.engine import Engine, EngineError
-from agents_runner.testing import allure_evidence, junit, reaper
+from agents_runner.testing import allure_evidence, junit, reaper, scenario_context
 from agents_runner.testing.engine_control import restart_refusal
 from agents_runner.testing.engine_gaps import engine_gap
 from agents_runner.testing.evidence import write as write_evidence
@@ -93,6 +93,7 @@ def missing_agent_images(context: Context) -> list[str]:
 
 def before_scenario(context: Context, scenario: Scenario) -> None:
     context.scenario_started = time.time()
+    scenario_context.enter(str(scenario.location))
     if context.engine is None:
         scenario.skip(reason=context.engine_problem)
         return
@@ -138,6 +139,13 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
 
 
 def after_scenario(context: Context, scenario: Scenario) -> None:
+    try:
+        _after_scenario(context, scenario)
+    finally:
+        scenario_context.leave()
+
+
+def _after_scenario(context: Context, scenario: Scenario) -> None:
     harness: ScenarioHarness | None = getattr(context, "harness", None)
     started = getattr(context, "scenario_started", 0.0)
     if harness is None:

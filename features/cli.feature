@@ -86,6 +86,12 @@ Feature: The command line
       | cancel  |
       | kill    |
 
+  Scenario: An id prefix several tasks share gives status 2 and names the first five of them
+    Given 7 ended tasks in the state dir whose ids start with "abc"
+    When the user runs "show abc"
+    Then the command exits with status 2
+    And its error output is one line that names "task id prefix 'abc' is ambiguous: 7 tasks match (abc000000000, abc000000001, abc000000002, abc000000003, abc000000004 and 2 more); give more digits"
+
   Scenario Outline: Bad input gives status 2 and one clear line: <problem>
     When the user runs "<command line>"
     Then the command exits with status 2

@@ -72,3 +72,8 @@ Feature: The real agent CLIs accept what their profiles build, offline
     When the user runs "run --agent codex --agent-path echo --secret CODEX_API_KEY=not-a-real-key --prompt hi" as typed, without --image
     Then the command exits with status 0
     And the engine created the task's one container from the image agents-runner/codex:0.169.0
+
+  Scenario: images list names each agent's image and CLI release, built from today's Dockerfile
+    When the user runs "images list"
+    Then the command exits with status 0
+    And its output has a row for each agent: its image, its CLI's package at the pinned release, and "built"

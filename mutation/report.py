@@ -4,11 +4,16 @@ Usage: python mutation/report.py SESSION.sqlite --seed S
 """
 
 import argparse
+import re
 import subprocess
 from datetime import UTC, datetime
 
 from cosmic_ray.work_db import WorkDB, use_db
 from cosmic_ray.work_item import TestOutcome, WorkerOutcome
+
+# mutation/run_mutant.py's words: a survivor no scenario ran, and each run's time
+NOT_COVERED = "NOT_COVERED"
+_TOOK = re.compile(r"^run_mutant: exit -?\d+ after (\d+) s$", re.MULTILINE)
 
 
 def main() -> None:
@@ -17,13 +22,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, required=True)
     args = parser.parse_args()
     counts = {"killed": 0, "timed out": 0, "survived": 0, "incompetent": 0}
+    not_covered = 0
+    seconds: list[int] = []
     survivors = []
     with use_db(args.session, WorkDB.Mode.open) as db:
         for item, result in db.completed_work_items:
             if result.worker_outcome == WorkerOutcome.SKIPPED:
                 continue
+            seconds += [int(found) for found in _TOOK.findall(result.output or "")]
             if result.test_outcome == TestOutcome.SURVIVED:
                 counts["survived"] += 1
+                not_covered += NOT_COVERED in (result.output or "")
                 survivors.append((item, result))
             elif result.test_outcome == TestOutcome.INCOMPETENT:
                 counts["incompetent"] += 1
@@ -41,6 +50,13 @@ def main() -> None:
     print()
     print(f"- date: {datetime.now(UTC):%Y-%m-%d}, commit {commit}, seed {args.seed}")
     print("- " + ", ".join(f"{name}: {number}" for name, number in counts.items()))
+    if not_covered:
+        print(f"- of the survivors, {not_covered} ran no scenario: none of the map ran their lines")
+    if seconds:
+        print(
+            f"- scenario runs: {len(seconds)}, {sum(seconds)} s in all, "
+            f"{sum(seconds) / len(seconds):.0f} s on average, the longest {max(seconds)} s"
+        )
     if pending:
         print(f"- NOT FINISHED: {pending} mutants still pending")
     for item, result in survivors:
@@ -48,6 +64,8 @@ def main() -> None:
         print()
         print(f"## Survivor {item.job_id}")
         print(f"{mutation.module_path} {mutation.operator_name} occurrence {mutation.occurrence}")
+        if NOT_COVERED in (result.output or ""):
+            print("(no scenario of the map ran its lines)")
         print("```diff")
         print(result.diff)
         print("```")

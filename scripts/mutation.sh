@@ -1,36 +1,85 @@
 #!/usr/bin/env bash
-# Mutation testing of the core against the acceptance suite (cosmic-ray).
-#   bash scripts/mutation.sh            # 100 sampled mutants, seed 20261125
-#   MUTATION_COUNT=300 MUTATION_SEED=1 bash scripts/mutation.sh
+# Mutation testing of the core against the acceptance suite (cosmic-ray); docs/TESTING.md,
+# "Suite strength: mutation testing".
+#   bash scripts/mutation.sh map        # only the coverage map: which scenarios run each line
+#   bash scripts/mutation.sh            # the map (unless it is of this code), then 100 mutants
+#   MUTATION_COUNT=10 MUTATION_SEED=7 bash scripts/mutation.sh
+#   MUTATION_SUITE=whole bash scripts/mutation.sh   # the old way: the whole suite per mutant
+# Each mutant runs only the scenarios that ran its lines (reports/mutation/coverage-map.json),
+# MUTATION_WORKERS (2) behave processes at a time, stopping at the first failure.
+# MUTATION_TAGS (a behave tag expression, e.g. 'not @serial') narrows the map's run, and so
+# every mutant's; MUTATION_MAP_WORKERS (3) is the map run's behave processes.
 # cosmic-ray edits agents_runner/ in place while it runs (and puts each file back), so run it
 # in a clean clone or `git worktree`, and edit nothing there meanwhile. Needs the engine that
-# scripts/setup.sh provisions; one mutant costs one acceptance run (up to about 3 minutes).
+# scripts/setup.sh provisions.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 count=${MUTATION_COUNT:-100}
 seed=${MUTATION_SEED:-20261125}
+suite=${MUTATION_SUITE:-covered}
 out=reports/mutation
 session=$out/session.sqlite
+map=$out/coverage-map.json
+tags=()
+if [ -n "${MUTATION_TAGS:-}" ]; then tags=(--tags "$MUTATION_TAGS"); fi
 
 if ! git diff --quiet -- agents_runner; then
   echo "mutation: agents_runner/ has uncommitted changes; run this in a clean checkout" >&2
   exit 2
 fi
 mkdir -p "$out"
-rm -f "$session" mutation/engine-lost
+rm -f mutation/engine-lost
 uv sync --locked --group mutation --quiet
 
-echo "mutation: the suite must pass unmutated first" >&2
-if ! bash mutation/acceptance.sh >"$out/baseline.txt" 2>&1; then
-  echo "mutation: the unmutated suite failed (see $out/baseline.txt); no score" >&2
-  exit 1
+make_map() {
+  # The unmutated suite, once, with every Python process it starts measured by coverage.py
+  # (mutation/coverage.rc, mutation/coverage_hook.py): it is also the baseline that must pass.
+  local data=$PWD/$out/coverage-data started
+  started=$(date +%s)
+  rm -rf "$data" && mkdir -p "$data"
+  uv run --no-sync python mutation/coverage_hook.py >/dev/null
+  echo "mutation: the coverage map: the whole suite once, every process measured" >&2
+  if ! AGENTS_RUNNER_COVERAGE=$data COVERAGE_PROCESS_START=$PWD/mutation/coverage.rc \
+    AGENTS_RUNNER_REQUIRE_DOCKER=1 uv run --no-sync python -m agents_runner.testing.parallel \
+    --workers "${MUTATION_MAP_WORKERS:-3}" --junit-directory "$out/map-junit" "${tags[@]}" \
+    >"$out/map-run.txt" 2>&1; then
+    echo "mutation: the unmutated suite failed (see $out/map-run.txt); no map, no score" >&2
+    exit 1
+  fi
+  uv run --no-sync python mutation/coverage_map.py "$data" "$map" "${tags[@]}"
+  rm -rf "$data"
+  echo "mutation: the map took $(($(date +%s) - started)) s" >&2
+}
+
+if [ "${1:-}" = map ]; then
+  make_map
+  exit 0
 fi
 
-uv run --group mutation cosmic-ray init mutation/cosmic-ray.toml "$session" 2>/dev/null
+config=mutation/cosmic-ray.toml
+if [ "$suite" = whole ]; then
+  config=$out/cosmic-ray-whole.toml
+  sed -e 's#mutation/covered.sh#mutation/acceptance.sh#' -e 's#^timeout = .*#timeout = 480.0#' \
+    mutation/cosmic-ray.toml >"$config"
+  echo "mutation: the suite must pass unmutated first" >&2
+  if ! bash mutation/acceptance.sh >"$out/baseline.txt" 2>&1; then
+    echo "mutation: the unmutated suite failed (see $out/baseline.txt); no score" >&2
+    exit 1
+  fi
+elif uv run --no-sync python mutation/coverage_map.py --current "$map"; then
+  echo "mutation: the coverage map of this code and these scenarios is there ($map)" >&2
+else
+  make_map
+fi
+
+rm -f "$session"
+uv run --group mutation cosmic-ray init "$config" "$session" 2>/dev/null
 uv run --group mutation python -W ignore mutation/sample.py "$session" --count "$count" --seed "$seed" \
   | tee "$out/sample.txt"
-uv run --group mutation cosmic-ray exec mutation/cosmic-ray.toml "$session"
+started=$(date +%s)
+uv run --group mutation cosmic-ray exec "$config" "$session"
+echo "mutation: $count mutants took $(($(date +%s) - started)) s" | tee "$out/took.txt" >&2
 
 if [ -e mutation/engine-lost ]; then
   echo "mutation: the engine was lost during the run (mutation/engine-lost); no score" >&2

@@ -7,7 +7,7 @@ import json
 import re
 import shlex
 
-from behave import then, when
+from behave import given, then, when
 from behave.runner import Context
 from hamcrest import (
     all_of,
@@ -22,6 +22,10 @@ from hamcrest import (
 )
 
 from agents_runner.logstream import to_unix_nanos
+from agents_runner.spec import TaskSpec
+from agents_runner.states import TaskState
+from agents_runner.store import TaskStore
+from agents_runner.task import Task
 
 _FIELD = re.compile(r"^([A-Z][\w -]*):\s+(.*)$")
 
@@ -153,3 +157,16 @@ def lines_with_times(context: Context, lines: str) -> None:
 def _nanos(stamp: str) -> int:
     seconds, _, nanos = to_unix_nanos(stamp.encode()).partition(".")
     return int(seconds) * 10**9 + int(nanos)
+
+
+@given('{count:d} ended tasks in the state dir whose ids start with "{prefix}"')
+def tasks_sharing_a_prefix(context: Context, count: int, prefix: str) -> None:
+    """Tasks as earlier runs leave them, with ids chosen to share a prefix (random ids
+    would share one only by chance)."""
+    store = TaskStore(context.harness.state_dir)
+    for number in range(count):
+        task = Task.new(TaskSpec(image=context.harness.image, command=["true"]))
+        task.id = f"{prefix}{number:0{12 - len(prefix)}d}"
+        store.create(task)
+        for state in (TaskState.STARTING, TaskState.RUNNING, TaskState.COMPLETED):
+            store.transition(task.id, state)

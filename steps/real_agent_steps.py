@@ -165,3 +165,17 @@ def created_from(context: Context, image: str) -> None:
     events = context.harness.events_for(context.task.id, until_action="destroy")
     named = image if context.harness.engine.kind == "docker" else f"localhost/{image}"
     assert_that([e.image for e in events if e.action == "create"], equal_to([named]))
+
+
+@then(
+    "its output has a row for each agent: its image, its CLI's package at the pinned release, "
+    'and "built"'
+)
+def images_listed(context: Context) -> None:
+    rows = {line.split()[0]: line.split() for line in context.result.stdout.splitlines()[1:]}
+    for agent in ("claude", "codex", "copilot", "gemini"):
+        profile = get_profile(agent)
+        assert profile.release is not None
+        release = f"{profile.release.package}@{profile.release.version}"
+        row = rows.get(agent, [])
+        assert_that(row[1:3] + row[-1:], equal_to([_image_of(agent), release, "built"]), str(row))

@@ -31,6 +31,17 @@ def test_the_plan_spreads_the_longest_first_and_keeps_serial_ones_apart():
         assert lines == sorted(lines)
 
 
+def test_a_run_that_stops_at_its_first_failure_starts_the_scenarios_in_the_order_given():
+    selected = [scenario(f"features/a.feature:{n}") for n in (1, 2, 3, 4, 5)]
+    known = {f"features/a.feature: scenario at features/a.feature:{n}": 10.0 - n for n in (1, 2)}
+    order = ["features/a.feature:4", "features/a.feature:1"]
+    plan = make_plan(selected, 2, known, order=order)
+    shares = [[s.location.rsplit(":", 1)[1] for s in share] for share in plan.shares]
+    # 4 (unknown: 5 s) and 1 (9 s) start at once; then 3 and 5 (5 s each) before 2 (8 s),
+    # each on the worker that frees up first: 3 at 5 s, 5 at 9 s, 2 at 10 s
+    assert shares == [["4", "3", "2"], ["1", "5"]]
+
+
 def test_more_workers_than_scenarios_makes_no_empty_worker():
     plan = make_plan([scenario("features/a.feature:1")], 4, {})
     assert len(plan.shares) == 1 and plan.serial == []

@@ -33,27 +33,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: behave could not list the scenarios: {exc}", file=sys.stderr)
         return 2
     known = estimates(parts_root.parent / f"durations-{junit.name}.json", COMMITTED_DURATIONS)
-    plan = make_plan(selected, options.workers, known)
+    order = options.paths if options.stop else None
+    plan = make_plan(selected, options.workers, known, order=order)
     workers = _workers(plan, parts_root)
     phases = [
         [w for w in workers if w.name != "serial"],
         [w for w in workers if w.name == "serial"],
     ]
-    codes = []
+    codes: list[int] = []
     for phase in phases:
+        if options.stop and any(codes):
+            break  # the first failure ends the run
         for worker in phase:
             estimate = sum(s.estimate for s in worker.scenarios)
             print(f"{worker.name}: {len(worker.scenarios)} scenarios (about {estimate:.0f} s)")
-        codes += run_all(phase)
+        codes += run_all(phase, stop=options.stop)
         for worker in phase:
             print(f"{worker.name}: ended after {worker.ended - worker.started:.0f} s")
     for worker in workers:
         print(f"\n== {worker.name}: {' '.join(s.location for s in worker.scenarios)}")
         print(worker.output.read_text(errors="replace"), end="")
-    return _report(plan, workers, codes, junit, started)
+    return _report(plan, workers, codes, junit, started, partial=options.stop)
 
 
-def _report(plan: Plan, workers: list[Worker], codes: list[int], junit: Path, started) -> int:
+def _report(
+    plan: Plan, workers: list[Worker], codes: list[int], junit: Path, started, partial: bool
+) -> int:
     parts_root = workers[0].folder.parent
     merge_junit([(w.junit, {s.location for s in w.scenarios}) for w in workers], junit)
     folders = [w.folder for w in workers if (w.folder / PART_FILE).exists()]
@@ -66,13 +71,16 @@ def _report(plan: Plan, workers: list[Worker], codes: list[int], junit: Path, st
         command = "python -m agents_runner.testing.parallel " + shlex.join(sys.argv[1:])
         report, records = merge_evidence(folders, command)
         print(f"\nevidence report: {report}")
-        write_durations(records, parts_root.parent / f"durations-{junit.name}.json")
+        if not partial:  # a run stopped early would mislead the next plan
+            write_durations(records, parts_root.parent / f"durations-{junit.name}.json")
     status = {r.location: r.status for r in records}
     totals: dict[str, int] = {}
     for scenario in plan.scenarios:
         kind = status.get(scenario.location, "untested")
         totals[kind] = totals.get(kind, 0) + 1
     failing = [s for s in plan.scenarios if status.get(s.location, "untested") in _BAD]
+    if partial and any(codes):  # a stopped run: what it did not reach is no news
+        failing = [s for s in failing if s.location in status]
     if failing:
         print("\nFailing scenarios:")
         for scenario in failing:
@@ -109,6 +117,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N")
     parser.add_argument("--tags", action="append", default=[], metavar="EXPR")
     parser.add_argument("--junit-directory", default="reports/junit", metavar="DIR")
+    parser.add_argument(
+        "--stop",
+        action="store_true",
+        help="stop at the first failing scenario, starting the scenarios in the order of the "
+        "PATHs (file:line; the cheapest first among the others), as a mutant's run does",
+    )
     return parser
 
 

@@ -3,7 +3,8 @@
 The selection is behave's own: a dry run with the user's paths and tag expressions
 lists the scenarios it would run, each with its location (an outline's row has its
 own). Scenarios tagged @serial run after the others, one at a time. The rest are
-spread over the workers longest first (LPT), by how long each took in earlier runs."""
+spread over the workers longest first (LPT), by how long each took in earlier runs.
+A run that stops at its first failure (a mutant's) starts them in the order given."""
 
 from __future__ import annotations
 
@@ -91,22 +92,29 @@ def make_plan(
     selected: Sequence[tuple[str, str, frozenset[str]]],
     workers: int,
     known: dict[str, float],
+    *,
+    order: Sequence[str] | None = None,
 ) -> Plan:
+    """With `order` (a run that stops at its first failure), the scenarios start in that
+    order, each on the worker that frees up first, the cheapest first among those it
+    does not name; otherwise the longest first, each worker's in the files' order."""
     scenarios = [
         PlannedScenario(
             location, name, tags, known.get(duration_key(location, name), UNKNOWN_SECONDS)
         )
         for location, name, tags in selected
     ]
-    parallel = sorted((s for s in scenarios if not s.serial), key=lambda s: -s.estimate)
+    rank = {location: index for index, location in enumerate(order or [])}
+    first = (lambda s: (rank.get(s.location, len(rank)), s.estimate)) if order else None
+    parallel = sorted((s for s in scenarios if not s.serial), key=first or (lambda s: -s.estimate))
     shares: list[list[PlannedScenario]] = [[] for _ in range(max(1, workers))]
     loads = [0.0] * len(shares)
     for scenario in parallel:
         lightest = loads.index(min(loads))
         shares[lightest].append(scenario)
         loads[lightest] += scenario.estimate
-    for share in shares:
-        share.sort(key=_file_order)  # within a worker, in the order of the feature files
+    for share in shares:  # within a worker, in the order of the feature files
+        share.sort(key=first or _file_order)
     serial = sorted((s for s in scenarios if s.serial), key=_file_order)
     return Plan([share for share in shares if share], serial)
 

@@ -33,7 +33,7 @@ class Worker:
     def junit(self) -> Path:
         return self.folder / "junit"
 
-    def start(self) -> None:
+    def start(self, *, stop: bool = False) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         command = [
             sys.executable,
@@ -43,6 +43,8 @@ class Worker:
             "--junit-directory",
             str(self.junit),
         ]
+        if stop:
+            command.append("--stop")
         environment = {**os.environ, WORKER_VARIABLE: self.name, PARTS_VARIABLE: str(self.folder)}
         if allure_parts.requested() is not None:
             command += allure_parts.HIDE_EXCLUDED
@@ -65,13 +67,30 @@ class Worker:
             self.process.send_signal(signal.SIGINT)
 
 
-def run_all(workers: list[Worker]) -> list[int]:
-    """Start every worker, wait for all; on Ctrl-C pass the interrupt on and wait."""
+def run_all(workers: list[Worker], *, stop: bool = False) -> list[int]:
+    """Start every worker, wait for all; on Ctrl-C pass the interrupt on and wait.
+    With `stop`, each worker stops at its first failure and the others are interrupted."""
     for worker in workers:
-        worker.start()
+        worker.start(stop=stop)
     try:
+        if stop:
+            return _until_first_failure(workers)
         return [worker.wait() for worker in workers]
     except KeyboardInterrupt:
         for worker in workers:
             worker.interrupt()
         return [worker.wait() for worker in workers]
+
+
+def _until_first_failure(workers: list[Worker]) -> list[int]:
+    codes: dict[str, int] = {}
+    while len(codes) < len(workers):
+        for worker in workers:
+            assert worker.process is not None
+            if worker.name not in codes and worker.process.poll() is not None:
+                codes[worker.name] = worker.wait()
+                if codes[worker.name] != 0:
+                    for other in workers:
+                        other.interrupt()
+        time.sleep(0.1)
+    return [codes[worker.name] for worker in workers]

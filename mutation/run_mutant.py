@@ -1,0 +1,112 @@
+"""The test command for one mutant: the scenarios that ran its line, in parallel.
+
+cosmic-ray has applied the mutant to the working tree; `git diff` against HEAD finds the
+changed lines, the coverage map (`reports/mutation/coverage-map.json`, made by
+`scripts/mutation.sh map` of the same code) names the scenarios that ran them and the
+order to start them in (mutation/covering.py), and the parallel runner runs those with
+`--stop`. Exit 0 means the mutant survived. A mutant whose lines no scenario ran
+survives without a run, its output saying NOT_COVERED.
+
+A failing run during which the Docker engine was restarted (by anything else on the
+machine: its process changed) says nothing of the mutant: it runs again, up to twice.
+
+Usage: python mutation/run_mutant.py [--workers N] [--map MAP.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from functools import cache
+from pathlib import Path
+
+from covering import changes, ordered, select
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+MAP = REPOSITORY / "reports" / "mutation" / "coverage-map.json"
+NOT_COVERED = "NOT_COVERED"
+_TAIL = 60  # lines of the runner's output kept in the session database
+_TRIES = 3
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=REPOSITORY, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def engine_process() -> str:
+    """The local Docker engine's process id and start time, "" when none is seen."""
+    found = subprocess.run(["pgrep", "-o", "-x", "dockerd"], capture_output=True, text=True)
+    pid = found.stdout.strip()
+    try:
+        return f"{pid}@{Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[19]}"
+    except (OSError, IndexError):
+        return ""
+
+
+def _wait_for_engine(seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0:
+            return
+        time.sleep(2)
+
+
+@cache
+def original(path: str) -> str:
+    """A file as committed: the mutant's own file is changed in the working tree."""
+    return _git("show", f"HEAD:{path}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--map", type=Path, default=REPOSITORY / "reports/mutation/coverage-map.json"
+    )
+    args = parser.parse_args()
+    coverage_map = json.loads(args.map.read_text())
+    found = changes(_git("diff", "-U0", "--no-color", "--", "agents_runner"))
+    if not found:
+        print(f"{NOT_COVERED}: the mutant changed nothing in agents_runner/")
+        return 0
+    seconds = dict(zip(coverage_map["scenarios"], coverage_map["seconds"], strict=True))
+    locations: set[str] = set()
+    for change in found:
+        selection = select(coverage_map, change, original)
+        print(f"{len(selection.locations)} scenarios for {selection.why}")
+        locations.update(selection.locations)
+    if not locations:
+        print(f"{NOT_COVERED}: no scenario of the map ran the mutant's lines")
+        return 0
+    estimate = sum(seconds.get(location, 5.0) for location in locations)
+    print(f"running {len(locations)} scenarios (about {estimate:.0f} s of scenarios)", flush=True)
+    order = ordered(coverage_map, found[0].path, sorted(locations))
+    command = [sys.executable, "-m", "agents_runner.testing.parallel", "--stop"]
+    command += ["--workers", str(args.workers), "--junit-directory", "reports/mutation/junit"]
+    for attempt in range(1, _TRIES + 1):
+        started, engine = time.monotonic(), engine_process()
+        done = subprocess.run(
+            [*command, *order],
+            cwd=REPOSITORY,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            check=False,
+        )
+        print("\n".join(done.stdout.splitlines()[-_TAIL:]))
+        print(f"run_mutant: exit {done.returncode} after {time.monotonic() - started:.0f} s")
+        if done.returncode == 0 or engine_process() == engine or attempt == _TRIES:
+            return done.returncode
+        print(f"run_mutant: the engine was restarted during run {attempt}: it says nothing; again")
+        _wait_for_engine()
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
