@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,14 +85,20 @@ def run_all(workers: list[Worker], *, stop: bool = False) -> list[int]:
 
 
 def _until_first_failure(workers: list[Worker]) -> list[int]:
+    """Each worker's code as it ends (a thread waits on each); the first failure
+    interrupts the rest."""
+    ended: queue.Queue[tuple[Worker, int]] = queue.Queue()
+
+    def report(worker: Worker) -> None:
+        ended.put((worker, worker.wait()))
+
+    for worker in workers:
+        threading.Thread(target=report, args=(worker,), daemon=True).start()
     codes: dict[str, int] = {}
     while len(codes) < len(workers):
-        for worker in workers:
-            assert worker.process is not None
-            if worker.name not in codes and worker.process.poll() is not None:
-                codes[worker.name] = worker.wait()
-                if codes[worker.name] != 0:
-                    for other in workers:
-                        other.interrupt()
-        time.sleep(0.1)
+        worker, code = ended.get()
+        codes[worker.name] = code
+        if code != 0:
+            for other in workers:
+                other.interrupt()
     return [codes[worker.name] for worker in workers]
