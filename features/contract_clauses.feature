@@ -18,6 +18,7 @@ Feature: Clauses of the contract that no other feature proves
   Scenario: "wait --timeout" gives up with status 124 and leaves the task running
     Given a workspace
     When the user runs "run --detach --workspace {workspace} -- sh -c 'echo started; until [ -f /workspace/go ]; do sleep 0.1; done; echo finished'"
+    And the task is "running"
     And the user runs "wait --timeout 1 {id}"
     Then the command exits with status 124
     And the stored task is still "running"
