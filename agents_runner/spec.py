@@ -37,6 +37,7 @@ from .spec_checks import (
     check_text,
     check_variables,
     check_workspace,
+    check_workspace_owner,
 )
 from .spec_fields import Option, spec_field
 from .taskqueue import check_pool_name, check_priority
@@ -376,6 +377,8 @@ def _validate_and_normalise(spec: TaskSpec) -> None:
         not isinstance(spec.user, str) or not re.fullmatch(USER_PATTERN, spec.user)
     ):
         raise ValueError(f"user: {spec.user!r} is not a user such as 1000, 1000:1000 or root")
+    if spec.user is None and spec.workspace is not None:
+        check_workspace_owner(spec.workspace)  # type: ignore[arg-type]
     _set(spec, "cap_add", check_capabilities(spec.cap_add))
     _set(spec, "pids_limit", check_count("pids_limit", spec.pids_limit, minimum=8))
     _set(spec, "nofile", check_count("nofile", spec.nofile, minimum=64))

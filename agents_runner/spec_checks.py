@@ -104,6 +104,15 @@ def check_same_owner(agent: str, home: str, workspace: str) -> None:
         )
 
 
+def check_workspace_owner(workspace: str) -> None:
+    """The agent runs as its workspace's owner unless told otherwise; root only when asked."""
+    if os.stat(workspace).st_uid == 0:
+        raise ValueError(
+            f"workspace: {workspace} belongs to root, and an agent runs as root only when "
+            "asked: add --user root, or give the folder to an ordinary user (chown)"
+        )
+
+
 def check_image(image: Any) -> str:
     if not isinstance(image, str) or not image.strip():
         raise ValueError("image: must be a non-empty image reference such as busybox:1.36")

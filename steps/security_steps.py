@@ -100,6 +100,12 @@ def unprivileged_workspace(context: Context) -> None:
     context.workspace_owner = (info.st_uid, info.st_gid)
 
 
+@given("a workspace that belongs to root")
+def root_workspace(context: Context) -> None:
+    context.workspace = context.harness.workspace()
+    os.chown(context.workspace, 0, 0)  # the scenario is @root: only root can give it to root
+
+
 @given('a task whose agent writes "{name}" in its working directory')
 def agent_writes(context: Context, name: str) -> None:
     script = f'echo "working in $(pwd)"; echo "written by the agent" > {name}'

@@ -81,13 +81,11 @@ def test_bad_limits_name_the_field(field, value):
         TaskSpec(image="busybox", agent="echo", **{field: value})
 
 
-def test_workspace_holding_the_docker_socket_is_refused(tmp_path, monkeypatch):
+def test_workspace_holding_the_docker_socket_is_refused(tmp_path, project, monkeypatch):
     socket_dir = tmp_path / "run"
     socket_dir.mkdir()
     (socket_dir / "docker.sock").touch()
     monkeypatch.setenv("DOCKER_HOST", f"unix://{socket_dir / 'docker.sock'}")
     with pytest.raises(ValueError, match=r"^workspace: .*contains the Docker socket"):
         TaskSpec(image="busybox", agent="echo", workspace=tmp_path)
-    project = tmp_path / "project"
-    project.mkdir()
     assert TaskSpec(image="busybox", agent="echo", workspace=project).workspace == str(project)

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from agents_runner.spec import TaskSpec
@@ -63,10 +65,19 @@ def test_invalid_fields_name_themselves(changes, field, message):
     assert message in str(raised.value)
 
 
-def test_workspace_must_be_an_existing_directory(tmp_path):
+def test_workspace_must_be_an_existing_directory(tmp_path, project):
     with pytest.raises(ValueError, match=r"^workspace: .*not an existing directory"):
         spec(workspace=tmp_path / "missing")
-    assert spec(workspace=tmp_path).workspace == str(tmp_path.resolve())
+    assert spec(workspace=project).workspace == str(project.resolve())
+
+
+def test_a_root_owned_workspace_is_refused_unless_the_agent_runs_as_root(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("only root can make a folder root's")
+    os.chown(tmp_path, 0, 0)
+    with pytest.raises(ValueError, match=r"^workspace: .* belongs to root.*--user root"):
+        spec(workspace=tmp_path)
+    assert spec(workspace=tmp_path, user="root").user == "root"
 
 
 def test_secrets_never_reach_the_payload_or_repr():
@@ -76,11 +87,11 @@ def test_secrets_never_reach_the_payload_or_repr():
     assert s.to_payload()["secret_names"] == ["API_KEY"]
 
 
-def test_payload_round_trip_keeps_every_field_but_secrets(tmp_path):
+def test_payload_round_trip_keeps_every_field_but_secrets(project):
     s = spec(
         env={"A": "1"},
         secrets={"K": "v"},
-        workspace=tmp_path,
+        workspace=project,
         timeout=5,
         stop_grace=2,
         pull="always",

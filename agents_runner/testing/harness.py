@@ -153,19 +153,20 @@ class ScenarioHarness:
         return task
 
     def workspace(self, parent: Path | None = None) -> Path:
-        """A fresh folder, removed at cleanup; in the temporary folder unless `parent`."""
+        """A fresh folder, removed at cleanup; in the temporary folder unless `parent`.
+        Run as root (CI), it is handed to the default agent user, as a person's project
+        is theirs: a root-owned workspace is refused unless the agent runs as root."""
         path = Path(tempfile.mkdtemp(prefix=self.temp_prefix + "workspace-", dir=parent))
         self._workspaces.append(path)
+        if os.geteuid() == 0:
+            uid, gid = (int(part) for part in DEFAULT_USER.split(":"))
+            os.chown(path, uid, gid)
         return path
 
     def recording_workspace(self) -> Path:
         """A workspace where an agent that runs until signalled records the signals it
-        receives; owned by the default agent user, so that the agent runs as it would
-        without one."""
-        path = self.workspace()
-        uid, gid = (int(part) for part in DEFAULT_USER.split(":"))
-        os.chown(path, uid, gid)
-        return path
+        receives; owned by the default agent user when run as root."""
+        return self.workspace()
 
     def signal_witnesses(self, task_id: str, *, recorded: bool = True) -> SignalWitnesses:
         """The engine's events (once the container died), and the agent's own record of
