@@ -8,12 +8,13 @@ from typing import Any
 
 from ..agents import PROFILES
 from ..diagnosis import diagnose
+from ..last_words import last_words
 from ..outcome import record_stop_request, settle
 from ..spec import TaskSpec
 from ..states import TaskState
 from ..store import TaskStore
 from ..task import Task, utc_now
-from .endings import last_line_of, log_tail
+from .endings import log_tail
 
 
 class EndedElsewhere(Exception):
@@ -91,7 +92,7 @@ class TaskRecord:
         tail = log_tail(self.store.log_path(self.task_id))
         profile = PROFILES.get(self.spec.agent or "") if self.spec.command is None else None
         return {
-            "last_output": last_line_of(tail),
+            "last_output": last_words(tail),
             "diagnosis": diagnose(profile.failure_signs if profile else None, tail),
         }
 
