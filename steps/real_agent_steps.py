@@ -94,7 +94,7 @@ def fake_credential(context: Context, assignment: str) -> None:
 def environment_sets(context: Context, assignment: str) -> None:
     if assignment != "nothing":
         name, _, value = assignment.partition("=")
-        context.spec_fields["env"][name] = value
+        context.spec_fields.setdefault("env", {})[name] = value
 
 
 @given("its deadline is {seconds:d} seconds")

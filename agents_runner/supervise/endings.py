@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..engine import ContainerExit
+from ..engine.boundary import EngineBoundary
 from ..last_words import last_words
 from ..logsetup import get_logger
 from ..processes import ProcessIdentity
@@ -45,6 +47,22 @@ def exited_during_outage(finished_at: float | None, outages: list[tuple[float, f
     return finished_at is not None and any(
         a - ENGINE_SHUTDOWN_WINDOW <= finished_at <= b + 1 for a, b in outages
     )
+
+
+def outage_reason(
+    engine: EngineBoundary,
+    container_id: str,
+    outcome: ContainerExit,
+    outages: list[tuple[float, float]],
+) -> str | None:
+    """A failure reason that names the engine when the agent exited (non-zero) while
+    the engine could not be reached, or just before it went away."""
+    if not outages or not outcome.exit_code:
+        return None
+    found = engine.inspect(container_id)
+    if not exited_during_outage(found.finished_at if found else None, outages):
+        return None
+    return engine_stopped_reason(outcome.exit_code)
 
 
 def release(store: TaskStore, task_id: str) -> None:
