@@ -8,7 +8,9 @@ through a shell. Sources, as documented by each project:
            workspace-write`. OpenAI, "Non-interactive mode",
            https://developers.openai.com/codex/noninteractive
 - claude:  `claude -p/--print [flags] PROMPT`. Anthropic, Claude Code "Headless mode",
-           https://docs.claude.com/en/docs/claude-code/headless
+           https://docs.claude.com/en/docs/claude-code/headless; with no network,
+           `CLAUDE_CODE_MAX_RETRIES=0` (retries of failed API requests, default 10):
+           Claude Code "Environment variables", https://code.claude.com/docs/en/env-vars
 - gemini:  `gemini -p/--prompt PROMPT` (headless mode). Google, Gemini CLI "Headless
            mode reference", https://geminicli.com/docs/cli/headless/
 - copilot: `copilot -p PROMPT` with `--allow-all-tools` for unattended runs. GitHub,
@@ -92,6 +94,7 @@ class AgentProfile:
         "failure_signs",
         "login_paths",
         "name",
+        "offline_env",
         "release",
         "secrets",
     )
@@ -107,6 +110,7 @@ class AgentProfile:
         release: CliRelease | None = None,
         login_paths: tuple[str, ...] = (),
         failure_signs: FailureSigns | None = None,
+        offline_env: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         self.executable = executable
@@ -117,6 +121,9 @@ class AgentProfile:
         self.release = release
         self.login_paths = login_paths  # relative to HOME: the CLI's documented login files
         self.failure_signs = failure_signs
+        # Given to the CLI in a container with no network, where retrying cannot help,
+        # so that it gives up at once; the task's own env and secrets win over it.
+        self.offline_env = dict(offline_env or {})
 
     @property
     def default_image(self) -> str | None:
@@ -248,6 +255,10 @@ PROFILES: dict[str, AgentProfile] = {
             release=CliRelease("@anthropic-ai/claude-code", "2.1.332", ">=22.0.0", _CHECKED),
             login_paths=(".claude", ".claude.json"),
             failure_signs=FailureSigns(_NETWORK, _ACCOUNT),
+            # Offline, claude prints nothing while it retries its API request 10 times
+            # over three minutes; with no retry it says "Can't reach the API server"
+            # after its settings fetches give up (about 20 s).
+            offline_env={"CLAUDE_CODE_MAX_RETRIES": "0"},
         ),
         AgentProfile(
             "gemini",

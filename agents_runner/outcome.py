@@ -17,8 +17,10 @@ def settle(
     oom_killed: bool = False,
     last_output: str | None = None,
     diagnosis: str | None = None,
+    silent: bool = False,
 ) -> bool:
-    """Move `task` (in memory) to its terminal state. False if it had one already."""
+    """Move `task` (in memory) to its terminal state. False if it had one already.
+    `silent`: an agent that printed nothing at all (the reason says so)."""
     if task.is_terminal:
         return False
     if (code := init_failure(exit_code, last_output)) is not None:
@@ -30,14 +32,20 @@ def settle(
         target = TaskState.KILLED
     elif task.stop_requested_at:
         target = TaskState.TIMED_OUT if task.stop_reason == "timeout" else TaskState.CANCELLED
-        if target is TaskState.TIMED_OUT and diagnosis:
-            task.error = _with_output(f"the deadline passed; {diagnosis}", last_output)
+        if target is TaskState.TIMED_OUT and (diagnosis or silent):
+            passed = "the deadline passed"
+            if silent:
+                passed += " before the agent printed anything"
+            said = f"{passed}; {diagnosis}" if diagnosis else passed
+            task.error = _with_output(said, last_output)
         if task.state is TaskState.RUNNING:
             task.move_to(TaskState.STOPPING)
     else:
         target = TaskState.COMPLETED if exit_code == 0 and error is None else TaskState.FAILED
         if target is TaskState.FAILED:
-            task.error = error or exit_reason(exit_code, oom_killed, last_output, diagnosis)
+            task.error = error or exit_reason(
+                exit_code, oom_killed, last_output, diagnosis, silent=silent
+            )
     task.move_to(target)
     return True
 
@@ -81,10 +89,14 @@ def exit_reason(
     oom_killed: bool,
     last_output: str | None,
     diagnosis: str | None = None,
+    *,
+    silent: bool = False,
 ) -> str:
     if oom_killed:
         return OOM_REASON
     reason = f"the agent exited with code {exit_code}"
+    if silent:
+        reason += " without printing anything"
     if exit_code in _EXIT_HINTS:
         reason += f" ({_EXIT_HINTS[exit_code]})"
     if diagnosis:

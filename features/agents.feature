@@ -28,6 +28,32 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
     And the task has ended
     Then its log is exactly "--print --output-format text --model claude-sonnet-4-5 -- review"
 
+  Scenario Outline: Where its container has no network, the claude profile tells the CLI not to retry: <where>
+    Given a task that runs the "claude" agent with the prompt "hi", with echo standing in for its CLI
+    And it is given the secret ANTHROPIC_API_KEY
+    And it runs on <where>
+    And its container is kept after its end
+    When the task is submitted
+    And the task has ended
+    Then its container's environment has CLAUDE_CODE_MAX_RETRIES=0 exactly when the engine gave it no network but its loopback
+
+    # Docker started with --bridge=none (the project's machines) has no default network.
+    Examples:
+      | where                        |
+      | the network "none"           |
+      | the network "host"           |
+      | the engine's default network |
+
+  Scenario: The task's own retry setting wins over the profile's
+    Given a task that runs the "claude" agent with the prompt "hi", with echo standing in for its CLI
+    And it is given the secret ANTHROPIC_API_KEY
+    And its environment sets CLAUDE_CODE_MAX_RETRIES=3
+    And it runs on the network "none"
+    And its container is kept after its end
+    When the task is submitted
+    And the task has ended
+    Then its container's environment has CLAUDE_CODE_MAX_RETRIES=3
+
   Scenario Outline: A prompt arrives unchanged: <kind>
     Given a task that runs the "claude" agent with <kind> as its prompt, with echo standing in for its CLI
     And it is given the secret ANTHROPIC_API_KEY

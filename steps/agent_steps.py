@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from behave import given, then, when
 from behave.runner import Context
 from hamcrest import assert_that, contains_string, equal_to, has_item
+
+from agents_runner.testing.oracle import raw_inspect
 
 PROMPTS = {
     "quotes, $( ), backticks, semicolons, newlines and unicode": (
@@ -87,3 +90,50 @@ def submit_watching_warnings(context: Context) -> None:
 def warning_names(context: Context, text: str) -> None:
     messages = [r.getMessage() for r in context.warning_records]
     assert_that(messages, has_item(contains_string(text)))
+
+
+@given('it runs on the network "{network}"')
+def on_network(context: Context, network: str) -> None:
+    context.spec_fields["network"] = network
+
+
+@given("it runs on the engine's default network")
+def on_default_network(context: Context) -> None:
+    context.spec_fields["network"] = None  # the harness's own default is "none"
+
+
+@given("its container is kept after its end")
+def kept(context: Context) -> None:
+    context.spec_fields["keep_container"] = True
+
+
+def _kept_container(context: Context) -> dict[str, Any]:
+    container_id = context.harness.fresh_load(context.task.id).container_id
+    info = raw_inspect(context.harness.engine, container_id)  # kept for this look, then removed
+    assert info is not None, f"the kept container {container_id} exists"
+    context.harness.engine.remove(container_id)
+    return info
+
+
+@then(
+    "its container's environment has {assignment} exactly when the engine gave it no "
+    "network but its loopback"
+)
+def told_when_offline(context: Context, assignment: str) -> None:
+    info = _kept_container(context)
+    # What the engine recorded of the container: on "host" it had the host's network; on
+    # another network, only where the engine attached it (a network id; Docker records
+    # its missing default bridge with none). "none" is no network.
+    attached = [
+        name
+        for name, endpoint in (info["NetworkSettings"].get("Networks") or {}).items()
+        if name != "none" and (endpoint or {}).get("NetworkID")
+    ]
+    offline = info["HostConfig"].get("NetworkMode") != "host" and not attached
+    given_it = assignment in (info["Config"].get("Env") or [])
+    assert_that(given_it, equal_to(offline), f"offline: {offline}; networks: {attached}")
+
+
+@then("its container's environment has {assignment}")
+def container_env_has(context: Context, assignment: str) -> None:
+    assert_that(_kept_container(context)["Config"].get("Env") or [], has_item(assignment))

@@ -10,7 +10,15 @@ import shlex
 
 from behave import given, then, when
 from behave.runner import Context
-from hamcrest import assert_that, contains_string, empty, equal_to, greater_than_or_equal_to, is_
+from hamcrest import (
+    assert_that,
+    contains_string,
+    empty,
+    equal_to,
+    greater_than_or_equal_to,
+    has_item,
+    is_,
+)
 
 from agents_runner.agents import get_profile
 from agents_runner.testing.harness import TASK_TIMEOUT
@@ -86,7 +94,7 @@ def fake_credential(context: Context, assignment: str) -> None:
 def environment_sets(context: Context, assignment: str) -> None:
     if assignment != "nothing":
         name, _, value = assignment.partition("=")
-        context.spec_fields["env"][name] = value
+        context.spec_fields.setdefault("env", {})[name] = value
 
 
 @given("its deadline is {seconds:d} seconds")
@@ -104,6 +112,21 @@ def reason_says(context: Context, text: str) -> None:
 @then('its output shows "{text}"')
 def output_shows(context: Context, text: str) -> None:
     assert_that(context.harness.log_text(context.task.id), contains_string(text))
+
+
+@then("the task's log is empty")
+def log_is_empty(context: Context) -> None:
+    assert_that(context.harness.log_text(context.task.id), equal_to(""))
+
+
+@then('the line its recorded reason quotes is a whole line of its output, one that shows "{text}"')
+def quoted_line(context: Context, text: str) -> None:
+    reason = context.task.error or ""
+    assert_that(reason, contains_string("; last output: "))
+    quoted = reason.rpartition("; last output: ")[2]
+    lines = [line.strip() for line in context.harness.log_text(context.task.id).splitlines()]
+    assert_that(lines, has_item(quoted), "the lines of its output")
+    assert_that(quoted, contains_string(text))
 
 
 # -- handing a login over ----------------------------------------------------------------

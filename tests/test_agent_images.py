@@ -14,9 +14,11 @@ from agents_runner.agents import (
     get_profile,
     prompt_needs_file,
 )
-from agents_runner.diagnosis import ACCOUNT, NETWORK, diagnose
+from agents_runner.diagnosis import ACCOUNT, NETWORK, OFFLINE, diagnose
 from agents_runner.image_builder import agents_with_images, dockerfile
 from agents_runner.spec import TaskSpec
+from agents_runner.store import TaskStore
+from agents_runner.supervise.agent_container import create_arguments
 
 AGENTS = ["claude", "codex", "copilot", "gemini"]
 
@@ -60,6 +62,30 @@ def test_the_diagnosis_tells_network_from_account_from_anything_else(agent, outp
 
 def test_a_plain_command_gets_no_diagnosis():
     assert diagnose(None, "fetch failed") is None
+    assert diagnose(None, "", offline=True) is None
+
+
+def test_offline_the_agent_s_own_words_win_and_else_the_missing_network_is_named():
+    signs = PROFILES["claude"].failure_signs
+    assert diagnose(signs, "API Error: Can't reach the API server", offline=True) == NETWORK
+    assert diagnose(signs, "Classic Personal Access Tokens (ghp_) are not supported by "
+                    "Copilot", offline=True) == ACCOUNT  # fmt: skip
+    assert diagnose(signs, "", offline=True) == OFFLINE
+    assert diagnose(signs, "thinking...", offline=True) == OFFLINE
+    assert diagnose(signs, "thinking...", offline=False) is None
+
+
+def _created_env(tmp_path, offline, **fields):
+    spec = TaskSpec(image="agents-runner/claude:2.1.332", agent="claude", prompt="hi", **fields)
+    return create_arguments(spec, "t1", TaskStore(tmp_path), offline=offline)["env"]
+
+
+def test_claude_is_told_not_to_retry_only_where_its_container_has_no_network(tmp_path):
+    assert _created_env(tmp_path, True)["CLAUDE_CODE_MAX_RETRIES"] == "0"
+    assert "CLAUDE_CODE_MAX_RETRIES" not in _created_env(tmp_path, False)
+    mine = _created_env(tmp_path, True, env={"CLAUDE_CODE_MAX_RETRIES": "3"})
+    assert mine["CLAUDE_CODE_MAX_RETRIES"] == "3"  # the task's own setting wins
+    assert all(not PROFILES[name].offline_env for name in ("codex", "gemini", "copilot"))
 
 
 def test_a_prompt_too_long_for_one_argument_goes_through_the_file_on_stdin():

@@ -1,3 +1,4 @@
+from agents_runner.diagnosis import OFFLINE
 from agents_runner.outcome import OOM_REASON, record_kill_request, record_stop_request, settle
 from agents_runner.spec import TaskSpec
 from agents_runner.states import TaskState
@@ -100,3 +101,34 @@ def test_podman_init_failures_end_with_the_shells_codes():
     ordinary = task_in(S.STARTING, S.RUNNING)
     settle(ordinary, exit_code=1, last_output="failed to exec pid1: No such file or directory")
     assert ordinary.exit_code == 1
+
+
+def test_a_silent_agent_s_deadline_says_what_is_known():
+    """Issue 26: an agent that printed nothing ended timed_out with no reason at all."""
+    silent = task_in(S.STARTING, S.RUNNING)
+    record_stop_request(silent, at="2026-01-01T00:00:00+00:00", grace=1, reason="timeout")
+    settle(silent, exit_code=143, silent=True, diagnosis=OFFLINE)
+    assert silent.error == (
+        "the deadline passed before the agent printed anything; "
+        "its container has no network, so it could not reach its service"
+    )
+    online = task_in(S.STARTING, S.RUNNING)
+    record_stop_request(online, at="2026-01-01T00:00:00+00:00", grace=1, reason="timeout")
+    settle(online, exit_code=143, silent=True)
+    assert online.error == "the deadline passed before the agent printed anything"
+
+
+def test_a_timed_out_command_still_has_no_reason():
+    timed = task_in(S.STARTING, S.RUNNING)
+    record_stop_request(timed, at="2026-01-01T00:00:00+00:00", grace=1, reason="timeout")
+    settle(timed, exit_code=143, last_output="working")
+    assert timed.error is None
+
+
+def test_an_agent_that_exits_without_printing_anything_says_so():
+    task = task_in(S.STARTING, S.RUNNING)
+    settle(task, exit_code=1, silent=True, diagnosis=OFFLINE)
+    assert task.error == (
+        "the agent exited with code 1 without printing anything: "
+        "its container has no network, so it could not reach its service"
+    )

@@ -50,6 +50,11 @@ class EngineBoundary(Protocol):
 
     def network_exists(self, name: str) -> bool: ...
 
+    def has_network(self, name: str | None) -> bool:
+        """Whether a container created on network `name` (None: the engine's default)
+        has a network beyond its loopback."""
+        ...
+
     def image_present(self, image: str) -> bool: ...
 
     def pull(

@@ -74,6 +74,14 @@ class EngineDialect:
         """Networks: Docker lists none and host; Podman knows them only as modes."""
         return name in BUILT_IN_NETWORKS
 
+    @property
+    def default_network(self) -> str | None:
+        """Networks: a container given no network joins Docker's `bridge`, which a
+        dockerd started with --bridge=none lacks (the container then has its loopback
+        alone); Podman always gives it one of its own (a bridge as root, slirp4netns or
+        pasta rootless). None: the default is always there."""
+        return None if self.is_podman else "bridge"
+
 
 # -- messages: what the engines say, and what the runner takes them to mean ----------
 

@@ -78,6 +78,13 @@ class Engine(ImageCalls, ContainerCalls, EventCalls):
                 return False
         return True
 
+    def has_network(self, name: str | None) -> bool:
+        """False on `none`, and on a default network the engine lacks."""
+        name = name or self.dialect.default_network
+        if name is None:
+            return True
+        return name != "none" and self.network_exists(name)
+
     def ping(self) -> None:
         with engine_call("ping"):
             self.api.ping()

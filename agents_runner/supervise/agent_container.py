@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..agents import PROMPT_FILE, prompt_needs_file
+from ..agents import PROFILES, PROMPT_FILE, AgentProfile, prompt_needs_file
 from ..config import DEFAULT_USER
 from ..engine import LABEL_STORE, LABEL_TASK_ID, ContainerLimits
+from ..engine.boundary import EngineBoundary
+from ..engine.errors import EngineError, EngineUnavailable
 from ..host_login import login_binds, login_owner
 from ..spec import TaskSpec
 from ..store import TaskStore
@@ -19,10 +21,15 @@ def container_name(task_id: str) -> str:
     return f"agents-runner-{task_id}"
 
 
-def create_arguments(spec: TaskSpec, task_id: str, store: TaskStore) -> dict[str, Any]:
-    """The engine's create() arguments for the task's agent."""
+def create_arguments(
+    spec: TaskSpec, task_id: str, store: TaskStore, *, offline: bool = False
+) -> dict[str, Any]:
+    """The engine's create() arguments for the task's agent; `offline`: its container
+    will have no network, and the agent's profile may tell it not to retry."""
     binds = {spec.workspace: {"bind": "/workspace", "mode": "rw"}} if spec.workspace else {}
-    user, env = agent_user(spec, {**spec.env, **spec.secrets})
+    profile = agent_profile(spec)
+    told = profile.offline_env if profile and offline else {}
+    user, env = agent_user(spec, {**told, **spec.env, **spec.secrets})
     if spec.host_login and spec.agent:
         binds.update(login_binds(spec.agent, spec.host_login, env.get("HOME", "/root")))
     if spec.command is None and prompt_needs_file(spec.prompt):
@@ -49,6 +56,26 @@ def create_arguments(spec: TaskSpec, task_id: str, store: TaskStore) -> dict[str
         "binds": binds or None,
         "network": spec.network,
     }
+
+
+def agent_profile(spec: TaskSpec) -> AgentProfile | None:
+    """The profile of the agent the task runs; None for a command."""
+    return PROFILES.get(spec.agent or "") if spec.command is None else None
+
+
+def has_no_network(spec: TaskSpec, engine: EngineBoundary) -> bool:
+    """Whether the task's container has no network beyond its loopback, asked only for
+    an agent whose profile reads its failures or is told not to retry offline; False
+    for a command, and when the engine cannot say (an outage is raised, to ride out)."""
+    profile = agent_profile(spec)
+    if profile is None or (profile.failure_signs is None and not profile.offline_env):
+        return False
+    try:
+        return not engine.has_network(spec.network)
+    except EngineUnavailable:
+        raise
+    except EngineError:
+        return False
 
 
 def agent_user(spec: TaskSpec, env: dict[str, str]) -> tuple[str, dict[str, str]]:

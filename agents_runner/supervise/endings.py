@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..engine import ContainerExit
+from ..engine.boundary import EngineBoundary
+from ..last_words import last_words
 from ..logsetup import get_logger
 from ..processes import ProcessIdentity
 from ..states import TaskState
@@ -46,6 +49,22 @@ def exited_during_outage(finished_at: float | None, outages: list[tuple[float, f
     )
 
 
+def outage_reason(
+    engine: EngineBoundary,
+    container_id: str,
+    outcome: ContainerExit,
+    outages: list[tuple[float, float]],
+) -> str | None:
+    """A failure reason that names the engine when the agent exited (non-zero) while
+    the engine could not be reached, or just before it went away."""
+    if not outages or not outcome.exit_code:
+        return None
+    found = engine.inspect(container_id)
+    if not exited_during_outage(found.finished_at if found else None, outages):
+        return None
+    return engine_stopped_reason(outcome.exit_code)
+
+
 def release(store: TaskStore, task_id: str) -> None:
     """Leave an unfinished task of this process without an owner, for the next runner,
     waiter or request to take over; a task another process has taken meanwhile is not
@@ -65,20 +84,22 @@ def release(store: TaskStore, task_id: str) -> None:
 
 
 def last_line(path: Path, limit: int = 4096) -> str | None:
-    """The last non-empty line of a log, for a failure reason a person can act on."""
-    return last_line_of(log_tail(path, limit))
-
-
-def last_line_of(text: str) -> str | None:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1][:500] if lines else None
+    """The last line of a log that says something (never a line of a stack trace), for a
+    failure reason a person can act on."""
+    return last_words(log_tail(path, limit))
 
 
 def log_tail(path: Path, limit: int = 4096) -> str:
+    """The log's last `limit` bytes, from the first whole line in them."""
     try:
         with open(path, "rb") as log_file:
             log_file.seek(0, os.SEEK_END)
-            log_file.seek(max(0, log_file.tell() - limit))
-            return log_file.read().decode(errors="replace")
+            start = max(0, log_file.tell() - limit)
+            log_file.seek(max(0, start - 1))
+            before = log_file.read(1) if start else b"\n"
+            tail = log_file.read()
     except FileNotFoundError:
         return ""
+    if before != b"\n" and b"\n" in tail:
+        tail = tail.partition(b"\n")[2]  # a line cut at its start is not quoted
+    return tail.decode(errors="replace")

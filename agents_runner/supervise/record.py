@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..agents import PROFILES
 from ..diagnosis import diagnose
+from ..last_words import last_words
 from ..outcome import record_stop_request, settle
 from ..spec import TaskSpec
 from ..states import TaskState
 from ..store import TaskStore
 from ..task import Task, utc_now
-from .endings import last_line_of, log_tail
+from .agent_container import agent_profile
+from .endings import log_tail
 
 
 class EndedElsewhere(Exception):
@@ -86,13 +87,17 @@ class TaskRecord:
             )
         )
 
-    def end_of_output(self) -> dict[str, str | None]:
-        """The log's last line and, for an agent, what its last output says went wrong."""
+    def end_of_output(self, offline: bool = False) -> dict[str, Any]:
+        """The log's last line that says something and, for an agent, what its output
+        says went wrong (or its container's lack of a network, when it says nothing of
+        it), and whether it printed nothing at all."""
         tail = log_tail(self.store.log_path(self.task_id))
-        profile = PROFILES.get(self.spec.agent or "") if self.spec.command is None else None
+        profile = agent_profile(self.spec)
+        signs = profile.failure_signs if profile else None
         return {
-            "last_output": last_line_of(tail),
-            "diagnosis": diagnose(profile.failure_signs if profile else None, tail),
+            "last_output": last_words(tail),
+            "diagnosis": diagnose(signs, tail, offline=offline),
+            "silent": signs is not None and not tail.strip(),
         }
 
 

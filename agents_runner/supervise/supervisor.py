@@ -7,6 +7,7 @@ so whatever was recorded before the end wins.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -24,13 +25,12 @@ from ..spec import TaskSpec
 from ..states import TaskState
 from ..store import TaskStore
 from ..task import parse_time
-from .agent_container import container_name, create_arguments
+from .agent_container import container_name, create_arguments, has_no_network
 from .endings import (
     CONTAINER_LOST,
     REMOVED_WHILE_RUNNING,
-    engine_stopped_reason,
-    exited_during_outage,
     interrupted_reason,
+    outage_reason,
     release,
 )
 from .pull import ensure_image
@@ -105,8 +105,10 @@ class TaskSupervisor:
         if not self._ensure_image():
             return
         self.record.transition(TaskState.STARTING)
+        offline = self.offline  # asked before the create, which its answer shapes
         try:
-            self.container_id = self._engine("creating the container", self._create_once)
+            create = functools.partial(self._create_once, offline)
+            self.container_id = self._engine("creating the container", create)
         except EngineError as exc:
             self._remove()  # a create whose answer was lost may have made it all the same
             self.record.settle(error=str(exc))
@@ -153,9 +155,8 @@ class TaskSupervisor:
             if task.exit_code is None:
                 self.record.settle(error=CONTAINER_LOST)
             else:
-                self.record.settle(
-                    exit_code=task.exit_code, error=task.error, **self.record.end_of_output()
-                )
+                output = self.record.end_of_output(self.offline)
+                self.record.settle(exit_code=task.exit_code, error=task.error, **output)
             return
         running_at = parse_time(task.reached(TaskState.RUNNING) or task.updated_at)
         elapsed = (datetime.now(UTC) - running_at).total_seconds()
@@ -180,12 +181,19 @@ class TaskSupervisor:
             detached=self.detached,
         )
 
-    def _create_once(self) -> str:
+    def _create_once(self, offline: bool) -> str:
         """Create the container, or find the one a create whose answer was lost made."""
         existing = self.engine.inspect(self.container_name)
         if existing:
             return existing.id
-        return self.engine.create(**create_arguments(self.spec, self.task_id, self.store))
+        arguments = create_arguments(self.spec, self.task_id, self.store, offline=offline)
+        return self.engine.create(**arguments)
+
+    @functools.cached_property
+    def offline(self) -> bool:
+        """Whether the task's container has no network: asked of the engine once."""
+        ask = functools.partial(has_no_network, self.spec, self.engine)
+        return self._engine("asking for the container's network", ask)
 
     def _watch(self, container_id: str, deadline: float | None) -> None:
         """Copy the log and watch the agent until its container exits, then finish."""
@@ -242,25 +250,16 @@ class TaskSupervisor:
         self._must("cannot record the end: the log is incomplete", copy.finish)
         copy.close()
         # Only now are all the engine's outages known, the shutdown that stopped it too.
-        error = known or self._exit_during_outage(container_id, outcome.exit_code)
+        error = known or outage_reason(self.engine, container_id, outcome, self.outages)
         if not self.spec.keep_container or task.kill_requested_at:
             self._remove()
+        offline = self.offline
         self._must(
             "cannot record the end",
             lambda: self.record.settle(
-                exit_code=outcome.exit_code, error=error, **self.record.end_of_output()
+                exit_code=outcome.exit_code, error=error, **self.record.end_of_output(offline)
             ),
         )
-
-    def _exit_during_outage(self, container_id: str, exit_code: int | None) -> str | None:
-        """A failure reason that names the engine when the agent exited (non-zero) while
-        the engine could not be reached, or just before it went away."""
-        if not self.outages or not exit_code:
-            return None
-        found = self.engine.inspect(container_id)
-        if not exited_during_outage(found.finished_at if found else None, self.outages):
-            return None
-        return engine_stopped_reason(exit_code)
 
     def _engine(self, what: str, call: Callable[[], T]) -> T:
         """An engine call, retried while the engine is unreachable."""
