@@ -2,7 +2,7 @@
 process SIGKILL itself the moment it reaches that point, as a power cut or `kill -9`
 would. Unset (always, outside tests), every point is a no-op.
 
-Points: start-up, after-create, after-start, during-stopping, before-end.
+Points: start-up, after-create, after-start, during-stopping, before-end, after-removal.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import os
 import signal
 
 FAILPOINTS_VARIABLE = "AGENTS_RUNNER_FAILPOINTS"
-POINTS = frozenset({"start-up", "after-create", "after-start", "during-stopping", "before-end"})
+POINTS = frozenset(
+    {"start-up", "after-create", "after-start", "during-stopping", "before-end", "after-removal"}
+)
 
 _armed = frozenset(
     name.strip() for name in os.environ.get(FAILPOINTS_VARIABLE, "").split(",") if name.strip()

@@ -1,9 +1,10 @@
 Feature: A runner killed at any of its named crash points leaves no container and loses no exit code
-  The process that drives a task is SIGKILLed at five named points (a failpoint armed
+  The process that drives a task is SIGKILLed at six named points (a failpoint armed
   by AGENTS_RUNNER_FAILPOINTS, for tests only). "agents-runner recover" then
   finishes the task: a container that was only created is removed, with the secret
   in its environment; one that was started is driven to its end; one that exited is
-  finished from its real exit code. The container is found by its name and labels,
+  finished from its real exit code; one already removed, from the exit code recorded
+  before its removal. The container is found by its name and labels,
   which are decided before it is created, not only by an id stored after. (A run
   armed with a crash point starts no watchdog: outside tests, a foreground run's
   watchdog would take the task over before anyone ran "recover".)
@@ -63,3 +64,14 @@ Feature: A runner killed at any of its named crash points leaves no container an
     And the stored exit code is 7
     And the task's log is exactly "started" then "finished", each line once
     And the engine holds no container of the task
+
+  Scenario: Killed after the container was removed, before the end was written
+    When the user runs a waiting agent with the secret in the foreground, armed to die at "after-removal"
+    And the task is running in the first terminal
+    And the agent is let go on, to exit with code 7
+    And the runner process has died of SIGKILL
+    Then the engine holds no container of the task
+    When the user runs "recover"
+    Then the task ends "failed"
+    And the stored exit code is 7
+    And the task's log is exactly "started" then "finished", each line once

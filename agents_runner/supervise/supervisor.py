@@ -253,6 +253,7 @@ class TaskSupervisor:
         error = known or outage_reason(self.engine, container_id, outcome, self.outages)
         if not self.spec.keep_container or task.kill_requested_at:
             self._remove()
+        failpoints.reach("after-removal")
         offline = self.offline
         self._must(
             "cannot record the end",
