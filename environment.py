@@ -11,7 +11,6 @@ from behave.model import Scenario
 from behave.runner import Context
 
 from agents_runner.agents import PROFILES
-from agents_runner.engine import Engine, EngineError
 from agents_runner.testing import allure_evidence, junit, reaper, scenario_context
 from agents_runner.testing.engine_control import restart_refusal
 from agents_runner.testing.engine_gaps import engine_gap
@@ -22,12 +21,13 @@ from agents_runner.testing.oracle import raw_containers
 from agents_runner.testing.parallel import parts as evidence_parts
 from agents_runner.testing.parallel.worker_env import PARTS_VARIABLE
 from agents_runner.testing.registry import publish_unique_image, registry_answers
+from agents_runner.testing.suite_docker import SuiteDocker, SuiteDockerError
 
 PROVISIONED_ENV = Path(__file__).parent / ".provisioned.env"
 EVIDENCE_REPORT = Path(__file__).parent / "reports" / "evidence.html"
 
 
-def evidence_report(engine: Engine | None) -> Path:
+def evidence_report(engine: SuiteDocker | None) -> Path:
     """reports/evidence.html, or evidence-podman.html for a run on Podman (CI runs both)."""
     kind = engine.kind if engine is not None else "docker"
     return (
@@ -60,7 +60,7 @@ def before_all(context: Context) -> None:
     context.engine_problem = None
     required = os.environ.get("AGENTS_RUNNER_REQUIRE_DOCKER") == "1"
     try:
-        engine = Engine.from_env()
+        engine = SuiteDocker.from_env()
         engine.ping()
         if not engine.image_present(context.image):
             engine.pull(context.image)
@@ -73,7 +73,7 @@ def before_all(context: Context) -> None:
             publish_unique_image(
                 engine, context.image, context.registry_image, {RUN_LABEL: context.run_id}
             )
-    except EngineError as exc:
+    except SuiteDockerError as exc:
         context.engine_problem = f"no usable Docker engine: {exc}"
         if required:
             raise RuntimeError(

@@ -11,12 +11,14 @@ TYPE_CHECKING = False  # typing stays out of the read verbs' imports
 if TYPE_CHECKING:
     from typing import Any
 
+    from .engine import Engine
     from .runner import DEFAULT_MAX_RUNNING, TaskRunner
     from .spec import TaskSpec
 
 __all__ = [
     "DEFAULT_MAX_RUNNING",
     "AmbiguousTaskId",
+    "Engine",
     "EngineError",
     "EngineUnavailable",
     "InvalidTransition",
@@ -36,6 +38,10 @@ def __getattr__(name: str) -> Any:
         from . import runner
 
         return getattr(runner, name)
+    if name == "Engine":  # TaskRunner(engine=Engine.at(url)): another engine than DOCKER_HOST's
+        from .engine import Engine
+
+        return Engine
     if name == "TaskSpec":
         from .spec import TaskSpec
 

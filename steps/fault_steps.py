@@ -25,9 +25,10 @@ from hamcrest import (
     not_,
 )
 
-from agents_runner.engine import LABEL_TASK_ID, Engine
+from agents_runner import Engine  # the product under test, pointed at the proxy
 from agents_runner.states import TaskState
 from agents_runner.testing import engine_control
+from agents_runner.testing.contract_names import LABEL_TASK_ID
 from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.log_capture import capture_records
 from agents_runner.testing.oracle import raw_containers, raw_inspect

@@ -23,14 +23,14 @@ from agents_runner.testing.oracle import raw_inspect
 # /dev/null, so it waits for a signal).
 TEST_RUN_PROCESS = """
 import signal, tempfile
-from agents_runner.engine import Engine
 from agents_runner.testing import reaper
+from agents_runner.testing.suite_docker import SuiteDocker
 run_id = {run_id!r}
 reaper.register(run_id)
 folder = tempfile.mkdtemp(prefix=reaper.temp_prefix(run_id) + "scenario-")
-engine = Engine.from_env()
-container = engine.create(name=None, image={image!r}, argv=["sleep", "3600"], env={{}},
-                          labels={{reaper.RUN_LABEL: run_id}}, network="none")
+engine = SuiteDocker.from_env()
+container = engine.create(image={image!r}, argv=["sleep", "3600"],
+                          labels={{reaper.RUN_LABEL: run_id}})
 engine.start(container)
 print(container, folder, flush=True)
 signal.pause()

@@ -6,9 +6,9 @@ from behave import given, then
 from behave.runner import Context
 from hamcrest import assert_that, contains_string, is_, none, not_none
 
-from agents_runner.engine import LABEL_STORE, LABEL_TASK_ID
 from agents_runner.states import TaskState
 from agents_runner.task import new_task_id
+from agents_runner.testing.contract_names import LABEL_STORE, LABEL_TASK_ID
 from agents_runner.testing.harness import TRAPPING_AGENT
 from agents_runner.testing.oracle import raw_inspect
 
@@ -20,12 +20,7 @@ def _container(context: Context, store_id: str | None) -> tuple[str, str]:
     name = f"agents-runner-{new_task_id()}"
     labels = {**harness.labels, LABEL_STORE: store_id, LABEL_TASK_ID: new_task_id()}
     container = harness.engine.create(
-        name=name,
-        image=harness.image,
-        argv=["true"],
-        env={},
-        labels=labels if store_id else {},
-        network="none",
+        name=name, image=harness.image, argv=["true"], labels=labels if store_id else {}
     )
     if store_id != harness.runner().store.store_id:
         harness.foreign_containers.append(container)  # not this store's: the suite removes it

@@ -13,10 +13,10 @@ from behave import given, then, when
 from behave.runner import Context
 from hamcrest import assert_that, contains_string, equal_to, has_length
 
-from agents_runner.engine import LABEL_STORE, LABEL_TASK_ID
 from agents_runner.processes import ProcessIdentity
 from agents_runner.states import TaskState
 from agents_runner.testing.cli_driver import CliDriver
+from agents_runner.testing.contract_names import LABEL_STORE, LABEL_TASK_ID
 from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.oracle import raw_inspect
 from agents_runner.testing.task_refs import fresh
@@ -131,12 +131,7 @@ def impostor_takes_name(context: Context) -> None:
         LABEL_TASK_ID: other_task,
     }
     context.impostor = harness.engine.create(
-        name=context.task.container_name,
-        image=harness.image,
-        argv=["sleep", "300"],
-        env={},
-        labels=labels,
-        network="none",
+        name=context.task.container_name, image=harness.image, argv=["sleep", "300"], labels=labels
     )
     harness.foreign_containers.append(context.impostor)  # no task of ours: the suite removes it
     harness.engine.start(context.impostor)

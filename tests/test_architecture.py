@@ -59,13 +59,53 @@ def _imported(path: Path) -> set[str]:
 
 
 def test_only_the_engine_package_imports_docker():
+    """In the product, only the engine package imports the Docker SDK; in the suite
+    (testing/, not in the wheel), only its own client, suite_docker.py, does."""
     outside = [
         str(p.relative_to(PACKAGE))
         for p in _modules()
         if p.relative_to(PACKAGE).parts[0] != "engine"
+        and p.relative_to(PACKAGE) != Path("testing", "suite_docker.py")
         and any(n == "docker" or n.startswith("docker.") for n in _imported(p))
     ]
     assert outside == []
+
+
+def _imports_the_engine_module(path: Path) -> list[str]:
+    """Imports of the product's engine package: `agents_runner.engine...`, or `..engine`
+    from inside agents_runner/testing."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = (node.module or "").split(".")
+            if node.level >= 2:  # from ..engine import X, inside agents_runner/testing
+                modules = [".".join(["agents_runner", *base])]
+            elif node.level == 1:
+                modules = []
+            else:
+                modules = [node.module or ""]
+        else:
+            continue
+        for module in modules:
+            if module == "agents_runner.engine" or module.startswith("agents_runner.engine."):
+                found.append(f"{path.name}:{node.lineno}: {module}")
+    return found
+
+
+def test_the_suite_never_imports_the_product_s_engine_module():
+    """The suite's eyes and hands on the engine are its own (testing/suite_docker.py):
+    steps, hooks and the harness never import agents_runner.engine, so mutating it cannot
+    blind a check. A runner under test is built through the public API (agents_runner.Engine)."""
+    root = PACKAGE.parent
+    sources = [
+        *sorted((root / "steps").glob("*.py")),
+        root / "environment.py",
+        *sorted((PACKAGE / "testing").rglob("*.py")),
+    ]
+    found = [line for path in sources for line in _imports_the_engine_module(path)]
+    assert found == []
 
 
 def test_the_engine_implements_the_whole_boundary():

@@ -7,21 +7,19 @@ from __future__ import annotations
 import io
 import tarfile
 
-from ..engine import Engine
+from .suite_docker import SuiteDocker
 
 _DROPPED = {"etc/passwd", "etc/group", "etc/shadow", "etc/gshadow"}
 
 
-def make_bare_image(engine: Engine, base: str, reference: str, labels: dict[str, str]) -> None:
+def make_bare_image(engine: SuiteDocker, base: str, reference: str, labels: dict[str, str]) -> None:
     rootfs = rootfs_of(engine, base, labels)
     engine.import_image(_stripped(rootfs), reference, changes=['CMD ["sh"]'])
 
 
-def rootfs_of(engine: Engine, image: str, labels: dict[str, str]) -> bytes:
+def rootfs_of(engine: SuiteDocker, image: str, labels: dict[str, str]) -> bytes:
     """The image's files as a tar, from a container made (never started) and removed."""
-    container_id = engine.create(
-        name=None, image=image, argv=["true"], env={}, labels=labels, network="none"
-    )
+    container_id = engine.create(image=image, argv=["true"], labels=labels)
     try:
         return engine.export(container_id)
     finally:

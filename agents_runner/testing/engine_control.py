@@ -16,7 +16,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from ..engine import Engine, EngineError
+from .suite_docker import SuiteDocker, SuiteDockerError
 from .waiting import wait_until
 
 MARKER = Path("/var/lib/agents-runner-provision/engine-started-by-us")
@@ -50,7 +50,7 @@ def restart_refusal(kind: str = "docker") -> str | None:
     return None
 
 
-def restart(engine: Engine) -> None:
+def restart(engine: SuiteDocker) -> None:
     """Stop the engine and start it again as provisioning did, keeping its live-restore
     setting (Docker); wait until it answers."""
     if engine.kind == "podman":
@@ -112,7 +112,7 @@ def _terminate(pid: int, what: str) -> None:
     )
 
 
-def start_engine(engine: Engine, *, live_restore: bool) -> None:
+def start_engine(engine: SuiteDocker, *, live_restore: bool) -> None:
     """Start dockerd as provisioning does (with --live-restore when asked) and wait until
     `engine` answers."""
     flags = [*BASE_FLAGS, *(["--live-restore"] if live_restore else [])]
@@ -127,20 +127,20 @@ def start_engine(engine: Engine, *, live_restore: bool) -> None:
     _wait_for(engine, "the restarted Docker engine to answer")
 
 
-def _wait_for(engine: Engine, what: str) -> None:
+def _wait_for(engine: SuiteDocker, what: str) -> None:
     wait_until(lambda: _answers(engine), lambda ok: ok, timeout=RESTART_TIMEOUT, describe=what)
 
 
-def live_restore_enabled(engine: Engine) -> bool:
+def live_restore_enabled(engine: SuiteDocker) -> bool:
     """Whether running containers outlive an engine restart: Docker's setting; always
     so on Podman."""
     return engine.kind == "podman" or bool(engine.info().get("LiveRestoreEnabled"))
 
 
-def _answers(engine: Engine) -> bool:
+def _answers(engine: SuiteDocker) -> bool:
     try:
         engine.ping()
-    except EngineError:
+    except SuiteDockerError:
         return False
     return True
 

@@ -9,7 +9,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import LABEL_TASK_ID, Engine
+from .contract_names import LABEL_TASK_ID
+from .suite_docker import SuiteDocker
 
 # Podman's names for what Docker calls otherwise.
 _ACTIONS = {"remove": "destroy"}
@@ -59,7 +60,7 @@ class EventLog:
     with other work has already dropped (Docker keeps the last 256), and the stream
     alone could lag behind an event that has just happened."""
 
-    def __init__(self, engine: Engine, labels: dict[str, str], since: float) -> None:
+    def __init__(self, engine: SuiteDocker, labels: dict[str, str], since: float) -> None:
         self.engine = engine
         self.labels = labels
         self.since = since

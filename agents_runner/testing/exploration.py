@@ -35,13 +35,14 @@ from hypothesis.stateful import (
     rule,
 )
 
-from ..engine import LABEL_TASK_ID, Engine, EngineUnavailable
+from .. import Engine, EngineUnavailable  # the product under test, through its public API
 from ..processes import ProcessIdentity
 from ..runner import TaskRunner
 from ..spec import TaskSpec
 from ..states import TaskState
 from ..store import TaskStore
 from ..task import parse_time
+from .contract_names import LABEL_TASK_ID
 from .harness import SCENARIO_NETWORK, STUBBORN_AGENT, TRAPPING_AGENT, ScenarioHarness
 from .oracle import raw_containers
 from .waiting import wait_until

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from ..config import DEFAULT_USER
-from ..engine import LABEL_TASK_ID, Engine
 from ..processes import ProcessIdentity
 from ..runner import TaskRunner
 from ..spec import TaskSpec
@@ -29,12 +28,14 @@ from ..task import Task
 from .agent_record import RECORDER
 from .bare_image import make_bare_image
 from .cli_driver import CliDriver
+from .contract_names import LABEL_TASK_ID
 from .engine_proxy import EngineProxy
 from .events import ContainerEvent, EventLog
 from .oracle import raw_containers, raw_inspect
 from .reaper import RUN_LABEL, temp_prefix
 from .registry import GatedRegistry
 from .signal_evidence import SignalWitnesses
+from .suite_docker import SuiteDocker
 from .tmpfs import SmallDisk
 from .waiting import wait_until
 
@@ -77,7 +78,7 @@ STUBBORN_AGENT = [
 class ScenarioHarness:
     def __init__(
         self,
-        engine: Engine,
+        engine: SuiteDocker,
         run_id: str,
         scenario_id: str,
         image: str,
@@ -112,7 +113,6 @@ class ScenarioHarness:
         by itself: scenarios about recovery open one that does, on purpose."""
         if not self._runners or options:
             options.setdefault("recover", False)
-            options.setdefault("engine", self.engine)
             self._runners.append(TaskRunner(self.state_dir, **options))
         return self._runners[-1]
 
@@ -324,10 +324,8 @@ class ScenarioHarness:
         created nothing. The probe's events are left out of every later answer."""
         probe_label = {LABEL_TASK_ID: f"{PROBE_PREFIX}{secrets.token_hex(4)}"}
         probe = self.engine.create(
-            name=None,
             image=self.image,
             argv=["true"],
-            env={},
             labels={**self.labels, **probe_label},
             network=SCENARIO_NETWORK,
         )

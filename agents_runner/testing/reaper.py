@@ -17,9 +17,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..engine import Engine
 from ..processes import ProcessIdentity
 from .oracle import raw_containers
+from .suite_docker import SuiteDocker
 
 RUNS_DIR = Path(tempfile.gettempdir()) / "agents-runner-test-runs"
 RUN_LABEL = "agents-runner-test.run"
@@ -74,7 +74,7 @@ def unique_image(registry: str, run_id: str) -> str:
     return f"{registry}/agents-runner-test/pull-{run_id}:1"
 
 
-def reap(engine: Engine, registry: str | None = None) -> list[str]:
+def reap(engine: SuiteDocker, registry: str | None = None) -> list[str]:
     """Remove what dead runs left; returns a line for each thing removed."""
     removed = []
     for run_id in dead_runs():

@@ -16,13 +16,15 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ..engine import Engine
 from .bare_image import rootfs_of
+from .suite_docker import SuiteDocker
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
 
 
-def publish_unique_image(engine: Engine, base: str, reference: str, labels: dict[str, str]) -> None:
+def publish_unique_image(
+    engine: SuiteDocker, base: str, reference: str, labels: dict[str, str]
+) -> None:
     """Push an image that shares no layer with anything local (the base's files plus a
     marker), then delete it locally: pulling it downloads real layers."""
     buffer = io.BytesIO(rootfs_of(engine, base, labels))

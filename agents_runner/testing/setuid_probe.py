@@ -11,7 +11,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from ..engine import Engine
+from .suite_docker import SuiteDocker
 
 PROBE_PATH = "/setuid-probe"
 _SOURCE = r"""
@@ -28,7 +28,7 @@ int main(void) {
 """
 
 
-def build_setuid_probe_image(engine: Engine, reference: str) -> None:
+def build_setuid_probe_image(engine: SuiteDocker, reference: str) -> None:
     """Import `reference`: an image whose only file is PROBE_PATH, owned by root, mode 4755."""
     if shutil.which("gcc") is None:
         raise AssertionError("this scenario compiles its probe: install gcc and libc6-dev")

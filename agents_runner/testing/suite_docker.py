@@ -1,0 +1,128 @@
+"""The suite's own hands and eyes on the engine: docker-py's low-level client, used
+directly. The product's engine module is what the suite tests (and what the mutation
+run mutates), so the suite never reads, creates or removes anything through it: a
+fault there cannot blind a check or fake a clean-up."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import docker
+from docker import errors
+
+from .contract_names import split_reference
+
+
+class SuiteDockerError(RuntimeError):
+    """The engine could not be reached, or refused what the suite asked of it."""
+
+
+@contextlib.contextmanager
+def _asking(what: str) -> Iterator[None]:
+    """docker-py's errors, and requests' (which are OSErrors), as one error naming what
+    was asked."""
+    try:
+        yield
+    except (errors.DockerException, OSError) as exc:
+        raise SuiteDockerError(f"{what}: {exc}") from exc
+
+
+class SuiteDocker:
+    """The few engine calls the suite makes for itself, each one docker-py call."""
+
+    def __init__(self, api: docker.APIClient) -> None:
+        self.api = api
+
+    @classmethod
+    def from_env(cls) -> SuiteDocker:
+        """The engine DOCKER_HOST names, as the Docker SDK reads it."""
+        with _asking("connecting to the engine"):
+            return cls(docker.from_env().api)
+
+    @functools.cached_property
+    def kind(self) -> str:
+        """ "podman" or "docker", by the engine's own version answer."""
+        return "podman" if "podman" in json.dumps(self.api.version()).lower() else "docker"
+
+    def ping(self) -> None:
+        with _asking("the engine does not answer"):
+            self.api.ping()
+
+    def info(self) -> dict[str, Any]:
+        return dict(self.api.info())
+
+    def close(self) -> None:
+        self.api.close()
+
+    # -- images ----------------------------------------------------------------
+
+    def image_present(self, reference: str) -> bool:
+        with _asking(f"inspecting image {reference}"):
+            try:
+                self.api.inspect_image(reference)
+            except errors.NotFound:
+                return False
+        return True
+
+    def pull(self, reference: str) -> None:
+        repository, tag = split_reference(reference)
+        with _asking(f"pulling {reference}"):
+            for chunk in self.api.pull(repository, tag=tag, stream=True, decode=True):
+                if "error" in chunk:
+                    raise SuiteDockerError(f"pulling {reference} failed: {chunk['error']}")
+
+    def push(self, reference: str) -> None:
+        repository, tag = split_reference(reference)
+        with _asking(f"pushing {reference}"):
+            for chunk in self.api.push(repository, tag=tag, stream=True, decode=True):
+                if "error" in chunk:
+                    raise SuiteDockerError(f"pushing {reference} failed: {chunk['error']}")
+
+    def import_image(self, tar_bytes: bytes, reference: str, changes: Sequence[str] = ()) -> None:
+        # The whole reference as the repository: Podman ignores a separate tag.
+        self.api.import_image_from_data(
+            tar_bytes, repository=reference, changes=list(changes) or None
+        )
+
+    def remove_image(self, reference: str) -> None:
+        with contextlib.suppress(errors.NotFound):
+            self.api.remove_image(reference, force=True)
+
+    # -- containers ------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        image: str,
+        argv: Sequence[str],
+        labels: Mapping[str, str],
+        network: str = "none",
+        name: str | None = None,
+    ) -> str:
+        """A container, never started here; its id."""
+        host_config = self.api.create_host_config(network_mode=network)
+        created = self.api.create_container(
+            image, command=list(argv), name=name, labels=dict(labels), host_config=host_config
+        )
+        return str(created["Id"])
+
+    def start(self, container_id: str) -> None:
+        self.api.start(container_id)
+
+    def remove(self, container_id: str) -> None:
+        """Remove it, running or not; one already gone, or going, is fine."""
+        try:
+            self.api.remove_container(container_id, force=True)
+        except errors.NotFound:
+            pass
+        except errors.APIError as exc:
+            said = str(exc.explanation or exc).lower()
+            if "in progress" not in said and "no such container" not in said:
+                raise
+
+    def export(self, container_id: str) -> bytes:
+        return b"".join(self.api.export(container_id))
