@@ -4,6 +4,7 @@ Feature: Nothing is left behind
   environment. A test run that was killed leaves containers and folders; the
   next run's start-up removes them, and never what a live run owns.
 
+  @C-2.14 @C-3.11 @C-4.3
   Scenario: "prune" removes a pruned task's payload, log and lock file
     Given a task that runs the "echo" agent with the prompt "prune me"
     And the task is submitted
@@ -12,6 +13,7 @@ Feature: Nothing is left behind
     Then the command exits with status 0
     And no file in the state dir names the task
 
+  @C-2.6 @C-3.15
   Scenario: A secret handed to "run --detach" is not in the supervisor's environment
     Given a workspace
     And a secret API_TOKEN with a value never seen before
@@ -20,6 +22,7 @@ Feature: Nothing is left behind
     When the agent is let go on
     Then the task ends "completed"
 
+  @C-7.1 @C-7.3 @C-5.4
   Scenario: A killed test run's containers and folders are reaped by the next run
     Given a test run process that registered, made a folder and started a container
     When that test run process is killed with SIGKILL
@@ -27,6 +30,7 @@ Feature: Nothing is left behind
     Then the dead run's container and folder are gone
     And this run's own state dir and registration are untouched
 
+  @C-7.3
   Scenario: A killed test run on another engine is left for that engine's next run to reap
     Given a test run process on another engine that registered and made a folder
     When that test run process is killed with SIGKILL

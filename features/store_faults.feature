@@ -5,6 +5,7 @@ Feature: A damaged payload or a full disk loses nothing already stored
   of its exit code) is kept until the end is written, and the end is written as soon
   as there is room again.
 
+  @C-2.50 @C-4.19 @C-3.22
   Scenario: A request on a task whose payload became unreadable answers at once
     Given a task that runs the "echo" agent with the prompt "soon damaged"
     And the task is submitted
@@ -14,6 +15,7 @@ Feature: A damaged payload or a full disk loses nothing already stored
     Then the command exits with status 2
     And its error output is one line that names "quarantined"
 
+  @C-2.52 @C-4.19
   Scenario: A payload written by a newer version is left in place
     Given a task that runs the "echo" agent with the prompt "from the future"
     And the task is submitted
@@ -26,6 +28,7 @@ Feature: A damaged payload or a full disk loses nothing already stored
 
   # serial: it fills a disk and waits on the runner's retries to notice the room.
   @root @serial
+  @C-2.20
   Scenario: The disk fills up while the agent runs: the end is kept and written later
     Given a state dir on a 4 MiB disk of its own
     And a workspace
@@ -44,6 +47,7 @@ Feature: A damaged payload or a full disk loses nothing already stored
 
   # serial: it fills a disk.
   @root @serial
+  @C-3.22 @C-2.53
   Scenario: "run" on a full disk fails with one clear line and stores nothing
     Given a state dir on a 4 MiB disk of its own
     And the state dir's disk is filled up
@@ -52,6 +56,7 @@ Feature: A damaged payload or a full disk loses nothing already stored
     And its error output is one line that names "No space left on device"
     And no container was created
 
+  @C-4.3
   Scenario: A process that waits on a task's lock while the task is removed then waits on the new lock file, not the removed one
     The store removes a task's lock file while holding it; a process that was waiting
     on the old file must notice, once it gets it, that the path now leads to another

@@ -6,11 +6,13 @@ Feature: Deadlines, stops and kills are decided by what Docker saw
   that exits just before its deadline ends by its own exit. A stop and a kill reach
   the engine in the order they were asked for, even on a busy machine.
 
+  @C-1.17
   Scenario: Agents that exit around their deadline end by their exit or by a signal the engine sent
     Given a runner that runs 4 tasks at a time
     When 24 tasks whose agent sleeps 1 second and whose deadline is 1 second are submitted
     Then every one of them either completed with exit code 0 and no signal, or timed out after one signal from the engine (15, where its events name it) and no SIGKILL
 
+  @C-1.18
   Scenario: On a busy machine, a kill during a graceful stop still comes after the stop
     Given two processes that keep the CPUs busy
     And a task whose agent ignores SIGTERM
