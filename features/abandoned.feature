@@ -4,7 +4,7 @@ Feature: No task is stranded when the process that drives it goes away
   something of it takes it over: "wait", "logs -f", "run --detach", a kill, or a
   new runner in the same process. Nobody has to remember to run "recover".
 
-  @C-3.19 @C-3.6 @C-3.5 @C-3.18
+  @C-3.19 @C-3.6 @C-3.5 @C-3.18 @C-2.8
   Scenario: "wait" takes over a task whose detached supervisor was killed
     Given a workspace
     And the user has started a waiting agent with "run --detach"
@@ -16,7 +16,7 @@ Feature: No task is stranded when the process that drives it goes away
     And the engine holds no container of the task
 
   @registry
-  @C-3.19 @C-2.19 @C-1.7 @C-3.21
+  @C-3.19 @C-2.19 @C-1.7 @C-3.21 @C-2.8
   Scenario: "wait" notices that the detached supervisor pulling the image died
     Given an image that only the registry has, whose layers the registry holds back
     When the user runs "run --detach --agent echo --prompt hi" on that image

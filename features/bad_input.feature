@@ -33,7 +33,7 @@ Feature: Bad input is refused clearly and harms nothing
     Then the error names "0123456789ab"
     And cancelling it or killing it gives the same error
 
-  @C-4.19 @C-2.11 @C-4.3 @C-4.6
+  @C-4.20 @C-2.11 @C-4.3 @C-4.7
   Scenario Outline: A corrupted payload is quarantined: <kind>
     Given a task that runs the "echo" agent with the prompt "I am fine"
     And the task is submitted

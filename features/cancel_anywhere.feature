@@ -52,7 +52,7 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
     And signal 9 was sent within 2 seconds of the kill request
     And its container no longer exists, removed before its end was recorded
 
-  @C-1.16 @C-1.15 @C-4.15 @C-4.16
+  @C-1.16 @C-1.15 @C-4.16 @C-4.17
   Scenario Outline: Repeated and crossed requests: <first>, then <second>
     Given a task whose agent ignores SIGTERM
     And its stop grace is 1 second

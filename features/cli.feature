@@ -14,7 +14,7 @@ Feature: The command line
     And its output is exactly "hello from the command line"
 
   @smoke
-  @C-3.2 @C-4.12
+  @C-3.2 @C-4.13
   Scenario: A failing agent run in the foreground exits with the agent's code and says why
     When the user runs "run -- sh -c 'echo tests broke; exit 3'"
     Then the command exits with status 3
@@ -70,7 +70,7 @@ Feature: The command line
     And its container no longer exists, removed before its end was recorded
 
   @smoke
-  @C-3.3 @C-3.4 @C-4.5 @C-4.7 @C-3.20
+  @C-3.3 @C-3.4 @C-4.6 @C-4.8 @C-3.20
   Scenario: List and show
     When the user runs "run --agent echo --prompt 'listed'"
     And the user runs "list --all"

@@ -16,13 +16,13 @@ Feature: The command line a person expects
     Then the command exits with status 3
     And its error output says "ended failed: the agent exited with code 3"
 
-  @C-3.2 @C-4.21
+  @C-3.2 @C-4.22
   Scenario: run exits 127 when the agent's command is not in the image
     When the user runs "run -- no-such-agent-binary --help"
     Then the command exits with status 127
     And the last line of its error output names "no-such-agent-binary"
 
-  @C-3.2 @C-4.21
+  @C-3.2 @C-4.22
   Scenario: run exits 126 when the agent's command cannot be invoked
     When the user runs "run -- /bin"
     Then the command exits with status 126
@@ -107,13 +107,13 @@ Feature: The command line a person expects
     Then the command exits with status 0
     And the agent received the argv "'a prompt from stdin'"
 
-  @C-3.4 @C-4.9
+  @C-3.4 @C-4.10
   Scenario: show has the argv that ran for an agent
     When the user runs "run --agent echo --agent-arg --model --prompt 'fix it'"
     And the user runs "show --json {id}"
     Then its output's spec has the argv "echo --model 'fix it'"
 
-  @C-3.14 @C-2.29 @C-4.15
+  @C-3.14 @C-2.29 @C-4.16
   Scenario: Durations take units everywhere
     When the user runs "run -d --timeout 5m --grace 1m -e GREETING=hi -- sh -c 'echo $GREETING'"
     Then the command exits with status 0
@@ -239,7 +239,7 @@ Feature: The command line a person expects
     Then the command exits with status 0
     And its output is the task's stored payload as JSON
 
-  @C-3.4 @C-4.13
+  @C-3.4 @C-4.14
   Scenario: show prints a readable summary of the task
     When the user runs "run --timeout 5m --memory 512m -e GREETING=hi -- sh -c 'echo tests broke; exit 3'"
     And the user runs "show {id}"

@@ -4,7 +4,7 @@ Feature: A task that outlives its deadline is stopped
   and its stop grace, then SIGKILL if it is still there. The task ends "timed_out".
 
   @smoke
-  @C-1.10 @C-1.5 @C-2.29 @C-2.30 @C-4.14
+  @C-1.10 @C-1.5 @C-2.29 @C-2.30 @C-4.15
   Scenario: An agent past its deadline shuts down gracefully
     Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
     And its deadline is 1 second and its stop grace 5 seconds

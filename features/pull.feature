@@ -7,7 +7,7 @@ Feature: Pulling the agent's image
   names the image, and no container is ever created for it.
 
   @smoke
-  @C-2.31 @C-1.2 @C-4.17 @C-6.5
+  @C-2.31 @C-1.2 @C-4.18 @C-6.5
   Scenario: An absent image is pulled from the registry, then run
     Given an image that only the registry has
     And a task that runs the "echo" agent in that image
@@ -18,7 +18,7 @@ Feature: Pulling the agent's image
     And its recorded pull progress counts every layer as done
     And the image is now present in the engine
 
-  @C-4.17
+  @C-4.18
   Scenario: The pull's progress is recorded while it pulls
     Given an image that only the registry has, served at 256 KiB a second
     And a task that runs the "echo" agent in that image
@@ -26,7 +26,7 @@ Feature: Pulling the agent's image
     Then while the task is pulling, its recorded progress moves forward
     And the task ends "completed"
 
-  @C-3.3 @C-3.5 @C-4.17
+  @C-3.3 @C-3.5 @C-4.18
   Scenario: While a pull is held half-way, list shows its percentage and logs -f shows its progress on stderr
     Given an image that only the registry has, served at 256 KiB a second and held back half-way
     And a task that runs the "echo" agent in that image
@@ -61,7 +61,7 @@ Feature: Pulling the agent's image
     And its recorded history is queued, failed, in that order
     And no container was ever created for the task
 
-  @C-1.7 @C-4.12
+  @C-1.7 @C-4.13
   Scenario: A tag the registry does not have
     Given a task that runs the "echo" agent in a tag the registry does not have
     When the task is submitted

@@ -134,7 +134,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then all 8 named tasks end "completed"
     And the engine's events never show more than 2 of their containers at once, from create to destroy
 
-  @C-4a.4 @C-4a.3 @C-3.10
+  @C-4a.4 @C-4a.3 @C-3.10 @C-4.4
   Scenario: The queue keeps its order through a crash and a recover
     Given the user has run "config max-running 1"
     And a TaskRunner process that submits task 1 waiting for its own go file

@@ -26,7 +26,7 @@ Feature: The real agent CLIs accept what their profiles build, offline
       | gemini  | @google/gemini-cli        | 0.61.0  |
       | copilot | @github/copilot           | 1.0.102 |
 
-  @C-4.12 @C-2.23
+  @C-4.13 @C-2.23
   Scenario Outline: The real <agent> CLI takes its profile's argv and stops only for the network
     Given a task that runs the real "<agent>" agent in its own image with the prompt "say hello"
     And it is given the fake credential <credential>
@@ -47,7 +47,7 @@ Feature: The real agent CLIs accept what their profiles build, offline
       | gemini  | GEMINI_API_KEY=AIzaSyFake000000000000000000000000000000        | nothing                   | 30       | timed_out | fetch failed               |
       | copilot | COPILOT_GITHUB_TOKEN=github_pat_11AAAAAAA0fake_000000000000000 | nothing                   | 120      | failed    | error sending request      |
 
-  @C-4.12
+  @C-4.13
   Scenario: The real claude CLI, given a key and nothing else, gives up on its own offline and the reason says why
     Given a task that runs the real "claude" agent in its own image with the prompt "hi"
     And it is given the fake credential ANTHROPIC_API_KEY=sk-ant-api03-fake00000000000000000000000
@@ -59,7 +59,7 @@ Feature: The real agent CLIs accept what their profiles build, offline
     And its recorded reason says "it could not reach its service (no network)"
     And its output shows "Can't reach the API server"
 
-  @C-4.12 @C-1.10
+  @C-4.13 @C-1.10
   Scenario: A real agent that prints nothing before its deadline ends timed_out with a reason that says what is known
     Given a task that runs the real "claude" agent in its own image with the prompt "hi"
     And it is given the fake credential ANTHROPIC_API_KEY=sk-ant-api03-fake00000000000000000000000
@@ -71,7 +71,7 @@ Feature: The real agent CLIs accept what their profiles build, offline
     And its recorded reason says "the deadline passed before the agent printed anything"
     And its recorded reason says "its container has no network, so it could not reach its service"
 
-  @C-4.12
+  @C-4.13
   Scenario: The real gemini CLI's reason quotes the request that failed, not a line of its stack trace
     Given a task that runs the real "gemini" agent in its own image with the prompt "hi"
     And it is given the fake credential GEMINI_API_KEY=AIzaSyFake000000000000000000000000000000
@@ -82,7 +82,7 @@ Feature: The real agent CLIs accept what their profiles build, offline
     And its recorded reason says "it could not reach its service (no network)"
     And the line its recorded reason quotes is a whole line of its output, one that shows "fetch failed"
 
-  @C-4.12
+  @C-4.13
   Scenario: The real copilot CLI refuses a kind of token it does not take, and the reason says the credential was refused
     Given a task that runs the real "copilot" agent in its own image with the prompt "say hello"
     And it is given the fake credential COPILOT_GITHUB_TOKEN=ghp_fake000000000000000000000000000000

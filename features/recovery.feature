@@ -62,7 +62,7 @@ Feature: Nothing is lost when the runner crashes
     And its error says "container lost"
     And Docker still runs the container that took the name, and sent it no signal
 
-  @C-2.19 @C-4.18
+  @C-2.19 @C-4.19
   Scenario: A recover that finds the task claimed by another process since it read it leaves the task to that process
     Given a workspace
     And the user runs an agent that waits for a signal file in the foreground in a first terminal

@@ -10,7 +10,7 @@ Feature: Secrets reach the agent and nowhere else
   runner creates is private to its owner.
 
   @smoke
-  @C-2.27 @C-2.46 @C-4.9 @C-4.2 @C-3.4
+  @C-2.27 @C-2.46 @C-4.10 @C-4.2 @C-3.4
   Scenario: A secret given through the Python API
     Given a state dir that does not exist yet
     And a workspace

@@ -50,7 +50,7 @@ Feature: A foreground run keeps its task when it is signalled or loses its reade
     And Docker reports that its container exited with code 0
     And its container no longer exists, removed before its end was recorded
 
-  @C-3.16
+  @C-3.16 @C-2.8
   Scenario: A foreground run killed with SIGKILL leaves no task behind, and its deadline holds
     Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground with a deadline of 8 seconds in a first terminal
     When the task is running in the first terminal

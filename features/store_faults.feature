@@ -5,7 +5,7 @@ Feature: A damaged payload or a full disk loses nothing already stored
   of its exit code) is kept until the end is written, and the end is written as soon
   as there is room again.
 
-  @C-2.50 @C-4.19 @C-3.22
+  @C-2.50 @C-4.20 @C-3.22
   Scenario: A request on a task whose payload became unreadable answers at once
     Given a task that runs the "echo" agent with the prompt "soon damaged"
     And the task is submitted
@@ -15,7 +15,7 @@ Feature: A damaged payload or a full disk loses nothing already stored
     Then the command exits with status 2
     And its error output is one line that names "quarantined"
 
-  @C-2.52 @C-4.19
+  @C-2.52 @C-4.20
   Scenario: A payload written by a newer version is left in place
     Given a task that runs the "echo" agent with the prompt "from the future"
     And the task is submitted
