@@ -168,3 +168,16 @@ def test_the_module_says_each_problem_in_one_line_and_exits_1_or_0():
     lines = done.stdout.splitlines()
     assert lines[-1].startswith("traceability: matrix written to reports/traceability.md")
     assert done.returncode == (1 if len(lines) > 1 else 0)
+
+
+def test_the_evidence_report_holds_the_matrix_with_this_runs_results():
+    from agents_runner.testing.evidence import ScenarioRecord, render
+    from agents_runner.testing.evidence_traceability import results_of_run
+
+    ran = ScenarioRecord("Complete", "The echo agent", "passed", 1.0, file="x.feature", line=7)
+    broke = ScenarioRecord("Complete", "Another", "error", 1.0, file="x.feature", line=9)
+    assert results_of_run([ran, broke]) == {("x.feature", 7): "passed", ("x.feature", 9): "failed"}
+    page = render([ran])
+    assert "<h2>Traceability</h2>" in page
+    assert "<td>C-1.1</td>" in page
+    assert "not testable here: it says what the queue does not promise" in page
