@@ -80,7 +80,7 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
     And the refusal mentions "OPENAI_API_KEY"
     And nothing was stored and no container was created
 
-  @C-2.47
+  @C-2.23
   Scenario: A profile whose secret is missing warns, and runs
     Given a task that runs the "gemini" agent with the prompt "hello", with echo standing in for its CLI
     When the task is submitted, watching for warnings

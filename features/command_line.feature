@@ -144,7 +144,7 @@ Feature: The command line a person expects
     Then the command exits with status 0
     And its output is exactly "two\nthree"
 
-  @C-3.26 @C-3.22
+  @C-3.26
   Scenario: agents-runner without a verb prints its help
     When the user runs agents-runner with no words after it
     Then the command exits with status 2
