@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -22,6 +23,7 @@ CONTRACT = ROOT / "docs" / "CONTRACT.md"
 FEATURES = ROOT / "features"
 REPORTS = ROOT / "reports"
 MATRIX = REPORTS / "traceability.md"
+ENGINE_FOLDERS = {"Docker": "junit", "Podman": "junit-podman"}  # under reports/, as .ci/run
 
 CLAUSE_ID = r"C-[0-9]+a?\.[0-9]+"
 _CLAUSE_START = re.compile(rf"\*\*({CLAUSE_ID})\*\*")
@@ -172,13 +174,17 @@ def results_in_junit(folder: Path, base: Path = ROOT) -> dict[tuple[str, int], s
 
 
 def read_results(reports: Path = REPORTS) -> dict[str, dict[tuple[str, int], str]]:
-    """{engine: results} from reports/junit (Docker) and reports/junit-<engine>."""
-    engines = {}
-    for folder in sorted(reports.glob("junit*")):
-        if folder.is_dir():
-            name = folder.name.removeprefix("junit").lstrip("-") or "docker"
-            engines[name.capitalize()] = results_in_junit(folder)
-    return engines
+    """{engine: results} from each engine's JUnit folder (.ci/run writes both); an
+    engine whose folder is missing has no results: its scenarios were not run."""
+    return {engine: results_in_junit(reports / folder) for engine, folder in ENGINE_FOLDERS.items()}
+
+
+def last_written(folder: Path) -> str:
+    """When the folder's newest JUnit file was written (UTC), for the matrix's header."""
+    times = [path.stat().st_mtime for path in folder.glob("TESTS-*.xml")]
+    if not times:
+        return "no results yet"
+    return "written " + datetime.fromtimestamp(max(times), UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def result_of(scenario: Scenario, results: Mapping[tuple[str, int], str]) -> str:
@@ -241,8 +247,12 @@ def markdown(
         "# Traceability: the contract's clauses and the scenarios that prove them",
         "",
         "Written by `python -m agents_runner.testing.traceability` from docs/CONTRACT.md, "
-        "the clause tags in features/ and the last JUnit results in "
-        + (", ".join(f"reports/junit{_suffix(e)}/ ({e})" for e in engines) or "no reports/junit*/")
+        "the clause tags in features/ and the last JUnit results: "
+        + ", ".join(
+            f"{engine} from reports/{ENGINE_FOLDERS.get(engine, engine)}/ "
+            f"({last_written(REPORTS / ENGINE_FOLDERS.get(engine, engine))})"
+            for engine in engines
+        )
         + ".",
         "",
         "| clause | says | scenario | " + " | ".join(engines) + (" |" if engines else ""),
@@ -268,10 +278,6 @@ def markdown(
     lines += ["", "## Problems", ""]
     lines += [f"- {problem}" for problem in found] or ["None."]
     return "\n".join(lines) + "\n"
-
-
-def _suffix(engine: str) -> str:
-    return "" if engine == "Docker" else f"-{engine.lower()}"
 
 
 def _cell(text: str) -> str:
