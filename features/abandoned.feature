@@ -4,6 +4,7 @@ Feature: No task is stranded when the process that drives it goes away
   something of it takes it over: "wait", "logs -f", "run --detach", a kill, or a
   new runner in the same process. Nobody has to remember to run "recover".
 
+  @C-3.19 @C-3.6 @C-3.5 @C-3.18 @C-2.8
   Scenario: "wait" takes over a task whose detached supervisor was killed
     Given a workspace
     And the user has started a waiting agent with "run --detach"
@@ -15,6 +16,7 @@ Feature: No task is stranded when the process that drives it goes away
     And the engine holds no container of the task
 
   @registry
+  @C-3.19 @C-2.19 @C-1.7 @C-3.21 @C-2.8
   Scenario: "wait" notices that the detached supervisor pulling the image died
     Given an image that only the registry has, whose layers the registry holds back
     When the user runs "run --detach --agent echo --prompt hi" on that image
@@ -26,6 +28,7 @@ Feature: No task is stranded when the process that drives it goes away
     And its error says "interrupted while pulling"
     And no container was ever created for the task
 
+  @C-2.16 @C-2.3
   Scenario: A runner closed with wait=False leaves its task to the next runner of the process
     Given a workspace
     And a task whose agent waits for a signal file in the workspace
@@ -38,6 +41,7 @@ Feature: No task is stranded when the process that drives it goes away
     And its log is exactly the lines "started" and "finished"
     And the engine holds no container of the task
 
+  @C-2.16 @C-2.10
   Scenario: A kill reaches a task whose runner was closed with wait=False
     Given a workspace
     And a task whose agent waits for a signal file in the workspace

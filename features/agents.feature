@@ -5,6 +5,7 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
   CLI's binary is replaced by echo, the one stand-in allowed, so the task's log
   shows the arguments the real CLI would receive.
 
+  @C-2.23 @C-2.24
   Scenario Outline: The <agent> profile
     Given a task that runs the "<agent>" agent with the prompt "fix the failing test", with echo standing in for its CLI
     And it is given the secret <secret>
@@ -20,6 +21,7 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
       | gemini  | GEMINI_API_KEY    | --yolo --skip-trust --prompt=fix the failing test                            |
       | copilot | GH_TOKEN          | --allow-all-tools --no-color -p fix the failing test                         |
 
+  @C-2.35
   Scenario: Extra arguments pass through to the CLI, before the prompt
     Given a task that runs the "claude" agent with the prompt "review", with echo standing in for its CLI
     And it is given the secret ANTHROPIC_API_KEY
@@ -28,6 +30,7 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
     And the task has ended
     Then its log is exactly "--print --output-format text --model claude-sonnet-4-5 -- review"
 
+  @C-2.32 @C-2.34
   Scenario Outline: Where its container has no network, the claude profile tells the CLI not to retry: <where>
     Given a task that runs the "claude" agent with the prompt "hi", with echo standing in for its CLI
     And it is given the secret ANTHROPIC_API_KEY
@@ -44,6 +47,7 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
       | the network "host"           |
       | the engine's default network |
 
+  @C-2.26 @C-2.34
   Scenario: The task's own retry setting wins over the profile's
     Given a task that runs the "claude" agent with the prompt "hi", with echo standing in for its CLI
     And it is given the secret ANTHROPIC_API_KEY
@@ -54,6 +58,7 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
     And the task has ended
     Then its container's environment has CLAUDE_CODE_MAX_RETRIES=3
 
+  @C-2.24
   Scenario Outline: A prompt arrives unchanged: <kind>
     Given a task that runs the "claude" agent with <kind> as its prompt, with echo standing in for its CLI
     And it is given the secret ANTHROPIC_API_KEY
@@ -68,12 +73,14 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
       | a prompt of 100 KB                                                |
       | a prompt that starts with a dash                                  |
 
+  @C-2.47 @C-2.49 @C-2.5
   Scenario: A profile whose secret is required refuses to run without it
     When a task that runs the "codex" agent is submitted without any secret
     Then it is refused with an error that names "secrets"
     And the refusal mentions "OPENAI_API_KEY"
     And nothing was stored and no container was created
 
+  @C-2.23
   Scenario: A profile whose secret is missing warns, and runs
     Given a task that runs the "gemini" agent with the prompt "hello", with echo standing in for its CLI
     When the task is submitted, watching for warnings
@@ -81,6 +88,7 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
     Then the task is "completed" with exit code 0
     And a warning names "GEMINI_API_KEY"
 
+  @C-2.24 @C-2.36 @C-3.2 @C-4.3
   Scenario: A prompt of 1 MB, given on stdin with "--prompt -", reaches the agent byte for byte on its stdin
     Linux lets one argument carry at most 128 KiB, so a prompt over 100 KB goes to the
     CLI's stdin from a file mounted read-only in the container, and the argv has none.
@@ -91,6 +99,7 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
     And the stand-in's arguments were exactly "--print --output-format text"
     And the state dir holds no copy of the prompt outside its payload once the task has ended
 
+  @C-2.45 @C-2.36
   Scenario: The user's own codex login is handed to the task with --host-login, and what the CLI writes back reaches it
     The login is mounted read-write at the same place under the agent's HOME: a refreshed
     token the CLI writes is the host's at once (some services accept a refresh token once).

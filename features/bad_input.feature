@@ -4,6 +4,7 @@ Feature: Bad input is refused clearly and harms nothing
   that cannot be read is moved to quarantine with its reason; every other task
   still loads.
 
+  @C-2.47 @C-2.49 @C-2.5 @C-2.22 @C-2.23 @C-2.26 @C-2.28 @C-2.29 @C-2.30 @C-2.37 @C-2.38
   Scenario Outline: An invalid task is refused: <field> <problem>
     When a task is submitted with <field> set to <value>
     Then it is refused with an error that names "<field>"
@@ -26,11 +27,13 @@ Feature: Bad input is refused clearly and harms nothing
       | memory     | below the engine's minimum | "1m"              |
       | cpus       | zero                       | 0                 |
 
+  @C-2.50
   Scenario: An unknown task id is named in the error
     When the user asks for the task "0123456789ab", which does not exist
     Then the error names "0123456789ab"
     And cancelling it or killing it gives the same error
 
+  @C-4.20 @C-2.11 @C-4.3 @C-4.7
   Scenario Outline: A corrupted payload is quarantined: <kind>
     Given a task that runs the "echo" agent with the prompt "I am fine"
     And the task is submitted

@@ -6,6 +6,7 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
   grace. Requests are idempotent, and the first recorded intent is kept; a kill
   always overrides a cancel.
 
+  @C-1.19 @C-1.1 @C-2.2
   Scenario: A task still waiting for a run slot is cancelled
     Given a runner that runs one task at a time
     And a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
@@ -22,6 +23,7 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
     Then the first task ends "killed"
 
   @registry
+  @C-1.19 @C-1.2
   Scenario: A task whose image is being pulled is cancelled
     Given an image that only the registry has, whose layers the registry holds back
     And a task that runs the "echo" agent in that image
@@ -35,6 +37,7 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
 
   # serial: it measures a timing bound (signal 9 within 2 seconds of the request).
   @serial
+  @C-1.16 @C-1.18 @C-1.5 @C-1.15
   Scenario: A kill during a graceful stop escalates at once
     Given a task whose agent ignores SIGTERM
     When the task is submitted
@@ -49,6 +52,7 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
     And signal 9 was sent within 2 seconds of the kill request
     And its container no longer exists, removed before its end was recorded
 
+  @C-1.16 @C-1.15 @C-4.16 @C-4.17
   Scenario Outline: Repeated and crossed requests: <first>, then <second>
     Given a task whose agent ignores SIGTERM
     And its stop grace is 1 second
@@ -68,6 +72,7 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
       | kills   | cancels | killed    |
       | kills   | kills   | killed    |
 
+  @C-1.16
   Scenario: A request on a task that has ended changes nothing
     Given a task that runs the "echo" agent with the prompt "done already"
     When the task is submitted
@@ -76,6 +81,7 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
     And the user kills the task
     Then the task's stored payload is byte for byte what it was when it ended
 
+  @C-1.5 @C-1.15 @C-3.7
   Scenario: A cancel is recorded as "stopping" at once, even while the owner cannot act on it
     Given a workspace
     And the user has started a waiting agent with "run --detach"
@@ -87,6 +93,7 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
     And the user runs "wait {id}"
     Then its output is exactly "{id} cancelled"
 
+  @C-1.19 @C-2.2
   Scenario: Cancelling one of two tasks waiting for a run slot leaves the other to run
     Given a runner that runs one task at a time
     And a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM

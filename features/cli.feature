@@ -7,12 +7,14 @@ Feature: The command line
   stderr), 3 when the Docker engine is unreachable.
 
   @smoke
+  @C-3.2
   Scenario: Run an agent in the foreground
     When the user runs "run --agent echo --prompt 'hello from the command line'"
     Then the command exits with status 0
     And its output is exactly "hello from the command line"
 
   @smoke
+  @C-3.2 @C-4.13
   Scenario: A failing agent run in the foreground exits with the agent's code and says why
     When the user runs "run -- sh -c 'echo tests broke; exit 3'"
     Then the command exits with status 3
@@ -20,6 +22,7 @@ Feature: The command line
     And its error output says "ended failed: the agent exited with code 3; last output: tests broke"
 
   @smoke
+  @C-3.18 @C-2.6 @C-2.15 @C-3.6 @C-3.20
   Scenario: A detached task is driven to its end after the command exits
     Given a workspace
     When the user runs "run --detach --workspace {workspace} -- sh -c 'echo started; until [ -f /workspace/go ]; do sleep 0.1; done; echo finished'"
@@ -33,6 +36,7 @@ Feature: The command line
     And the task's log is exactly "started" then "finished", each line once
     And its container no longer exists, removed before its end was recorded
 
+  @C-3.18 @C-3.21 @C-1.10
   Scenario: A detached task's deadline is enforced after the command exits
     When the user runs "run --detach --timeout 1 --grace 1 -- sh -c 'trap \"\" TERM; echo started; while :; do sleep 1; done'"
     And the user runs "wait {id}"
@@ -41,6 +45,7 @@ Feature: The command line
     And its container no longer exists, removed before its end was recorded
 
   @smoke
+  @C-3.19 @C-3.7 @C-3.2 @C-5.3
   Scenario: Cancel a task from a second terminal
     Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground in a first terminal
     When the task is running in the first terminal
@@ -53,6 +58,7 @@ Feature: The command line
     And Docker reports that its container exited with code 143
 
   @smoke
+  @C-3.19 @C-3.8 @C-3.2
   Scenario: Kill a task from a second terminal
     Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground in a first terminal
     When the task is running in the first terminal
@@ -64,6 +70,7 @@ Feature: The command line
     And its container no longer exists, removed before its end was recorded
 
   @smoke
+  @C-3.3 @C-3.4 @C-4.6 @C-4.8 @C-3.20
   Scenario: List and show
     When the user runs "run --agent echo --prompt 'listed'"
     And the user runs "list --all"
@@ -73,6 +80,7 @@ Feature: The command line
     When the user runs "show --json {id}"
     Then its output is the task's stored payload as JSON
 
+  @C-3.22
   Scenario Outline: An unknown task id gives status 2 and names it: <command>
     When the user runs "<command> 0123456789ab"
     Then the command exits with status 2
@@ -86,12 +94,14 @@ Feature: The command line
       | cancel  |
       | kill    |
 
+  @C-3.14 @C-2.51 @C-2.17 @C-3.22
   Scenario: An id prefix several tasks share gives status 2 and names the first five of them
     Given 7 ended tasks in the state dir whose ids start with "abc"
     When the user runs "show abc"
     Then the command exits with status 2
     And its error output is one line that names "task id prefix 'abc' is ambiguous: 7 tasks match (abc000000000, abc000000001, abc000000002, abc000000003, abc000000004 and 2 more); give more digits"
 
+  @C-3.22 @C-3.15 @C-2.22
   Scenario Outline: Bad input gives status 2 and one clear line: <problem>
     When the user runs "<command line>"
     Then the command exits with status 2
@@ -106,6 +116,7 @@ Feature: The command line
       | unknown command   | frobnicate                                    | frobnicate                    |
 
   @smoke
+  @C-3.23 @C-6.3 @C-2.56
   Scenario: An unreachable engine gives status 3
     When the user runs "run --agent echo --prompt hi" with DOCKER_HOST pointing nowhere
     Then the command exits with status 3

@@ -10,22 +10,26 @@ Feature: The command line a person expects
   These scenarios drive the installed `agents-runner` binary in its own process:
   Ctrl-C is a real SIGINT, a terminal is a real pseudo-terminal, a pipe a pipe.
 
+  @C-3.2
   Scenario: run exits with the agent's own exit code
     When the user runs "run -- sh -c 'echo tests broke; exit 3'"
     Then the command exits with status 3
     And its error output says "ended failed: the agent exited with code 3"
 
+  @C-3.2 @C-4.22
   Scenario: run exits 127 when the agent's command is not in the image
     When the user runs "run -- no-such-agent-binary --help"
     Then the command exits with status 127
     And the last line of its error output names "no-such-agent-binary"
 
+  @C-3.2 @C-4.22
   Scenario: run exits 126 when the agent's command cannot be invoked
     When the user runs "run -- /bin"
     Then the command exits with status 126
     And the last line of its error output names "/bin"
 
   @registry
+  @C-3.2 @C-2.57
   Scenario: run exits 125 when the image cannot be pulled, with the registry's reason said once
     When the user runs "run --agent echo --prompt hi" in a tag the registry does not have
     Then the command exits with status 125
@@ -33,6 +37,7 @@ Feature: The command line a person expects
     And its error output does not repeat the engine's reason
 
   @registry
+  @C-3.16 @C-1.19 @C-3.2
   Scenario: Ctrl-C during a pull cancels the task with one line of its own, and no traceback
     Given an image that only the registry has, whose layers the registry holds back
     And the user runs "run --agent echo --prompt hi" on that image in a pseudo-terminal
@@ -45,6 +50,7 @@ Feature: The command line a person expects
     And no container was ever created for the task
 
   @registry
+  @C-3.18 @C-3.2
   Scenario: run --detach prints the task id at once, while the image is still pulling
     Given an image that only the registry has, whose layers the registry holds back
     When the user runs "run --detach --agent echo --prompt hi" on that image
@@ -55,6 +61,7 @@ Feature: The command line a person expects
     Then the task ends "completed"
 
   @registry
+  @C-3.2
   Scenario: On a terminal, the pull's bar names its phase, never goes back, and ends with every layer
     Given an image that only the registry has, served at 512 KiB a second
     When the user runs "run --agent echo --prompt hi" on that image in a pseudo-terminal
@@ -63,6 +70,7 @@ Feature: The command line a person expects
     And the last bar the terminal showed counts every layer as done
 
   @registry
+  @C-3.2
   Scenario: In a pipe, the pull's progress comes as plain lines, more than once, ending with every layer
     Given an image that only the registry has, served at 256 KiB a second
     When the user runs "run --agent echo --prompt hi" on that image
@@ -70,11 +78,13 @@ Feature: The command line a person expects
     And its error output has at least 2 plain progress lines and no terminal control codes
     And its last progress line counts every layer as done
 
+  @C-3.2
   Scenario: A fast task's output comes before its end, every state is shown once, the end once
     When the user runs "run -- echo quick" in a pseudo-terminal
     Then the command exits with status 0
     And the terminal showed the states queued, starting, running, once each and in that order, then "quick", then the end once
 
+  @C-3.14
   Scenario Outline: A value that begins with "-" is taken as the value: <option>
     When the user runs "run --agent echo <option> <value> --prompt-file {prompt_file}"
     Then the command exits with status 0
@@ -85,21 +95,25 @@ Feature: The command line a person expects
       | --agent-arg | --model   | --model from-file                 |
       | --agent-arg | -v        | -v from-file                      |
 
+  @C-3.14 @C-2.24
   Scenario: A prompt that begins with "-" is taken as the prompt
     When the user runs "run --agent echo --prompt -v"
     Then the command exits with status 0
     And the agent received the argv "-v"
 
+  @C-3.2
   Scenario: The prompt can come from stdin
     When the user runs "run --agent echo --prompt-file -" with "a prompt from stdin" on stdin
     Then the command exits with status 0
     And the agent received the argv "'a prompt from stdin'"
 
+  @C-3.4 @C-4.10
   Scenario: show has the argv that ran for an agent
     When the user runs "run --agent echo --agent-arg --model --prompt 'fix it'"
     And the user runs "show --json {id}"
     Then its output's spec has the argv "echo --model 'fix it'"
 
+  @C-3.14 @C-2.29 @C-4.16
   Scenario: Durations take units everywhere
     When the user runs "run -d --timeout 5m --grace 1m -e GREETING=hi -- sh -c 'echo $GREETING'"
     Then the command exits with status 0
@@ -108,6 +122,7 @@ Feature: The command line a person expects
     Then the command exits with status 0
     And the task's log is exactly "hi"
 
+  @C-3.1 @C-4.1
   Scenario: --state-dir is accepted after the verb, and --version answers
     When the user runs "run -- echo here" with --state-dir after the verb
     Then the command exits with status 0
@@ -115,24 +130,28 @@ Feature: The command line a person expects
     Then the command exits with status 0
     And its output is the installed version
 
+  @C-3.15
   Scenario: run --env NAME passes the host's value of NAME, as docker run -e NAME does
     When the user runs "run --env GREETING -e OTHER=set -- sh -c 'echo $GREETING $OTHER'" with GREETING set to "hello from the host" in its environment
     Then the command exits with status 0
     And its output is exactly "hello from the host set"
     And the stored task's env is GREETING "hello from the host" and OTHER "set"
 
+  @C-3.5
   Scenario: logs -n is logs --tail, as docker's and tail's
     When the user runs "run -- sh -c 'echo one; echo two; echo three'"
     And the user runs "logs -n 2 {id}"
     Then the command exits with status 0
     And its output is exactly "two\nthree"
 
+  @C-3.26
   Scenario: agents-runner without a verb prints its help
     When the user runs agents-runner with no words after it
     Then the command exits with status 2
     And its output says "usage: agents-runner"
     And its output says "run an agent in a new task"
 
+  @C-3.5
   Scenario: logs --tail prints the last lines only
     When the user runs "run -- sh -c 'for i in 1 2 3 4 5; do echo line $i; done'"
     And the user runs "logs --tail 2 {id}"
@@ -142,6 +161,7 @@ Feature: The command line a person expects
     When the user runs "logs --tail 9 {id}"
     Then its output is exactly "line 1\nline 2\nline 3\nline 4\nline 5"
 
+  @C-3.5
   Scenario: logs --since starts at a time, by the engine's clock
     Given a workspace
     When the user runs "run --detach --workspace {workspace} -- sh -c 'echo early; until [ -f /workspace/go ]; do sleep 0.1; done; echo late'"
@@ -156,6 +176,7 @@ Feature: The command line a person expects
     When the user runs "logs --since 1h --tail 1 {id}"
     Then its output is exactly "late"
 
+  @C-3.5 @C-4.3
   Scenario: logs -t puts the engine's time of each line before it, with -n and -f too
     Given a workspace
     When the user runs "run --detach --workspace {workspace} -- sh -c 'echo early; sleep 0.3; echo middle; until [ -f /workspace/go ]; do sleep 0.1; done; echo late; until [ -f /workspace/done ]; do sleep 0.1; done'"
@@ -176,6 +197,7 @@ Feature: The command line a person expects
     When the user runs "logs -t -n 1 {id}"
     Then its output is the lines "late", each after the engine's time of it
 
+  @C-3.9
   Scenario: rm removes a finished task, and refuses one that has not finished
     Given a workspace
     When the user runs "run -- echo done"
@@ -193,6 +215,7 @@ Feature: The command line a person expects
     And the user runs "wait {id}"
     Then the command exits with status 0
 
+  @C-3.9
   Scenario: rm -f removes a task that is still running: it is killed first and leaves no container
     Given a workspace
     When the user runs "run --detach --workspace {workspace} -- sh -c 'until [ -f /workspace/go ]; do sleep 0.1; done'"
@@ -204,6 +227,7 @@ Feature: The command line a person expects
     And the engine's events show the task's container killed, by signal 9 alone, before it was destroyed
     And the task's payload and log are gone from the state dir
 
+  @C-3.3 @C-3.14 @C-3.4 @C-2.33
   Scenario: list filters by state and label, prints ids alone with --quiet, and a unique id prefix is enough
     When the user runs "run --label team=red -- echo red"
     And the user runs "run --label team=blue -- sh -c 'exit 4'"
@@ -215,6 +239,7 @@ Feature: The command line a person expects
     Then the command exits with status 0
     And its output is the task's stored payload as JSON
 
+  @C-3.4 @C-4.14
   Scenario: show prints a readable summary of the task
     When the user runs "run --timeout 5m --memory 512m -e GREETING=hi -- sh -c 'echo tests broke; exit 3'"
     And the user runs "show {id}"
@@ -236,6 +261,7 @@ Feature: The command line a person expects
     And its output shows the task's created, started and ended times as stored
     And its output shows each state the task passed through, in order, with its time as stored
 
+  @C-3.3
   Scenario: list shows the newest task first, with its command or agent and the reason of its end, cut to fit
     When the user runs "run -- sh -c 'echo the first task failed for a reason far too long to fit in any table; exit 4'"
     And the user runs "run --agent echo --prompt second"
@@ -250,9 +276,11 @@ Feature: The command line a person expects
     When the user runs "list --all --no-trunc" on a terminal 140 columns wide
     Then the rows' COMMAND column reads "\"sh -c 'echo a command line much longer than twenty characters'\"", "echo", "\"sh -c 'echo the first task failed for a reason far too long to fit in any table; exit 4'\""
 
+  @C-3.26
   Scenario: Every verb has a description and an example in its help
     Then the help of every verb has a description and an example
 
+  @C-3.22 @C-3.14 @C-3.15 @C-2.47 @C-2.38 @C-2.32 @C-2.5
   Scenario Outline: Bad input names the option the user typed, before anything is stored: <problem>
     When the user runs "<command line>"
     Then the command exits with status 2
@@ -277,11 +305,13 @@ Feature: The command line a person expects
       | a misspelt verb          | rnu -- echo hi                               | did you mean 'run'      | Traceback         |
 
   @root
+  @C-3.23
   Scenario: No permission on the Docker socket gives a hint
     When a user who is not in the docker group runs "run -- echo hi"
     Then the command exits with status 3
     And its error output is one line that names "docker group"
 
+  @C-3.22
   Scenario Outline: A state dir that is a file gives one line and status 2: <verb>
     Given a state dir that is a file
     When the user runs "<command line>" with that state dir
@@ -297,6 +327,7 @@ Feature: The command line a person expects
       | show | show 0123456789ab     |
 
   @root
+  @C-3.22
   Scenario: A state dir the user cannot write gives one line and status 2
     Given a state dir the user cannot write
     When a user who is not in the docker group runs "list --all" with that state dir

@@ -5,6 +5,7 @@ Feature: A runner never runs more than its limit at once
   one submitted before it. Tasks that leave the queue together may start their
   containers in any order.
 
+  @C-2.2 @C-4a.2
   Scenario: Twenty tasks with three slots
     Given a runner that runs 3 tasks at a time
     And a workspace

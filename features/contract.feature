@@ -4,6 +4,7 @@ Feature: The contract's transition table is the one the code enforces
   code allows exactly these transitions and refuses every other one, and that the
   document states the same table. A change to one of the three fails here.
 
+  @C-1.11 @C-1.12 @C-2.55
   Scenario: Exactly the documented transitions are allowed, and no other
     Given the legal transitions are
       | source state | allowed targets                              |

@@ -14,6 +14,7 @@ Feature: A runner killed at any of its named crash points leaves no container an
     And a secret API_TOKEN with a value never seen before
 
   @smoke
+  @C-2.19 @C-6.7 @C-1.7
   Scenario: Killed at start-up, before any container
     When the user runs a waiting agent with the secret in the foreground, armed to die at "start-up"
     And the runner process has died of SIGKILL
@@ -22,6 +23,7 @@ Feature: A runner killed at any of its named crash points leaves no container an
     And its error says "interrupted while queued"
     And no container was ever created for the task
 
+  @C-2.19 @C-6.7 @C-1.3 @C-5.1
   Scenario: Killed right after the container was created
     When the user runs a waiting agent with the secret in the foreground, armed to die at "after-create"
     And the runner process has died of SIGKILL
@@ -33,6 +35,7 @@ Feature: A runner killed at any of its named crash points leaves no container an
     And Docker reports that the task's container was destroyed without ever starting
 
   @smoke
+  @C-2.19 @C-6.7 @C-3.10
   Scenario: Killed right after the container was started
     When the user runs a waiting agent with the secret in the foreground, armed to die at "after-start"
     And the runner process has died of SIGKILL
@@ -44,6 +47,7 @@ Feature: A runner killed at any of its named crash points leaves no container an
     And the task's log is exactly "started" then "finished", each line once
     And the engine holds no container of the task
 
+  @C-2.19 @C-6.7 @C-1.15
   Scenario: Killed while a graceful stop is under way
     When the user runs a waiting agent with the secret in the foreground, armed to die at "during-stopping"
     And the task is running in the first terminal
@@ -54,6 +58,7 @@ Feature: A runner killed at any of its named crash points leaves no container an
     And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
     And the engine holds no container of the task
 
+  @C-2.19 @C-6.7
   Scenario: Killed after the agent exited, before the end was written
     When the user runs a waiting agent with the secret in the foreground, armed to die at "before-end"
     And the task is running in the first terminal

@@ -6,6 +6,7 @@ Feature: A task rides out engine faults
   then the runner reconciles with what Docker says happened meanwhile. Its output
   is complete and its container is removed once the end is recorded.
 
+  @C-2.21
   Scenario: A dropped engine connection does not fail a running task
     Given a runner that reaches the engine through a proxy that can cut connections
     And the runner's log records are kept
@@ -23,6 +24,7 @@ Feature: A task rides out engine faults
 
   # serial: it restarts the engine every other scenario uses.
   @engine-restart @slow @serial
+  @C-2.21 @C-6.8
   Scenario: With live-restore on, a running task survives an engine restart
     Given the engine runs with live-restore on
     And a task whose agent prints "begin", sleeps 6 seconds and prints "end"
@@ -37,6 +39,7 @@ Feature: A task rides out engine faults
   # Not on Podman: it has no live-restore setting to turn off (engine_gaps.py).
   # serial: it restarts the engine every other scenario uses.
   @engine-restart @slow @docker-only @live-restore-off @serial
+  @C-2.21 @C-6.8
   Scenario: With live-restore off, an engine restart fails the task with the real exit code
     Given the engine runs with live-restore off
     And a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
@@ -50,6 +53,7 @@ Feature: A task rides out engine faults
     And the engine holds no container of the task
 
   @registry
+  @C-2.21
   Scenario: A dropped engine connection during a pull does not fail the task
     Given a runner that reaches the engine through a proxy that can cut connections
     And the runner's log records are kept
@@ -65,6 +69,7 @@ Feature: A task rides out engine faults
     And the runner's log records say it found the engine unreachable and retried
     And the engine holds no container of the task
 
+  @C-2.20
   Scenario: A log stream that stalls as the agent exits is cut, and the output is completed from Docker's copy
     The engine ends a followed log stream when the container stops; here the proxy
     holds back everything on it, its end too, as a hung connection would.

@@ -22,6 +22,7 @@ Feature: Model-based exploration of submit, cancel, kill, crash, recover and eng
   on that engine tries it first; copied into features/exploration-examples/ and
   committed with its fix, every run replays it.
 
+  @C-1.12 @C-1.14 @C-1.15 @C-2.19 @C-2.21
   Scenario: A bounded exploration with a fixed seed keeps every invariant
     When the exploration runs 16 sequences of up to 12 steps with seed 20261125
     Then every invariant held after every step

@@ -4,6 +4,7 @@ Feature: A task that fails says why
   container is removed.
 
   @smoke
+  @C-1.7 @C-4.12 @C-4.13
   Scenario: The agent exits with a non-zero code
     Given a task whose agent prints "tests failed: 3 of 10" and exits with code 3
     When the task is submitted
@@ -16,6 +17,7 @@ Feature: A task that fails says why
     And its container no longer exists, removed before its end was recorded
 
   @smoke
+  @C-2.25 @C-4.13 @C-4.22
   Scenario: The agent's command is not in the image
     Given a task whose command is "no-such-agent-cli", which the image does not have
     When the task is submitted
@@ -25,6 +27,7 @@ Feature: A task that fails says why
     And its error says "no-such-agent-cli"
     And its container no longer exists, removed before its end was recorded
 
+  @C-4.22
   Scenario: A container removed under a running agent ends its task "failed", container lost
     Engines differ on what "wait" says of a container removed while it runs (Docker: 137,
     Podman often 0), so no exit code is believed for it.

@@ -7,6 +7,7 @@ Feature: Containers run hardened, within limits
   # Not on Podman 4.3 here: it reports OOMKilled false for a container the kernel
   # killed for its memory, and emits no oom event (engine_gaps.py).
   @docker-only @oom-reported
+  @C-1.7 @C-2.37
   Scenario: A task over its memory limit ends failed, out of memory
     Given a task whose agent allocates 64 MiB under a memory limit of 16m
     When the task is submitted
@@ -16,6 +17,7 @@ Feature: Containers run hardened, within limits
     And its error says "out of memory"
     And its container no longer exists, removed before its end was recorded
 
+  @C-5.2 @C-2.37 @C-2.38
   Scenario: The container's hardening and limits, as Docker reports them
     Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
     And its limits are 64m of memory and 1.5 CPUs

@@ -5,6 +5,7 @@ Feature: Prune removes what is ours and nothing else
   touched. `prune` also removes the payloads and logs of tasks that ended longer
   ago than a given age.
 
+  @C-5.1 @C-2.19 @C-2.18 @C-2.14 @C-3.11
   Scenario: An orphan of this store is removed; another store's and someone else's are left alone
     Given a container of this store that no task knows
     And a container that belongs to another store
@@ -18,6 +19,7 @@ Feature: Prune removes what is ours and nothing else
     And the other store's container is still there
     And the container of someone else is still there
 
+  @C-2.14 @C-3.11
   Scenario: Old finished tasks are pruned; unfinished ones are kept
     Given a task that runs the "echo" agent with the prompt "old news"
     And the task is submitted

@@ -8,6 +8,7 @@ Feature: Every byte of the agent's output is kept
   command prints: "docker logs", or "podman logs", run as a separate process on the
   container, which the task keeps for the comparison.
 
+  @C-4.21 @C-2.34
   Scenario Outline: The log is the engine's copy, byte for byte: <output>
     Given a task whose container is kept and whose agent prints <output>
     When the task is submitted
@@ -28,6 +29,7 @@ Feature: Every byte of the agent's output is kept
       | 100 MB of 80-byte lines  | 100000000 | 100000000 |
       | 100 MB with no newline   | 100000000 | 100000000 |
 
+  @C-4.21 @C-2.20
   Scenario: Fifty agents that end without a final newline all keep their output
     Given a runner that runs 4 tasks at a time
     When 50 tasks whose agent prints "answer: 42" with no final newline are submitted

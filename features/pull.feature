@@ -7,6 +7,7 @@ Feature: Pulling the agent's image
   names the image, and no container is ever created for it.
 
   @smoke
+  @C-2.31 @C-1.2 @C-4.18 @C-6.5
   Scenario: An absent image is pulled from the registry, then run
     Given an image that only the registry has
     And a task that runs the "echo" agent in that image
@@ -17,6 +18,7 @@ Feature: Pulling the agent's image
     And its recorded pull progress counts every layer as done
     And the image is now present in the engine
 
+  @C-4.18
   Scenario: The pull's progress is recorded while it pulls
     Given an image that only the registry has, served at 256 KiB a second
     And a task that runs the "echo" agent in that image
@@ -24,6 +26,7 @@ Feature: Pulling the agent's image
     Then while the task is pulling, its recorded progress moves forward
     And the task ends "completed"
 
+  @C-3.3 @C-3.5 @C-4.18
   Scenario: While a pull is held half-way, list shows its percentage and logs -f shows its progress on stderr
     Given an image that only the registry has, served at 256 KiB a second and held back half-way
     And a task that runs the "echo" agent in that image
@@ -36,6 +39,7 @@ Feature: Pulling the agent's image
     Then "logs -f" exits with status 0, its stdout byte for byte the task's log file
     And the task's log file is exactly "pulled, then ran" and a newline
 
+  @C-2.31
   Scenario: The "always" policy pulls an image that is already present
     Given a task that runs the "echo" agent with the prompt "pulled anyway"
     And its pull policy is "always"
@@ -45,6 +49,7 @@ Feature: Pulling the agent's image
     And its recorded history is queued, pulling, starting, running, completed, in that order
 
   @smoke
+  @C-2.31 @C-1.13
   Scenario: The "never" policy refuses to pull an absent image
     Given an image that only the registry has
     And a task that runs the "echo" agent in that image
@@ -56,6 +61,7 @@ Feature: Pulling the agent's image
     And its recorded history is queued, failed, in that order
     And no container was ever created for the task
 
+  @C-1.7 @C-4.13
   Scenario: A tag the registry does not have
     Given a task that runs the "echo" agent in a tag the registry does not have
     When the task is submitted
@@ -65,6 +71,7 @@ Feature: Pulling the agent's image
     And its recorded history is queued, pulling, failed, in that order
     And no container was ever created for the task
 
+  @C-1.7 @C-2.57
   Scenario: Image data that arrives corrupted fails the pull with the engine's reason
     Given an image that only the registry has, whose data arrives corrupted
     And a task that runs the "echo" agent in that image

@@ -4,12 +4,14 @@ Feature: The README's Python example runs as written
   pulled it says why instead of failing with a traceback: a task that never ran has an
   empty log and its reason.
 
+  @C-2.1 @C-2.4 @C-6.4
   Scenario: The README's Python example prints the task's end and its output
     When the README's Python example runs with the test image
     Then it exits with status 0
     And it printed "completed 0" and "hello"
 
   @registry
+  @C-2.1 @C-2.12
   Scenario: The README's Python example says why when the image cannot be pulled
     When the README's Python example runs with an image the registry does not have
     Then it exits with status 0

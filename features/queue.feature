@@ -7,6 +7,7 @@ Feature: One queue per state dir: every task from every process waits its turn
   permitting. A slot belongs to a task, not to a process. Every count here is judged
   by the engine's own create and destroy events, never by the runner's counters.
 
+  @C-4a.1 @C-4a.2
   Scenario: Eight detached runs under the default limit run four at a time
     Given 8 tasks started with "run --detach", each waiting for its own go file
     Then the engine's events show 4 of their containers created, while the other 4 tasks are "queued"
@@ -14,6 +15,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then all 8 named tasks end "completed"
     And the engine's events never show more than 4 of their containers at once, from create to destroy
 
+  @C-4a.1 @C-4a.2 @C-4a.3 @C-4a.7 @C-3.13
   Scenario: Twelve detached tasks from twelve processes under a limit of 3
     Given the user has run "config max-running 3"
     And 12 tasks started with "run --detach", each waiting for its own go file
@@ -24,6 +26,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then all 12 named tasks end "completed"
     And the engine's events never show more than 3 of their containers at once, from create to destroy
 
+  @C-4a.2 @C-3.13
   Scenario: A raised limit lets waiting tasks in at once; a lowered one starts none until under it
     Given the user has run "config max-running 1"
     And 4 tasks started with "run --detach", each waiting for its own go file
@@ -39,6 +42,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then all 4 named tasks end "completed"
     And the engine's events never show more than 3 of their containers at once, from create to destroy
 
+  @C-4a.2 @C-4a.3 @C-4a.7 @C-3.13
   Scenario: A pool holds its own tasks back while other tasks use the free slots
     Given the user has run "config max-running 3"
     And the user has run "config pool claude 1"
@@ -53,6 +57,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then all 3 named tasks end "completed"
 
   @smoke
+  @C-4a.3 @C-4a.7
   Scenario: A higher priority goes first; ties go in submission order
     Given the user has run "config max-running 1"
     And task 1 started with "run --detach", waiting for its own go file
@@ -64,6 +69,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then all 4 named tasks end "completed"
     And the containers were created in the order of tasks 1, 4, 2, 3
 
+  @C-4a.4
   Scenario: A waiter killed while queued loses its place and holds up nobody
     Given the user has run "config max-running 1"
     And task 1 started with "run --detach", waiting for its own go file
@@ -76,6 +82,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     And task 2 ends "failed" with an error that says "interrupted while queued"
     And the engine's events show no container of task 2
 
+  @C-4a.7 @C-3.16
   Scenario: A foreground run waiting in the queue shows its place, and Ctrl-C there leaves the queue
     Given the user has run "config max-running 1"
     And task 1 started with "run --detach", waiting for its own go file
@@ -89,6 +96,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     When every task is let go on
     Then task 1 ends "completed"
 
+  @C-1.19 @C-3.7 @C-3.19
   Scenario: A waiting task cancelled from another terminal lets its detached supervisor go
     Given the user has run "config max-running 1"
     And task 1 started with "run --detach", waiting for its own go file
@@ -101,6 +109,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then task 1 ends "completed"
     And the engine's events show no container of task 2
 
+  @C-4a.4
   Scenario: A supervisor killed while its agent runs keeps the slot taken until the agent ends
     Given the user has run "config max-running 1"
     And task 1 started with "run --detach", waiting for its own go file
@@ -115,6 +124,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then all 2 named tasks end "completed"
     And the engine's events never show more than 1 of their containers at once, from create to destroy
 
+  @C-4a.1 @C-2.2
   Scenario: Two TaskRunners in two processes and detached tasks all share one limit
     Given the user has run "config max-running 2"
     And 2 TaskRunner processes each submit 3 tasks waiting for their own go files
@@ -124,6 +134,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then all 8 named tasks end "completed"
     And the engine's events never show more than 2 of their containers at once, from create to destroy
 
+  @C-4a.4 @C-4a.3 @C-3.10 @C-4.4
   Scenario: The queue keeps its order through a crash and a recover
     Given the user has run "config max-running 1"
     And a TaskRunner process that submits task 1 waiting for its own go file
@@ -138,6 +149,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     And the containers were created in the order of tasks 1, 2, 3
     And the engine's events never show more than 1 of their containers at once, from create to destroy
 
+  @C-3.13 @C-3.22
   Scenario Outline: Bad queue settings are refused with one line, and nothing changes
     Given the user has run "config max-running 2"
     When the user runs "<command>"

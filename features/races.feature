@@ -24,6 +24,7 @@ Feature: Requests that race an agent's own exit follow the rules
       | timed_out    | none                                         |
     And a workspace
 
+  @C-1.15 @C-1.16 @C-1.14
   Scenario Outline: A <request> request <ordering>
     Given a task whose agent exits 0 when its signal file appears
     When the task is submitted
@@ -43,10 +44,12 @@ Feature: Requests that race an agent's own exit follow the rules
       | kill    | after the agent exited, before its end is recorded | killed    |
       | kill    | after the end is recorded                         | completed |
 
+  @C-1.15 @C-1.12
   Scenario: Stop requests racing agents that exit on their own, 20 times
     When 20 tasks whose agent exits at once are each sent a stop request as they run
     Then every task ended "completed" or "cancelled" by the legal transitions and the stop request's rule
 
+  @C-1.15 @C-1.12
   Scenario: Kill requests racing agents that exit on their own, 20 times
     When 20 tasks whose agent exits at once are each sent a kill request as they run
     Then every task ended "completed" or "killed" by the legal transitions and the kill request's rule

@@ -11,6 +11,7 @@ Feature: The real agent CLIs accept what their profiles build, offline
   A profile whose argv its CLI rejects, or that leaves it at a start-up check, fails its
   scenario: its reason would not name the network, and its output would not show it.
 
+  @C-3.12
   Scenario Outline: The <agent> image carries <package> <version>, on a Node.js that the package accepts
     When a task runs "<agent> --version" in the <agent> agent's own image
     Then the task is "completed" with exit code 0
@@ -25,6 +26,7 @@ Feature: The real agent CLIs accept what their profiles build, offline
       | gemini  | @google/gemini-cli        | 0.61.0  |
       | copilot | @github/copilot           | 1.0.102 |
 
+  @C-4.13 @C-2.23
   Scenario Outline: The real <agent> CLI takes its profile's argv and stops only for the network
     Given a task that runs the real "<agent>" agent in its own image with the prompt "say hello"
     And it is given the fake credential <credential>
@@ -45,6 +47,7 @@ Feature: The real agent CLIs accept what their profiles build, offline
       | gemini  | GEMINI_API_KEY=AIzaSyFake000000000000000000000000000000        | nothing                   | 30       | timed_out | fetch failed               |
       | copilot | COPILOT_GITHUB_TOKEN=github_pat_11AAAAAAA0fake_000000000000000 | nothing                   | 120      | failed    | error sending request      |
 
+  @C-4.13
   Scenario: The real claude CLI, given a key and nothing else, gives up on its own offline and the reason says why
     Given a task that runs the real "claude" agent in its own image with the prompt "hi"
     And it is given the fake credential ANTHROPIC_API_KEY=sk-ant-api03-fake00000000000000000000000
@@ -56,6 +59,7 @@ Feature: The real agent CLIs accept what their profiles build, offline
     And its recorded reason says "it could not reach its service (no network)"
     And its output shows "Can't reach the API server"
 
+  @C-4.13 @C-1.10
   Scenario: A real agent that prints nothing before its deadline ends timed_out with a reason that says what is known
     Given a task that runs the real "claude" agent in its own image with the prompt "hi"
     And it is given the fake credential ANTHROPIC_API_KEY=sk-ant-api03-fake00000000000000000000000
@@ -67,6 +71,7 @@ Feature: The real agent CLIs accept what their profiles build, offline
     And its recorded reason says "the deadline passed before the agent printed anything"
     And its recorded reason says "its container has no network, so it could not reach its service"
 
+  @C-4.13
   Scenario: The real gemini CLI's reason quotes the request that failed, not a line of its stack trace
     Given a task that runs the real "gemini" agent in its own image with the prompt "hi"
     And it is given the fake credential GEMINI_API_KEY=AIzaSyFake000000000000000000000000000000
@@ -77,6 +82,7 @@ Feature: The real agent CLIs accept what their profiles build, offline
     And its recorded reason says "it could not reach its service (no network)"
     And the line its recorded reason quotes is a whole line of its output, one that shows "fetch failed"
 
+  @C-4.13
   Scenario: The real copilot CLI refuses a kind of token it does not take, and the reason says the credential was refused
     Given a task that runs the real "copilot" agent in its own image with the prompt "say hello"
     And it is given the fake credential COPILOT_GITHUB_TOKEN=ghp_fake000000000000000000000000000000
@@ -87,6 +93,7 @@ Feature: The real agent CLIs accept what their profiles build, offline
     And its recorded reason says "its credentials or account were refused"
     And its output shows "Classic Personal Access Tokens (ghp_) are not supported"
 
+  @C-2.45
   Scenario: The real claude CLI works in a login handed over from the host, and writes back into it
     Given a home folder with a claude login in ~/.claude and ~/.claude.json, owned by uid 1000
     And a task that runs the real "claude" agent in its own image with the prompt "say hello"
@@ -100,11 +107,13 @@ Feature: The real agent CLIs accept what their profiles build, offline
     And the CLI has written its start-up record into that home's ~/.claude.json
     And no file in the state dir holds the login's token
 
+  @C-3.2
   Scenario: Without --image, an agent runs in its own image
     When the user runs "run --agent codex --agent-path echo --secret CODEX_API_KEY=not-a-real-key --prompt hi" as typed, without --image
     Then the command exits with status 0
     And the engine created the task's one container from the image agents-runner/codex:0.169.0
 
+  @C-3.12
   Scenario: images list names each agent's image and CLI release, built from today's Dockerfile
     When the user runs "images list"
     Then the command exits with status 0

@@ -9,6 +9,7 @@ Feature: Nothing is lost when the runner crashes
   stored, so it is not restarted).
 
   @smoke
+  @C-2.19 @C-2.13 @C-3.10
   Scenario: A container that still runs is taken over and driven to its end
     Given a workspace
     And the user runs an agent that waits for a signal file in the foreground in a first terminal
@@ -22,6 +23,7 @@ Feature: Nothing is lost when the runner crashes
     And the task's log is exactly "started" then "finished", each line once
     And its container no longer exists, removed before its end was recorded
 
+  @C-2.19 @C-2.3
   Scenario: A container that exited meanwhile is finished from its real exit code
     Given a workspace
     And the user runs an agent that waits for a signal file in the foreground in a first terminal
@@ -35,6 +37,7 @@ Feature: Nothing is lost when the runner crashes
     And the task's log is exactly "started" then "finished", each line once
     And its container no longer exists, removed before its end was recorded
 
+  @C-2.19 @C-2.18 @C-3.10
   Scenario: A container that vanished ends the task with "container lost"
     Given a workspace
     And the user runs an agent that waits for a signal file in the foreground in a first terminal
@@ -46,6 +49,7 @@ Feature: Nothing is lost when the runner crashes
     And its error says "container lost"
     And its output has the line "{id}: ended failed (container lost: it no longer exists in the engine)"
 
+  @C-2.19 @C-5.1
   Scenario: A container that took the task's name but carries another task's label is not taken for the task's own
     Given a workspace
     And the user runs an agent that waits for a signal file in the foreground in a first terminal
@@ -58,6 +62,7 @@ Feature: Nothing is lost when the runner crashes
     And its error says "container lost"
     And Docker still runs the container that took the name, and sent it no signal
 
+  @C-2.19 @C-4.19
   Scenario: A recover that finds the task claimed by another process since it read it leaves the task to that process
     Given a workspace
     And the user runs an agent that waits for a signal file in the foreground in a first terminal
@@ -72,6 +77,7 @@ Feature: Nothing is lost when the runner crashes
     And the agent is let go on
     Then the task ends "completed"
 
+  @C-2.19 @C-4a.4
   Scenario: A task left waiting in a dead runner's queue is failed as interrupted
     Given a workspace
     And a runner process with one slot that runs a waiting agent and has a second task queued

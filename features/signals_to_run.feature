@@ -9,6 +9,7 @@ Feature: A foreground run keeps its task when it is signalled or loses its reade
   a live owner. These scenarios drive the installed binary in its own process; the
   signals and the pipes are real.
 
+  @C-3.16 @C-3.2
   Scenario Outline: <signal> to a foreground run cancels its task gracefully, and the run exits <status>
     Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground in a first terminal
     When the task is running in the first terminal
@@ -25,6 +26,7 @@ Feature: A foreground run keeps its task when it is signalled or loses its reade
       | SIGHUP  | 129    | the terminal, when it goes away           |
       | SIGINT  | 130    | Ctrl-C, also once the agent runs          |
 
+  @C-3.17
   Scenario: A run whose reader closes the pipe early supervises its task to the end, silently
     Given a workspace
     And the user runs "run --workspace {workspace} -- sh -c 'echo one; echo two; echo three; until [ -f /workspace/go ]; do sleep 0.1; done; echo four; exit $(cat /workspace/go)'" into a reader that closes the pipe after 2 lines
@@ -37,6 +39,7 @@ Feature: A foreground run keeps its task when it is signalled or loses its reade
     And Docker reports that its container exited with code 3
     And its container no longer exists, removed before its end was recorded
 
+  @C-3.17
   Scenario: A run whose output and error output both go to a reader that closes early still exits with the agent's code
     Given a workspace
     And the user runs "run --workspace {workspace} -- sh -c 'echo one; until [ -f /workspace/go ]; do sleep 0.1; done; echo two; exit $(cat /workspace/go)'" with its error output too into a reader that closes the pipe after 2 lines
@@ -47,6 +50,7 @@ Feature: A foreground run keeps its task when it is signalled or loses its reade
     And Docker reports that its container exited with code 0
     And its container no longer exists, removed before its end was recorded
 
+  @C-3.16 @C-2.8
   Scenario: A foreground run killed with SIGKILL leaves no task behind, and its deadline holds
     Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground with a deadline of 8 seconds in a first terminal
     When the task is running in the first terminal
@@ -55,6 +59,7 @@ Feature: A foreground run keeps its task when it is signalled or loses its reade
     And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
     And its container no longer exists, removed before its end was recorded
 
+  @C-3.2
   Scenario: A foreground run whose deadline passes exits 124, as timeout(1) does, not the agent's 143
     Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground with a deadline of 3 seconds in a first terminal
     When the task is running in the first terminal

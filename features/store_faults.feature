@@ -5,64 +5,75 @@ Feature: A damaged payload or a full disk loses nothing already stored
   of its exit code) is kept until the end is written, and the end is written as soon
   as there is room again.
 
-  Scenario: A request on a task whose payload became unreadable answers at once
-    Given a task that runs the "echo" agent with the prompt "soon damaged"
-    And the task is submitted
-    And the task has ended
-    When its stored payload is overwritten with "{not json"
-    And the user runs "cancel {id} --no-wait", which must answer within 20 seconds
-    Then the command exits with status 2
-    And its error output is one line that names "quarantined"
+  Rule: A payload that cannot be read stops nothing: a request on it answers at once
 
-  Scenario: A payload written by a newer version is left in place
-    Given a task that runs the "echo" agent with the prompt "from the future"
-    And the task is submitted
-    And the task has ended
-    When its stored payload says it has schema 99
-    And the user runs "show {id}", which must answer within 20 seconds
-    Then the command exits with status 2
-    And its error output is one line that names "newer"
-    And the payload is still in place, byte for byte, and nothing is in quarantine
+    @C-2.50 @C-4.20 @C-3.22
+    Scenario: A request on a task whose payload became unreadable answers at once
+      Given a task that runs the "echo" agent with the prompt "soon damaged"
+      And the task is submitted
+      And the task has ended
+      When its stored payload is overwritten with "{not json"
+      And the user runs "cancel {id} --no-wait", which must answer within 20 seconds
+      Then the command exits with status 2
+      And its error output is one line that names "quarantined"
 
-  # serial: it fills a disk and waits on the runner's retries to notice the room.
-  @root @serial
-  Scenario: The disk fills up while the agent runs: the end is kept and written later
-    Given a state dir on a 4 MiB disk of its own
-    And a workspace
-    And a task whose agent waits for a signal file in the workspace
-    And the task is submitted
-    And the agent has started
-    When the state dir's disk is filled up
-    And the agent is let go on, to exit with code 7
-    Then the runner warns that it cannot record the end and keeps the container
-    And while the disk is full Docker still holds the container, exited with code 7
-    When the disk is given room again
-    Then the task ends "failed"
-    And the stored exit code is 7
-    And its log holds "finished"
-    And the engine holds no container of the task
+    @C-2.52 @C-4.20
+    Scenario: A payload written by a newer version is left in place
+      Given a task that runs the "echo" agent with the prompt "from the future"
+      And the task is submitted
+      And the task has ended
+      When its stored payload says it has schema 99
+      And the user runs "show {id}", which must answer within 20 seconds
+      Then the command exits with status 2
+      And its error output is one line that names "newer"
+      And the payload is still in place, byte for byte, and nothing is in quarantine
 
-  # serial: it fills a disk.
-  @root @serial
-  Scenario: "run" on a full disk fails with one clear line and stores nothing
-    Given a state dir on a 4 MiB disk of its own
-    And the state dir's disk is filled up
-    When the user runs "run --agent echo --prompt hi"
-    Then the command exits with status 2
-    And its error output is one line that names "No space left on device"
-    And no container was created
+  Rule: A full disk loses nothing already stored, and a task refused on it stores nothing
 
-  Scenario: A process that waits on a task's lock while the task is removed then waits on the new lock file, not the removed one
-    The store removes a task's lock file while holding it; a process that was waiting
-    on the old file must notice, once it gets it, that the path now leads to another
-    file, and lock that one: else two processes would think they hold the same lock.
-    Given a task that runs the "echo" agent with the prompt "hi"
-    When the task is submitted
-    And the task has ended
-    And this process holds the task's lock
-    And the user runs "rm" on the task in a second terminal, which waits on the task's lock
-    And under the lock, this process removes the task, and another thread of it locks a new lock file at the task's lock path, one with a higher inode number, and holds it
-    And this process lets go of the first lock
-    Then "rm" waits on the new lock file, as /proc/locks shows
-    When the other thread lets go of the new lock file
-    Then "rm" ends
+    # serial: it fills a disk and waits on the runner's retries to notice the room.
+    @root @serial
+    @C-2.20
+    Scenario: The disk fills up while the agent runs: the end is kept and written later
+      Given a state dir on a 4 MiB disk of its own
+      And a workspace
+      And a task whose agent waits for a signal file in the workspace
+      And the task is submitted
+      And the agent has started
+      When the state dir's disk is filled up
+      And the agent is let go on, to exit with code 7
+      Then the runner warns that it cannot record the end and keeps the container
+      And while the disk is full Docker still holds the container, exited with code 7
+      When the disk is given room again
+      Then the task ends "failed"
+      And the stored exit code is 7
+      And its log holds "finished"
+      And the engine holds no container of the task
+
+    # serial: it fills a disk.
+    @root @serial
+    @C-3.22 @C-2.53
+    Scenario: "run" on a full disk fails with one clear line and stores nothing
+      Given a state dir on a 4 MiB disk of its own
+      And the state dir's disk is filled up
+      When the user runs "run --agent echo --prompt hi"
+      Then the command exits with status 2
+      And its error output is one line that names "No space left on device"
+      And no container was created
+
+  Rule: A task's lock serialises read-modify-write across processes
+
+    @C-4.3
+    Scenario: A process that waits on a task's lock while the task is removed then waits on the new lock file, not the removed one
+      The store removes a task's lock file while holding it; a process that was waiting
+      on the old file must notice, once it gets it, that the path now leads to another
+      file, and lock that one: else two processes would think they hold the same lock.
+      Given a task that runs the "echo" agent with the prompt "hi"
+      When the task is submitted
+      And the task has ended
+      And this process holds the task's lock
+      And the user runs "rm" on the task in a second terminal, which waits on the task's lock
+      And under the lock, this process removes the task, and another thread of it locks a new lock file at the task's lock path, one with a higher inode number, and holds it
+      And this process lets go of the first lock
+      Then "rm" waits on the new lock file, as /proc/locks shows
+      When the other thread lets go of the new lock file
+      Then "rm" ends

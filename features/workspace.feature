@@ -6,6 +6,7 @@ Feature: The agent works in the user's workspace and the user keeps ownership
   --user root.
 
   @smoke
+  @C-2.28 @C-2.39
   Scenario: A file the agent writes is on the host, owned by the workspace's owner
     Given a workspace that belongs to an unprivileged user
     And a task whose agent writes "report.txt" in its working directory
@@ -16,6 +17,7 @@ Feature: The agent works in the user's workspace and the user keeps ownership
     And "report.txt" is in the workspace on the host, holding "written by the agent"
     And "report.txt" belongs to the workspace's owner, who can edit it
 
+  @C-2.28
   Scenario: A workspace in the user's home folder is mounted like any other
     Given a workspace in the user's home folder
     And a task whose agent writes "report.txt" in its working directory
@@ -25,6 +27,7 @@ Feature: The agent works in the user's workspace and the user keeps ownership
     And its log holds "working in /workspace"
 
   @root
+  @C-2.39 @C-3.22
   Scenario: A workspace that belongs to root is refused unless the user asks for root
     Given a workspace that belongs to root
     When the user runs "run --workspace {workspace} -- id -u"

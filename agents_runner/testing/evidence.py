@@ -21,6 +21,7 @@ from typing import Any
 from ..task import Task, parse_time
 from .events import ContainerEvent
 from .evidence_assets import CSS, SCRIPT
+from .evidence_traceability import section as traceability_section
 from .run_info import RunInfo, ScenarioRef
 
 LOG_TAIL_LINES = 15
@@ -133,6 +134,7 @@ def render(
         _run(run),
         _filter(counts),
         _summary(records, source_root),
+        traceability_section(records),
     ]
     parts.extend(_scenario(index, record, source_root) for index, record in enumerate(records))
     parts.append(f"<script>{SCRIPT}</script></body></html>")
