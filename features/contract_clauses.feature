@@ -3,7 +3,10 @@ Feature: Clauses of the contract that no other feature proves
   Ctrl-C kills what the first is stopping; "wait --timeout" gives up with 124 and
   leaves the task alone; "cancel" and "kill" exit 1 for a task that had already ended
   otherwise; the Python API's wait raises TimeoutError; "images list" says which
-  agents' images this engine holds.
+  agents' images this engine holds; a command other than "run" exits 130 on Ctrl-C;
+  a state dir from before active/ gets one; the queue's files on disk; the state dir
+  that AGENTS_RUNNER_STATE_DIR or XDG_DATA_HOME names; an out-of-memory kill named
+  exactly where the engine reports one.
 
   Rule: A Ctrl-C after the first kills the task a foreground run is stopping
 
@@ -68,3 +71,77 @@ Feature: Clauses of the contract that no other feature proves
       Then the command exits with status 0
       And it lists the images of claude, codex, copilot and gemini
       And each row says "missing" exactly where the engine's own inspect finds no such image
+
+  Rule: A command other than "run" exits 130 when Ctrl-C interrupts it
+
+    @C-3.25
+    Scenario: "logs -f" interrupted by Ctrl-C exits 130 and leaves the task running
+      Given a workspace
+      When the user runs "run --detach --workspace {workspace} -- sh -c 'echo started; until [ -f /workspace/go ]; do sleep 0.1; done; echo finished'"
+      And the task is "running"
+      And in a pseudo-terminal, the user runs "logs -f {id}", until it shows "started"
+      And the user presses Ctrl-C
+      Then the command exits with status 130
+      And the stored task is still "running"
+      When the agent is let go on
+      And the user runs "wait {id}"
+      Then the command exits with status 0
+
+  Rule: A state dir written before active/ existed gets it when first opened
+
+    @C-4.5
+    Scenario: "list" on a state dir without active/ lists the unfinished task, and active/ is built
+      Given a workspace
+      When the user runs "run -- echo done"
+      And the user runs "run --detach --workspace {workspace} -- sh -c 'echo started; until [ -f /workspace/go ]; do sleep 0.1; done; echo finished'"
+      And the task is "running"
+      And the state dir's active/ folder is removed, as a version before it wrote none
+      And the user runs "list --quiet"
+      Then its output is exactly "{id}"
+      And the state dir's active/ holds a file for that task alone
+      When the agent is let go on
+      And the user runs "wait {id}"
+      Then the command exits with status 0
+      And the state dir's active/ holds no file
+
+  Rule: The queue's files on disk
+
+    @C-4a.6
+    Scenario: Settings, lock, sequence, a file per waiting task and one per slot, named as the contract says
+      Given a workspace
+      When the user runs "config max-running 1"
+      And the user runs "config pool reviews 2"
+      And the user runs "run --detach --workspace {workspace} -- sh -c 'echo started; until [ -f /workspace/go ]; do sleep 0.1; done; echo finished'"
+      And the task is "running"
+      And the user runs "run --detach --priority 5 --pool reviews -- echo second"
+      Then queue/waiting comes to hold one file, named by rank 999995, sequence 2, the second task's id, pool "reviews" and a live process with its start time
+      And queue/running holds one file, named by the first task's id and no pool
+      And queue/settings.json holds a max_running of 1 and a pool "reviews" of 2
+      And queue/lock and queue/seq are files, and queue/seq holds 2
+      When the agent is let go on
+      And the user runs "wait {id}"
+      Then the command exits with status 0
+
+  Rule: The state dir is named by AGENTS_RUNNER_STATE_DIR, else by XDG_DATA_HOME
+
+    @C-6.1 @C-4.1
+    Scenario: AGENTS_RUNNER_STATE_DIR names the state dir when --state-dir is not given
+      When without --state-dir, the user runs "run -- echo hi" with AGENTS_RUNNER_STATE_DIR naming a fresh folder
+      Then the command exits with status 0
+      And that folder holds the task's payload and its log, holding "hi"
+
+    @C-6.2 @C-4.1
+    Scenario: Without --state-dir or AGENTS_RUNNER_STATE_DIR, the state dir is agents-runner under XDG_DATA_HOME
+      When without --state-dir, the user runs "run -- echo hi" with XDG_DATA_HOME naming a fresh folder
+      Then the command exits with status 0
+      And that folder's agents-runner holds the task's payload and its log, holding "hi"
+
+  Rule: An out-of-memory kill is named exactly where the engine reports one
+
+    @C-4.23 @C-2.37
+    Scenario: A task over its memory limit ends failed with 137, its reason out of memory exactly when the engine reported an out-of-memory kill
+      Given a task whose agent allocates 64 MiB under a memory limit of 16m
+      When the task is submitted
+      And the task has ended
+      Then the task is "failed" with exit code 137
+      And its reason says "out of memory" exactly when the engine's events report an oom for its container

@@ -70,6 +70,7 @@ Feature: A runner killed at any of its named crash points leaves no container an
     And the task's log is exactly "started" then "finished", each line once
     And the engine holds no container of the task
 
+  @C-2.19 @C-6.7
   Scenario: Killed after the container was removed, before the end was written
     When the user runs a waiting agent with the secret in the foreground, armed to die at "after-removal"
     And the task is running in the first terminal

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shlex
+import shutil
+import subprocess
 import time
+from pathlib import Path
 
-from behave import given, then
+from behave import given, then, when
 from behave.runner import Context
-from hamcrest import assert_that, equal_to, less_than
+from hamcrest import assert_that, equal_to, is_, less_than
 
 from agents_runner.states import TaskState
 from agents_runner.testing.harness import READY_LINE, STUBBORN_AGENT, WAITING_AGENT
 from agents_runner.testing.oracle import raw_image_present
+from agents_runner.testing.waiting import wait_until
 
 
 @given(
@@ -78,3 +85,156 @@ def here_column_matches(context: Context) -> None:
         for agent, (image, _) in _image_rows(context).items()
     }
     assert_that(said, equal_to(absent))
+
+
+# -- a command other than run, interrupted --------------------------------------------
+
+
+@when('in a pseudo-terminal, the user runs "{line}", until it shows "{text}"')
+def run_in_terminal_until(context: Context, line: str, text: str) -> None:
+    args = shlex.split(line.replace("{id}", context.cli_task_id))
+    context.result = None
+    context.terminal = context.harness.cli.start_in_terminal(*args)
+    context.terminal.wait_for_output(text, timeout=60)
+
+
+# -- a state dir from before active/ --------------------------------------------------
+
+
+def _active(context: Context) -> Path:
+    return context.harness.state_dir / "active"
+
+
+@when("the state dir's active/ folder is removed, as a version before it wrote none")
+def remove_active(context: Context) -> None:
+    shutil.rmtree(_active(context))
+
+
+@then("the state dir's active/ holds a file for that task alone")
+def active_holds_the_task(context: Context) -> None:
+    assert_that(sorted(p.name for p in _active(context).iterdir()), equal_to([context.task.id]))
+
+
+@then("the state dir's active/ holds no file")
+def active_empty(context: Context) -> None:
+    # the marker goes once the terminal payload is on disk, which is what wait waits for
+    wait_until(
+        lambda: sorted(p.name for p in _active(context).iterdir()),
+        lambda names: names == [],
+        timeout=10,
+        describe="active/ to hold no file",
+    )
+
+
+# -- the queue on disk -----------------------------------------------------------------
+
+
+def _queue(context: Context) -> Path:
+    return context.harness.state_dir / "queue"
+
+
+def _two_tasks(context: Context) -> tuple[str, str]:
+    tasks = context.harness.runner().list()  # oldest first
+    assert_that(len(tasks), equal_to(2))
+    return tasks[0].id, tasks[1].id
+
+
+@then('queue/settings.json holds a max_running of {limit:d} and a pool "{pool}" of {size:d}')
+def settings_hold(context: Context, limit: int, pool: str, size: int) -> None:
+    settings = json.loads((_queue(context) / "settings.json").read_text())
+    assert_that(settings, equal_to({"max_running": limit, "pools": {pool: size}}))
+
+
+@then("queue/lock and queue/seq are files, and queue/seq holds {seq:d}")
+def lock_and_seq(context: Context, seq: int) -> None:
+    assert_that((_queue(context) / "lock").is_file(), is_(True), "queue/lock")
+    assert_that(int((_queue(context) / "seq").read_text().strip()), equal_to(seq))
+
+
+@then("queue/running holds one file, named by the first task's id and no pool")
+def running_file(context: Context) -> None:
+    first, _ = _two_tasks(context)
+    names = [p.name for p in (_queue(context) / "running").iterdir()]
+    assert_that(names, equal_to([f"{first}~"]))
+
+
+@then(
+    "queue/waiting comes to hold one file, named by rank {rank:d}, sequence {seq:d}, the second "
+    'task\'s id, pool "{pool}" and a live process with its start time'
+)
+def waiting_file(context: Context, rank: int, seq: int, pool: str) -> None:
+    _, second = _two_tasks(context)
+    # a detached run's ticket is taken by the process it starts, just after it returns
+    files = wait_until(
+        lambda: list((_queue(context) / "waiting").iterdir()),
+        bool,
+        timeout=30,
+        describe="a file in queue/waiting",
+    )
+    assert_that(len(files), equal_to(1), f"{[f.name for f in files]}")
+    assert_that(files[0].stat().st_size, equal_to(0))
+    fields = files[0].name.split("~")
+    assert_that(len(fields), equal_to(6), files[0].name)
+    assert_that(
+        (int(fields[0]), int(fields[1]), fields[2], fields[3]), equal_to((rank, seq, second, pool))
+    )
+    pid, started = int(fields[4]), int(fields[5])
+    stat = Path(f"/proc/{pid}/stat").read_text()  # the kernel's own account of the process
+    assert_that(int(stat[stat.rindex(")") + 2 :].split()[19]), equal_to(started))
+
+
+# -- the state dir from the environment -----------------------------------------------
+
+
+def _run_without_state_dir(context: Context, line: str, **variables: str) -> None:
+    argv = context.harness.cli.argv(*shlex.split(line))
+    at = argv.index("--state-dir")
+    del argv[at : at + 2]
+    argv[argv.index("run") + 1 : argv.index("run") + 1] = ["--image", context.harness.image]
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("AGENTS_RUNNER_STATE_DIR", "XDG_DATA_HOME")
+    }
+    context.result = subprocess.run(
+        argv, capture_output=True, text=True, timeout=120, env={**env, **variables}
+    )
+
+
+@when('without --state-dir, the user runs "{line}" with {variable} naming a fresh folder')
+def run_with_state_variable(context: Context, line: str, variable: str) -> None:
+    context.env_folder = context.harness.workspace()
+    _run_without_state_dir(context, line, **{variable: str(context.env_folder)})
+
+
+def _holds_one_task(folder: Path, text: str) -> None:
+    payloads = list((folder / "tasks").glob("*.json"))
+    assert_that(len(payloads), equal_to(1), f"payloads in {folder}")
+    task_id = payloads[0].stem
+    assert_that((folder / "logs" / f"{task_id}.log").read_text(), equal_to(text + "\n"))
+
+
+@then('that folder holds the task\'s payload and its log, holding "{text}"')
+def folder_holds(context: Context, text: str) -> None:
+    _holds_one_task(context.env_folder, text)
+
+
+@then("that folder's agents-runner holds the task's payload and its log, holding \"{text}\"")
+def xdg_folder_holds(context: Context, text: str) -> None:
+    _holds_one_task(context.env_folder / "agents-runner", text)
+
+
+# -- out of memory, as the engine reports it -------------------------------------------
+
+
+@then('its reason says "{words}" exactly when the engine\'s events report an oom for its container')
+def oom_exactly_when_reported(context: Context, words: str) -> None:
+    # the destroy comes after the end is recorded, and so after any oom the engine sent
+    events = context.harness.events_for(context.task.id, until_action="destroy")
+    reported = any(e.action == "oom" for e in events)
+    reason = context.harness.fresh_load(context.task.id).error or ""
+    assert_that(
+        words in reason,
+        equal_to(reported),
+        f"reason {reason!r}, events {[e.action for e in events]}",
+    )
