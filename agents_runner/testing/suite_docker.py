@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import docker
@@ -69,18 +69,19 @@ class SuiteDocker:
         return True
 
     def pull(self, reference: str) -> None:
-        repository, tag = split_reference(reference)
-        with _asking(f"pulling {reference}"):
-            for chunk in self.api.pull(repository, tag=tag, stream=True, decode=True):
-                if "error" in chunk:
-                    raise SuiteDockerError(f"pulling {reference} failed: {chunk['error']}")
+        self._transfer("pulling", self.api.pull, reference)
 
     def push(self, reference: str) -> None:
+        self._transfer("pushing", self.api.push, reference)
+
+    @staticmethod
+    def _transfer(verb: str, call: Callable[..., Iterable[dict[str, Any]]], reference: str) -> None:
+        """A pull or a push, followed to its end; an error the engine streams is raised."""
         repository, tag = split_reference(reference)
-        with _asking(f"pushing {reference}"):
-            for chunk in self.api.push(repository, tag=tag, stream=True, decode=True):
+        with _asking(f"{verb} {reference}"):
+            for chunk in call(repository, tag=tag, stream=True, decode=True):
                 if "error" in chunk:
-                    raise SuiteDockerError(f"pushing {reference} failed: {chunk['error']}")
+                    raise SuiteDockerError(f"{verb} {reference} failed: {chunk['error']}")
 
     def import_image(self, tar_bytes: bytes, reference: str, changes: Sequence[str] = ()) -> None:
         # The whole reference as the repository: Podman ignores a separate tag.
