@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import time
 from pathlib import Path
 
@@ -49,6 +50,11 @@ def _setting(name: str, default: str | None) -> str | None:
 
 
 def before_all(context: Context) -> None:
+    # Started as a background job of a non-interactive shell (CI's `&`), the suite
+    # inherits SIGINT ignored, and so would every command it starts, where a person's
+    # terminal runs them with SIGINT at its default: a Ctrl-C scenario would hang.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     junit.clear_stale(Path(context.config.junit_directory))
     allure_evidence.enable_from_environment(context)
     context.run_id = secrets.token_hex(4)
