@@ -80,6 +80,9 @@ install_packages() {
   [ -x /usr/bin/curl ] || missing+=(curl)
   # The containment scenarios compile a static setuid probe.
   command -v gcc >/dev/null 2>&1 && [ -e /usr/lib/x86_64-linux-gnu/libc.a ] || missing+=(gcc libc6-dev)
+  # The page's scenarios (features/ui.feature) drive a headless chromium.
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-liberation)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive

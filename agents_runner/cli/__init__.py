@@ -29,6 +29,7 @@ COMMANDS = {
     "prune": ("control_verbs", "cmd_prune"),
     "images": ("image_verbs", "cmd_images"),
     "config": ("config_verb", "cmd_config"),
+    "ui": ("ui_verb", "cmd_ui"),
 }
 
 __all__ = ["COMMANDS", "main"]

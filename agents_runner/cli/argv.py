@@ -56,3 +56,11 @@ def _value_options(parser: argparse.ArgumentParser) -> dict[str, str]:
             long_name = max(action.option_strings, key=len)
             options.update(dict.fromkeys(action.option_strings, long_name))
     return options
+
+
+class Unused:
+    """Where the options of the verbs not being parsed go: building them all costs a
+    read verb a good part of its start, and only one verb is ever parsed."""
+
+    def add_argument(self, *args: object, **kwargs: object) -> None:
+        return None

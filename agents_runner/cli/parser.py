@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from ..config import DEFAULT_ORPHAN_GRACE, DEFAULT_PRUNE_AGE, DURATION_HELP
 from ..states import TaskState
 from ..terminal import HelpFormatter, parse_duration, parse_since
+from .argv import Unused as _Unused
 from .argv import attach_values, split_command, verb_in
 from .common import PROG, BadInput
 
@@ -68,16 +69,8 @@ def duration(text: str) -> float:
 
 VERBS = (
     "run", "list", "show", "logs", "wait", "cancel", "kill", "rm", "recover", "prune", "images",
-    "config",
+    "config", "ui",
 )  # fmt: skip
-
-
-class _Unused:
-    """Where the options of the verbs not being parsed go: building them all costs a
-    read verb a good part of its start, and only one verb is ever parsed."""
-
-    def add_argument(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -323,6 +316,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     config.add_argument(
         "setting", nargs="*", metavar="SETTING", help="max-running N, or pool NAME N"
     )
+    ui = verb(
+        "ui",
+        "serve a live page and a JSON API of the state dir's tasks",
+        "Serves the tasks, each task's log and Cancel and Kill (docs/CONTRACT.md section 8) "
+        "until Ctrl-C; prints the URL with its token, which every request needs.",
+        ["ui", "ui --port 8765"],
+    )
+    ui.add_argument("--port", type=int, default=0, help="(default: a free port)")
+    ui.add_argument("--host", default="127.0.0.1", help="(default 127.0.0.1)")
     parser.set_defaults(verbs=verbs.choices)
     return parser
 

@@ -1,0 +1,76 @@
+"""`agents-runner ui`: the page and the API of agents_runner/web, on a port of its own."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import ipaddress
+import socket
+import sys
+from typing import Any
+
+from .common import BadInput, open_store
+
+
+def _listening(host: str, port: int) -> socket.socket:
+    """A socket bound and listening, or BadInput naming the option at fault."""
+    if not 0 <= port <= 65535:
+        raise BadInput(f"--port: {port} is not a port (0 to 65535; 0 picks a free one)")
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as exc:
+        raise BadInput(f"--host: cannot listen on {host!r}: {exc.strerror}") from None
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise BadInput(f"--port: {port} is already in use on {host}") from None
+        raise BadInput(f"--host: cannot listen on {host}:{port}: {exc.strerror}") from None
+    listener.listen(128)
+    return listener
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    listener = _listening(args.host, args.port)
+    port = listener.getsockname()[1]
+    from ..web.app import make_app
+    from ..web.auth import new_token
+
+    token = new_token()
+    if not _loopback(args.host):
+        print(
+            f"agents-runner: warning: listening on {args.host}: anyone who can reach it and "
+            "holds the token can see and stop this state dir's tasks",
+            file=sys.stderr,
+        )
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"http://{shown}:{port}/?token={token}", flush=True)
+    return _serve(make_app(store, str(store.root), token), listener)
+
+
+def _serve(app: Any, listener: socket.socket) -> int:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, remembering the signal that stopped it."""
+
+        stopped_by = 0
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            self.stopped_by = sig
+            super().handle_exit(sig, frame)
+
+    server = Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+    server.run(sockets=[listener])
+    return 128 + server.stopped_by if server.stopped_by else 0

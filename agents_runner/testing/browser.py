@@ -1,0 +1,87 @@
+"""A real browser for the page's scenarios: Debian's chromium, headless, driven by
+Selenium through Debian's chromedriver (both installed by scripts/setup.sh)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from .waiting import wait_until
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+class Browser:
+    """One headless chromium, quit at the scenario's end."""
+
+    def __init__(self) -> None:
+        if shutil.which("chromium") is None or not Path(CHROMEDRIVER).exists():
+            raise AssertionError("the page's scenarios need chromium and chromium-driver")
+        options = webdriver.ChromeOptions()
+        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+    def open(self, url: str) -> None:
+        self.driver.get(url)
+        # A mark that a reload would wipe: "without a reload" is checked by its survival.
+        self.driver.execute_script("window.agentsRunnerMark = 'kept';")
+
+    def not_reloaded(self) -> bool:
+        return self.driver.execute_script("return window.agentsRunnerMark") == "kept"
+
+    def text(self, element_id: str) -> str:
+        # read in one script: the page redraws its parts twice a second, and an element
+        # found by one call may be gone by the next
+        script = "const e = document.getElementById(arguments[0]); return e ? e.innerText : '';"
+        return str(self.driver.execute_script(script, element_id))
+
+    def wait_for_text(self, element_id: str, wanted: str, timeout: float = 30) -> str:
+        return wait_until(
+            lambda: self.text(element_id),
+            lambda shown: wanted in shown,
+            timeout=timeout,
+            describe=f"#{element_id} to show {wanted!r}",
+        )
+
+    def board_state(self, task_id: str) -> str:
+        script = (
+            "const row = [...document.querySelectorAll('tr[data-task]')]"
+            ".find(r => r.dataset.task === arguments[0]);"
+            "const cell = row && row.querySelector('td[data-field=state]');"
+            "return cell ? cell.textContent : '';"
+        )
+        return str(self.driver.execute_script(script, task_id))
+
+    def click(self, element_id: str) -> None:
+        self.driver.find_element(By.ID, element_id).click()
+
+    def page_text(self) -> str:
+        return str(self.driver.execute_script("return document.body.innerText;"))
+
+    def count(self, tag: str) -> int:
+        return len(self.driver.find_elements(By.TAG_NAME, tag))
+
+    def console(self) -> list[dict[str, Any]]:
+        return list(self.driver.get_log("browser"))
+
+    def alert_shown(self) -> bool:
+        try:
+            self.driver.switch_to.alert  # noqa: B018 (the lookup itself is the test)
+        except NoAlertPresentException:
+            return False
+        return True
+
+    def screenshot(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(path))
+
+    def quit(self) -> None:
+        self.driver.quit()

@@ -1,0 +1,145 @@
+"""Steps for `agents-runner ui`, driven in a real headless chromium."""
+
+from __future__ import annotations
+
+import re
+import select
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from behave import given, then, when
+from behave.runner import Context
+from hamcrest import assert_that, contains_string, equal_to, is_
+
+from agents_runner.testing.browser import Browser
+from agents_runner.testing.waiting import wait_until
+
+SCREENSHOTS = Path("reports") / "ui-screenshots"
+
+
+@given("the page is served for the scenario's state dir")
+def page_served(context: Context) -> None:
+    process = context.harness.cli.start("ui", "--port", "0")
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 60)
+    line = process.stdout.readline().strip() if ready else ""
+    found = re.fullmatch(r"(http://127\.0\.0\.1:(\d+))/\?token=(\S+)", line)
+    assert found, f"agents-runner ui printed {line!r} first"
+    context.ui_base, context.ui_port, context.ui_token = found[1], found[2], found[3]
+
+
+def _browser(context: Context) -> Browser:
+    if getattr(context, "browser", None) is None:
+        context.browser = Browser()
+        name = re.sub(r"[^A-Za-z0-9]+", "-", context.scenario.name)[:80]
+
+        def finish() -> None:
+            context.browser.screenshot(SCREENSHOTS / f"{name}.png")
+            context.browser.quit()
+
+        context.add_cleanup(finish)
+    return context.browser
+
+
+@when("the board is open in a browser, through the printed URL")
+def open_board(context: Context) -> None:
+    _browser(context).open(f"{context.ui_base}/?token={context.ui_token}")
+
+
+@when("the task's page is open in a browser, through the printed URL")
+def open_task_page(context: Context) -> None:
+    browser = _browser(context)
+    browser.open(f"{context.ui_base}/?token={context.ui_token}")  # the token's cookie
+    browser.open(f"{context.ui_base}/tasks/{context.task.id}")
+
+
+@then('the board shows the task "{state}", without a reload')
+def board_shows(context: Context, state: str) -> None:
+    browser = context.browser
+    wait_until(
+        lambda: browser.board_state(context.task.id),
+        lambda shown: shown == state,
+        timeout=60,
+        describe=f"the board to show task {context.task.id} {state}",
+    )
+    assert_that(browser.not_reloaded(), is_(True), "the page was reloaded")
+
+
+@then('the task\'s page shows "{text}" in its log, without a reload')
+def log_shows(context: Context, text: str) -> None:
+    context.browser.wait_for_text("log", text, timeout=60)
+    assert_that(context.browser.not_reloaded(), is_(True), "the page was reloaded")
+
+
+@when('the user presses "{button}" on the task\'s page')
+def press(context: Context, button: str) -> None:
+    context.browser.click(button.lower())
+    context.browser.wait_for_text("said", f"{button.lower()} requested")
+
+
+def _status(url: str, **headers: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers=headers, method=headers.pop("method", "GET"))
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
+
+
+@then("the board without the token is answered 401, and the API too")
+def no_token(context: Context) -> None:
+    assert_that(_status(f"{context.ui_base}/")[0], equal_to(401))
+    assert_that(_status(f"{context.ui_base}/api/tasks")[0], equal_to(401))
+
+
+@then('a browser given a wrong token is shown a page that says "{words}"')
+def wrong_token(context: Context, words: str) -> None:
+    browser = _browser(context)
+    browser.open(f"{context.ui_base}/?token=not-{context.ui_token}")
+    assert_that(browser.page_text(), contains_string(words))
+
+
+@then("the API with the token as a bearer answers 200")
+def bearer(context: Context) -> None:
+    status, _ = _status(f"{context.ui_base}/api/tasks", Authorization=f"Bearer {context.ui_token}")
+    assert_that(status, equal_to(200))
+
+
+@when("a kill of the task is posted with the token from another origin")
+def cross_origin(context: Context) -> None:
+    context.cross_origin = _status(
+        f"{context.ui_base}/api/tasks/{context.task.id}/kill",
+        Authorization=f"Bearer {context.ui_token}",
+        Origin="http://elsewhere.example",
+        method="POST",
+    )
+
+
+@then("it is answered 403")
+def answered_403(context: Context) -> None:
+    assert_that(context.cross_origin[0], equal_to(403), context.cross_origin[1])
+
+
+@given('a task whose command line and output hold "{markup}"')
+def markup_task(context: Context, markup: str) -> None:
+    context.spec_fields = {"command": ["echo", markup]}
+
+
+@then(
+    'the task\'s page shows "{markup}" as text, and the browser made no img element, '
+    "showed no alert and logged no error"
+)
+def shown_as_text(context: Context, markup: str) -> None:
+    browser = context.browser
+    browser.wait_for_text("log", markup, timeout=60)
+    assert_that(browser.text("argv"), contains_string(markup))
+    assert_that(browser.count("img"), equal_to(0))
+    assert_that(browser.alert_shown(), is_(False))
+    severe = [entry for entry in browser.console() if entry.get("level") == "SEVERE"]
+    assert_that(severe, equal_to([]))
+
+
+@when('the user runs "ui" on the port the page is served on')
+def ui_on_taken_port(context: Context) -> None:
+    context.result = context.harness.cli.run("ui", "--port", context.ui_port)

@@ -1,0 +1,43 @@
+"""The page's server without a browser: its reads never load the Docker SDK, the log is
+served by byte offset, and the token and origin rules."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from agents_runner.web.api import LOG_CHUNK, log_slice
+
+READS_WITHOUT_DOCKER = (
+    "import sys, tempfile\n"
+    "from agents_runner.store import TaskStore\n"
+    "from agents_runner.web.app import make_app\n"
+    "make_app(TaskStore(tempfile.mkdtemp()), '.', 'token')\n"
+    "print('docker' in sys.modules)\n"
+)
+
+
+def test_serving_the_page_imports_no_docker_sdk():
+    shown = subprocess.run(
+        [sys.executable, "-c", READS_WITHOUT_DOCKER], capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.strip() == "False"
+
+
+def test_the_log_is_served_by_offset_with_nothing_twice(tmp_path):
+    log = tmp_path / "task.log"
+    lines = b"".join(b"line %d\n" % n for n in range(20000))
+    log.write_bytes(lines)
+    offset, got = 0, b""
+    while True:
+        data, following = log_slice(log, offset)
+        if following == offset:
+            break
+        assert len(data) <= LOG_CHUNK
+        assert data.endswith(b"\n")
+        got, offset = got + data, following
+    assert got == lines
+
+
+def test_a_log_not_yet_written_is_empty(tmp_path):
+    assert log_slice(tmp_path / "missing.log", 0) == (b"", 0)
