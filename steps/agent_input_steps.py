@@ -13,6 +13,8 @@ from behave import given, then, when
 from behave.runner import Context
 from hamcrest import assert_that, empty, equal_to, is_
 
+from agents_runner.testing.state_files import files_in
+
 AGENT_UID = 1000
 
 PROMPT_STAND_IN = """#!/bin/sh
@@ -76,8 +78,8 @@ def no_prompt_copy(context: Context) -> None:
     payload = context.harness.runner().store.payload_path(context.task.id)
     copies = [
         str(path)
-        for path in context.harness.state_dir.rglob("*")
-        if path.is_file() and path != payload and sample in path.read_bytes()
+        for path, data in files_in(context.harness.state_dir)
+        if path != payload and sample in data
     ]
     assert_that(copies, is_(empty()))
 
@@ -145,11 +147,7 @@ def login_kept_out(context: Context) -> None:
     assert_that(shown.returncode, equal_to(0), shown.stderr)
     as_json = context.harness.cli.run("show", "--json", context.task.id)
     assert_that(as_json.returncode, equal_to(0), as_json.stderr)
-    places = {
-        str(path): path.read_bytes()
-        for path in context.harness.state_dir.rglob("*")
-        if path.is_file()
-    }
+    places = {str(path): data for path, data in files_in(context.harness.state_dir)}
     places["show"] = (shown.stdout + shown.stderr).encode()
     places["show --json"] = (as_json.stdout + as_json.stderr).encode()
     places["run's output"] = (context.result.stdout + context.result.stderr).encode()

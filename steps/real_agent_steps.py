@@ -22,6 +22,7 @@ from hamcrest import (
 
 from agents_runner.agents import get_profile
 from agents_runner.testing.harness import TASK_TIMEOUT
+from agents_runner.testing.state_files import files_in
 
 AGENT_UID = 1000
 
@@ -170,8 +171,8 @@ def claude_wrote_back(context: Context) -> None:
 def login_not_stored(context: Context) -> None:
     hits = [
         str(path)
-        for path in context.harness.state_dir.rglob("*")
-        if path.is_file() and context.login_token in path.read_bytes()
+        for path, data in files_in(context.harness.state_dir)
+        if context.login_token in data
     ]
     assert_that(hits, is_(empty()))
 

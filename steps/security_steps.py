@@ -32,6 +32,7 @@ from hamcrest.core.matcher import Matcher
 from agents_runner.testing.harness import TRAPPING_AGENT, WAITING_AGENT
 from agents_runner.testing.log_capture import capture_records
 from agents_runner.testing.oracle import raw_inspect
+from agents_runner.testing.state_files import files_in, modes_in
 
 # Not the default 1000:1000, so that "runs as the workspace's owner" is told apart from it.
 UNPRIVILEGED = (2345, 2346)
@@ -185,19 +186,10 @@ def no_trace(context: Context) -> None:
     forms = secret_forms(context.secret)
     hits = [
         str(path)
-        for path in context.harness.state_dir.rglob("*")
-        if any(form in _contents(path) for form in forms)
+        for path, data in files_in(context.harness.state_dir)
+        if any(form in data for form in forms)
     ]
     assert_that(hits, is_(empty()))
-
-
-def _contents(path: Path) -> bytes:
-    """A file's bytes; nothing for a folder, or for a file removed since it was listed (a
-    queue slot the ended task has just released)."""
-    try:
-        return path.read_bytes() if path.is_file() else b""
-    except FileNotFoundError:
-        return b""
 
 
 @then("the runner's log records hold the secret in none of its forms")
@@ -265,7 +257,7 @@ def private_state_dir(context: Context) -> None:
     root = context.harness.state_dir
     assert_that(root.name, equal_to("made-by-the-runner"), "the runner made this folder")
     assert_that(stat.S_IMODE(root.stat().st_mode), equal_to(0o700), "the state dir")
-    modes = {str(p.relative_to(root)): stat.S_IMODE(p.stat().st_mode) for p in root.rglob("*")}
+    modes = modes_in(root)
     wrong = {
         path: oct(mode)
         for path, mode in modes.items()
