@@ -1,39 +1,51 @@
-"""LogCopy: a task's log file as an exact copy of the engine's account of its output.
+"""LogCopy: a task's log file, every byte of the container's output.
 
-While the agent runs, a follower thread appends what the engine streams. When the
-container has exited, finish() makes the copy complete by construction: it asks the
-engine for everything after the last frame written (the stream's timestamps make
-that exact) and appends it. On an engine whose followed stream may skip records
-(Podman), it compares the copy with a plain read of the whole log, and writes it again
-from that read when they differ. A broken
-connection or a full disk never leaves a torn frame in the file: a failed write is cut
-back to the last whole block, and the copy resumes from there.
+Where the supervisor that starts the container attached to it first (Docker), the copy
+is written from the attach stream, as fast as the engine passes the output on (what
+`docker run` shows). When that stream ends with the container's exit, the copy's end
+is checked against the engine's last log frames, and written again from the engine's
+log when they differ. A stream that breaks (or a write that fails) hands over to the
+engine's log: it is read from the start, compared with what is already written, and
+appended from there; from the first difference on, the log's account is written.
+
+Otherwise (a take-over, or Podman) a follower thread appends what the engine's log
+streams. When the container has exited, finish() makes the copy complete by
+construction: it asks the engine for everything after the last frame written (the
+stream's timestamps make that exact) and appends it. On an engine whose followed
+stream may skip records (Podman), it compares the copy with a plain read of the whole
+log, and writes it again from that read when they differ. A broken connection or a
+full disk never leaves a torn frame in the file: a failed write is cut back to the
+last whole block, and the copy resumes from there.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .engine.boundary import EngineBoundary, OutputStream
-from .engine.errors import ContainerGone, EngineUnavailable
+from .engine.errors import ContainerGone, EngineError, EngineUnavailable
+from .logchecks import ends_like_log, exits_soon, missed_frames, whole_log_cursor
+from .logfile import LogFile
 from .logsetup import get_logger
+from .logstamper import LogStamper
 from .logstream import (
+    BareFrameDecoder,
     FrameDecoder,
     LogCursor,
     StreamError,
     advance,
-    after_cursor,
-    split_frames,
-    to_unix_nanos,
 )
+
+if TYPE_CHECKING:
+    from .store import TaskStore
 
 log = get_logger(__name__)
 
 _IDLE_AFTER_EXIT = 2.0  # a follower that receives nothing for this long after the exit is cut
-_TAILS = (256, 8192)  # how many of the log's last frames to look back at, before a full read
+_STAMPS_AFTER_EXIT = 0.5  # how long the engine's times may lag behind a whole attach copy
 
 
 class LogCopy:
@@ -46,6 +58,7 @@ class LogCopy:
         path: Path,
         task_id: str,
         times_path: Path | None = None,
+        attach: OutputStream | None = None,
     ) -> None:
         self.engine = engine
         self.container_id = container_id
@@ -59,14 +72,27 @@ class LogCopy:
         self._last_progress = time.monotonic()
         # Docker returns the output from the start, so the copy starts afresh: after a
         # take-over the log is Docker's whole account, never a duplicate.
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        self._offset = 0
-        self._times = LogTimes(times_path) if times_path is not None else None
+        self._file = LogFile(path, times_path)
+        self._times = self._file.times
+        self._attach = attach
+        self._stamper = (
+            LogStamper(engine, container_id, self._times)
+            if attach is not None and self._times is not None
+            else None
+        )
+        self._attach_whole = False  # the attach stream ended with the container's exit
+        # Once the attach stream has failed, the engine's log is read again from its
+        # start over the copy: how many bytes of the log's output (up to the cursor)
+        # have been compared with the copy, or appended to it.
+        self._rereading = False
+        self._log_read = 0
         self._closed = False
         self._follower = threading.Thread(target=self._follow, name=f"logs-{task_id}", daemon=True)
 
     def start(self) -> None:
         self._follower.start()
+        if self._stamper is not None:
+            self._stamper.start()
 
     def finish(self) -> None:
         """After the container exited: end the follower (it ends by itself when the engine
@@ -78,6 +104,9 @@ class LogCopy:
             if time.monotonic() - self._last_progress > _IDLE_AFTER_EXIT:
                 self.abort()
         try:
+            if self._attach is not None:
+                self._finish_attached()
+                return
             if not self.engine.follows_exactly:
                 # The followed copy may have holes: if a plain read of the whole log
                 # differs from it, write it again from the start.
@@ -89,73 +118,70 @@ class LogCopy:
         except ContainerGone:
             log.warning("task %s: its container was removed before its log was read", self.task_id)
 
+    def _finish_attached(self) -> None:
+        """The end of a copy begun from the attach stream."""
+        if self._attach_whole:
+            if self._stamper is not None:
+                self._stamper.finish(self._file.size, within=_STAMPS_AFTER_EXIT)
+            with self._lock:
+                if ends_like_log(self.engine, self.container_id, self._file):
+                    return
+            self._check_again()
+        # The log was being read again over the copy: read the rest of it.
+        caught_up = self.cursor.timestamp and self._log_read >= self._file.size
+        if caught_up and self._complete_from_tail():
+            return
+        self._copy(follow=False)
+        with self._lock:
+            if self._log_read < self._file.size:
+                self._file.cut(self._log_read)  # the copy holds more than the log
+
+    def _check_again(self) -> None:
+        """Read the engine's log from its start over the copy made so far, its times
+        too."""
+        with self._lock:
+            self._rereading = True
+            self._log_read = 0
+            self.cursor = LogCursor()
+            if self._times is not None:
+                self._times.cut(0)
+
     def _same_as_whole_log(self) -> bool:
         """Whether the copy is byte for byte the engine's whole log, read without
         following; when it is, the cursor moves to the log's end."""
         with self._lock:
-            stream = self.engine.open_logs(self.container_id, follow=False, since=None)
-            try:
-                decoder = FrameDecoder()
-                with open(self.path, "rb") as ours:
-                    for block in stream.blocks():
-                        try:
-                            data = decoder.feed(block)
-                        except StreamError as exc:
-                            raise EngineUnavailable(f"the log stream is garbled: {exc}") from exc
-                        if ours.read(len(data)) != data:
-                            return False
-                    same = not decoder.pending and not ours.read(1)
-            finally:
-                stream.close()
-            if same:
-                self.cursor = decoder.cursor
-            return same
+            cursor = whole_log_cursor(self.engine, self.container_id, self.path)
+            if cursor is not None:
+                self.cursor = cursor
+            return cursor is not None
 
     def _start_over(self) -> None:
         """Empty the copy (and its time index), so that a plain read of the whole log
         makes it again from the start."""
         with self._lock:
-            os.ftruncate(self._fd, 0)
-            os.lseek(self._fd, 0, os.SEEK_SET)
-            self._offset = 0
+            self._file.cut(0)
             self.cursor = LogCursor()
-            if self._times is not None:
-                self._times.reset()
 
     def _complete_from_tail(self) -> bool:
-        """Append what the follower missed from the log's last frames, which the engine
-        reads from the end of its file (a read "since" a time scans the whole file).
-        False when the last frames do not reach back to the cursor."""
+        """Append what the follower missed from the log's last frames; False when they
+        do not reach back to the cursor."""
         if not self.cursor.timestamp:
             return False  # nothing copied yet: the whole log is wanted
-        for tail in _TAILS:
-            with self._lock:
-                stream = self.engine.open_logs(
-                    self.container_id, follow=False, since=None, tail=tail
-                )
-                try:
-                    data = b"".join(stream.blocks())
-                finally:
-                    stream.close()
-                try:
-                    frames = split_frames(data)
-                except StreamError as exc:
-                    raise EngineUnavailable(f"the log stream is garbled: {exc}") from exc
-                missed = after_cursor(frames, self.cursor)
-                if missed is None and len(frames) < tail:
-                    missed = after_cursor([(b"0001-01-01T00:00:00Z", b""), *frames], self.cursor)
-                if missed is None:
-                    continue
-                if missed:
-                    self._append(b"".join(payload for _, payload in missed))
-                    self.cursor = advance(self.cursor, [stamp for stamp, _ in missed])
-                    self._note_time()
-                return True
-        return False
+        with self._lock:
+            missed = missed_frames(self.engine, self.container_id, self.cursor)
+            if missed is None:
+                return False
+            if missed:
+                self._file.append(b"".join(payload for _, payload in missed))
+                self.cursor = advance(self.cursor, [stamp for stamp, _ in missed])
+                self._note_time()
+            return True
 
     def abort(self) -> None:
         """Stop following now (the runner is shutting down or the stream stalled)."""
         self._stop.set()
+        if self._stamper is not None:
+            self._stamper.stop()
         stream = self._stream
         if stream is not None:
             stream.abort()
@@ -175,22 +201,59 @@ class LogCopy:
         self._close_files()
 
     def _close_files(self) -> None:
-        os.close(self._fd)
-        if self._times is not None:
-            self._times.close()
+        self._file.close()
 
     def _note_time(self) -> None:
         if self._times is not None and self.cursor.timestamp:
-            self._times.note(self._offset, self.cursor.timestamp)
+            self._times.note(self._file.size, self.cursor.timestamp)
 
     def _follow(self) -> None:
         try:
+            if self._attach is not None and self._copy_attached():
+                return
             self._follow_until_stopped()
         finally:
             with self._lock_fd:
                 closed_meanwhile = self._closed
             if closed_meanwhile:
                 self._close_files()
+
+    def _copy_attached(self) -> bool:
+        """Copy the attach stream; True when it ended with the container's exit, or the
+        copy is being stopped. Otherwise the engine's log takes over, read from its
+        start over what was written."""
+        stream = self._attach
+        assert stream is not None
+        self._stream = stream
+        decoder = BareFrameDecoder()
+        whole = False
+        try:
+            for block in stream.blocks():
+                self._last_progress = time.monotonic()
+                data = decoder.feed(block)
+                if data:
+                    with self._lock:
+                        self._file.append(data)
+                        stamper = self._stamper
+                        if stamper is not None and not stamper.keeps_up(self._file.size):
+                            stamper.times.note_at(self._file.size, time.time_ns())
+            whole = (
+                not decoder.pending
+                and not self._stop.is_set()
+                and exits_soon(self.engine, self.container_id, self._stop)
+            )
+        except (EngineUnavailable, EngineError, OSError) as exc:
+            log.info("task %s: the attach stream ended (%s); reading the log", self.task_id, exc)
+        finally:
+            self._stream = None
+            stream.close()
+        if whole:
+            self._attach_whole = True
+            return True
+        if self._stamper is not None:
+            self._stamper.stop()
+        self._check_again()
+        return self._stop.is_set()  # stopped: finish() reads the rest
 
     def _follow_until_stopped(self) -> None:
         """Copy while the container runs; reconnect after a broken stream."""
@@ -227,15 +290,18 @@ class LogCopy:
                         data = decoder.feed(block)
                     except StreamError as exc:
                         raise EngineUnavailable(f"the log stream is garbled: {exc}") from exc
-                    start = self._offset
+                    start = self._log_read if self._rereading else self._file.size
+                    read = len(data)
+                    if data and self._rereading:
+                        data = self._file.check(data, at=self._log_read)
                     if data:
-                        self._append(data)
+                        self._file.append(data)
                     self.cursor = decoder.cursor
-                    if data:
-                        if self._times is not None:
-                            for written, stamp in decoder.marks:
-                                self._times.note(start + written, stamp)
-                        self._note_time()
+                    self._log_read += read
+                    if read and self._times is not None:
+                        for written, stamp in decoder.marks:
+                            self._times.note(start + written, stamp)
+                        self._times.note(start + read, self.cursor.timestamp)
                     if follow and self._stop.is_set():
                         return
                 if decoder.pending:
@@ -244,84 +310,20 @@ class LogCopy:
                 self._stream = None
                 stream.close()
 
-    def _append(self, data: bytes) -> None:
-        """Write all of `data` or none of it."""
-        view = memoryview(data)
-        try:
-            while view:
-                view = view[os.write(self._fd, view) :]
-        except OSError:
-            os.ftruncate(self._fd, self._offset)
-            os.lseek(self._fd, self._offset, os.SEEK_SET)
-            raise
-        self._offset += len(data)
 
-
-class LogTimes:
-    """The log's time index (`logs/<id>.times`): lines "OFFSET SECONDS.NANOS", each saying
-    that everything before byte OFFSET of the log was written by SECONDS.NANOS at the
-    latest, by Docker's clock. `logs --since` starts at the last offset before its time;
-    `logs -t` stamps a line with the first time at or past its end. A time within 10 ms
-    of the last line written is held back (one line per 10 ms of log time at most), and
-    the last one held is written before the next line, or when the copy ends: so every
-    byte has a line at most 10 ms past its own time. The index only helps: if it cannot
-    be written, it stops, and --since then starts earlier, never later."""
-
-    _STEP = 10_000_000  # nanoseconds
-
-    def __init__(self, path: Path) -> None:
-        self._last = -self._STEP
-        self._held: bytes | None = None  # the last line held back
-        try:
-            self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        except OSError:
-            self._fd = None
-
-    def note(self, offset: int, stamp: bytes) -> None:
-        if self._fd is None:
-            return
-        seconds, _, nanos = to_unix_nanos(stamp).partition(".")
-        if b"." not in stamp:
-            # Whole seconds (Podman's stamps): written by the end of that second at the
-            # latest, so --since never starts later than it should.
-            nanos = "999999999"
-        at = int(seconds) * 1_000_000_000 + int(nanos)
-        line = f"{offset} {seconds}.{nanos}\n".encode()
-        if at - self._last < self._STEP:
-            self._held = line
-            return
-        if self._write_held() and self._write(line):
-            self._last = at
-
-    def _write_held(self) -> bool:
-        held, self._held = self._held, None
-        return held is None or self._write(held)
-
-    def _write(self, line: bytes) -> bool:
-        if self._fd is None:
-            return False
-        try:
-            os.write(self._fd, line)
-        except OSError:
-            self.close()
-            return False
-        return True
-
-    def reset(self) -> None:
-        """Empty the index: the log is being written again from its start."""
-        self._held = None
-        if self._fd is None:
-            return
-        try:
-            os.ftruncate(self._fd, 0)
-            os.lseek(self._fd, 0, os.SEEK_SET)
-        except OSError:
-            self.close()
-        self._last = -self._STEP
-
-    def close(self) -> None:
-        if self._fd is not None:
-            self._write_held()
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+def task_log_copy(
+    engine: EngineBoundary,
+    store: TaskStore,
+    task_id: str,
+    container_id: str,
+    attach: OutputStream | None = None,
+) -> LogCopy:
+    """The copy of a task's output into its log file and time index in `store`."""
+    return LogCopy(
+        engine,
+        container_id,
+        store.log_path(task_id),
+        task_id,
+        times_path=store.log_times_path(task_id),
+        attach=attach,
+    )

@@ -13,7 +13,17 @@ exactly what was already written (Docker's "since" keeps frames at that very tim
 from __future__ import annotations
 
 import calendar
+import codecs
 from dataclasses import dataclass
+
+_EACH_BYTE = "agents-runner-each-byte"
+codecs.register_error(_EACH_BYTE, lambda exc: ("\ufffd" * (exc.end - exc.start), exc.end))
+
+
+def as_json_file_text(data: bytes) -> bytes:
+    """`data` as Docker's json-file log keeps it: text, in which each byte that is not
+    part of valid UTF-8 became U+FFFD (Go's JSON encoder replaces them one by one)."""
+    return data.decode("utf-8", _EACH_BYTE).encode("utf-8")
 
 
 class StreamError(ValueError):
@@ -125,6 +135,32 @@ class FrameDecoder:
         self._skip = skip
         self._buffer = buffer[position:]
         self.cursor = LogCursor(last, count)
+        return b"".join(out)
+
+    @property
+    def pending(self) -> int:
+        return len(self._buffer)
+
+
+class BareFrameDecoder:
+    """Docker's multiplexed frames without timestamps (the attach stream), fed in pieces
+    of any size."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+
+    def feed(self, data: bytes) -> bytes:
+        """The output in `data`'s whole frames; a partial frame waits for the next call."""
+        buffer = self._buffer + data if self._buffer else data
+        out = []
+        position, size = 0, len(buffer)
+        while size - position >= 8:
+            end = position + 8 + int.from_bytes(buffer[position + 4 : position + 8], "big")
+            if end > size:
+                break
+            out.append(buffer[position + 8 : end])
+            position = end
+        self._buffer = buffer[position:]
         return b"".join(out)
 
     @property

@@ -127,7 +127,7 @@ class TaskStore(TaskLocks, UnfinishedIndex):
         return path
 
     def log_times_path(self, task_id: str) -> Path:
-        """When each part of the log was written (logcopy.LogTimes), for `logs --since`."""
+        """When each part of the log was written (logtimes.LogTimes), for `logs --since`."""
         return self.logs_dir / f"{_checked_id(task_id)}.times"
 
     # -- reading ---------------------------------------------------------------

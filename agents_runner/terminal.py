@@ -334,7 +334,7 @@ def last_lines(path: Path, count: int) -> tuple[bytes, int]:
 
 
 def offset_since(times_path: Path, since: float) -> int:
-    """Where `logs --since` starts: the last offset of the time index (logcopy.LogTimes)
+    """Where `logs --since` starts: the last offset of the time index (logtimes.LogTimes)
     before which everything was written before `since` (Unix seconds); 0 without one."""
     start = 0
     try:

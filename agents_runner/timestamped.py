@@ -1,6 +1,6 @@
 """`logs -t`: each line of a task's log after its time, as `docker logs -t` prints it
 (`2026-12-03T16:20:03.123456789Z line`), read from the log's time index
-(logcopy.LogTimes, `logs/<id>.times`) by the engine's clock, to 10 ms."""
+(logtimes.LogTimes, `logs/<id>.times`) by the engine's clock, to 10 ms."""
 
 from __future__ import annotations
 

@@ -10,6 +10,12 @@
   (g) for a task printing 20 MB of 100-byte lines: from Docker's `die` event to the
       task's end being on disk (the terminal history entry), median over the rounds
       (target <= 0.5 s).
+  (m) a foreground `agents-runner run` of an agent printing 50 MB of 2-byte lines
+      (`yes | head -c 50000000`), read through a pipe by `wc -c`, against
+      `docker run --rm --init` of the same, interleaved; the ratio of the wall times
+      (target <= 1.3). Both must print the same number of bytes.
+
+    uv run python benchmarks/logs_bench.py --only m --rounds 3
 
 It is a benchmark, not a test: nothing here passes or fails.
 """
@@ -83,14 +89,67 @@ def exit_to_end(runner: TaskRunner, engine: Engine, image: str, run: str, script
     return parse_time(ended.history[-1].at).timestamp() - died
 
 
+FOREGROUND_BYTES = 50_000_000
+
+
+def foreground(argv: list[str], env: dict[str, str]) -> float:
+    """The wall time of `argv | wc -c`; the count must be FOREGROUND_BYTES."""
+    start = time.perf_counter()
+    producer = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    counted = subprocess.run(["wc", "-c"], stdin=producer.stdout, capture_output=True, check=True)
+    assert producer.stdout is not None
+    producer.stdout.close()
+    status = producer.wait()
+    took = time.perf_counter() - start
+    assert status == 0, f"{argv[0]} exited {status}"
+    assert int(counted.stdout) == FOREGROUND_BYTES, f"{argv[0]} printed {counted.stdout!r}"
+    return took
+
+
+def foreground_rows(image: str, run: str, scratch: Path, rounds: int) -> list[float]:
+    script = f"yes | head -c {FOREGROUND_BYTES}"
+    env = {**os.environ, "AGENTS_RUNNER_STATE_DIR": str(scratch / "foreground")}
+    ours_argv = ["agents-runner", "run", "--image", image, "--label", f"{LABEL}={run}"]
+    ours_argv += ["--", "sh", "-c", script]
+    docker_argv = ["docker", "run", "--rm", "--init", "--network", NETWORK]
+    docker_argv += ["--label", f"{LABEL}={run}", image, "sh", "-c", script]
+    ours: list[float] = []
+    docker: list[float] = []
+    for round_number in range(rounds):
+        print(f"measuring (m) round {round_number + 1} ...", file=sys.stderr, flush=True)
+        sides = [(ours, ours_argv), (docker, docker_argv)]
+        for times, argv in sides[:: -1 if round_number % 2 else 1]:
+            times.append(foreground(argv, env))
+    return [statistics.median(ours), statistics.median(docker)]
+
+
+def print_foreground(ours: float, docker: float, rounds: int) -> None:
+    ratio = ours / docker
+    verdict = "met" if ratio <= 1.3 else "MISSED"
+    print(f"\n(m) medians of {rounds} rounds, interleaved\n")
+    print("| (m) foreground, piped to `wc -c` | agents-runner run | docker run | ratio | target |")
+    print("|---|---:|---:|---:|---|")
+    row = f"| 50 MB of 2-byte lines | {ours:.1f} s | {docker:.1f} s | {ratio:.2f} |"
+    print(f"{row} <= 1.3 {verdict} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only", choices=["m"], help="run (m) alone")
     args = parser.parse_args()
     image, run = test_image(), secrets.token_hex(4)
     engine = Engine.from_env()
     scratch = Path(tempfile.mkdtemp(prefix="agents-runner-bench-"))
     rows = []
+    if args.only:
+        try:
+            print_foreground(*foreground_rows(image, run, scratch, args.rounds), args.rounds)
+        finally:
+            for container in engine.containers({LABEL: run}):
+                engine.remove(container.id)
+            subprocess.run(["rm", "-rf", str(scratch)], check=False)
+        return 0
     try:
         for title, script in OUTPUTS.items():
             print(f"measuring (f) {title} ...", file=sys.stderr, flush=True)

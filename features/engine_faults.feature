@@ -82,3 +82,35 @@ Feature: A task rides out engine faults
     Then the task is "completed" with exit code 0
     And its log holds "begin"
     And its log holds "end"
+
+  @C-2.20 @C-4.21
+  Scenario: An output stream that stalls as the agent exits is cut, and the output is completed from the engine's log
+    The supervisor that starts a container copies its output as the engine passes it
+    on (Docker's attach stream, which ends after the last byte); here the proxy holds
+    back everything on that stream, its end too, as a hung connection would. On
+    Podman the log is followed, so the stream held is never opened.
+    Given a runner that reaches the engine through a proxy that can cut connections
+    And a task whose agent prints "begin", sleeps 3 seconds and prints "end"
+    When the task is submitted
+    And its log holds "begin" by now
+    And the proxy holds back everything the engine sends on attach streams from now on
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And its log is exactly the lines "begin" and "end"
+
+  @C-2.21 @C-4.21
+  Scenario: After a cut connection the engine's log is read again over the copy, and from the first difference it is the copy
+    Bytes that are not UTF-8 reach the copy as the agent printed them, while Docker's
+    json-file log keeps each as U+FFFD. Once the stream the copy came through is cut,
+    the log is read from its start over what was copied: equal bytes are kept, and
+    from the first difference on the log's account is written, never a byte twice.
+    (Podman's log keeps the bytes, so there the two never differ.)
+    Given a runner that reaches the engine through a proxy that can cut connections
+    And a task whose container is kept and whose agent prints bytes that are not UTF-8 and "begin", sleeps 4 seconds and prints "end"
+    When the task is submitted
+    And its log holds "begin" by now
+    And the proxy cuts every engine connection and refuses new ones for 2 seconds
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And its log is byte for byte what the engine's own "logs" command prints of its container
+

@@ -51,6 +51,18 @@ def printing_sleeping_task(context: Context, first: str, seconds: int, last: str
     }
 
 
+@given(
+    'a task whose container is kept and whose agent prints bytes that are not UTF-8 and "{first}",'
+    ' sleeps {seconds:d} seconds and prints "{last}"'
+)
+def printing_binary_sleeping_task(context: Context, first: str, seconds: int, last: str) -> None:
+    context.spec_fields = {
+        "command": ["sh", "-c", rf"printf '\377\376 '; echo {first}; sleep {seconds}; echo {last}"],
+        "keep_container": True,
+        "timeout": 300.0,
+    }
+
+
 @when('its log holds "{text}" by now')
 def log_holds_by_now(context: Context, text: str) -> None:
     context.harness.wait_for_log(context.task.id, text)
@@ -366,6 +378,11 @@ def thaw_supervisor(context: Context) -> None:
 @when("the proxy holds back everything the engine sends on followed log streams from now on")
 def proxy_holds_logs(context: Context) -> None:
     context.proxy.hold_log_streams()
+
+
+@when("the proxy holds back everything the engine sends on attach streams from now on")
+def proxy_holds_attach(context: Context) -> None:
+    context.proxy.hold_attach_streams()
 
 
 def _lock_waiters(pid: int, inode: int) -> bool:

@@ -227,7 +227,7 @@ def test_unknown_ids_exit_2_without_an_engine(capsys, tmp_path):
 
 
 def test_logs_since_starts_after_everything_written_before_it(tmp_path):
-    from agents_runner.logcopy import LogTimes
+    from agents_runner.logtimes import LogTimes
     from agents_runner.terminal import offset_since
 
     times = LogTimes(tmp_path / "t.times")

@@ -3,7 +3,7 @@ next one or the end, and each line is printed after the first time at or past it
 
 import io
 
-from agents_runner.logcopy import LogTimes
+from agents_runner.logtimes import LogTimes
 from agents_runner.timestamped import TimestampedLog
 
 

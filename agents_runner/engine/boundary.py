@@ -21,7 +21,8 @@ class PullControl(Protocol):
 
 
 class OutputStream(Protocol):
-    """A container's output as the engine's multiplexed, timestamped frames."""
+    """A container's output as the engine's multiplexed frames (timestamped, from the
+    log; bare, from the attach stream)."""
 
     def blocks(self, size: int = ...) -> Iterator[bytes]: ...
 
@@ -96,3 +97,9 @@ class EngineBoundary(Protocol):
     def open_logs(
         self, container_id: str, *, follow: bool, since: str | None, tail: int | None = None
     ) -> OutputStream: ...
+
+    def open_attach(self, container_id: str) -> OutputStream | None:
+        """The output as the engine passes it on (frames without timestamps), from now
+        until the container has exited; None where the backend offers no such stream
+        that carries every byte."""
+        ...

@@ -16,7 +16,7 @@ from .calls import engine_call, explain, is_gone, is_not_running, unless_gone
 from .dialect import EngineDialect, numeric_root, unknown_user
 from .errors import ContainerGone, EngineError, ImageNotFound
 from .records import ContainerExit, ContainerInfo, ContainerLimits, ContainerSummary
-from .transport import LogStream, get_streaming
+from .transport import LogStream, get_streaming, post_streaming
 
 LOGS_CONNECT_TIMEOUT = 10.0
 LOGS_READ_TIMEOUT = 60.0
@@ -209,6 +209,26 @@ class ContainerCalls:
         if follow:
             stream.wait_for_ever()
         return stream
+
+    def open_attach(self, container_id: str) -> LogStream | None:
+        """The container's stdout and stderr as the engine passes them on, from now on
+        (attach before the start to miss nothing), as multiplexed frames without
+        timestamps; the stream ends when the container has exited and its output is
+        all sent. None where the log is to be followed instead (Podman, whose log copy
+        is checked whole at the end anyway)."""
+        if not self.dialect.attach_is_whole:
+            return None
+        params = {"stdout": 1, "stderr": 1, "stream": 1}
+        with engine_call("attaching to the container"):
+            try:
+                response = post_streaming(
+                    self.api, "/containers/{0}/attach", container_id, params=params
+                )
+            except errors.APIError as exc:
+                if is_gone(exc):
+                    raise ContainerGone(f"attaching: {explain(exc)}") from exc
+                raise
+        return LogStream(response)
 
     def export(self, container_id: str) -> bytes:
         with engine_call("exporting the container"):

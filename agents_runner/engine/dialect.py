@@ -46,6 +46,13 @@ class EngineDialect:
         return not self.is_podman
 
     @property
+    def attach_is_whole(self) -> bool:
+        """Output: Docker's attach stream, opened before the start, carries every byte
+        and ends after the last. Podman's is not relied on: its log is followed and
+        checked whole at the end, as before."""
+        return not self.is_podman
+
+    @property
     def past_events_need_no_stream(self) -> bool:
         """Event filters: Podman answers nothing for an `until` in the past unless asked
         stream=false."""

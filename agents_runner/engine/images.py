@@ -53,7 +53,7 @@ class ImageCalls:
         with engine_call(f"pulling {image} failed", PullFailed):
             try:
                 response = post_streaming(
-                    self.api, "/images/create", {"fromImage": repository, "tag": tag}
+                    self.api, "/images/create", params={"fromImage": repository, "tag": tag}
                 )
             except errors.NotFound as exc:
                 raise ImageNotFound(f"image {image} not found: {explain(exc)}") from exc

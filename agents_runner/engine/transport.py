@@ -18,10 +18,12 @@ from ..logstream import ChunkedDecoder
 from .errors import EngineUnavailable, PullAborted
 
 
-def post_streaming(api: docker.APIClient, path: str, params: dict[str, Any]) -> requests.Response:
+def post_streaming(
+    api: docker.APIClient, path: str, *args: str, params: dict[str, Any]
+) -> requests.Response:
     """POST with the raw streaming response returned (raised for status), so that
     another thread can shut it."""
-    return _checked(api, api._post(api._url(path), params=params, stream=True, timeout=None))
+    return _checked(api, api._post(api._url(path, *args), params=params, stream=True, timeout=None))
 
 
 def get_streaming(

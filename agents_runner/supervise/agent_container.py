@@ -1,5 +1,5 @@
-"""The container a task's agent runs in: who it runs as, and what the engine is asked
-to create."""
+"""The container a task's agent runs in: who it runs as, what the engine is asked to
+create, and the stream its output comes on."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from typing import Any
 from ..agents import PROFILES, PROMPT_FILE, AgentProfile, prompt_needs_file
 from ..config import DEFAULT_USER
 from ..engine import LABEL_STORE, LABEL_TASK_ID, ContainerLimits
-from ..engine.boundary import EngineBoundary
-from ..engine.errors import EngineError, EngineUnavailable
+from ..engine.boundary import EngineBoundary, OutputStream
+from ..engine.errors import ContainerGone, EngineError, EngineUnavailable
 from ..host_login import login_binds, login_owner
+from ..logsetup import get_logger
 from ..spec import TaskSpec
 from ..store import TaskStore
+
+log = get_logger(__name__)
 
 
 def container_name(task_id: str) -> str:
@@ -95,3 +98,14 @@ def agent_user(spec: TaskSpec, env: dict[str, str]) -> tuple[str, dict[str, str]
     if user.split(":")[0] not in ("0", "root") and "HOME" not in env:
         env = {**env, "HOME": "/tmp"}
     return user, env
+
+
+def attach_output(engine: EngineBoundary, container_id: str, task_id: str) -> OutputStream | None:
+    """The output as the engine passes it on, asked for before the start so that no
+    byte comes before it; None where the engine's log is to be followed instead (the
+    engine offers no such stream, or did not answer: the log has every byte too)."""
+    try:
+        return engine.open_attach(container_id)
+    except (EngineError, EngineUnavailable, ContainerGone) as exc:
+        log.info("task %s: following the log, not attached (%s)", task_id, exc)
+        return None

@@ -16,16 +16,16 @@ from typing import TypeVar
 
 from .. import failpoints
 from ..engine import LABEL_STORE, LABEL_TASK_ID, ContainerExit, ContainerInfo
-from ..engine.boundary import EngineBoundary
+from ..engine.boundary import EngineBoundary, OutputStream
 from ..engine.errors import EngineError
-from ..logcopy import LogCopy
+from ..logcopy import LogCopy, task_log_copy
 from ..logsetup import get_logger
 from ..outcome import OOM_REASON
 from ..spec import TaskSpec
 from ..states import TaskState
 from ..store import TaskStore
 from ..task import parse_time
-from .agent_container import container_name, create_arguments, has_no_network
+from .agent_container import attach_output, container_name, create_arguments, has_no_network
 from .endings import (
     CONTAINER_LOST,
     REMOVED_WHILE_RUNNING,
@@ -119,15 +119,18 @@ class TaskSupervisor:
             self.record.settle()
             return
         container_id = self.container_id
+        attach = attach_output(self.engine, container_id, self.task_id)
         try:
             self._engine("starting the container", lambda: self.engine.start(container_id))
         except EngineError as exc:
+            if attach is not None:
+                attach.close()
             self._remove()
             self.record.settle(error=str(exc))
             return
         failpoints.reach("after-start")
         self.record.transition(TaskState.RUNNING)
-        self._watch(self.container_id, self._deadline(elapsed=0.0))
+        self._watch(self.container_id, self._deadline(elapsed=0.0), attach)
 
     def _resume(self) -> None:
         """Take over a task whose owner is gone: watch a container that runs, finish one
@@ -195,15 +198,11 @@ class TaskSupervisor:
         ask = functools.partial(has_no_network, self.spec, self.engine)
         return self._engine("asking for the container's network", ask)
 
-    def _watch(self, container_id: str, deadline: float | None) -> None:
-        """Copy the log and watch the agent until its container exits, then finish."""
-        copy = LogCopy(
-            self.engine,
-            container_id,
-            self.store.log_path(self.task_id),
-            self.task_id,
-            times_path=self.store.log_times_path(self.task_id),
-        )
+    def _watch(
+        self, container_id: str, deadline: float | None, attach: OutputStream | None = None
+    ) -> None:
+        """Copy the output and watch the agent until its container exits, then finish."""
+        copy = task_log_copy(self.engine, self.store, self.task_id, container_id, attach)
         copy.start()
         watch = AgentWatch(
             container_id,

@@ -42,7 +42,9 @@ class EngineProxy:
         self.connections_cut = 0
         self.connections_refused = 0  # attempts while it refused: how hard it was tried
         self._log_streams: set[socket.socket] = set()  # upstream ends of followed logs
+        self._attach_streams: set[socket.socket] = set()  # upstream ends of attach streams
         self._hold_logs = threading.Event()
+        self._hold_attach = threading.Event()
         self._shut_down = threading.Event()
         threading.Thread(target=self._accept, name="engine-proxy", daemon=True).start()
 
@@ -55,11 +57,21 @@ class EngineProxy:
         for sock in victims:
             _shut(sock)
 
+    def let_through(self) -> None:
+        """Stop refusing new connections now."""
+        with self._lock:
+            self._refuse_until = 0.0
+
     def hold_log_streams(self) -> None:
         """From now on, forward nothing the engine sends on followed log streams, open or
         new, not even their end: the runner sees a stream that neither speaks nor ends.
         Every other request goes through as before."""
         self._hold_logs.set()
+
+    def hold_attach_streams(self) -> None:
+        """From now on, forward nothing the engine sends on attach streams (a container's
+        output as it comes), open or new, not even their end."""
+        self._hold_attach.set()
 
     def refusing(self) -> bool:
         return time.monotonic() < self._refuse_until
@@ -102,6 +114,8 @@ class EngineProxy:
             while data := source.recv(_CHUNK):
                 if b"/logs?" in data and b"follow=1" in data:
                     self._log_streams.add(target)  # a request: its answer comes from target
+                if b"/attach?" in data:
+                    self._attach_streams.add(target)
                 self._wait_if_held(source)
                 target.sendall(data)
             self._wait_if_held(source)
@@ -115,7 +129,10 @@ class EngineProxy:
             _shut(target)
 
     def _wait_if_held(self, source: socket.socket) -> None:
-        if source in self._log_streams and self._hold_logs.is_set():
+        held = (source in self._log_streams and self._hold_logs.is_set()) or (
+            source in self._attach_streams and self._hold_attach.is_set()
+        )
+        if held:
             self._shut_down.wait()  # held bytes never arrive; close() lets the pump end
 
 

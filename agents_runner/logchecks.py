@@ -1,0 +1,102 @@
+"""Reads of the engine's own log that check a task's copy or complete it, and whether
+a container's attach stream ended with its exit."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from .engine.boundary import EngineBoundary
+from .engine.errors import EngineUnavailable
+from .logfile import LogFile
+from .logstream import (
+    FrameDecoder,
+    LogCursor,
+    StreamError,
+    after_cursor,
+    as_json_file_text,
+    split_frames,
+)
+
+TAILS = (256, 8192)  # how many of the log's last frames to look back at, before a full read
+LAST_FRAMES = TAILS[0]  # how many of the log's last frames the copy's end is compared with
+EXIT_AFTER_ATTACH = 3.0  # how long after the attach stream's end the exit may be recorded
+
+
+def exits_soon(engine: EngineBoundary, container_id: str, stop: threading.Event) -> bool:
+    """Whether the container has exited, or does so within a few seconds: the attach
+    stream ends a moment before the engine records the exit. A stream that ends while
+    the agent goes on running was cut."""
+    until = time.monotonic() + EXIT_AFTER_ATTACH
+    while True:
+        found = engine.inspect(container_id)
+        if found is None:
+            return False  # removed: its log went with it, nothing to check against
+        if not found.running:
+            return True
+        if time.monotonic() > until or stop.wait(0.05):
+            return False
+
+
+def last_frames(engine: EngineBoundary, container_id: str, tail: int) -> list[tuple[bytes, bytes]]:
+    """The log's last `tail` frames, as (timestamp, output) pairs."""
+    stream = engine.open_logs(container_id, follow=False, since=None, tail=tail)
+    try:
+        data = b"".join(stream.blocks())
+    finally:
+        stream.close()
+    try:
+        return split_frames(data)
+    except StreamError as exc:
+        raise EngineUnavailable(f"the log stream is garbled: {exc}") from exc
+
+
+def ends_like_log(engine: EngineBoundary, container_id: str, file: LogFile) -> bool:
+    """Whether the copy ends with the engine's last log frames (is all of them, when
+    the log has fewer), byte for byte, or as Docker's json-file log keeps it as text."""
+    frames = last_frames(engine, container_id, LAST_FRAMES)
+    last = b"".join(payload for _, payload in frames)
+    whole = len(frames) < LAST_FRAMES
+    start = 0 if whole else max(0, file.size - len(last))
+    ours = file.read(file.size - start, start)
+    if ours == last:
+        return True
+    text = as_json_file_text(ours)
+    return text == last if whole else text.endswith(last)
+
+
+def missed_frames(
+    engine: EngineBoundary, container_id: str, cursor: LogCursor
+) -> list[tuple[bytes, bytes]] | None:
+    """The frames after `cursor`, from the log's last frames, which the engine reads
+    from the end of its file (a read "since" a time scans the whole file); None when
+    the last frames do not reach back to the cursor."""
+    for tail in TAILS:
+        frames = last_frames(engine, container_id, tail)
+        missed = after_cursor(frames, cursor)
+        if missed is None and len(frames) < tail:
+            missed = after_cursor([(b"0001-01-01T00:00:00Z", b""), *frames], cursor)
+        if missed is not None:
+            return missed
+    return None
+
+
+def whole_log_cursor(engine: EngineBoundary, container_id: str, path: Path) -> LogCursor | None:
+    """The cursor at the log's end, when the copy at `path` is byte for byte the
+    engine's whole log, read without following; None when it is not."""
+    stream = engine.open_logs(container_id, follow=False, since=None)
+    try:
+        decoder = FrameDecoder()
+        with open(path, "rb") as ours:
+            for block in stream.blocks():
+                try:
+                    data = decoder.feed(block)
+                except StreamError as exc:
+                    raise EngineUnavailable(f"the log stream is garbled: {exc}") from exc
+                if ours.read(len(data)) != data:
+                    return None
+            same = not decoder.pending and not ours.read(1)
+    finally:
+        stream.close()
+    return decoder.cursor if same else None

@@ -1,0 +1,99 @@
+"""LogTimes: the log's time index, `logs/<id>.times`, written beside the copy."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .logstream import to_unix_nanos
+
+
+class LogTimes:
+    """The log's time index (`logs/<id>.times`): lines "OFFSET SECONDS.NANOS", each saying
+    that everything before byte OFFSET of the log was written by SECONDS.NANOS at the
+    latest, by Docker's clock. `logs --since` starts at the last offset before its time;
+    `logs -t` stamps a line with the first time at or past its end. A time within 10 ms
+    of the last line written is held back (one line per 10 ms of log time at most), and
+    the last one held is written before the next line, or when the copy ends: so every
+    byte has a line at most 10 ms past its own time. The index only helps: if it cannot
+    be written, it stops, and --since then starts earlier, never later."""
+
+    _STEP = 10_000_000  # nanoseconds
+
+    def __init__(self, path: Path) -> None:
+        self._last = -self._STEP
+        self._held: bytes | None = None  # the last line held back
+        try:
+            self._fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError:
+            self._fd = None
+
+    def note(self, offset: int, stamp: bytes) -> None:
+        seconds, _, nanos = to_unix_nanos(stamp).partition(".")
+        if b"." not in stamp:
+            # Whole seconds (Podman's stamps): written by the end of that second at the
+            # latest, so --since never starts later than it should.
+            nanos = "999999999"
+        self.note_at(offset, int(seconds) * 1_000_000_000 + int(nanos))
+
+    def note_at(self, offset: int, at: int) -> None:
+        """Everything before `offset` was written by `at` (nanoseconds since the epoch)."""
+        if self._fd is None:
+            return
+        line = f"{offset} {at // 1_000_000_000}.{at % 1_000_000_000:09d}\n".encode()
+        if at - self._last < self._STEP:
+            self._held = line
+            return
+        if self._write_held() and self._write(line):
+            self._last = at
+
+    def _write_held(self) -> bool:
+        held, self._held = self._held, None
+        return held is None or self._write(held)
+
+    def _write(self, line: bytes) -> bool:
+        if self._fd is None:
+            return False
+        try:
+            os.write(self._fd, line)
+        except OSError:
+            self.close()
+            return False
+        return True
+
+    def cut(self, offset: int) -> None:
+        """Forget the lines past `offset`: the log was cut back there."""
+        self._held = None
+        self._last = -self._STEP
+        if self._fd is None:
+            return
+        try:
+            written = os.pread(self._fd, os.fstat(self._fd).st_size, 0)
+            kept = 0  # the offsets only grow: the lines kept are the file's start
+            for line in written.splitlines(keepends=True):
+                if int(line.split(b" ", 1)[0]) > offset:
+                    break
+                kept += len(line)
+            os.ftruncate(self._fd, kept)
+            os.lseek(self._fd, kept, os.SEEK_SET)
+        except (OSError, ValueError):
+            self.close()
+
+    def reset(self) -> None:
+        """Empty the index: the log is being written again from its start."""
+        self._held = None
+        if self._fd is None:
+            return
+        try:
+            os.ftruncate(self._fd, 0)
+            os.lseek(self._fd, 0, os.SEEK_SET)
+        except OSError:
+            self.close()
+        self._last = -self._STEP
+
+    def close(self) -> None:
+        if self._fd is not None:
+            self._write_held()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
