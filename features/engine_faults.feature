@@ -1,8 +1,7 @@
 Feature: A task rides out engine faults
   The runner's connection to the Docker engine can break: a proxy or a socket drops
   it, or the engine restarts. A running task is not failed for that: its engine
-  calls are retried until the engine answers again (the runner tries for up to two
-  minutes; the engines here come back within seconds, so the limit itself is not run), and
+  calls are retried until the engine answers again, for up to two minutes, and
   then the runner reconciles with what Docker says happened meanwhile. Its output
   is complete and its container is removed once the end is recorded.
 
@@ -114,3 +113,20 @@ Feature: A task rides out engine faults
     Then the task is "completed" with exit code 0
     And its log is byte for byte what the engine's own "logs" command prints of its container
 
+  @slow
+  @C-2.21
+  Scenario: An engine that does not answer for more than two minutes fails the task, saying so, and its container goes once the engine is back
+    The runner rides out an engine that does not answer for up to 120 seconds. Past
+    that it records the task failed, since nobody can tell what its agent does
+    meanwhile, and removes the container once the engine answers again.
+    Given a runner that reaches the engine through a proxy that can cut connections
+    And a task whose agent prints "begin", sleeps 600 seconds and prints "end"
+    When the task is submitted
+    And its log holds "begin" by now
+    And the proxy cuts every engine connection and refuses new ones for 140 seconds
+    Then the task is recorded "failed" between 120 and 140 seconds after the proxy began to refuse
+    And its recorded reason says "the engine did not answer for 2 minutes"
+    And its recorded reason names no exception of the code
+    And Docker, asked directly, says the task's container is still running
+    When the proxy lets connections through again
+    Then Docker's events show the task's container destroyed within 30 seconds

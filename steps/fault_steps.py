@@ -6,15 +6,18 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 from behave import given, then, when
 from behave.runner import Context
 from hamcrest import (
+    all_of,
     assert_that,
     empty,
     equal_to,
@@ -23,10 +26,12 @@ from hamcrest import (
     is_,
     less_than_or_equal_to,
     not_,
+    not_none,
 )
 
 from agents_runner import Engine  # the product under test, pointed at the proxy
 from agents_runner.states import TaskState
+from agents_runner.task import parse_time
 from agents_runner.testing import engine_control
 from agents_runner.testing.contract_names import LABEL_TASK_ID
 from agents_runner.testing.harness import WAITING_AGENT
@@ -71,7 +76,57 @@ def log_holds_by_now(context: Context, text: str) -> None:
 @when("the proxy cuts every engine connection and refuses new ones for {seconds:d} seconds")
 def proxy_cuts(context: Context, seconds: int) -> None:
     context.proxy_cut_seconds = seconds
+    context.proxy_cut_at = time.time()
     context.proxy.cut(seconds)
+
+
+@when("the proxy lets connections through again")
+def proxy_lets_through(context: Context) -> None:
+    context.proxy.let_through()
+    context.proxy_open_at = time.time()
+
+
+@then(
+    'the task is recorded "{state}" between {low:d} and {high:d} seconds after the proxy began'
+    " to refuse"
+)
+def recorded_between(context: Context, state: str, low: int, high: int) -> None:
+    ended = wait_until(
+        lambda: context.harness.fresh_load(context.task.id),
+        lambda task: task.state.is_terminal,
+        timeout=context.proxy_cut_at + high + 5 - time.time(),
+        describe=f"task {context.task.id} to end",
+    )
+    context.task = ended
+    assert_that(ended.state, equal_to(TaskState(state)), f"error: {ended.error}")
+    after = parse_time(ended.history[-1].at).timestamp() - context.proxy_cut_at
+    assert_that(after, all_of(greater_than_or_equal_to(low), less_than_or_equal_to(high)))
+
+
+@then("its recorded reason names no exception of the code")
+def reason_without_exception(context: Context) -> None:
+    """No CamelCase word (a class name, `EngineUnavailable`, `RemoteDisconnected`)."""
+    reason = context.task.error or ""
+    assert_that(re.findall(r"\b[A-Z][a-z]+[A-Z]\w*", reason), empty(), reason)
+
+
+@then("Docker, asked directly, says the task's container is still running")
+def container_still_runs(context: Context) -> None:
+    found = raw_inspect(context.harness.engine, context.task.container_id)
+    assert_that(found, not_none(), "the task's container")
+    assert_that(found["State"]["Status"], equal_to("running"))
+
+
+@then("Docker's events show the task's container destroyed within {seconds:d} seconds")
+def destroyed_within(context: Context, seconds: int) -> None:
+    events = wait_until(
+        lambda: context.harness.events.for_task(context.task.id),
+        lambda events: any(e.action == "destroy" for e in events),
+        timeout=seconds + 5,
+        describe=f"a 'destroy' event for task {context.task.id}",
+    )
+    destroyed = max(e.time for e in events if e.action == "destroy")
+    assert_that(destroyed - context.proxy_open_at, less_than_or_equal_to(seconds))
 
 
 @then("the proxy cut at least one of the runner's connections")

@@ -13,6 +13,7 @@ from ..processes import ProcessIdentity
 from ..states import TaskState
 from ..store import TaskStore
 from ..task import Task
+from .retry import EngineGaveUp
 
 log = get_logger(__name__)
 
@@ -23,6 +24,16 @@ REMOVED_WHILE_RUNNING = (
 )
 # An agent that exited this long before the engine became unreachable was stopped by it.
 ENGINE_SHUTDOWN_WINDOW = 10.0
+
+
+def failure_reason(task_id: str, exc: Exception) -> str:
+    """The reason a supervisor that failed records, logged: an engine given up on is
+    said in words; anything else is a bug, logged with its stack."""
+    if isinstance(exc, EngineGaveUp):
+        log.warning("task %s: %s (%s)", task_id, exc.reason, exc)
+        return exc.reason
+    log.exception("task %s: supervisor failed", task_id)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def interrupted_reason(state: TaskState) -> str:

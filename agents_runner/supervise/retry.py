@@ -19,6 +19,24 @@ LONGEST_PAUSE = 2.0
 T = TypeVar("T")
 
 
+class EngineGaveUp(EngineUnavailable):
+    """The engine did not answer for ENGINE_OUTAGE_LIMIT seconds while the runner was
+    `what` (for example "waiting", or "cannot record the end")."""
+
+    def __init__(self, what: str, detail: str) -> None:
+        super().__init__(detail)
+        self.what = what
+
+    @property
+    def reason(self) -> str:
+        minutes = ENGINE_OUTAGE_LIMIT / 60
+        return (
+            f"the engine did not answer for {minutes:g} minutes ({self.what}), so the "
+            "runner gave the task up; its container is removed once the engine answers "
+            "again, or by 'agents-runner recover'"
+        )
+
+
 class Retrier:
     """Retries an action while the engine is unreachable (for up to ENGINE_OUTAGE_LIMIT
     seconds), or, when asked, while the disk is full (for as long as it takes), after a
@@ -41,7 +59,7 @@ class Retrier:
                 if isinstance(exc, EngineUnavailable):
                     away_since = away_since or time.time()
                     if time.time() - away_since > ENGINE_OUTAGE_LIMIT:
-                        raise
+                        raise EngineGaveUp(what, str(exc)) from exc
                 elif not disk_full_too or exc.errno not in (errno.ENOSPC, errno.EDQUOT):
                     raise
                 if not warned:

@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from .. import failpoints
+from ..attachcopy import task_log_copy
 from ..engine import LABEL_STORE, LABEL_TASK_ID, ContainerExit, ContainerInfo
 from ..engine.boundary import EngineBoundary, OutputStream
 from ..engine.errors import EngineError
-from ..logcopy import LogCopy, task_log_copy
+from ..logcopy import LogCopy
 from ..logsetup import get_logger
 from ..outcome import OOM_REASON
 from ..spec import TaskSpec
@@ -29,6 +30,7 @@ from .agent_container import attach_output, container_name, create_arguments, ha
 from .endings import (
     CONTAINER_LOST,
     REMOVED_WHILE_RUNNING,
+    failure_reason,
     interrupted_reason,
     outage_reason,
     release,
@@ -86,8 +88,7 @@ class TaskSupervisor:
         except EndedElsewhere:
             self._remove()  # a request settled it (while queued) before it could go on
         except Exception as exc:
-            log.exception("task %s: supervisor failed", self.task_id)
-            self._fail(f"{type(exc).__name__}: {exc}")
+            self._fail(failure_reason(self.task_id, exc))
         finally:
             if self.detached.is_set():
                 release(self.store, self.task_id)
