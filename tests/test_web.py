@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from agents_runner.web.api import LOG_CHUNK, log_slice
+from agents_runner.web.logview import LOG_CHUNK, log_slice
 
 READS_WITHOUT_DOCKER = (
     "import sys, tempfile\n"

@@ -29,7 +29,8 @@ function cell(row,text,name){const td=document.createElement('td');td.textConten
 
 _BOARD_JS = """
 async function refresh(){
- let data;try{data=await getJson('/api/tasks');}catch(e){return;}
+ let data,counted;try{data=await getJson('/api/tasks');counted=await getJson('/api/counts');}
+ catch(e){return;}
  const body=document.getElementById('tasks');body.replaceChildren();
  for(const t of data.tasks){const row=document.createElement('tr');row.dataset.task=t.id;
   const link=document.createElement('a');link.href='/tasks/'+t.id;link.textContent=t.id;
@@ -39,7 +40,7 @@ async function refresh(){
   cell(row,t.exit_code===null?'-':String(t.exit_code),'exit');cell(row,t.error||'','reason');
   body.appendChild(row);}
  const counts=document.getElementById('counts');
- counts.textContent=Object.entries(data.counts).map(([s,n])=>s+': '+n).join('  ');
+ counts.textContent=Object.entries(counted.counts).map(([s,n])=>s+': '+n).join('  ');
 }
 refresh();setInterval(refresh,500);
 """
