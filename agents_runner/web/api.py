@@ -5,6 +5,7 @@ as the command line records them (the task's owner acts on them). A refusal is J
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 
 from starlette.requests import Request
@@ -55,6 +56,7 @@ class Api:
         self.store = store
         self.state_dir = state_dir
         self.catalog = Catalog(store)
+        self.closing = threading.Event()  # set when the server stops: streams end
 
     async def tasks(self, request: Request) -> JSONResponse:
         try:
@@ -124,7 +126,7 @@ class Api:
                 if not data:
                     break
                 yield data
-            if ended:
+            if ended or self.closing.is_set():
                 return
             await asyncio.sleep(FOLLOW_INTERVAL)  # a polling period, as `logs --follow`
 
@@ -142,7 +144,7 @@ class Api:
                 return found
             task_id = found.id
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-        stream = events.changes(self.store, task_id)
+        stream = events.changes(self.store, task_id, self.closing)
         return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
     async def openapi(self, request: Request) -> JSONResponse:

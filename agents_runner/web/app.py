@@ -38,4 +38,6 @@ def make_app(store: TaskStore, state_dir: str, token: str) -> Starlette:
     ]
     handlers = {404: _not_found, 405: _not_found}
     middleware = [Middleware(TokenGate, token=token)]
-    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
+    app.state.closing = api.closing  # set it to end the open streams (events, follow)
+    return app

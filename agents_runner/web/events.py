@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -32,13 +33,13 @@ def signature(store: TaskStore, task_id: str | None) -> tuple[tuple[int, int], .
 
 
 async def changes(
-    store: TaskStore, task_id: str | None, gone: asyncio.Event | None = None
+    store: TaskStore, task_id: str | None, closing: threading.Event | None = None
 ) -> AsyncIterator[str]:
     """An event at once, then one after each change; after a change, one more at the
     next look, for a write made in the same clock tick as the look that saw the first
-    (a folder's time is that coarse). Ends when `gone` is set."""
+    (a folder's time is that coarse). Ends when `closing` is set: the server stops."""
     last, again, quiet = None, False, 0.0
-    while gone is None or not gone.is_set():
+    while closing is None or not closing.is_set():
         now = signature(store, task_id)
         if now != last or again:
             again = now != last
