@@ -41,3 +41,24 @@ def test_the_log_is_served_by_offset_with_nothing_twice(tmp_path):
 
 def test_a_log_not_yet_written_is_empty(tmp_path):
     assert log_slice(tmp_path / "missing.log", 0) == (b"", 0)
+
+
+def test_the_pages_scripts_parse_as_javascript(tmp_path):
+    """A Python escape in a script's string (a NUL for "\\x00") breaks a whole page."""
+    import shutil
+
+    import pytest
+
+    from agents_runner.web import scripts
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    for name, text in (
+        ("board", scripts.COMMON + scripts.BOARD % {"states": "[]", "limit": 50}),
+        ("task", "const TERMINAL=[];const TAIL=1;" + scripts.COMMON + scripts.TASK % {}),
+    ):
+        path = tmp_path / f"{name}.js"
+        path.write_text(text)
+        checked = subprocess.run([node, "--check", str(path)], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr

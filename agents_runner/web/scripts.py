@@ -4,13 +4,15 @@ besides, should the stream break)."""
 
 from __future__ import annotations
 
-COMMON = """
+COMMON = r"""
 async function getJson(url){const r=await fetch(url,{credentials:'same-origin'});
  const body=await r.json();if(!r.ok)throw new Error(body.error||String(r.status));return body;}
 function el(tag,text,field){const e=document.createElement(tag);
  if(text!==undefined&&text!==null)e.textContent=String(text);
  if(field)e.dataset.field=field;return e;}
 function cell(row,text,name){const td=el('td',text??'',name);row.appendChild(td);return td;}
+function visible(text){return String(text??'').replace(/[\x00-\x08\x0b-\x1f]/g,
+ c=>String.fromCharCode(0x2400+c.charCodeAt(0))).replace(/\x7f/g,'\u2421');}
 function live(url,redraw){const source=new EventSource(url);
  source.addEventListener('change',()=>redraw());setInterval(redraw,10000);}
 """
@@ -37,7 +39,7 @@ async function refresh(){
   cell(row,t.image,'image');
   cell(row,Object.entries(t.labels).map(([k,v])=>k+'='+v).join(' '),'labels');
   cell(row,t.created_at,'created');
-  cell(row,t.exit_code===null?'-':String(t.exit_code),'exit');cell(row,t.error||'','reason');
+  cell(row,t.exit_code===null?'-':String(t.exit_code),'exit');cell(row,visible(t.error),'reason');
   body.appendChild(row);}
  next=data.next;
  document.getElementById('older').disabled=next===null;
@@ -98,7 +100,7 @@ async function refresh(){
  let t;try{t=await getJson('/api/tasks/'+id);}catch(e){return;}
  const set=(name,text)=>{document.getElementById(name).textContent=text;};
  set('state',t.state);set('exit',t.exit_code===null?'-':String(t.exit_code));
- set('reason',t.error||'');set('image',t.spec.image);set('argv',JSON.stringify(t.spec.argv));
+ set('reason',visible(t.error));set('image',t.spec.image);set('argv',JSON.stringify(t.spec.argv));
  set('outcome',TERMINAL.includes(t.state)?t.state+(t.exit_code===null?'':', exit code '+t.exit_code)
   +(t.stop_reason?', stopped by '+t.stop_reason:''):'not ended yet');
  const spec=Object.assign({},t.spec);delete spec.argv;set('spec',JSON.stringify(spec,null,2));
@@ -107,7 +109,7 @@ async function refresh(){
 async function act(what){const body=what==='cancel'?JSON.stringify({}):'';
  const r=await fetch('/api/tasks/'+id+'/'+what,{method:'POST',credentials:'same-origin',
   headers:{'Content-Type':'application/json'},body});
- let said=what+' requested';
+ let said=what+' requested ('+r.status+')';
  if(r.status!==202){let error='';try{error=(await r.json()).error;}catch(e){}
   said='refused ('+r.status+'): '+error;}
  document.getElementById('said').textContent=said;}
