@@ -170,3 +170,36 @@ Feature: A live page and a JSON API, seen in a real browser
     When the task is submitted
     Then the event stream says "change" after the task's payload is on disk
     And the task ends "completed"
+
+  @C-8.16
+  Scenario: A task submitted from the board's form runs as "run --detach" runs it
+    When the board is open in a browser, through the printed URL
+    And the user fills the board's New task form, with the scenario's labels and network:
+      | field   | value                          |
+      | image   | the test image                 |
+      | command | sh -c 'echo "from the page"'   |
+      | timeout | 2m                             |
+    And the user presses "Submit" on the board
+    Then the board says the task was submitted, with a link to it
+    And the state dir holds that task alone, its argv "sh", "-c", "echo "from the page"" and its timeout 120 seconds
+    And the task ends "completed"
+    And the task's log file in the state dir is "from the page"
+
+  @C-8.16
+  Scenario Outline: A field that "run" would refuse is said beside it on the form, and nothing is stored
+    When the board is open in a browser, through the printed URL
+    And the user fills the board's New task form, with the scenario's labels and network:
+      | field   | value          |
+      | image   | the test image |
+      | command | true           |
+      | <field> | <value>        |
+    And the user presses "Submit" on the board
+    Then the board's form says beside the "<field>" field "<error>"
+    And the state dir holds no task
+
+    Examples:
+      | field   | value     | error                                                      |
+      | timeout | soon      | timeout: 'soon' is not a duration such as 90, 30s, 15m     |
+      | image   | bad image | image: 'bad image' is not a valid image reference          |
+      | labels  | team      | labels: 'team': expected K=V                               |
+      | agent   | echo      | agent: give an agent profile or a command to run, not both |

@@ -23,6 +23,7 @@ from hamcrest import (
 
 from agents_runner.store import TaskStore
 from agents_runner.testing.finished_tasks import make_finished
+from agents_runner.testing.harness import SCENARIO_NETWORK
 from agents_runner.testing.ui_client import (
     EventReader,
     Stored,
@@ -298,3 +299,61 @@ def event_after(context: Context, name: str) -> None:
         timeout=30,
         describe=f"a {name!r} event after the task was stored",
     )
+
+
+@when("the user fills the board's New task form, with the scenario's labels and network:")
+def fill_form(context: Context) -> None:
+    values = {f"n-{row['field']}": row["value"] for row in context.table}
+    if values.get("n-image") == "the test image":
+        values["n-image"] = context.harness.image
+    labels = " ".join(f"{k}={v}" for k, v in context.harness.labels.items())
+    if "n-labels" in values:
+        values["n-labels"] = f"{values['n-labels']} {labels}"
+    else:
+        values["n-labels"] = labels
+    values.setdefault("n-network", SCENARIO_NETWORK)
+    context.browser.set_values(values)
+
+
+@then("the board says the task was submitted, with a link to it")
+def submitted(context: Context) -> None:
+    shown = context.browser.wait_for_text("submitted", "submitted ")
+    task_id = shown.removeprefix("submitted ").strip()
+    href = context.browser.driver.execute_script(
+        "return document.querySelector('#submitted a').href;"
+    )
+    assert_that(href, equal_to(f"{context.ui_base}/tasks/{task_id}"))
+    context.task = context.harness.fresh_load(task_id)
+
+
+@then(
+    'the state dir holds that task alone, its argv "{first}", "{second}", "{third}" and its '
+    "timeout {seconds:d} seconds"
+)
+def stored_alone(context: Context, first: str, second: str, third: str, seconds: int) -> None:
+    payloads = sorted((context.harness.state_dir / "tasks").glob("*.json"))
+    assert_that([p.stem for p in payloads], equal_to([context.task.id]))
+    spec = json.loads(payloads[0].read_bytes())["spec"]
+    assert_that(spec["argv"], equal_to([first, second, third]))
+    assert_that(spec["timeout"], equal_to(seconds))
+    assert_that(spec["labels"], equal_to(context.harness.labels))
+
+
+@then('the task\'s log file in the state dir is "{text}"')
+def log_file_is(context: Context, text: str) -> None:
+    assert_that(_log_file(context), equal_to(text.encode() + b"\n"))
+
+
+@then('the board\'s form says beside the "{field}" field "{error}"')
+def error_beside(context: Context, field: str, error: str) -> None:
+    context.browser.wait_for_text(f"err-{field}", error)
+    others = context.browser.driver.execute_script(
+        "return [...document.querySelectorAll('#new-task .error')]"
+        ".filter(e => e.textContent).map(e => e.id);"
+    )
+    assert_that(others, equal_to([f"err-{field}"]))
+
+
+@then("the state dir holds no task")
+def no_task(context: Context) -> None:
+    assert_that(list((context.harness.state_dir / "tasks").glob("*.json")), equal_to([]))

@@ -55,7 +55,7 @@ def test_the_pages_scripts_parse_as_javascript(tmp_path):
     if node is None:
         pytest.skip("node is not installed")
     for name, text in (
-        ("board", scripts.COMMON + scripts.BOARD % {"states": "[]", "limit": 50}),
+        ("board", scripts.COMMON + scripts.BOARD % {"states": "[]", "limit": 50, "form": "[]"}),
         ("task", "const TERMINAL=[];const TAIL=1;" + scripts.COMMON + scripts.TASK % {}),
     ):
         path = tmp_path / f"{name}.js"

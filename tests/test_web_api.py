@@ -199,3 +199,39 @@ def test_the_event_stream_says_change_at_once_and_after_each_write(store):
         return seen
 
     assert asyncio.run(three_events()) == ["event: change\ndata: {}\n\n"] * 3
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "error"),
+    [
+        ({"command": "true"}, "image", "image: give the image to run"),
+        ({"image": "busybox:1.36"}, "agent", "agent: give an agent profile name or a command"),
+        ({"image": "bad image", "command": "true"}, "image", "image: 'bad image' is not"),
+        ({"image": "busybox:1.36", "command": "true", "timeout": "soon"}, "timeout", "timeout: "),
+        ({"image": "busybox:1.36", "command": "'open", "labels": ""}, "command", "command: "),
+        ({"image": "busybox:1.36", "command": "true", "labels": "a=b c"}, "labels", "labels: 'c'"),
+        (
+            {"image": "busybox:1.36", "command": "true", "secrets": {"K": "v"}},
+            "secrets",
+            "secrets:",
+        ),
+        ({"image": "busybox:1.36", "agent": "echo"}, "prompt", "prompt: the echo agent needs"),
+        ({"image": "busybox:1.36", "command": "true", "workspace": "/no/such"}, "workspace", ""),
+        ([1, 2], "body", "body: a JSON object"),
+    ],
+)
+def test_a_submission_run_would_refuse_is_a_400_naming_the_field_and_stores_nothing(
+    store, body, field, error
+):
+    answer = client(store).post("/api/tasks", json=body)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["field"] == field
+    assert answer.json()["error"].startswith(error or f"{field}: ")
+    assert list(store.tasks_dir.iterdir()) == []
+
+
+def test_every_field_of_the_new_task_form_is_one_the_api_takes():
+    from agents_runner.web.pages import _FORM_ROWS
+    from agents_runner.web.submit import _fields
+
+    assert {name for name, _, _ in _FORM_ROWS} <= _fields()

@@ -5,6 +5,7 @@ as the command line records them (the task's owner acts on them). A refusal is J
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import AsyncIterator
 
@@ -18,6 +19,7 @@ from .catalog import Catalog, summary
 from .logview import log_slice, shown, tail_offset
 from .openapi import document
 from .query import BadParameter, parse_query
+from .submit import BadField, build_spec
 
 FOLLOW_INTERVAL = 0.2  # seconds between looks at a followed log
 
@@ -146,6 +148,34 @@ class Api:
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         stream = events.changes(self.store, task_id, self.closing)
         return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
+
+    async def submit(self, request: Request) -> JSONResponse:
+        """A new task, as `run --detach`: 202 and its row, or 400 naming the field."""
+        try:
+            body = json.loads(await request.body() or b"null")
+        except ValueError:
+            return JSONResponse({"error": "body: not JSON", "field": "body"}, 400)
+        try:
+            spec = build_spec(body)
+            task = await asyncio.to_thread(self._submit, spec)
+        except BadField as exc:
+            return JSONResponse({"error": str(exc), "field": exc.field}, 400)
+        except ValueError as exc:  # the runner's checks against the engine (cpus, network)
+            field = str(exc).partition(":")[0]
+            return JSONResponse({"error": str(exc), "field": field}, 400)
+        except Exception as exc:  # the engine unreachable, the state dir unwritable
+            return refusal(503, f"the task could not be submitted: {exc}")
+        return JSONResponse(summary(task), status_code=202)
+
+    def _submit(self, spec: object) -> Task:
+        """Stored and handed to a detached supervisor, as `run --detach` does."""
+        from ..runner import TaskRunner
+
+        runner = TaskRunner(self.state_dir, recover=False, adopt_in="process")
+        try:
+            return runner.submit_detached(spec)  # type: ignore[arg-type]
+        finally:
+            runner.close(wait=False)
 
     async def openapi(self, request: Request) -> JSONResponse:
         return JSONResponse(document())

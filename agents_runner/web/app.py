@@ -28,6 +28,7 @@ def make_app(store: TaskStore, state_dir: str, token: str) -> Starlette:
         Route("/", pages.board),
         Route("/tasks/{task_id}", pages.task),
         Route("/api/tasks", api.tasks),
+        Route("/api/tasks", api.submit, methods=["POST"]),
         Route("/api/counts", api.counts),
         Route("/api/events", api.events),
         Route("/api/openapi.json", api.openapi),

@@ -87,6 +87,21 @@ def document() -> dict[str, Any]:
         "security": [{"token": []}],
         "paths": {
             "/api/tasks": {
+                "post": {
+                    "summary": "submit a task, as `run --detach`: the fields of `run` as TaskSpec "
+                    "names them (not secrets or host_login); command a list or a command line, "
+                    "labels and env a dict or K=V items, timeout and stop_grace seconds or a "
+                    "duration such as 15m",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "responses": {
+                        "202": _json("stored and handed to its supervisor: its row", _ROW),
+                        "400": _json("`error`, and `field`: the field at fault"),
+                        "503": _ERROR,
+                    },
+                },
                 "get": {
                     "summary": "a page of tasks: the unfinished first, then the finished, each "
                     "newest first (a finished task by when its payload was last written)",
@@ -115,7 +130,7 @@ def document() -> dict[str, Any]:
                         ),
                         "400": _ERROR,
                     },
-                }
+                },
             },
             "/api/counts": {
                 "get": {

@@ -12,6 +12,7 @@ import secrets
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from ..agents import known_agents
 from ..states import TERMINAL_STATES, TaskState
 from ..store import TaskStore
 from . import scripts
@@ -26,7 +27,7 @@ table{border-collapse:collapse}
 td,th{padding:.25em .8em;border-bottom:1px solid #ddd;text-align:left}
 .state{font-weight:600}#log{background:#111;color:#eee;padding:1em;white-space:pre-wrap;
 max-height:60vh;overflow:auto}button{margin-right:.5em}#problem{color:#a00}
-.count{margin-right:1em}#filters input,#filters select{margin-right:.8em}
+.count{margin-right:1em}.error{color:#a00}#filters input,#filters select{margin-right:.8em}
 .step{display:grid;grid-template-columns:7em 1fr 19em 7em;gap:.6em;align-items:center}
 .track{background:#f0f0f0;height:.9em;position:relative}
 .bar{display:block;height:100%;background:#888}
@@ -61,6 +62,40 @@ def _page(title: str, body: str, script: str, task_id: str = "", status: int = 2
     )
 
 
+_FORM_ROWS = (
+    ("image", "image", "busybox:1.36 (default: the agent's own)"),
+    ("agent", "agent", ""),
+    ("prompt", "prompt", "for an agent"),
+    ("command", "command", "instead of an agent: a command line, as a shell splits it"),
+    ("workspace", "workspace", "a folder on this host, mounted at /workspace"),
+    ("labels", "labels", "K=V K=V"),
+    ("network", "network", "the engine's network (default: its own)"),
+    ("timeout", "timeout", "30s, 15m, 12h"),
+)
+
+
+def _new_task_form() -> str:
+    """The New task form: a field per row, an error beside each (set as text)."""
+    agents = "".join(f"<option>{html.escape(name)}</option>" for name in known_agents())
+    rows = []
+    for name, label, hint in _FORM_ROWS:
+        if name == "agent":
+            field = f"<select id=n-agent><option value=''>none</option>{agents}</select>"
+        elif name == "prompt":
+            field = "<textarea id=n-prompt rows=2 cols=50></textarea>"
+        else:
+            field = f"<input id=n-{name} size=40 placeholder='{html.escape(hint)}'>"
+        rows.append(
+            f"<tr><td><label for=n-{name}>{label}</label></td><td>{field}</td>"
+            f"<td class=error id=err-{name} data-field={name}></td></tr>"
+        )
+    return (
+        "<h2>New task</h2><form id=new-task><table>" + "".join(rows) + "</table>"
+        "<p><button id=submit type=submit>Submit</button> <span id=submitted></span>"
+        " <span class=error id=err-body></span></p></form>"
+    )
+
+
 def not_found_page(what: str) -> HTMLResponse:
     body = f"<h1>404</h1><p id=problem>{html.escape(what)}</p><p><a href='/'>all tasks</a></p>"
     return _page("not found", body, "", status=404)
@@ -85,11 +120,12 @@ class Pages:
             "<th>STATE</th><th>AGENT</th><th>IMAGE</th><th>LABELS</th><th>CREATED</th>"
             "<th>EXIT</th><th>REASON</th></tr></thead><tbody id=tasks></tbody></table>"
             "<p><button id=newer>Newer</button><button id=older>Older</button>"
-            "<span id=page></span></p>"
+            "<span id=page></span></p>" + _new_task_form()
         )
         script = scripts.BOARD % {
             "states": json.dumps([state.value for state in TaskState]),
             "limit": DEFAULT_LIMIT,
+            "form": json.dumps([name for name, _, _ in _FORM_ROWS]),
         }
         return _page("agents-runner", body, script)
 

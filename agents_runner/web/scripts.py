@@ -58,6 +58,22 @@ for(const id of ['f-state','f-label','f-agent','f-q'])
  document.getElementById(id).addEventListener('input',restart);
 document.getElementById('older').onclick=()=>{if(next){cursors.push(next);refresh();}};
 document.getElementById('newer').onclick=()=>{if(cursors.length>1){cursors.pop();refresh();}};
+const FORM=%(form)s;
+document.getElementById('new-task').addEventListener('submit',async(event)=>{
+ event.preventDefault();const body={};
+ for(const name of FORM){body[name]=document.getElementById('n-'+name).value;
+  document.getElementById('err-'+name).textContent='';}
+ document.getElementById('err-body').textContent='';
+ const said=document.getElementById('submitted');said.replaceChildren();
+ const r=await fetch('/api/tasks',{method:'POST',credentials:'same-origin',
+  headers:{'Content-Type':'application/json'},body:JSON.stringify(body)});
+ let answer={};try{answer=await r.json();}catch(e){}
+ if(r.status===202){const link=el('a',answer.id);link.href='/tasks/'+answer.id;
+  said.append('submitted ',link);restart();return;}
+ const beside=document.getElementById('err-'+(answer.field||'body'))||
+  document.getElementById('err-body');
+ beside.textContent=answer.error||('refused ('+r.status+')');
+});
 refresh();live('/api/events',refresh);
 """
 
