@@ -62,3 +62,31 @@ def test_the_pages_scripts_parse_as_javascript(tmp_path):
         path.write_text(text)
         checked = subprocess.run([node, "--check", str(path)], capture_output=True, text=True)
         assert checked.returncode == 0, checked.stderr
+
+
+def test_ctrl_c_stops_the_server_at_once_while_an_event_stream_is_open(tmp_path):
+    """Ctrl-C ends the open streams, which uvicorn would otherwise wait for: status 130."""
+    import signal
+    import urllib.request
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "agents_runner.cli", "--state-dir", str(tmp_path), "ui"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        base, _, token = url.partition("/?token=")
+        request = urllib.request.Request(
+            base + "/api/events", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as stream:
+            assert stream.readline() == b"event: change\n"
+            server.send_signal(signal.SIGINT)
+            assert server.wait(timeout=4) == 130, server.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
