@@ -203,3 +203,8 @@ Feature: A live page and a JSON API, seen in a real browser
       | image   | bad image | image: 'bad image' is not a valid image reference          |
       | labels  | team      | labels: 'team': expected K=V                               |
       | agent   | echo      | agent: give an agent profile or a command to run, not both |
+
+  @C-8.3 @C-8.11
+  Scenario: An unknown task's page and an unknown page are 404 pages, and say so
+    Then the page of task "0123456789ab" is answered 404, and a browser is shown a page that says "no task 0123456789ab"
+    And the page "/no/such/page" is answered 404, and a browser is shown a page that says "no such page"

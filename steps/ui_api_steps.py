@@ -357,3 +357,27 @@ def error_beside(context: Context, field: str, error: str) -> None:
 @then("the state dir holds no task")
 def no_task(context: Context) -> None:
     assert_that(list((context.harness.state_dir / "tasks").glob("*.json")), equal_to([]))
+
+
+@then(
+    'the page of task "{task_id}" is answered 404, and a browser is shown a page that says '
+    '"{words}"'
+)
+def unknown_task_page(context: Context, task_id: str, words: str) -> None:
+    unknown_page(context, f"/tasks/{task_id}", words)
+
+
+@then('the page "{path}" is answered 404, and a browser is shown a page that says "{words}"')
+def unknown_page(context: Context, path: str, words: str) -> None:
+    status, body = _client(context).request(path)
+    assert_that(status, equal_to(404))
+    assert_that(body.decode(), contains_string(words))
+    browser = context.browser if getattr(context, "browser", None) else None
+    if browser is None:
+        from agents_runner.testing.browser import Browser
+
+        browser = context.browser = Browser()
+        context.add_cleanup(browser.quit)
+        browser.open(f"{context.ui_base}/?token={context.ui_token}")  # the token's cookie
+    browser.open(context.ui_base + path)
+    assert_that(browser.page_text(), contains_string(words))

@@ -235,3 +235,9 @@ def test_every_field_of_the_new_task_form_is_one_the_api_takes():
     from agents_runner.web.submit import _fields
 
     assert {name for name, _, _ in _FORM_ROWS} <= _fields()
+
+
+def test_a_known_endpoint_asked_with_another_method_is_a_json_405(store):
+    answer = client(store).get("/api/tasks/0123456789ab/kill")
+    assert answer.status_code == 405
+    assert answer.json()["error"] == "method not allowed: GET /api/tasks/0123456789ab/kill"

@@ -12,14 +12,19 @@ from starlette.routing import Route
 from ..store import TaskStore
 from .api import Api, refusal
 from .auth import TokenGate
-from .pages import Pages
+from .pages import Pages, not_found_page
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
+    """404 (or 405, a known path asked with another method): JSON under /api, else a page."""
     status = exc.status_code if isinstance(exc, HTTPException) else 404
+    what = f"{request.method} {request.url.path}"
     if request.url.path.startswith("/api/"):
-        return refusal(status, f"no such endpoint: {request.method} {request.url.path}")
-    return HTMLResponse(f"<!doctype html><h1>{status}</h1><p>no such page</p>", status)
+        said = "no such endpoint" if status == 404 else "method not allowed"
+        return refusal(status, f"{said}: {what}")
+    if status == 404:
+        return not_found_page(f"no such page: {request.url.path}")
+    return HTMLResponse(f"<!doctype html><h1>{status}</h1><p>method not allowed</p>", status)
 
 
 def make_app(store: TaskStore, state_dir: str, token: str) -> Starlette:
