@@ -1,12 +1,14 @@
 """The board's tasks, fast with many: the unfinished ones read through the store's index
 (active/), the finished ones ordered by when their payload was last written (a stat of
-each, no read) and read a page at a time. A finished task's row is kept, by the time
-of its payload, so counting and filtering read each finished payload once."""
+each, no read; the order kept while tasks/ is unchanged) and read a page at a time. A
+finished task's row is kept, by the time of its payload, so counting and filtering read
+each finished payload once."""
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +60,7 @@ class Catalog:
     def __init__(self, store: TaskStore) -> None:
         self.store = store
         self._finished: dict[str, tuple[int, Row]] = {}  # id: (payload mtime_ns, row)
+        self._kept_order: tuple[int, list[tuple[int, str]]] | None = None  # tasks/ time, order
         self._lock = threading.Lock()
 
     def unfinished(self) -> list[Row]:
@@ -66,19 +69,33 @@ class Catalog:
 
     def finished_order(self, skip: set[str]) -> list[tuple[int, str]]:
         """(payload mtime_ns, id) of every stored task not in `skip`, newest first."""
+        return [(mtime_ns, task_id) for mtime_ns, task_id in self._order() if task_id not in skip]
+
+    def _order(self) -> list[tuple[int, str]]:
+        """Every payload's (mtime_ns, id), newest first. Kept while tasks/ is unchanged:
+        every payload written is renamed into it, which changes its time. The time of a
+        folder is as coarse as the clock's tick, so a list is kept only when tasks/ had
+        not changed for a second when it was made."""
+        changed = os.stat(self.store.tasks_dir).st_mtime_ns
+        with self._lock:
+            kept = self._kept_order
+        if kept is not None and kept[0] == changed:
+            return kept[1]
+        began = time.time_ns()
         found = []
         with os.scandir(self.store.tasks_dir) as entries:
             for entry in entries:
                 stem, dot, extension = entry.name.partition(".")
                 if not (dot and extension == "json" and TASK_ID_PATTERN.match(stem)):
                     continue
-                if stem in skip:
-                    continue
                 try:
                     found.append((entry.stat().st_mtime_ns, stem))
                 except FileNotFoundError:
                     continue
         found.sort(reverse=True)
+        if began - changed > 1_000_000_000:
+            with self._lock:
+                self._kept_order = (changed, found)
         return found
 
     def finished_row(self, mtime_ns: int, task_id: str) -> Row | None:
