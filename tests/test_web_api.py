@@ -241,3 +241,21 @@ def test_a_known_endpoint_asked_with_another_method_is_a_json_405(store):
     answer = client(store).get("/api/tasks/0123456789ab/kill")
     assert answer.status_code == 405
     assert answer.json()["error"] == "method not allowed: GET /api/tasks/0123456789ab/kill"
+
+
+def test_the_kept_order_follows_a_payload_written_since(store):
+    import os
+
+    finished = make_finished(store, 5)
+    waiting = queued(store)
+    old = os.stat(store.tasks_dir).st_mtime - 10
+    os.utime(store.tasks_dir, (old, old))  # unchanged for 10 s: its order is kept
+    api = client(store)
+    first = [r["id"] for r in api.get("/api/tasks").json()["tasks"]]
+    assert first == [waiting.id] + [t.id for t in reversed(finished)]
+    late = queued(store)  # written since: tasks/ changed, so its order is made anew
+    store.transition(late.id, TaskState.CANCELLED)
+    again = [r["id"] for r in api.get("/api/tasks").json()["tasks"]]
+    assert again == [waiting.id, late.id] + [t.id for t in reversed(finished)]
+    counts = api.get("/api/counts").json()["counts"]
+    assert counts == {"completed": 2, "failed": 2, "cancelled": 2, "queued": 1}
