@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -117,9 +118,9 @@ def type_prefix(context: Context) -> None:
     context.browser.set_values({"f-state": "", "f-label": "", "f-agent": "", "f-q": context.prefix})
 
 
-def _matching(context: Context, keep: object) -> list[str]:
+def _matching(context: Context, keep: Callable[[Stored], bool]) -> list[str]:
     stored = {task.id: task for task in _stored(context)}
-    return [i for i in board_order(list(stored.values())) if keep(stored[i])]  # type: ignore[operator]
+    return [i for i in board_order(list(stored.values())) if keep(stored[i])]
 
 
 @then('the board shows exactly the state dir\'s tasks labelled "{label}"')
@@ -155,7 +156,7 @@ def api_pages(context: Context, limit: int) -> None:
     assert_that(len(set(walked)), equal_to(len(stored)))
 
 
-def _filter_keeps(context: Context, text: str) -> tuple[str, object]:
+def _filter_keeps(context: Context, text: str) -> tuple[str, Callable[[Stored], bool]]:
     name, _, value = text.partition("=")
     if name == "state":
         states = set(value.split(","))

@@ -8,6 +8,7 @@ import asyncio
 import json
 import threading
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -20,6 +21,9 @@ from .logview import log_slice, shown, tail_offset
 from .openapi import document
 from .query import BadParameter, parse_query
 from .submit import BadField, build_spec
+
+if TYPE_CHECKING:
+    from ..spec import TaskSpec
 
 FOLLOW_INTERVAL = 0.2  # seconds between looks at a followed log
 
@@ -167,13 +171,13 @@ class Api:
             return refusal(503, f"the task could not be submitted: {exc}")
         return JSONResponse(summary(task), status_code=202)
 
-    def _submit(self, spec: object) -> Task:
+    def _submit(self, spec: TaskSpec) -> Task:
         """Stored and handed to a detached supervisor, as `run --detach` does."""
         from ..runner import TaskRunner
 
         runner = TaskRunner(self.state_dir, recover=False, adopt_in="process")
         try:
-            return runner.submit_detached(spec)  # type: ignore[arg-type]
+            return runner.submit_detached(spec)
         finally:
             runner.close(wait=False)
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..agents import PROFILES
+
+if TYPE_CHECKING:
+    from ..spec import TaskSpec
 
 # An API client may give any of `run`'s fields (as TaskSpec names them) but these two:
 # secrets are never sent to a page's server, nor the login folder of its host.
@@ -86,9 +89,9 @@ def spec_values(body: Any) -> dict[str, Any]:
     return values
 
 
-def build_spec(body: Any) -> Any:
+def build_spec(body: Any) -> TaskSpec:
     """The TaskSpec `body` asks for, checked as `run` checks it; BadField if it is not
-    one. (Returns a TaskSpec; the spec module is imported on the first submission.)"""
+    one. The spec module is imported on the first submission, not to read."""
     from ..spec import TaskSpec
 
     values = spec_values(body)
