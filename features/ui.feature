@@ -208,3 +208,10 @@ Feature: A live page and a JSON API, seen in a real browser
   Scenario: An unknown task's page and an unknown page are 404 pages, and say so
     Then the page of task "0123456789ab" is answered 404, and a browser is shown a page that says "no task 0123456789ab"
     And the page "/no/such/page" is answered 404, and a browser is shown a page that says "no such page"
+
+  @C-8.17
+  Scenario: Ctrl-C stops the server at once, with the board open on its event stream
+    When the board is open in a browser, through the printed URL
+    And the board is listening to the event stream
+    And the user presses Ctrl-C in the server's terminal
+    Then the server exits with status 130 within 3 seconds

@@ -13,7 +13,7 @@ function el(tag,text,field){const e=document.createElement(tag);
 function cell(row,text,name){const td=el('td',text??'',name);row.appendChild(td);return td;}
 function visible(text){return String(text??'').replace(/[\x00-\x08\x0b-\x1f]/g,
  c=>String.fromCharCode(0x2400+c.charCodeAt(0))).replace(/\x7f/g,'\u2421');}
-function live(url,redraw){const source=new EventSource(url);
+function live(url,redraw){const source=new EventSource(url);window.eventStream=source;
  source.addEventListener('change',()=>redraw());setInterval(redraw,10000);}
 """
 
