@@ -4,6 +4,7 @@ filters, counts, the log's forms, the OpenAPI document and the refusals."""
 from __future__ import annotations
 
 import json
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,8 @@ def queued(store: TaskStore, **fields: object) -> Task:
 def all_pages(api: TestClient, query: str = "", limit: int = 7) -> list[dict]:
     rows, cursor = [], None
     while True:
-        url = f"/api/tasks?limit={limit}{query}" + (f"&cursor={cursor}" if cursor else "")
+        after = f"&cursor={urllib.parse.quote(cursor)}" if cursor else ""
+        url = f"/api/tasks?limit={limit}{query}{after}"
         answer = api.get(url)
         assert answer.status_code == 200, answer.text
         page = answer.json()
@@ -55,6 +57,14 @@ def test_pages_hold_every_task_once_unfinished_first_then_newest_first(store):
     unfinished = [queued(store) for _ in range(3)]
     rows = all_pages(client(store))
     ids = [row["id"] for row in rows]
+    assert ids == [t.id for t in reversed(unfinished)] + [t.id for t in reversed(finished)]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 500])
+def test_pages_cut_among_the_unfinished_go_on_to_the_finished(store, limit):
+    finished = make_finished(store, 4)
+    unfinished = [queued(store) for _ in range(3)]
+    ids = [row["id"] for row in all_pages(client(store), limit=limit)]
     assert ids == [t.id for t in reversed(unfinished)] + [t.id for t in reversed(finished)]
 
 
