@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
 from ..store import AmbiguousTaskId, TaskNotFound, TaskStore, UnreadableTask
 from ..task import Task
@@ -113,13 +113,16 @@ class Api:
         )
 
     def _download(self, task_id: str) -> Response:
-        try:
-            data = self.store.log_path(task_id).read_bytes()
-        except FileNotFoundError:
-            data = b""
-        disposition = f'attachment; filename="agents-runner-{task_id}.log"'
-        headers = {"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"}
-        return Response(data, media_type="application/octet-stream", headers=headers)
+        """The log file as stored, streamed from disk (a log may be larger than memory)."""
+        path = self.store.log_path(task_id)
+        name = f"agents-runner-{task_id}.log"
+        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+        if not path.exists():
+            headers["Content-Disposition"] = f'attachment; filename="{name}"'
+            return Response(b"", media_type="application/octet-stream", headers=headers)
+        return FileResponse(
+            path, media_type="application/octet-stream", filename=name, headers=headers
+        )
 
     async def _follow(self, task_id: str, offset: int) -> AsyncIterator[bytes]:
         """The log's bytes as written, from `offset`, until the task has ended and all of
