@@ -269,3 +269,24 @@ def test_the_kept_order_follows_a_payload_written_since(store):
     assert again == [waiting.id, late.id] + [t.id for t in reversed(finished)]
     counts = api.get("/api/counts").json()["counts"]
     assert counts == {"completed": 2, "failed": 2, "cancelled": 2, "queued": 1}
+
+
+def test_the_first_page_reads_only_the_finished_payloads_it_shows(store, monkeypatch):
+    """The claim behind the 10,000-task numbers (benchmarks/ui_bench.py), counted rather
+    than timed: a page reads at most `limit` + 1 finished payloads, whatever their number."""
+    make_finished(store, 600)
+    queued(store)
+    read: list[str] = []
+    load = TaskStore.load
+
+    def counted(self: TaskStore, task_id: str) -> Task:
+        read.append(task_id)
+        return load(self, task_id)
+
+    monkeypatch.setattr(TaskStore, "load", counted)
+    api = client(store)
+    page = api.get("/api/tasks?limit=50").json()
+    assert len(page["tasks"]) == 50 and len(read) <= 50
+    read.clear()
+    api.get(f"/api/tasks?limit=50&cursor={urllib.parse.quote(page['next'])}")
+    assert len(read) <= 51

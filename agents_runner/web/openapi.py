@@ -151,6 +151,7 @@ def document() -> dict[str, Any]:
                     "parameters": [
                         _ID,
                         _query("since", "the byte offset to start at (default 0)", "integer"),
+                        _query("offset", "the same as since (its earlier name)", "integer"),
                         _query("tail", "start at the last N lines instead", "integer"),
                         _query(
                             "follow",
