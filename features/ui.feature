@@ -81,3 +81,137 @@ Feature: A live page and a JSON API, seen in a real browser
     When the user runs "ui" on the port the page is served on
     Then the command exits with status 2
     And its error output is one line that names "is already in use"
+
+  @C-8.2 @C-8.9
+  Scenario: The board pages through many tasks and filters them, its counts those of the state dir
+    Given the state dir holds 120 finished tasks, written as the store writes them
+    When the board is open in a browser, through the printed URL
+    Then the board shows the newest 50 of the state dir's tasks, newest first
+    And the board's counts are those of the state dir's payloads
+    When the user presses "Older" on the board
+    Then the board shows the state dir's tasks 51 to 100, newest first
+    When the user picks the state "failed" on the board
+    Then the board shows exactly the state dir's "failed" tasks, newest first
+    When the user clears the board's filters and types "n=7" as the label
+    Then the board shows exactly the state dir's tasks labelled "n=7"
+    When the user clears the board's filters and types "echo" as the agent
+    Then the board shows the newest 50 of the state dir's tasks of the "echo" agent
+    When the user clears the board's filters and types the first 2 digits of a task's id
+    Then the board shows exactly the state dir's tasks whose id starts with those digits
+    And the board's counts are those of the state dir's payloads
+
+  @C-8.10
+  Scenario: The API's pages hold every task once, the running one first, and its filters match the payloads
+    Given the state dir holds 60 finished tasks, written as the store writes them
+    And a workspace
+    And a task whose agent waits for its go file in that workspace
+    When the task is submitted
+    And the task is "running"
+    Then the API's pages of 7 hold every task of the state dir once: the running one, then the finished by their payloads' times, newest first
+    And each filter's pages of 7 hold exactly the tasks whose payload on disk matches it:
+      | filter                  |
+      | state=failed            |
+      | state=running,cancelled |
+      | label=n=7               |
+      | agent=echo              |
+      | q=the running task's first 2 digits |
+    When the agent is let go on
+    Then the task ends "completed"
+
+  @C-8.11
+  Scenario: Bad input, an unknown task or endpoint, and a request on an ended task are refused with a reason
+    Given a task whose agent prints "done" and exits with code 0
+    When the task is submitted
+    And the task has ended
+    Then the API answers these requests with these statuses and errors:
+      | method | path                          | status | error starts with                      |
+      | GET    | /api/tasks?limit=0            | 400    | limit:                                 |
+      | GET    | /api/tasks?state=asleep       | 400    | state:                                 |
+      | GET    | /api/tasks?cursor=nonsense    | 400    | cursor:                                |
+      | GET    | /api/tasks/TASK/log?since=-1  | 400    | since:                                 |
+      | GET    | /api/tasks/TASK/log?tail=1&since=0 | 400 | tail:                                 |
+      | GET    | /api/tasks/000000000000       | 404    | unknown task '000000000000'            |
+      | GET    | /api/no-such-thing            | 404    | no such endpoint                       |
+      | POST   | /api/tasks/TASK/cancel        | 409    | task TASK has ended completed          |
+      | POST   | /api/tasks/TASK/kill          | 409    | task TASK has ended completed          |
+    And the task's stored payload is byte for byte what it was when it ended
+
+  @C-8.11 @C-8.4
+  Scenario: A kill from the task's page is answered 202 and the page says so
+    Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
+    When the task is submitted
+    And the task is running
+    And the task's page is open in a browser, through the printed URL
+    And the user presses "Kill" on the task's page
+    Then the task's page says "kill requested (202)"
+    And the task ends "killed"
+
+  @C-8.3 @C-8.12 @C-8.13
+  Scenario: A task's page draws its timeline and outcome, its log without colour codes, and a Download of the log as stored
+    Given a task whose output holds a colour code and a NUL byte, and which exits with code 3
+    When the task is submitted
+    And the task has ended
+    And the task's page is open in a browser, through the printed URL
+    Then the task's page draws a timeline bar for each state of the task's stored history, in its order, each with the time it entered that state
+    And the task's page says its outcome is "failed, exit code 3"
+    And the task's page shows its log as "red line", "nul:␀:end" with no escape character
+    And the task's page's Download link serves the task's log file in the state dir, byte for byte
+    And the API's log with tail=1 is "nul:␀:end"
+    And the API's log followed from byte 0 is the task's log file in the state dir, byte for byte, and ends
+
+  @C-8.14
+  Scenario: The OpenAPI document describes every endpoint of the contract's API table
+    Then "/api/openapi.json" is an OpenAPI 3.1 document with each path and method of the contract's API table
+
+  @C-8.15
+  Scenario: The event stream says "change" when a task is stored
+    Given the API's event stream is open with the token
+    And a task whose agent prints "done" and exits with code 0
+    When the task is submitted
+    Then the event stream says "change" after the task's payload is on disk
+    And the task ends "completed"
+
+  @C-8.16
+  Scenario: A task submitted from the board's form runs as "run --detach" runs it
+    When the board is open in a browser, through the printed URL
+    And the user fills the board's New task form, with the scenario's labels and network:
+      | field   | value                          |
+      | image   | the test image                 |
+      | command | sh -c 'echo "from the page"'   |
+      | timeout | 2m                             |
+    And the user presses "Submit" on the board
+    Then the board says the task was submitted, with a link to it
+    And the state dir holds that task alone, its argv "sh", "-c", "echo "from the page"" and its timeout 120 seconds
+    And the task ends "completed"
+    And the task's log file in the state dir is "from the page"
+
+  @C-8.16
+  Scenario Outline: A field that "run" would refuse is said beside it on the form, and nothing is stored
+    When the board is open in a browser, through the printed URL
+    And the user fills the board's New task form, with the scenario's labels and network:
+      | field   | value          |
+      | image   | the test image |
+      | command | true           |
+      | <field> | <value>        |
+    And the user presses "Submit" on the board
+    Then the board's form says beside the "<field>" field "<error>"
+    And the state dir holds no task
+
+    Examples:
+      | field   | value     | error                                                      |
+      | timeout | soon      | timeout: 'soon' is not a duration such as 90, 30s, 15m     |
+      | image   | bad image | image: 'bad image' is not a valid image reference          |
+      | labels  | team      | labels: 'team': expected K=V                               |
+      | agent   | echo      | agent: give an agent profile or a command to run, not both |
+
+  @C-8.3 @C-8.11
+  Scenario: An unknown task's page and an unknown page are 404 pages, and say so
+    Then the page of task "0123456789ab" is answered 404, and a browser is shown a page that says "no task 0123456789ab"
+    And the page "/no/such/page" is answered 404, and a browser is shown a page that says "no such page"
+
+  @C-8.17
+  Scenario: Ctrl-C stops the server at once, with the board open on its event stream
+    When the board is open in a browser, through the printed URL
+    And the board is listening to the event stream
+    And the user presses Ctrl-C in the server's terminal
+    Then the server exits with status 130 within 3 seconds

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import select
+import signal
+import subprocess
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -27,6 +30,7 @@ def page_served(context: Context) -> None:
     found = re.fullmatch(r"(http://127\.0\.0\.1:(\d+))/\?token=(\S+)", line)
     assert found, f"agents-runner ui printed {line!r} first"
     context.ui_base, context.ui_port, context.ui_token = found[1], found[2], found[3]
+    context.ui_process = process
 
 
 def _browser(context: Context) -> Browser:
@@ -143,3 +147,32 @@ def shown_as_text(context: Context, markup: str) -> None:
 @when('the user runs "ui" on the port the page is served on')
 def ui_on_taken_port(context: Context) -> None:
     context.result = context.harness.cli.run("ui", "--port", context.ui_port)
+
+
+@when("the board is listening to the event stream")
+def board_listening(context: Context) -> None:
+    """The browser's own state of the page's EventSource: OPEN (1)."""
+    script = (
+        "return window.eventStream ? [window.eventStream.readyState, window.eventStream.url] : [];"
+    )
+    wait_until(
+        lambda: context.browser.driver.execute_script(script),
+        lambda seen: seen == [1, f"{context.ui_base}/api/events"],
+        timeout=30,
+        describe="the board's event stream to be open",
+    )
+
+
+@when("the user presses Ctrl-C in the server's terminal")
+def ctrl_c(context: Context) -> None:
+    context.ui_process.send_signal(signal.SIGINT)
+    context.ctrl_c_at = time.monotonic()
+
+
+@then("the server exits with status {status:d} within {seconds:d} seconds")
+def server_exits(context: Context, status: int, seconds: int) -> None:
+    try:
+        code = context.ui_process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"agents-runner ui still runs {seconds} s after Ctrl-C") from None
+    assert_that(code, equal_to(status))

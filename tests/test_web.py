@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from agents_runner.web.api import LOG_CHUNK, log_slice
+from agents_runner.web.logview import LOG_CHUNK, log_slice
 
 READS_WITHOUT_DOCKER = (
     "import sys, tempfile\n"
@@ -41,3 +41,52 @@ def test_the_log_is_served_by_offset_with_nothing_twice(tmp_path):
 
 def test_a_log_not_yet_written_is_empty(tmp_path):
     assert log_slice(tmp_path / "missing.log", 0) == (b"", 0)
+
+
+def test_the_pages_scripts_parse_as_javascript(tmp_path):
+    """A Python escape in a script's string (a NUL for "\\x00") breaks a whole page."""
+    import shutil
+
+    import pytest
+
+    from agents_runner.web import scripts
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    for name, text in (
+        ("board", scripts.COMMON + scripts.BOARD % {"states": "[]", "limit": 50, "form": "[]"}),
+        ("task", "const TERMINAL=[];const TAIL=1;" + scripts.COMMON + scripts.TASK % {}),
+    ):
+        path = tmp_path / f"{name}.js"
+        path.write_text(text)
+        checked = subprocess.run([node, "--check", str(path)], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
+
+
+def test_ctrl_c_stops_the_server_at_once_while_an_event_stream_is_open(tmp_path):
+    """Ctrl-C ends the open streams, which uvicorn would otherwise wait for: status 130."""
+    import signal
+    import urllib.request
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "agents_runner.cli", "--state-dir", str(tmp_path), "ui"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        base, _, token = url.partition("/?token=")
+        request = urllib.request.Request(
+            base + "/api/events", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as stream:
+            assert stream.readline() == b"event: change\n"
+            server.send_signal(signal.SIGINT)
+            assert server.wait(timeout=4) == 130, server.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

@@ -69,8 +69,12 @@ def _serve(app: Any, listener: socket.socket) -> int:
 
         def handle_exit(self, sig: int, frame: Any) -> None:
             self.stopped_by = sig
+            app.state.closing.set()  # the event streams end, so the server can
             super().handle_exit(sig, frame)
 
-    server = Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=5
+    )
+    server = Server(config)
     server.run(sockets=[listener])
     return 128 + server.stopped_by if server.stopped_by else 0

@@ -60,6 +60,42 @@ class Browser:
         )
         return str(self.driver.execute_script(script, task_id))
 
+    def board_rows(self) -> list[str]:
+        """The ids of the board's rows, top to bottom."""
+        script = "return [...document.querySelectorAll('tr[data-task]')].map(r => r.dataset.task);"
+        return list(self.driver.execute_script(script))
+
+    def board_counts(self) -> dict[str, int]:
+        script = (
+            "return Object.fromEntries([...document.querySelectorAll('#counts [data-state]')]"
+            ".map(e => [e.dataset.state, e.textContent]));"
+        )
+        shown = self.driver.execute_script(script)
+        return {state: int(text.rpartition(": ")[2]) for state, text in shown.items()}
+
+    def set_values(self, values: dict[str, str]) -> None:
+        """Set the form fields named by id, as typing would, then tell the page once."""
+        script = (
+            "let last = null; for (const [id, value] of Object.entries(arguments[0])) {"
+            " const e = document.getElementById(id); e.value = value; last = e; }"
+            "last.dispatchEvent(new Event('input'));"
+        )
+        self.driver.execute_script(script, values)
+
+    def timeline(self) -> list[tuple[str, str]]:
+        """The task page's timeline: each bar's state and the time it shows it entered."""
+        script = (
+            "return [...document.querySelectorAll('#timeline .step')].map(r =>"
+            " [r.dataset.state, r.querySelector('[data-field=from]').textContent,"
+            "  r.querySelector('.bar').getBoundingClientRect().width]);"
+        )
+        rows = self.driver.execute_script(script)
+        return [(state, at) for state, at, width in rows if width > 0]
+
+    def attribute(self, element_id: str, name: str) -> str:
+        script = "const e = document.getElementById(arguments[0]); return e ? e[arguments[1]] : '';"
+        return str(self.driver.execute_script(script, element_id, name))
+
     def click(self, element_id: str) -> None:
         self.driver.find_element(By.ID, element_id).click()
 

@@ -1,56 +1,58 @@
 """The JSON API: tasks and their logs as the store holds them; cancel and kill recorded
-as the command line records them (the task's owner acts on them)."""
+as the command line records them (the task's owner acts on them). A refusal is JSON
+`{"error": ...}`: 400 naming the parameter at fault, 404, or 409."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from pathlib import Path
-from typing import Any
+import json
+import threading
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
-from ..store import AmbiguousTaskId, TaskNotFound, TaskStore
+from ..store import AmbiguousTaskId, TaskNotFound, TaskStore, UnreadableTask
 from ..task import Task
+from . import events
+from .catalog import Catalog, summary
+from .logview import log_slice, shown, tail_offset
+from .openapi import document
+from .query import BadParameter, parse_query
+from .submit import BadField, build_spec
 
-LOG_CHUNK = 65536  # bytes a log request returns at most
+if TYPE_CHECKING:
+    from ..spec import TaskSpec
+
+FOLLOW_INTERVAL = 0.2  # seconds between looks at a followed log
 
 
-def summary(task: Task) -> dict[str, Any]:
-    """A task's row on the board."""
-    spec = task.spec
-    return {
-        "id": task.id,
-        "state": task.state.value,
-        "agent": spec.agent,
-        "image": spec.image,
-        "created_at": task.created_at,
-        "exit_code": task.exit_code,
-        "error": task.error,
-    }
+def refusal(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
 
 
 def task_or_404(store: TaskStore, text: str) -> Task | JSONResponse:
     try:
         return store.load(store.resolve_id(text))
-    except (TaskNotFound, AmbiguousTaskId) as exc:
-        return JSONResponse({"error": str(exc).strip('"')}, status_code=404)
+    except (TaskNotFound, AmbiguousTaskId, UnreadableTask) as exc:
+        return refusal(404, str(exc).strip('"'))
 
 
-def log_slice(path: Path, offset: int) -> tuple[bytes, int]:
-    """The log's bytes from `offset` (at most LOG_CHUNK, cut after a line when there is
-    more), and the offset that follows them: a reader that resumes there misses nothing
-    and sees nothing twice."""
-    try:
-        with open(path, "rb") as log:
-            log.seek(offset)
-            data = log.read(LOG_CHUNK)
-    except FileNotFoundError:
-        return b"", offset
-    if len(data) == LOG_CHUNK and b"\n" in data:
-        data = data[: data.rindex(b"\n") + 1]
-    return data, offset + len(data)
+def _whole_number(request: Request, name: str) -> int | None:
+    text = request.query_params.get(name)
+    if text is None:
+        return None
+    if not text.isdigit():
+        raise BadParameter(name, f"{text!r} is not a whole number, 0 or more")
+    return int(text)
+
+
+def _flag(request: Request, name: str) -> bool:
+    text = request.query_params.get(name, "0")
+    if text not in ("0", "1", "true", "false"):
+        raise BadParameter(name, f"{text!r} is not 1 or 0")
+    return text in ("1", "true")
 
 
 class Api:
@@ -59,11 +61,21 @@ class Api:
     def __init__(self, store: TaskStore, state_dir: str) -> None:
         self.store = store
         self.state_dir = state_dir
+        self.catalog = Catalog(store)
+        self.closing = threading.Event()  # set when the server stops: streams end
 
     async def tasks(self, request: Request) -> JSONResponse:
-        tasks = list(reversed(self.store.list()))  # newest first, as `list`
-        counts = Counter(task.state.value for task in tasks)
-        return JSONResponse({"tasks": [summary(t) for t in tasks], "counts": dict(counts)})
+        try:
+            lists = {name: request.query_params.getlist(name) for name in ("state", "label")}
+            query = parse_query(request.query_params, lists)
+        except BadParameter as exc:
+            return refusal(400, str(exc))
+        page = await asyncio.to_thread(self.catalog.page, query)
+        return JSONResponse({"tasks": page.tasks, "next": page.next})
+
+    async def counts(self, request: Request) -> JSONResponse:
+        counted = await asyncio.to_thread(self.catalog.counts)
+        return JSONResponse({"counts": counted, "total": sum(counted.values())})
 
     async def task(self, request: Request) -> JSONResponse:
         found = task_or_404(self.store, request.path_params["task_id"])
@@ -73,20 +85,107 @@ class Api:
         payload["spec"]["argv"] = found.spec.argv()
         return JSONResponse(payload)
 
-    async def log(self, request: Request) -> JSONResponse:
+    async def log(self, request: Request) -> Response:
         found = task_or_404(self.store, request.path_params["task_id"])
         if isinstance(found, JSONResponse):
             return found
         try:
-            offset = int(request.query_params.get("offset", "0"))
-            if offset < 0:
-                raise ValueError
-        except ValueError:
-            return JSONResponse({"error": "offset: a whole number of bytes, 0 or more"}, 400)
+            since = _whole_number(request, "since")
+            if since is None:
+                since = _whole_number(request, "offset")  # the name before `since`
+            tail = _whole_number(request, "tail")
+            follow, download = _flag(request, "follow"), _flag(request, "download")
+            if since is not None and tail is not None:
+                raise BadParameter("tail", "give since or tail, not both")
+        except BadParameter as exc:
+            return refusal(400, str(exc))
+        path = self.store.log_path(found.id)
+        if download:
+            return self._download(found.id)
+        start = tail_offset(path, tail) if tail is not None else since or 0
+        if follow:
+            stream = self._follow(found.id, start)
+            return StreamingResponse(stream, media_type="text/plain; charset=utf-8")
         ended = found.is_terminal  # read before the log: an ended task's log is whole
-        data, following = log_slice(self.store.log_path(found.id), offset)
-        text = data.decode("utf-8", errors="replace")
-        return JSONResponse({"offset": offset, "next": following, "text": text, "ended": ended})
+        data, following = log_slice(path, start)
+        return JSONResponse(
+            {"offset": start, "next": following, "text": shown(data), "ended": ended}
+        )
+
+    def _download(self, task_id: str) -> Response:
+        """The log file as stored, streamed from disk (a log may be larger than memory)."""
+        path = self.store.log_path(task_id)
+        name = f"agents-runner-{task_id}.log"
+        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+        if not path.exists():
+            headers["Content-Disposition"] = f'attachment; filename="{name}"'
+            return Response(b"", media_type="application/octet-stream", headers=headers)
+        return FileResponse(
+            path, media_type="application/octet-stream", filename=name, headers=headers
+        )
+
+    async def _follow(self, task_id: str, offset: int) -> AsyncIterator[bytes]:
+        """The log's bytes as written, from `offset`, until the task has ended and all of
+        its log is sent."""
+        path = self.store.log_path(task_id)
+        while True:
+            ended = await asyncio.to_thread(self._ended, task_id)
+            while True:
+                data, offset = await asyncio.to_thread(log_slice, path, offset)
+                if not data:
+                    break
+                yield data
+            if ended or self.closing.is_set():
+                return
+            await asyncio.sleep(FOLLOW_INTERVAL)  # a polling period, as `logs --follow`
+
+    def _ended(self, task_id: str) -> bool:
+        try:
+            return self.store.load(task_id).is_terminal
+        except (TaskNotFound, UnreadableTask):
+            return True  # deleted: nothing more will come
+
+    async def events(self, request: Request) -> Response:
+        task_id = request.query_params.get("task")
+        if task_id is not None:
+            found = task_or_404(self.store, task_id)
+            if isinstance(found, JSONResponse):
+                return found
+            task_id = found.id
+        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        stream = events.changes(self.store, task_id, self.closing)
+        return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
+
+    async def submit(self, request: Request) -> JSONResponse:
+        """A new task, as `run --detach`: 202 and its row, or 400 naming the field."""
+        try:
+            body = json.loads(await request.body() or b"null")
+        except ValueError:
+            return JSONResponse({"error": "body: not JSON", "field": "body"}, 400)
+        try:
+            spec = build_spec(body)
+            task = await asyncio.to_thread(self._submit, spec)
+        except BadField as exc:
+            return JSONResponse({"error": str(exc), "field": exc.field}, 400)
+        except ValueError as exc:  # the runner's checks against the engine (cpus, network)
+            field = str(exc).partition(":")[0]
+            return JSONResponse({"error": str(exc), "field": field}, 400)
+        except Exception as exc:  # the engine unreachable, the state dir unwritable
+            return refusal(503, f"the task could not be submitted: {exc}")
+        return JSONResponse(summary(task), status_code=202)
+
+    def _submit(self, spec: TaskSpec) -> Task:
+        """Stored and handed to a detached supervisor, as `run --detach` does."""
+        from ..runner import TaskRunner
+
+        runner = TaskRunner(self.state_dir, recover=False, adopt_in="process")
+        try:
+            return runner.submit_detached(spec)
+        finally:
+            runner.close(wait=False)
+
+    async def openapi(self, request: Request) -> JSONResponse:
+        return JSONResponse(document())
 
     async def cancel(self, request: Request) -> JSONResponse:
         return await self._request(request, "cancel")
@@ -108,9 +207,11 @@ class Api:
                 ):
                     raise ValueError
             except ValueError:
-                return JSONResponse({"error": "grace: a number of seconds, 0 or more"}, 400)
+                return refusal(400, "grace: a number of seconds, 0 or more")
+        if found.is_terminal:
+            return refusal(409, f"task {found.id} has ended {found.state.value}: nothing to {what}")
         task = await asyncio.to_thread(self._send, found.id, what, grace)
-        return JSONResponse(summary(task))
+        return JSONResponse(summary(task), status_code=202)
 
     def _send(self, task_id: str, what: str, grace: float | None) -> Task:
         """Recorded at once, as `cancel --no-wait` and `kill --no-wait` do; a task whose
