@@ -215,3 +215,16 @@ Feature: A live page and a JSON API, seen in a real browser
     And the board is listening to the event stream
     And the user presses Ctrl-C in the server's terminal
     Then the server exits with status 130 within 3 seconds
+
+  @C-8.18
+  Scenario: With the engine away the board still shows the tasks, a kill is recorded for the task's owner, and a submit says the engine is unreachable
+    Given a workspace
+    And a task whose agent waits for its go file in that workspace
+    When the task is submitted
+    And the task is "running"
+    And the page is served again, by a server whose engine does not answer
+    And the board is open in a browser, through the printed URL
+    Then the board shows the task "running", without a reload
+    And a task posted to the API is answered 503, saying "the Docker engine is unreachable", and the state dir holds no more tasks than before
+    When a kill of the task is posted to the API with the token
+    Then the task ends "killed"

@@ -382,3 +382,28 @@ def unknown_page(context: Context, path: str, words: str) -> None:
         browser.open(f"{context.ui_base}/?token={context.ui_token}")  # the token's cookie
     browser.open(context.ui_base + path)
     assert_that(browser.page_text(), contains_string(words))
+
+
+@then(
+    'a task posted to the API is answered {status:d}, saying "{words}", and the state dir '
+    "holds no more tasks than before"
+)
+def post_refused(context: Context, status: int, words: str) -> None:
+    before = sorted((context.harness.state_dir / "tasks").glob("*.json"))
+    body = json.dumps(
+        {"image": context.harness.image, "command": "true", "labels": context.harness.labels}
+    ).encode()
+    answered, said = UiClient(context.ui_base, context.ui_token).request(
+        "/api/tasks", method="POST", body=body
+    )
+    assert_that((answered, words in said.decode()), equal_to((status, True)), said.decode())
+    after = sorted((context.harness.state_dir / "tasks").glob("*.json"))
+    assert_that(after, equal_to(before))
+
+
+@when("a kill of the task is posted to the API with the token")
+def post_kill(context: Context) -> None:
+    answered, said = UiClient(context.ui_base, context.ui_token).request(
+        f"/api/tasks/{context.task.id}/kill", method="POST", body=b"{}"
+    )
+    assert_that(answered, equal_to(202), said.decode())

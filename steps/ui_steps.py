@@ -33,6 +33,24 @@ def page_served(context: Context) -> None:
     context.ui_process = process
 
 
+@given("the page is served again, by a server whose engine does not answer")
+@when("the page is served again, by a server whose engine does not answer")
+def page_served_without_engine(context: Context) -> None:
+    """A second server on the same state dir, with DOCKER_HOST naming a socket that no
+    engine listens on (a path in the scenario's own state dir's parent)."""
+    socket_path = context.harness.state_dir.parent / "no-engine.sock"
+    process = context.harness.cli.start(
+        "ui", "--port", "0", env={"DOCKER_HOST": f"unix://{socket_path}"}
+    )
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 60)
+    line = process.stdout.readline().strip() if ready else ""
+    found = re.fullmatch(r"(http://127\.0\.0\.1:(\d+))/\?token=(\S+)", line)
+    assert found, f"agents-runner ui printed {line!r} first"
+    context.ui_base, context.ui_port, context.ui_token = found[1], found[2], found[3]
+    context.ui_process = process
+
+
 def _browser(context: Context) -> Browser:
     if getattr(context, "browser", None) is None:
         context.browser = Browser()
