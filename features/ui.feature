@@ -228,3 +228,21 @@ Feature: A live page and a JSON API, seen in a real browser
     And a task posted to the API is answered 503, saying "the Docker engine is unreachable", and the state dir holds no more tasks than before
     When a kill of the task is posted to the API with the token
     Then the task ends "killed"
+
+  @C-8.19
+  Scenario: A task's page goes on with its log after the server was killed and served again, with no byte lost or shown twice
+    The page reads the log from the byte where it stopped; with the token the user chose
+    (AGENTS_RUNNER_UI_TOKEN), the page's cookie still holds when the server is back.
+    Given the page is served with a token the user chose, in AGENTS_RUNNER_UI_TOKEN
+    And a workspace
+    And a task whose agent waits for its go file in that workspace
+    When the task is submitted
+    And the task is "running"
+    And the task's page is open in a browser, through the printed URL
+    Then the task's page shows "started" in its log, without a reload
+    When the server is killed with SIGKILL
+    And the agent is let go on
+    And the task has ended
+    And the page is served again on the same port, with the same AGENTS_RUNNER_UI_TOKEN
+    Then the task's page shows "finished" in its log, without a reload
+    And the log on the task's page is the task's log file in the state dir, byte for byte

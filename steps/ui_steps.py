@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import select
 import signal
 import subprocess
@@ -23,14 +24,7 @@ SCREENSHOTS = Path("reports") / "ui-screenshots"
 
 @given("the page is served for the scenario's state dir")
 def page_served(context: Context) -> None:
-    process = context.harness.cli.start("ui", "--port", "0")
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], 60)
-    line = process.stdout.readline().strip() if ready else ""
-    found = re.fullmatch(r"(http://127\.0\.0\.1:(\d+))/\?token=(\S+)", line)
-    assert found, f"agents-runner ui printed {line!r} first"
-    context.ui_base, context.ui_port, context.ui_token = found[1], found[2], found[3]
-    context.ui_process = process
+    _serve(context, "0")
 
 
 @given("the page is served again, by a server whose engine does not answer")
@@ -39,9 +33,11 @@ def page_served_without_engine(context: Context) -> None:
     """A second server on the same state dir, with DOCKER_HOST naming a socket that no
     engine listens on (a path in the scenario's own state dir's parent)."""
     socket_path = context.harness.state_dir.parent / "no-engine.sock"
-    process = context.harness.cli.start(
-        "ui", "--port", "0", env={"DOCKER_HOST": f"unix://{socket_path}"}
-    )
+    _serve(context, "0", {"DOCKER_HOST": f"unix://{socket_path}"})
+
+
+def _serve(context: Context, port: str, env: dict[str, str] | None = None) -> None:
+    process = context.harness.cli.start("ui", "--port", port, env=env)
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], 60)
     line = process.stdout.readline().strip() if ready else ""
@@ -49,6 +45,35 @@ def page_served_without_engine(context: Context) -> None:
     assert found, f"agents-runner ui printed {line!r} first"
     context.ui_base, context.ui_port, context.ui_token = found[1], found[2], found[3]
     context.ui_process = process
+
+
+@given("the page is served with a token the user chose, in AGENTS_RUNNER_UI_TOKEN")
+def page_served_with_token(context: Context) -> None:
+    context.chosen_token = secrets.token_urlsafe(24)
+    _serve(context, "0", {"AGENTS_RUNNER_UI_TOKEN": context.chosen_token})
+    assert_that(context.ui_token, equal_to(context.chosen_token), "the token in the URL")
+
+
+@when("the server is killed with SIGKILL")
+def server_killed(context: Context) -> None:
+    context.ui_process.kill()
+    context.ui_process.wait(timeout=10)
+
+
+@when("the page is served again on the same port, with the same AGENTS_RUNNER_UI_TOKEN")
+def page_served_again(context: Context) -> None:
+    base = context.ui_base
+    _serve(context, context.ui_port, {"AGENTS_RUNNER_UI_TOKEN": context.chosen_token})
+    assert_that(context.ui_base, equal_to(base))
+
+
+@then("the log on the task's page is the task's log file in the state dir, byte for byte")
+def page_log_is_file(context: Context) -> None:
+    shown = context.browser.driver.execute_script(
+        "return document.getElementById('log').textContent;"
+    )
+    stored = context.harness.runner().store.log_path(context.task.id).read_text()
+    assert_that(shown, equal_to(stored))
 
 
 def _browser(context: Context) -> Browser:

@@ -90,3 +90,21 @@ def test_ctrl_c_stops_the_server_at_once_while_an_event_stream_is_open(tmp_path)
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_a_chosen_token_too_short_is_refused_in_one_line(tmp_path):
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-m", "agents_runner.cli", "--state-dir", str(tmp_path), "ui"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "AGENTS_RUNNER_UI_TOKEN": "short"},
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        "agents-runner: error: AGENTS_RUNNER_UI_TOKEN: at least 16 letters, digits, '-' or '_'"
+        " (it stands in for a password)"
+    ]

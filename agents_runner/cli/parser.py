@@ -320,7 +320,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "ui",
         "serve a live page and a JSON API of the state dir's tasks",
         "Serves the tasks, each task's log and Cancel and Kill (docs/CONTRACT.md section 8) "
-        "until Ctrl-C; prints the URL with its token, which every request needs.",
+        "until Ctrl-C; prints the URL with its token, which every request needs: a new "
+        "random one, or AGENTS_RUNNER_UI_TOKEN's (so that an open page survives a restart).",
         ["ui", "ui --port 8765"],
     )
     ui.add_argument("--port", type=int, default=0, help="(default: a free port)")

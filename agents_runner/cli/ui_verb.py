@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import errno
 import ipaddress
+import os
+import re
 import socket
 import sys
 from typing import Any
@@ -40,14 +42,31 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
+TOKEN_VARIABLE = "AGENTS_RUNNER_UI_TOKEN"
+
+
+def _token() -> str:
+    """AGENTS_RUNNER_UI_TOKEN, checked, or a new random token."""
+    chosen = os.environ.get(TOKEN_VARIABLE)
+    if chosen is None:
+        from ..web.auth import new_token
+
+        return new_token()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,}", chosen):
+        raise BadInput(
+            f"{TOKEN_VARIABLE}: at least 16 letters, digits, '-' or '_' (it stands in "
+            "for a password)"
+        )
+    return chosen
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     store = open_store(args)
+    token = _token()
     listener = _listening(args.host, args.port)
     port = listener.getsockname()[1]
     from ..web.app import make_app
-    from ..web.auth import new_token
 
-    token = new_token()
     if not _loopback(args.host):
         print(
             f"agents-runner: warning: listening on {args.host}: anyone who can reach it and "
