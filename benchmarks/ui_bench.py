@@ -7,8 +7,10 @@ task that ended (testing/finished_tasks.py), and 3 unfinished ones, then times t
 the application (Starlette's test client, no network): a fresh server's first
 `GET /api/tasks` (the unfinished through active/, then the finished read a page at a
 time), the next page, a fresh server's `GET /api/counts` (each finished payload read
-once) and the same again (kept). Prints the medians over R fresh servers. It is a
-benchmark, not a test: nothing here passes or fails.
+once) and the same again (kept). Prints the medians over R fresh servers. Then the
+start-up: `agents-runner ui` (the installed script beside this interpreter) from its
+launch until it answers the board's first request, R times. It is a benchmark, not a
+test: nothing here passes or fails.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from starlette.testclient import TestClient
@@ -35,6 +40,24 @@ def timed(client: TestClient, url: str) -> tuple[float, dict]:
     elapsed = time.perf_counter() - start
     answer.raise_for_status()
     return elapsed, answer.json()
+
+
+def start_up(state_dir: Path) -> float:
+    """From launching `agents-runner ui` until the board's first answer."""
+    script = Path(sys.executable).with_name("agents-runner")
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        [str(script), "--state-dir", str(state_dir), "ui"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            answer.read()
+        return time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def main() -> int:
@@ -62,6 +85,7 @@ def main() -> int:
             measured |= {"counts, fresh server": cold, "counts, kept": warm}
             for name, value in measured.items():
                 times.setdefault(name, []).append(value)
+        times["start-up, to the board"] = [start_up(root) for _ in range(args.rounds)]
         print(f"{len(page['tasks'])} tasks a page; counts {counts['counts']}")
         for name, values in times.items():
             print(

@@ -18,3 +18,15 @@ Feature: Killing a task does not wait for the agent
     And the agent's shutdown line is not in the task's log
     And its container no longer exists, removed before its end was recorded
     And a new process reading the state dir sees the ending Docker reported
+
+  # serial: it measures a timing bound (the SIGKILL within 2 seconds of the request).
+  @serial
+  @C-2.10
+  Scenario: A kill from another process reaches a detached task's agent within 2 seconds
+    The task's owner is its detached supervisor; the kill comes from the command line,
+    which records it in the store, and the owner, looking every 0.2 s, carries it out.
+    Given a workspace
+    And the user has started a waiting agent with "run --detach"
+    When the user runs "kill {id}"
+    Then the command exits with status 0
+    And Docker's events show its container killed within 2 seconds of the kill recorded in the store

@@ -245,3 +245,24 @@ def fresh_store_matches_docker(context: Context) -> None:
 
 def _described(events: list[ContainerEvent]) -> str:
     return "Docker events: " + ("; ".join(e.describe() for e in events) or "none")
+
+
+@then(
+    "Docker's events show its container killed within {seconds:d} seconds of the kill recorded"
+    " in the store"
+)
+def killed_soon_after_record(context: Context, seconds: int) -> None:
+    """The store's kill_requested_at against the engine's first kill event after it (with
+    signal 9 where the engine names signals; Podman's events do not)."""
+    task_id = getattr(context, "cli_task_id", None) or context.task.id
+    stored = context.harness.fresh_load(task_id)
+    assert_that(stored.kill_requested_at, not_none(), "the kill recorded in the store")
+    asked_at = parse_time(stored.kill_requested_at).timestamp()
+    events = context.harness.events_for(task_id, until_action="destroy")
+    kills = [
+        e.time
+        for e in events
+        if e.action == "kill" and e.signal in (9, None) and e.time >= asked_at
+    ]
+    assert_that(kills, not_(empty()), _described(events))
+    assert_that(min(kills) - asked_at, less_than_or_equal_to(seconds), _described(events))
