@@ -246,3 +246,8 @@ Feature: A live page and a JSON API, seen in a real browser
     And the page is served again on the same port, with the same AGENTS_RUNNER_UI_TOKEN
     Then the task's page shows "finished" in its log, without a reload
     And the log on the task's page is the task's log file in the state dir, byte for byte
+
+  @C-8.20
+  Scenario: "ui --open" opens the printed URL in the browser that $BROWSER names
+    When the user runs "ui --open" with BROWSER naming a stand-in browser that writes down the URL it is given
+    Then the stand-in browser was given the URL the server printed, which answers 200

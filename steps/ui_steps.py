@@ -76,6 +76,33 @@ def page_log_is_file(context: Context) -> None:
     assert_that(shown, equal_to(stored))
 
 
+@when(
+    'the user runs "ui --open" with BROWSER naming a stand-in browser that writes down the URL'
+    " it is given"
+)
+def ui_open(context: Context) -> None:
+    context.given_url = context.harness.state_dir.parent / "given-url"
+    stand_in = f"sh -c 'echo \"$0\" > {context.given_url}' %s"
+    process = context.harness.cli.start("ui", "--port", "0", "--open", env={"BROWSER": stand_in})
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 60)
+    context.printed_url = process.stdout.readline().strip() if ready else ""
+    context.ui_process = process
+
+
+@then("the stand-in browser was given the URL the server printed, which answers 200")
+def browser_given_url(context: Context) -> None:
+    given = wait_until(
+        lambda: context.given_url.read_text() if context.given_url.exists() else "",
+        bool,
+        timeout=30,
+        describe="the stand-in browser to write down its URL",
+    )
+    assert_that(given.strip(), equal_to(context.printed_url))
+    with urllib.request.urlopen(context.printed_url, timeout=30) as answer:
+        assert_that(answer.status, equal_to(200))
+
+
 def _browser(context: Context) -> Browser:
     if getattr(context, "browser", None) is None:
         context.browser = Browser()

@@ -319,13 +319,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     ui = verb(
         "ui",
         "serve a live page and a JSON API of the state dir's tasks",
-        "Serves the tasks, each task's log and Cancel and Kill (docs/CONTRACT.md section 8) "
-        "until Ctrl-C; prints the URL with its token, which every request needs: a new "
-        "random one, or AGENTS_RUNNER_UI_TOKEN's (so that an open page survives a restart).",
-        ["ui", "ui --port 8765"],
+        "Serves the tasks, their logs, Cancel and Kill (docs/CONTRACT.md section 8) until "
+        "Ctrl-C; prints the URL with its token (new, or AGENTS_RUNNER_UI_TOKEN's).",
+        ["ui", "ui --port 8765", "ui --open"],
     )
     ui.add_argument("--port", type=int, default=0, help="(default: a free port)")
     ui.add_argument("--host", default="127.0.0.1", help="(default 127.0.0.1)")
+    ui.add_argument("--open", action="store_true", help="open the URL in a browser ($BROWSER)")
     parser.set_defaults(verbs=verbs.choices)
     return parser
 

@@ -74,8 +74,25 @@ def cmd_ui(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"http://{shown}:{port}/?token={token}", flush=True)
+    url = f"http://{shown}:{port}/?token={token}"
+    print(url, flush=True)
+    if args.open:
+        _open_in_browser(url)
     return _serve(make_app(store, str(store.root), token), listener)
+
+
+def _open_in_browser(url: str) -> None:
+    """Open `url` in the user's browser (Python's webbrowser, which follows $BROWSER),
+    from a thread: the socket already listens, so its request waits for the server. A
+    machine with no browser is told so, and serving goes on."""
+    import threading
+    import webbrowser
+
+    def open_it() -> None:
+        if not webbrowser.open(url):
+            print("agents-runner: no browser to open; open the URL above", file=sys.stderr)
+
+    threading.Thread(target=open_it, name="open-browser", daemon=True).start()
 
 
 def _serve(app: Any, listener: socket.socket) -> int:
