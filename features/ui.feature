@@ -251,3 +251,13 @@ Feature: A live page and a JSON API, seen in a real browser
   Scenario: "ui --open" opens the printed URL in the browser that $BROWSER names
     When the user runs "ui --open" with BROWSER naming a stand-in browser that writes down the URL it is given
     Then the stand-in browser was given the URL the server printed, which answers 200
+
+  @slow
+  @C-8.12
+  Scenario: A 100 MB log does not hold up its page: the page shows the last 500 lines and says so, and Download serves the whole log
+    Given a task whose agent prints 100 MB of numbered 80-byte lines
+    When the task is submitted
+    And the task has ended
+    And the task's page is open in a browser, through the printed URL
+    Then the task's page shows the last 500 lines of the task's log file, and says that Download has the whole log
+    And the Download link serves the task's log file in the state dir, the same SHA-256

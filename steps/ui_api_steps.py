@@ -3,6 +3,7 @@ each compared with the state dir's payloads and log files read from disk."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -407,3 +408,36 @@ def post_kill(context: Context) -> None:
         f"/api/tasks/{context.task.id}/kill", method="POST", body=b"{}"
     )
     assert_that(answered, equal_to(202), said.decode())
+
+
+@given("a task whose agent prints 100 MB of numbered 80-byte lines")
+def hundred_megabytes(context: Context) -> None:
+    script = "awk 'BEGIN{for(i=1;i<=1250000;i++) printf \"%079d\\n\", i}'"
+    context.spec_fields = {"command": ["sh", "-c", script], "timeout": 600.0}
+    context.end_within = 600.0
+
+
+@then(
+    "the task's page shows the last {count:d} lines of the task's log file, and says that "
+    "Download has the whole log"
+)
+def page_shows_tail(context: Context, count: int) -> None:
+    stored = _log_file(context)
+    last = b"".join(stored.splitlines(keepends=True)[-count:]).decode()
+    wait_until(
+        lambda: context.browser.text("log"),
+        lambda shown: shown == last,
+        timeout=30,
+        describe=f"the page's log to be the file's last {count} lines",
+    )
+    assert_that(context.browser.text("cut"), contains_string("Download has the whole log"))
+
+
+@then("the Download link serves the task's log file in the state dir, the same SHA-256")
+def download_whole(context: Context) -> None:
+    href = context.browser.attribute("download", "href")
+    status, body = _client(context).request(href)
+    assert_that(status, equal_to(200))
+    ours = hashlib.sha256(body).hexdigest(), len(body)
+    stored = _log_file(context)
+    assert_that(ours, equal_to((hashlib.sha256(stored).hexdigest(), len(stored))))

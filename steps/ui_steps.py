@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import secrets
 import select
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -31,8 +33,9 @@ def page_served(context: Context) -> None:
 @when("the page is served again, by a server whose engine does not answer")
 def page_served_without_engine(context: Context) -> None:
     """A second server on the same state dir, with DOCKER_HOST naming a socket that no
-    engine listens on (a path in the scenario's own state dir's parent)."""
-    socket_path = context.harness.state_dir.parent / "no-engine.sock"
+    engine listens on (named after the scenario's state dir, and never made)."""
+    state_dir = context.harness.state_dir
+    socket_path = state_dir.with_name(f"{state_dir.name}-no-engine.sock")
     _serve(context, "0", {"DOCKER_HOST": f"unix://{socket_path}"})
 
 
@@ -81,7 +84,9 @@ def page_log_is_file(context: Context) -> None:
     " it is given"
 )
 def ui_open(context: Context) -> None:
-    context.given_url = context.harness.state_dir.parent / "given-url"
+    scratch = Path(tempfile.mkdtemp(prefix="agents-runner-browser-"))
+    context.add_cleanup(shutil.rmtree, scratch, ignore_errors=True)
+    context.given_url = scratch / "given-url"
     stand_in = f"sh -c 'echo \"$0\" > {context.given_url}' %s"
     process = context.harness.cli.start("ui", "--port", "0", "--open", env={"BROWSER": stand_in})
     assert process.stdout is not None
