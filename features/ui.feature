@@ -261,3 +261,14 @@ Feature: A live page and a JSON API, seen in a real browser
     And the task's page is open in a browser, through the printed URL
     Then the task's page shows the last 500 lines of the task's log file, and says that Download has the whole log
     And the Download link serves the task's log file in the state dir, the same SHA-256
+
+  @C-8.2
+  Scenario: A task waiting in the queue shows its place in line on the board
+    Given the user has run "config max-running 1"
+    And task 1 started with "run --detach", waiting for its own go file
+    And task 2 started with "run --detach", waiting for its own go file
+    When the board is open in a browser, through the printed URL
+    Then the board shows task 2 "queued" at place 1, its ticket first in the queue's waiting folder, and task 1 with no place, without a reload
+    When every task is let go on
+    Then task 1 ends "completed"
+    And task 2 ends "completed"

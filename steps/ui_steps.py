@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import select
@@ -251,3 +252,23 @@ def server_exits(context: Context, status: int, seconds: int) -> None:
     except subprocess.TimeoutExpired:
         raise AssertionError(f"agents-runner ui still runs {seconds} s after Ctrl-C") from None
     assert_that(code, equal_to(status))
+
+
+@then(
+    'the board shows task {number:d} "{state}" at place {place:d}, its ticket first in the'
+    " queue's waiting folder, and task {other:d} with no place, without a reload"
+)
+def board_place(context: Context, number: int, state: str, place: int, other: int) -> None:
+    waiting, running = context.named[number], context.named[other]
+    tickets = sorted(os.listdir(context.harness.state_dir / "queue" / "waiting"))
+    assert_that([waiting in name for name in tickets], equal_to([True]), f"tickets {tickets}")
+    wait_until(
+        lambda: (
+            context.browser.board_cell(waiting, "state"),
+            context.browser.board_cell(waiting, "place"),
+            context.browser.board_cell(running, "place"),
+        ),
+        lambda cells: cells == (state, str(place), "-"),
+        timeout=10,
+        describe=f"task {number} {state} at place {place}, task {other} with none",
+    )

@@ -52,13 +52,17 @@ class Browser:
         )
 
     def board_state(self, task_id: str) -> str:
+        return self.board_cell(task_id, "state")
+
+    def board_cell(self, task_id: str, field: str) -> str:
+        """The text of a task's cell on the board ('' while its row is not shown)."""
         script = (
             "const row = [...document.querySelectorAll('tr[data-task]')]"
             ".find(r => r.dataset.task === arguments[0]);"
-            "const cell = row && row.querySelector('td[data-field=state]');"
+            "const cell = row && row.querySelector(`td[data-field=${arguments[1]}]`);"
             "return cell ? cell.textContent : '';"
         )
-        return str(self.driver.execute_script(script, task_id))
+        return str(self.driver.execute_script(script, task_id, field))
 
     def board_rows(self) -> list[str]:
         """The ids of the board's rows, top to bottom."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..store import TaskNotFound, TaskStore, UnreadableTask
 from ..task import TASK_ID_PATTERN, Task
+from ..taskqueue import TaskQueue
 from .query import Cursor, TaskQuery
 
 Row = dict[str, Any]
@@ -32,6 +33,7 @@ def summary(task: Task) -> Row:
         "created_at": task.created_at,
         "exit_code": task.exit_code,
         "error": task.error,
+        "place": None,  # in the queue's line, for a task that waits (Catalog.unfinished)
     }
 
 
@@ -64,8 +66,12 @@ class Catalog:
         self._lock = threading.Lock()
 
     def unfinished(self) -> list[Row]:
-        """Every unfinished task, newest first."""
-        return [summary(task) for task in reversed(self.store.list_unfinished())]
+        """Every unfinished task, newest first, a waiting one with its place in line."""
+        places = TaskQueue(self.store.root).places()
+        rows = [summary(task) for task in reversed(self.store.list_unfinished())]
+        for row in rows:
+            row["place"] = places.get(row["id"], (None, None))[0]
+        return rows
 
     def finished_order(self, skip: set[str]) -> list[tuple[int, str]]:
         """(payload mtime_ns, id) of every stored task not in `skip`, newest first."""

@@ -31,6 +31,10 @@ _ROW = {
         "created_at": {"type": "string"},
         "exit_code": {"type": ["integer", "null"]},
         "error": {"type": ["string", "null"]},
+        "place": {
+            "type": ["integer", "null"],
+            "description": "a waiting task's place in the queue's line (1 is next)",
+        },
     },
 }
 _LOG_ANSWER = (

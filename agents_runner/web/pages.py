@@ -117,7 +117,7 @@ class Pages:
             "<label>agent <input id=f-agent size=8></label>"
             "<label>id <input id=f-q placeholder='prefix' size=12></label></p>"
             "<p id=problem></p><table><thead><tr><th>TASK</th>"
-            "<th>STATE</th><th>AGENT</th><th>IMAGE</th><th>LABELS</th><th>CREATED</th>"
+            "<th>STATE</th><th>PLACE</th><th>AGENT</th><th>IMAGE</th><th>LABELS</th><th>AGE</th>"
             "<th>EXIT</th><th>REASON</th></tr></thead><tbody id=tasks></tbody></table>"
             "<p><button id=newer>Newer</button><button id=older>Older</button>"
             "<span id=page></span></p>" + _new_task_form()

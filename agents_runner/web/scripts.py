@@ -10,6 +10,9 @@ async function getJson(url){const r=await fetch(url,{credentials:'same-origin'})
 function el(tag,text,field){const e=document.createElement(tag);
  if(text!==undefined&&text!==null)e.textContent=String(text);
  if(field)e.dataset.field=field;return e;}
+function age(at){const s=Math.max(0,(Date.now()-Date.parse(at))/1000);
+ return s<120?Math.floor(s)+'s':s<7200?Math.floor(s/60)+'m':s<172800?Math.floor(s/3600)+'h':
+  Math.floor(s/86400)+'d';}
 function cell(row,text,name){const td=el('td',text??'',name);row.appendChild(td);return td;}
 function visible(text){return String(text??'').replace(/[\x00-\x08\x0b-\x1f]/g,
  c=>String.fromCharCode(0x2400+c.charCodeAt(0))).replace(/\x7f/g,'\u2421');}
@@ -35,10 +38,11 @@ async function refresh(){
  for(const t of data.tasks){const row=document.createElement('tr');row.dataset.task=t.id;
   const link=el('a',t.id);link.href='/tasks/'+t.id;
   const first=document.createElement('td');first.appendChild(link);row.appendChild(first);
-  cell(row,t.state,'state').className='state s-'+t.state;cell(row,t.agent||'-','agent');
-  cell(row,t.image,'image');
+  cell(row,t.state,'state').className='state s-'+t.state;
+  cell(row,t.place===null||t.place===undefined?'-':String(t.place),'place');
+  cell(row,t.agent||'-','agent');cell(row,t.image,'image');
   cell(row,Object.entries(t.labels).map(([k,v])=>k+'='+v).join(' '),'labels');
-  cell(row,t.created_at,'created');
+  cell(row,age(t.created_at),'age').title=t.created_at;
   cell(row,t.exit_code===null?'-':String(t.exit_code),'exit');cell(row,visible(t.error),'reason');
   body.appendChild(row);}
  next=data.next;
