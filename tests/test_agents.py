@@ -89,3 +89,21 @@ def test_workspace_holding_the_docker_socket_is_refused(tmp_path, project, monke
     with pytest.raises(ValueError, match=r"^workspace: .*contains the Docker socket"):
         TaskSpec(image="busybox", agent="echo", workspace=tmp_path)
     assert TaskSpec(image="busybox", agent="echo", workspace=project).workspace == str(project)
+
+
+def test_a_need_of_one_secret_names_it_and_a_need_of_several_names_them_all():
+    from agents_runner.agents import SecretNeed
+
+    assert SecretNeed(("ANTHROPIC_API_KEY",)).describe() == "the secret ANTHROPIC_API_KEY"
+    assert SecretNeed(("A_KEY", "B_KEY")).describe() == "one of the secrets A_KEY, B_KEY"
+
+
+def test_an_agent_without_an_image_of_its_own_is_refused_naming_those_with_one():
+    from agents_runner.image_builder import agents_with_images, profile_with_image
+
+    with pytest.raises(ValueError) as refused:
+        profile_with_image("echo")
+    assert str(refused.value) == (
+        "agent: the echo agent has no image of its own; agents with one: "
+        + ", ".join(agents_with_images())
+    )

@@ -95,3 +95,27 @@ def test_logs_follow_says_the_pull_on_its_own_stream_once_a_change_and_its_last_
         "pulling busybox:1.36: downloading  45% 0.0/0.0 MB, 0/1 layers",
         "pulling busybox:1.36: downloading 100% 0.0/0.0 MB, 0/1 layers",
     ]
+
+
+def test_the_extracting_percentage_is_the_share_extracted_of_what_extraction_reads():
+    """Two layers of 1000 bytes, both downloaded, 300 of the 2000 extracted: 15%."""
+    progress = PullProgress()
+    for layer in ("aaaaaaaaaaaa", "bbbbbbbbbbbb"):
+        done = {"current": 1000, "total": 1000}
+        progress.add({"id": layer, "status": "Download complete", "progressDetail": done})
+    progress.add(
+        {
+            "id": "aaaaaaaaaaaa",
+            "status": "Extracting",
+            "progressDetail": {"current": 300, "total": 1000},
+        }
+    )
+    progress.add(
+        {
+            "id": "bbbbbbbbbbbb",
+            "status": "Extracting",
+            "progressDetail": {"current": 0, "total": 1000},
+        }
+    )
+    summary = progress.summary()
+    assert (summary["phase"], summary["percent"]) == ("extracting", 15)

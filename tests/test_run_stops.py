@@ -75,3 +75,12 @@ def test_an_outlet_whose_reader_closed_goes_quiet_for_good():
     stream.write(b"the descriptor now goes nowhere\n")
     stream.flush()  # what the interpreter does at exit: no BrokenPipeError
     stream.close()
+
+
+def test_an_agent_that_exits_0_on_a_cancel_leaves_run_the_code_of_a_cancel():
+    """Only a completed task gives 0: a cancelled one whose agent exited 0 on SIGTERM is
+    not a success for a script, and run says so as docker's --sig-proxy would not."""
+    assert exit_status(ended(TaskState.CANCELLED, 0)) == 143
+    assert exit_status(ended(TaskState.KILLED, 0)) == 137
+    assert exit_status(ended(TaskState.COMPLETED, 0)) == 0
+    assert exit_status(ended(TaskState.FAILED, 3)) == 3
