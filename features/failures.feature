@@ -39,3 +39,17 @@ Feature: A task that fails says why
     Then the task is "failed"
     And its error says "container lost: it was removed while the agent ran"
     And no exit code is stored for the task
+
+  @C-4.22
+  Scenario: While the engine removes a container, the runner's questions about it say it is gone
+    Podman, asked about a container in the midst of its removal, can answer with a
+    server error ("does not exist in database: no such container"). The runner takes
+    that as what it means, the container is gone: a supervisor that inspected at that
+    moment once failed its task with the raw error.
+    Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
+    When the task is submitted
+    And the task is running
+    And the task's container is removed behind the runner's back while four threads keep asking the runner's engine about it
+    Then every answer the runner's engine gave was the container or that it is gone, and the last was that it is gone
+    And the task ends "failed"
+    And its error says "container lost: it was removed while the agent ran"

@@ -13,6 +13,7 @@ from behave import given, then, when
 from behave.runner import Context
 from hamcrest import assert_that, contains_string, equal_to, has_length
 
+from agents_runner import Engine
 from agents_runner.processes import ProcessIdentity
 from agents_runner.states import TaskState
 from agents_runner.testing.cli_driver import CliDriver
@@ -214,3 +215,51 @@ def owner_is_other(context: Context) -> None:
 def other_process_exits(context: Context) -> None:
     context.other_process.kill()
     context.other_process.wait(30)
+
+
+@when(
+    "the task's container is removed behind the runner's back while four threads keep "
+    "asking the runner's engine about it"
+)
+def remove_while_asked(context: Context) -> None:
+    container_id = context.harness.fresh_load(context.task.id).container_id
+    assert container_id is not None, "the task has no container yet"
+    # The runner's own engine calls are what is under test here, not the oracle.
+    under_test = Engine.from_env()
+    context.add_cleanup(under_test.close)
+    answers: list[str] = []
+    removed = threading.Event()
+
+    def keep_asking() -> None:
+        while True:
+            try:
+                found = under_test.inspect(container_id)
+            except Exception as exc:  # what the runner's engine raised is the finding
+                answers.append(f"error: {exc}")
+                return
+            if found is None:
+                answers.append("gone")
+                if removed.is_set():
+                    return
+            else:
+                answers.append("found")
+
+    askers = [threading.Thread(target=keep_asking, daemon=True) for _ in range(4)]
+    for asker in askers:
+        asker.start()
+    context.harness.engine.remove(container_id)
+    removed.set()
+    for asker in askers:
+        asker.join(30)
+    context.engine_answers = answers
+
+
+@then(
+    "every answer the runner's engine gave was the container or that it is gone, "
+    "and the last was that it is gone"
+)
+def answers_found_or_gone(context: Context) -> None:
+    answers: list[str] = context.engine_answers
+    errors = [a for a in answers if a.startswith("error")]
+    assert_that(errors, equal_to([]), f"{len(answers)} answers")
+    assert_that(answers[-1], equal_to("gone"))

@@ -3,7 +3,6 @@ remove, inspect, list, and the log stream."""
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -119,8 +118,7 @@ class ContainerCalls:
         cutoff = time.time() - STALE_PROBE_AGE
         for found in self.containers({LABEL_PROBE: None}):
             if found.created < cutoff:
-                with contextlib.suppress(errors.NotFound):
-                    self.api.remove_container(found.id, force=True)
+                self.remove(found.id)  # another process may be removing it too
 
     def _tmpfs(self, limits: ContainerLimits, user: str | None) -> dict[str, str] | None:
         mounts = limits.tmpfs()
@@ -165,9 +163,14 @@ class ContainerCalls:
             self.api.remove_container(container_id, force=True)
 
     def inspect(self, container_id: str) -> ContainerInfo | None:
-        """The container by id or name; None when there is none."""
-        with engine_call("inspecting the container"), contextlib.suppress(errors.NotFound):
-            return ContainerInfo.from_inspect(self.api.inspect_container(container_id))
+        """The container by id or name; None when there is none (Podman, racing a
+        removal, answers 500 "… does not exist in database: no such container")."""
+        with engine_call("inspecting the container"):
+            try:
+                return ContainerInfo.from_inspect(self.api.inspect_container(container_id))
+            except errors.APIError as exc:
+                if not is_gone(exc):
+                    raise
         return None
 
     def containers(self, labels: Mapping[str, str | None]) -> list[ContainerSummary]:
