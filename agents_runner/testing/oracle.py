@@ -9,11 +9,14 @@ from typing import Any
 
 
 def raw_inspect(engine: Any, container_id: str) -> dict[str, Any] | None:
-    """The engine's inspect answer for a container, or None when it has none."""
+    """The engine's inspect answer for a container, or None when it has none (Podman,
+    in the midst of a removal, answers 500 "… does not exist in database: no such
+    container")."""
     try:
         return dict(engine.api.inspect_container(container_id))
     except Exception as exc:
-        if getattr(exc, "status_code", None) == 404:
+        said = str(getattr(exc, "explanation", None) or "").lower()
+        if getattr(exc, "status_code", None) == 404 or "no such container" in said:
             return None
         raise
 
