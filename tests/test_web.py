@@ -6,7 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from agents_runner.web.logview import LOG_CHUNK, log_slice
+import pytest
+
+from agents_runner.web.logview import LOG_CHUNK, log_slice, shown
 
 READS_WITHOUT_DOCKER = (
     "import sys, tempfile\n"
@@ -37,6 +39,48 @@ def test_the_log_is_served_by_offset_with_nothing_twice(tmp_path):
         assert data.endswith(b"\n")
         got, offset = got + data, following
     assert got == lines
+
+
+def _pieces(log) -> list[bytes]:
+    offset, pieces = 0, []
+    while True:
+        data, following = log_slice(log, offset)
+        if following == offset:
+            return pieces
+        pieces.append(data)
+        offset = following
+
+
+@pytest.mark.parametrize(
+    ("straddling", "expected"),
+    [
+        (b"\x1b[1;31m", ""),  # a colour code
+        (b"\x1b]0;title\x07", ""),  # a window title (OSC)
+        (b"\x1b]8;;file:///x\x1b\\", ""),  # a link (OSC ended by ESC \\)
+        ("é".encode(), "é"),  # two bytes of UTF-8
+        ("€".encode(), "€"),  # three
+        ("🙂".encode(), "🙂"),  # four
+    ],
+)
+def test_a_line_longer_than_a_chunk_is_not_cut_inside_a_code_or_a_character(
+    tmp_path, straddling, expected
+):
+    """A line over LOG_CHUNK bytes is served in pieces: no piece ends inside an escape
+    sequence or a UTF-8 character, so each piece shown alone shows the same text."""
+    for before in range(1, len(straddling)):
+        log = tmp_path / f"task-{before}.log"
+        head = b"a" * (LOG_CHUNK - before)
+        log.write_bytes(head + straddling + b"z\n")
+        pieces = _pieces(log)
+        assert b"".join(pieces) == head + straddling + b"z\n"
+        assert "".join(shown(piece) for piece in pieces) == "a" * len(head) + expected + "z\n"
+
+
+def test_a_chunk_of_escape_bytes_alone_still_moves_on(tmp_path):
+    """A piece is never empty: an unending escape sequence is served as it is."""
+    log = tmp_path / "task.log"
+    log.write_bytes(b"\x1b]" + b"x" * (3 * LOG_CHUNK))
+    assert b"".join(_pieces(log)) == log.read_bytes()
 
 
 def test_a_log_not_yet_written_is_empty(tmp_path):

@@ -12,6 +12,9 @@ _TAIL_BLOCK = 8192
 # CSI (colours, cursor moves), OSC (titles, links) and two-byte escapes, as terminals read them
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# The start of an escape sequence, cut before its end (bytes)
+_UNFINISHED_ESCAPE = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?")
+_LONGEST_ESCAPE = 4096  # an OSC (a link's address) longer than this is not held back
 
 
 def log_slice(path: Path, offset: int) -> tuple[bytes, int]:
@@ -24,9 +27,32 @@ def log_slice(path: Path, offset: int) -> tuple[bytes, int]:
             data = log.read(LOG_CHUNK)
     except FileNotFoundError:
         return b"", offset
-    if len(data) == LOG_CHUNK and b"\n" in data:
-        data = data[: data.rindex(b"\n") + 1]
+    if len(data) == LOG_CHUNK:
+        data = data[: _safe_end(data)]
     return data, offset + len(data)
+
+
+def _safe_end(data: bytes) -> int:
+    """Where a full chunk is cut: after its last newline; in a line longer than a chunk,
+    before an escape sequence or a UTF-8 character the cut would split (each chunk is
+    shown alone). Never at 0: a chunk of one unending sequence is served as it is."""
+    if b"\n" in data:
+        return data.rindex(b"\n") + 1
+    end = len(data)
+    window = max(0, end - _LONGEST_ESCAPE)
+    last = data.rfind(b"\x1b", window)
+    # The one before counts too: an OSC cut between its ST's two bytes ends in an ESC.
+    for escape in (data.rfind(b"\x1b", window, max(last, 0)), last):
+        if escape > 0 and _UNFINISHED_ESCAPE.fullmatch(data, escape):
+            return escape
+    for back in range(1, 4):  # a UTF-8 character is at most 4 bytes
+        byte = data[end - back]
+        if byte & 0xC0 != 0x80:  # not a continuation byte: the character's first
+            length = 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4
+            if byte >= 0xC0 and back < length and end - back > 0:
+                return end - back
+            break
+    return end
 
 
 def tail_offset(path: Path, lines: int) -> int:
