@@ -39,9 +39,9 @@ _ROW = {
 }
 _LOG_ANSWER = (
     "JSON `{offset, next, text, ended}`: the bytes from offset to next (64 KiB at most, "
-    "cut after a line), as text with colour codes removed and control bytes shown as "
-    "symbols; with follow, the raw bytes (text/plain); with download, the raw bytes as an "
-    "attachment"
+    "cut after a line, or in a longer line never inside a colour code or a character), "
+    "as text with colour codes removed and control bytes shown as symbols; with follow, "
+    "the raw bytes (text/plain); with download, the raw bytes as an attachment"
 )
 
 
