@@ -59,6 +59,8 @@ def before_all(context: Context) -> None:
     allure_evidence.enable_from_environment(context)
     context.run_id = secrets.token_hex(4)
     context.evidence = []
+    # Each record with its scenario: a clean-up that fails runs after the record is made.
+    context.evidence_scenarios = []
     context.image = _setting("AGENTS_RUNNER_TEST_IMAGE", DEFAULT_IMAGE)
     context.registry = _setting("AGENTS_RUNNER_TEST_REGISTRY", None)
     context.registry_image = None
@@ -155,7 +157,9 @@ def _after_scenario(context: Context, scenario: Scenario) -> None:
     harness: ScenarioHarness | None = getattr(context, "harness", None)
     started = getattr(context, "scenario_started", 0.0)
     if harness is None:
-        context.evidence.append(collect_evidence(scenario, None, started=started))
+        record = collect_evidence(scenario, None, started=started)
+        context.evidence.append(record)
+        context.evidence_scenarios.append((record, scenario))
         return
     try:
         note = getattr(context, "evidence_note", None)
@@ -163,6 +167,7 @@ def _after_scenario(context: Context, scenario: Scenario) -> None:
     except Exception as exc:  # the report must never hide a scenario
         record = collect_evidence(scenario, None, note=f"evidence lost: {exc!r}", started=started)
     context.evidence.append(record)
+    context.evidence_scenarios.append((record, scenario))
     allure_evidence.attach(record)
     left = harness.cleanup()
     if left:
@@ -172,6 +177,10 @@ def _after_scenario(context: Context, scenario: Scenario) -> None:
 
 
 def after_all(context: Context) -> None:
+    for record, scenario in context.evidence_scenarios:
+        if scenario.status.name == "cleanup_error" and record.status == "passed":
+            record.status = "hook_error"
+            record.note = "a clean-up after the scenario failed: behave's output names it"
     run = describe_run(context)
     if parts_folder := os.environ.get(PARTS_VARIABLE):  # a worker of a parallel run
         evidence_parts.dump(
