@@ -20,6 +20,7 @@ from agents_runner.testing.cli_driver import CliDriver
 from agents_runner.testing.contract_names import LABEL_STORE, LABEL_TASK_ID
 from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.oracle import raw_inspect
+from agents_runner.testing.process_tree import children
 from agents_runner.testing.task_refs import fresh
 from agents_runner.testing.waiting import wait_until
 
@@ -42,19 +43,10 @@ def kill_first_terminal(context: Context) -> None:
     process = context.first_terminal
     owner = context.harness.fresh_load(context.cli_task_id).owner
     assert_that(owner["pid"], equal_to(process.pid), "the killed process owns the task")
-    watchdogs = [
-        pid for pid in _children(process.pid) if b"agents_runner.watchdog" in _cmdline(pid)
-    ]
+    watchdogs = [pid for pid in children(process.pid) if b"agents_runner.watchdog" in _cmdline(pid)]
     assert_that(watchdogs, has_length(1), "the run's watchdog")
     os.kill(watchdogs[0], signal.SIGKILL)  # first: else it takes the task over
     CliDriver.kill_hard(process)
-
-
-def _children(pid: int) -> list[int]:
-    children: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children += [int(c) for c in (task / "children").read_text().split()]
-    return children
 
 
 def _cmdline(pid: int) -> bytes:

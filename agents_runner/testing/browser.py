@@ -15,7 +15,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from ..proc import start_ticks
+from .process_tree import process_tree, still_running
 from .waiting import wait_until
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -130,39 +130,18 @@ class Browser:
     def quit(self) -> None:
         """Quit the browser, and fail if any process it started outlives it (those left
         are killed first, so the next scenario starts clean)."""
-        started = _process_tree(self.driver.service.process.pid)
+        started = process_tree(self.driver.service.process.pid)
         self.driver.quit()
         try:
             wait_until(
-                lambda: [p for p in started if start_ticks(p[0]) == p[1]],
+                lambda: still_running(started),
                 lambda left: not left,
                 timeout=15,
                 describe="every process of the browser to end",
             )
         except AssertionError:
-            left = [p for p in started if start_ticks(p[0]) == p[1]]
+            left = still_running(started)
             for pid, _ in left:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             raise AssertionError(f"the browser left {len(left)} process(es): {left}") from None
-
-
-def _process_tree(root: int) -> list[tuple[int, int]]:
-    """`root` and every process under it, as (pid, start ticks), read from /proc."""
-    parent_of: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent_of[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
-    tree, frontier = {root}, [root]
-    while frontier:
-        pid = frontier.pop()
-        children = [child for child, parent in parent_of.items() if parent == pid]
-        tree.update(children)
-        frontier.extend(children)
-    found = [(pid, start_ticks(pid)) for pid in sorted(tree)]
-    return [(pid, ticks) for pid, ticks in found if ticks is not None]

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .suite_docker import says_gone
+
 
 def raw_inspect(engine: Any, container_id: str) -> dict[str, Any] | None:
     """The engine's inspect answer for a container, or None when it has none (Podman,
@@ -15,8 +17,7 @@ def raw_inspect(engine: Any, container_id: str) -> dict[str, Any] | None:
     try:
         return dict(engine.api.inspect_container(container_id))
     except Exception as exc:
-        said = str(getattr(exc, "explanation", None) or "").lower()
-        if getattr(exc, "status_code", None) == 404 or "no such container" in said:
+        if says_gone(exc):
             return None
         raise
 

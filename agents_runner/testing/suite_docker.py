@@ -31,6 +31,13 @@ def _asking(what: str) -> Iterator[None]:
         raise SuiteDockerError(f"{what}: {exc}") from exc
 
 
+def says_gone(exc: BaseException) -> bool:
+    """Whether an engine's error says the container does not exist: Docker's 404, or
+    Podman's 500 "… does not exist in database: no such container" during a removal."""
+    said = str(getattr(exc, "explanation", None) or "").lower()
+    return getattr(exc, "status_code", None) == 404 or "no such container" in said
+
+
 class SuiteDocker:
     """The few engine calls the suite makes for itself, each one docker-py call."""
 
@@ -118,11 +125,8 @@ class SuiteDocker:
         """Remove it, running or not; one already gone, or going, is fine."""
         try:
             self.api.remove_container(container_id, force=True)
-        except errors.NotFound:
-            pass
         except errors.APIError as exc:
-            said = str(exc.explanation or exc).lower()
-            if "in progress" not in said and "no such container" not in said:
+            if not (says_gone(exc) or "in progress" in str(exc.explanation or exc).lower()):
                 raise
 
     def export(self, container_id: str) -> bytes:
