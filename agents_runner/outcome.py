@@ -81,6 +81,8 @@ def record_kill_request(task: Task, *, at: str) -> bool:
 _EXIT_HINTS = {
     126: "the command is not executable",
     127: "the command was not found in the image",
+    # A task that reaches here was neither killed nor stopped by agents-runner.
+    137: "SIGKILL's code, not sent by agents-runner; the engine reported no out-of-memory kill",
 }
 
 

@@ -14,6 +14,7 @@ from behave import given, then, when
 from behave.runner import Context
 from hamcrest import assert_that, equal_to, is_, less_than
 
+from agents_runner import Engine
 from agents_runner.states import TaskState
 from agents_runner.testing.harness import READY_LINE, STUBBORN_AGENT, WAITING_AGENT
 from agents_runner.testing.oracle import raw_image_present
@@ -238,3 +239,53 @@ def oom_exactly_when_reported(context: Context, words: str) -> None:
         equal_to(reported),
         f"reason {reason!r}, events {[e.action for e in events]}",
     )
+
+
+_ENDED_CONTAINERS = {
+    # the agent outlives its worker by a second, so that Docker reports the kill every time
+    "whose worker the kernel killed for exceeding 16m": (
+        "dd if=/dev/zero of=/dev/null bs=64M count=1; status=$?; sleep 1; exit $status",
+        None,
+    ),
+    "killed with Docker's kill": ("sleep 600", "SIGKILL"),
+    "that exited 137 by itself": ("exit 137", None),
+}
+
+
+@given("three ended containers of this scenario with a memory limit of 16m: {kinds}")
+def ended_containers(context: Context, kinds: str) -> None:
+    api = context.harness.engine.api
+    context.ended = {}
+    for kind in [k.strip().removeprefix("one ") for k in kinds.replace(" and ", ", ").split(", ")]:
+        script, signal = _ENDED_CONTAINERS[kind]
+        host = api.create_host_config(
+            network_mode="none", mem_limit="16m", memswap_limit="16m", init=True
+        )
+        container = api.create_container(
+            context.harness.image, ["sh", "-c", script], labels=context.harness.labels,
+            host_config=host,
+        )["Id"]  # fmt: skip
+        context.harness.kept_containers.append(container)  # the suite removes it
+        api.start(container)
+        if signal:
+            api.kill(container, signal)
+        api.wait(container, timeout=60)
+        context.ended[kind] = container
+
+
+@then(
+    "asked with a wait of {wait:d} s, the runner's engine says only the first had an "
+    "out-of-memory kill, and answers for the killed one before the wait is out"
+)
+def oom_reported_by_engine(context: Context, wait: int) -> None:
+    under_test = Engine.from_env()  # the runner's own engine call is what is under test
+    context.add_cleanup(under_test.close)
+    answers, took = {}, {}
+    for kind, container in context.ended.items():
+        started = under_test.inspect(container).started_at
+        began = time.monotonic()
+        answers[kind] = under_test.oom_reported(container, since=started, wait=wait)
+        took[kind] = time.monotonic() - began
+    kinds = list(context.ended)
+    assert_that(answers, equal_to({kind: kind == kinds[0] for kind in kinds}))
+    assert_that(took["killed with Docker's kill"], less_than(wait))

@@ -272,6 +272,15 @@ def memory_hog(context: Context, size: int, limit: str) -> None:
     context.spec_fields = {"command": ["sh", "-c", script], "memory": limit}
 
 
+@given(
+    "a task whose agent's worker allocates {size:d} MiB under a memory limit of {limit}, "
+    "the agent exiting with the worker's status a second later"
+)
+def outlived_memory_hog(context: Context, size: int, limit: str) -> None:
+    script = f"dd if=/dev/zero of=/dev/null bs={size}M count=1; status=$?; sleep 1; exit $status"
+    context.spec_fields = {"command": ["sh", "-c", script], "memory": limit}
+
+
 @given("its limits are {memory} of memory and {cpus:g} CPUs")
 def with_limits(context: Context, memory: str, cpus: float) -> None:
     context.spec_fields = {"command": TRAPPING_AGENT, "memory": memory, "cpus": cpus}

@@ -125,6 +125,10 @@ def test_exit_reasons_say_what_a_person_can_act_on():
         "last output: exec x failed"
     )
     assert exit_reason(137, True, "whatever").startswith("out of memory")
+    assert exit_reason(137, False, None) == (
+        "the agent exited with code 137 (SIGKILL's code, not sent by agents-runner; "
+        "the engine reported no out-of-memory kill)"
+    )
 
 
 def test_last_line_reads_only_the_tail(tmp_path):

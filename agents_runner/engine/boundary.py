@@ -92,6 +92,12 @@ class EngineBoundary(Protocol):
 
     def inspect(self, container_id: str) -> ContainerInfo | None: ...
 
+    def oom_reported(self, container_id: str, *, since: float, wait: float) -> bool:
+        """Whether the engine reported an out-of-memory kill in the container since
+        `since` (seconds since the epoch), waiting up to `wait` seconds for a report
+        that may follow the exit."""
+        ...
+
     def containers(self, labels: Mapping[str, str | None]) -> list[ContainerSummary]: ...
 
     def open_logs(

@@ -53,6 +53,13 @@ class EngineDialect:
         return not self.is_podman
 
     @property
+    def oom_notice_may_follow_exit(self) -> bool:
+        """Out of memory: Docker (20.10, cgroup v1) can learn of an OOM kill only after
+        the container's exit; it then sends an `oom` event but leaves OOMKilled false.
+        Podman 4.3 here reports none at all, so there is nothing to wait for."""
+        return not self.is_podman
+
+    @property
     def past_events_need_no_stream(self) -> bool:
         """Event filters: Podman answers nothing for an `until` in the past unless asked
         stream=false."""

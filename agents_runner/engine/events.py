@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -44,6 +45,28 @@ class EventCalls:
             for event in raw
             if _carries(event, labels) and (until is None or _event_time(event) <= until)
         )
+
+    def oom_reported(self, container_id: str, *, since: float, wait: float) -> bool:
+        """Whether the engine reported an out-of-memory kill in the container since
+        `since`, waiting up to `wait` seconds for a notice still on its way. A SIGKILL
+        someone sent it (a `kill` event) answers False at once."""
+        filters = {"type": ["container"], "container": [container_id], "event": ["oom", "kill"]}
+        with engine_call("reading events"):
+            stream = self.api.events(
+                since=since, until=time.time() + wait, decode=True, filters=filters
+            )
+            try:
+                for event in stream:
+                    if event.get("Action") == "oom":
+                        return True
+                    if (event.get("Actor") or {}).get("Attributes", {}).get("signal") in _SIGKILL:
+                        return False
+                return False
+            finally:
+                stream.close()
+
+
+_SIGKILL = ("9", "SIGKILL", "KILL")
 
 
 def _carries(event: Mapping[str, Any], labels: Mapping[str, str | None]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..engine import ContainerExit
+from ..engine import ContainerExit, ContainerInfo
 from ..engine.boundary import EngineBoundary
 from ..last_words import last_words
 from ..logsetup import get_logger
@@ -22,6 +22,9 @@ REMOVED_WHILE_RUNNING = (
     "container lost: it was removed while the agent ran (not by agents-runner), "
     "so its exit code is unknown"
 )
+# Docker's OOM notices that came after the exit came 30 to 220 ms after it (measured
+# with ten busy loops beside); the wait ends at the notice, or at a SIGKILL someone sent.
+OOM_NOTICE_WAIT = 2.0
 # An agent that exited this long before the engine became unreachable was stopped by it.
 ENGINE_SHUTDOWN_WINDOW = 10.0
 
@@ -58,6 +61,21 @@ def exited_during_outage(finished_at: float | None, outages: list[tuple[float, f
     return finished_at is not None and any(
         a - ENGINE_SHUTDOWN_WINDOW <= finished_at <= b + 1 for a, b in outages
     )
+
+
+def killed_for_memory(
+    engine: EngineBoundary, found: ContainerInfo | None, exit_code: int | None, task: Task
+) -> bool:
+    """Whether the engine reports that the kernel killed the agent for its memory: a 137
+    (SIGKILL's code, also the OOM killer's) that agents-runner did not cause, with
+    OOMKilled set, or an OOM notice the engine received only after the exit."""
+    if exit_code != 137 or task.kill_requested_at or found is None:
+        return False
+    if found.oom_killed:
+        return True
+    if not engine.dialect.oom_notice_may_follow_exit or found.started_at is None:
+        return False
+    return engine.oom_reported(found.id, since=found.started_at, wait=OOM_NOTICE_WAIT)
 
 
 def outage_reason(

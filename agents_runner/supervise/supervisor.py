@@ -32,6 +32,7 @@ from .endings import (
     REMOVED_WHILE_RUNNING,
     failure_reason,
     interrupted_reason,
+    killed_for_memory,
     outage_reason,
     release,
 )
@@ -234,13 +235,10 @@ class TaskSupervisor:
             # Removed while it ran: what "wait" said of it is no exit code (Docker says
             # 137, Podman often 0).
             outcome = ContainerExit(None, REMOVED_WHILE_RUNNING)
-        # SIGKILL's exit code is also the OOM killer's.
         task = self.record.load()
-        oom = (
-            outcome.exit_code == 137
-            and not task.kill_requested_at
-            and found is not None
-            and found.oom_killed
+        oom = self._engine(
+            "asking the engine whether it reported an out-of-memory kill",
+            lambda: killed_for_memory(self.engine, found, outcome.exit_code, task),
         )
         known = outcome.error or (OOM_REASON if oom else None)
         task = self._must(
