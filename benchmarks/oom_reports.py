@@ -37,7 +37,15 @@ def run_tasks(count: int, run: str) -> None:
     from agents_runner import TaskRunner, TaskSpec
 
     image = os.environ.get("AGENTS_RUNNER_TEST_IMAGE", "busybox:1.36")
-    spec = TaskSpec(image=image, command=["sh", "-c", HOG], memory="16m", labels={LABEL: run})
+    # network "none": on a dockerd without a bridge, a container made without a network
+    # leaves a stale sandbox that the daemon's next start must remove (docs/ENGINES.md)
+    spec = TaskSpec(
+        image=image,
+        command=["sh", "-c", HOG],
+        memory="16m",
+        network="none",
+        labels={LABEL: run},
+    )
     with tempfile.TemporaryDirectory() as state_dir, TaskRunner(state_dir=state_dir) as runner:
         tasks = [runner.submit(spec) for _ in range(count)]
         for task in tasks:
