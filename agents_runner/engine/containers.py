@@ -21,6 +21,8 @@ LOGS_CONNECT_TIMEOUT = 10.0
 LOGS_READ_TIMEOUT = 60.0
 LABEL_PROBE = "agents-runner.probe"  # a container made only to ask the engine something
 STALE_PROBE_AGE = 60.0  # seconds
+# How often Podman's own wait looks at the container: the most its answer comes late.
+LIBPOD_WAIT_INTERVAL = "50ms"
 
 
 class ContainerCalls:
@@ -138,6 +140,8 @@ class ContainerCalls:
         """Block until the container stops; its exit code, or None if it vanished."""
         with engine_call("waiting for the container"):
             try:
+                if self.dialect.compat_wait_spins:
+                    return ContainerExit(self._libpod_wait(container_id))
                 result = self.api.wait(container_id, timeout=None)
             except errors.APIError as exc:
                 if not is_gone(exc):
@@ -145,6 +149,15 @@ class ContainerCalls:
                 return ContainerExit(None, "container lost")
         error = (result.get("Error") or {}).get("Message") or None
         return ContainerExit(int(result["StatusCode"]), error)
+
+    def _libpod_wait(self, container_id: str) -> int:
+        """Podman's own wait, which looks at the container every LIBPOD_WAIT_INTERVAL."""
+        url = self.api._url("/libpod/containers/{0}/wait", container_id)
+        conditions = [("condition", "stopped"), ("condition", "exited")]
+        params = [*conditions, ("interval", LIBPOD_WAIT_INTERVAL)]
+        response = self.api._post(url, params=params, timeout=None)
+        self.api._raise_for_status(response)
+        return int(response.text)
 
     def kill(self, container_id: str, signal: str = "SIGKILL") -> bool:
         """Send `signal` to the agent. False when the container no longer runs (or is gone):
