@@ -16,7 +16,12 @@ from hamcrest import assert_that, equal_to, is_, less_than
 
 from agents_runner import Engine
 from agents_runner.states import TaskState
-from agents_runner.testing.harness import READY_LINE, STUBBORN_AGENT, WAITING_AGENT
+from agents_runner.testing.harness import (
+    READY_LINE,
+    STUBBORN_AGENT,
+    WAITING_AGENT,
+    memory_hog,
+)
 from agents_runner.testing.oracle import raw_image_present
 from agents_runner.testing.waiting import wait_until
 
@@ -242,11 +247,7 @@ def oom_exactly_when_reported(context: Context, words: str) -> None:
 
 
 _ENDED_CONTAINERS = {
-    # the agent outlives its worker by a second, so that Docker reports the kill every time
-    "whose worker the kernel killed for exceeding 16m": (
-        "dd if=/dev/zero of=/dev/null bs=64M count=1; status=$?; sleep 1; exit $status",
-        None,
-    ),
+    "whose worker the kernel killed for exceeding 16m": (memory_hog(64, outlived=True), None),
     "killed with Docker's kill": ("sleep 600", "SIGKILL"),
     "that exited 137 by itself": ("exit 137", None),
 }

@@ -29,7 +29,7 @@ from hamcrest import (
 )
 from hamcrest.core.matcher import Matcher
 
-from agents_runner.testing.harness import TRAPPING_AGENT, WAITING_AGENT
+from agents_runner.testing.harness import TRAPPING_AGENT, WAITING_AGENT, memory_hog
 from agents_runner.testing.log_capture import capture_records
 from agents_runner.testing.oracle import raw_inspect
 from agents_runner.testing.state_files import files_in, modes_in
@@ -267,9 +267,8 @@ def private_state_dir(context: Context) -> None:
 
 
 @given("a task whose agent allocates {size:d} MiB under a memory limit of {limit}")
-def memory_hog(context: Context, size: int, limit: str) -> None:
-    script = f"dd if=/dev/zero of=/dev/null bs={size}M count=1"
-    context.spec_fields = {"command": ["sh", "-c", script], "memory": limit}
+def memory_hogging_agent(context: Context, size: int, limit: str) -> None:
+    context.spec_fields = {"command": ["sh", "-c", memory_hog(size)], "memory": limit}
 
 
 @given(
@@ -277,7 +276,7 @@ def memory_hog(context: Context, size: int, limit: str) -> None:
     "the agent exiting with the worker's status a second later"
 )
 def outlived_memory_hog(context: Context, size: int, limit: str) -> None:
-    script = f"dd if=/dev/zero of=/dev/null bs={size}M count=1; status=$?; sleep 1; exit $status"
+    script = memory_hog(size, outlived=True)
     context.spec_fields = {"command": ["sh", "-c", script], "memory": limit}
 
 

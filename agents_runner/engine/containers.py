@@ -3,6 +3,7 @@ remove, inspect, list, and the log stream."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -152,12 +153,10 @@ class ContainerCalls:
 
     def _libpod_wait(self, container_id: str) -> int:
         """Podman's own wait, which looks at the container every LIBPOD_WAIT_INTERVAL."""
-        url = self.api._url("/libpod/containers/{0}/wait", container_id)
-        conditions = [("condition", "stopped"), ("condition", "exited")]
-        params = [*conditions, ("interval", LIBPOD_WAIT_INTERVAL)]
-        response = self.api._post(url, params=params, timeout=None)
-        self.api._raise_for_status(response)
-        return int(response.text)
+        params = {"condition": ["stopped", "exited"], "interval": LIBPOD_WAIT_INTERVAL}
+        path = "/libpod/containers/{0}/wait"
+        with contextlib.closing(post_streaming(self.api, path, container_id, params=params)) as r:
+            return int(r.text)
 
     def kill(self, container_id: str, signal: str = "SIGKILL") -> bool:
         """Send `signal` to the agent. False when the container no longer runs (or is gone):

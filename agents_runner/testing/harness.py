@@ -75,6 +75,14 @@ STUBBORN_AGENT = [
 ]
 
 
+def memory_hog(size_mib: int, *, outlived: bool = False) -> str:
+    """A shell script that allocates `size_mib` MiB at once. `outlived`: the agent runs
+    it as a worker and exits a second after it with its status, so that Docker learns of
+    an OOM kill while the container still runs (docs/ENGINES.md)."""
+    hog = f"dd if=/dev/zero of=/dev/null bs={size_mib}M count=1"
+    return f"{hog}; status=$?; sleep 1; exit $status" if outlived else hog
+
+
 class ScenarioHarness:
     def __init__(
         self,
