@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything a fresh clone needs before `uv run behave`: a Docker engine with the
 # test image (scripts/provision-engine.sh), Podman's service beside it
-# (scripts/provision-podman.sh), uv, the project's locked dependencies, and
+# (scripts/provision-podman.sh), a three-node test Swarm on loopback
+# (scripts/provision-swarm.sh), uv, the project's locked dependencies, and
 # the agents' own images (scripts/provision-agent-images.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -9,6 +10,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/provision-engine.sh
 bash scripts/provision-podman.sh ||
   echo "setup: no Podman service (it needs root to start); the suite runs on Docker only" >&2
+bash scripts/provision-swarm.sh ||
+  echo "setup: no test Swarm (it needs root to start); the @swarm scenarios say why" >&2
 if ! command -v uv >/dev/null 2>&1; then
   echo "setup: installing uv with pip" >&2
   python3 -m pip install --quiet uv
