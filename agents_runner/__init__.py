@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .engine import Engine
+    from .engine.swarm import SwarmEngine
     from .runner import DEFAULT_MAX_RUNNING, TaskRunner
     from .spec import TaskSpec
 
@@ -22,6 +23,7 @@ __all__ = [
     "EngineError",
     "EngineUnavailable",
     "InvalidTransition",
+    "SwarmEngine",
     "Task",
     "TaskNotFound",
     "TaskRunner",
@@ -42,6 +44,10 @@ def __getattr__(name: str) -> Any:
         from .engine import Engine
 
         return Engine
+    if name == "SwarmEngine":  # TaskRunner(engine=SwarmEngine.at(url)): a Swarm's manager
+        from .engine.swarm import SwarmEngine
+
+        return SwarmEngine
     if name == "TaskSpec":
         from .spec import TaskSpec
 

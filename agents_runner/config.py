@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 STATE_DIR_VARIABLE = "AGENTS_RUNNER_STATE_DIR"
+BACKEND_VARIABLE = "AGENTS_RUNNER_BACKEND"  # --backend: where tasks run
+BACKENDS = ("docker", "swarm")  # one engine (Docker or Podman), or a Docker Swarm cluster
 DEFAULT_ORPHAN_GRACE = 60.0  # seconds before a container nobody knows counts as an orphan
 DEFAULT_PRUNE_AGE = "7d"  # prune: how long ago a task must have ended (a duration)
 PULL_POLICIES = ("missing", "always", "never")

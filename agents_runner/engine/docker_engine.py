@@ -61,6 +61,11 @@ class Engine(ImageCalls, ContainerCalls, EventCalls):
         """Whether a followed log stream carries every record."""
         return self.dialect.follows_exactly
 
+    @property
+    def takes_secrets(self) -> bool:
+        """A secret is in the container's environment only, which is removed with it."""
+        return True
+
     def info(self) -> dict[str, Any]:
         with engine_call("asking the engine about itself"):
             return dict(self.api.info())

@@ -11,7 +11,8 @@ from ..taskqueue import TaskQueue
 
 def check_before_storing(spec: TaskSpec, engine: EngineBoundary, queue: TaskQueue) -> None:
     """The pool exists; the engine answers, has the CPUs asked for, the network, and
-    an agent's own image. Refused here (ValueError naming the field), nothing is stored
+    an agent's own image; secrets only where the backend keeps them out of what it
+    stores. Refused here (ValueError naming the field), nothing is stored
     and no container is created."""
     if spec.pool is not None and spec.pool not in queue.settings().pools:
         raise ValueError(
@@ -19,6 +20,11 @@ def check_before_storing(spec: TaskSpec, engine: EngineBoundary, queue: TaskQueu
             f"'agents-runner config pool {spec.pool} N'"
         )
     engine.ping()
+    if spec.secrets and not engine.takes_secrets:
+        raise ValueError(
+            f"secrets: the {engine.kind} backend does not take secrets yet (its task spec, "
+            "which the cluster keeps and shows, would hold them); pass them another way"
+        )
     if spec.cpus is not None and spec.cpus > (available := engine.cpu_count()):
         raise ValueError(f"cpus: {spec.cpus:g} is more than the {available} the engine has")
     if spec.network is not None and not engine.network_exists(spec.network):

@@ -10,7 +10,8 @@ from types import TracebackType
 from typing import Literal
 
 from ..config import DEFAULT_ORPHAN_GRACE, resolve_state_dir
-from ..engine import Engine
+from ..engine.backends import connect
+from ..engine.boundary import EngineBoundary
 from ..engine.errors import EngineError
 from ..logsetup import get_logger
 from ..outcome import record_kill_request, record_stop_request, settle
@@ -52,7 +53,7 @@ class TaskRunner:
         self,
         state_dir: str | os.PathLike[str] | None = None,
         *,
-        engine: Engine | None = None,
+        engine: EngineBoundary | None = None,
         max_running: int | None = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         recover: bool = True,
@@ -89,9 +90,10 @@ class TaskRunner:
                 log.warning("could not recover orphaned tasks: %s", exc)
 
     @property
-    def engine(self) -> Engine:
+    def engine(self) -> EngineBoundary:
+        """The backend given, else AGENTS_RUNNER_BACKEND's (one engine by default)."""
         if self._engine is None:
-            self._engine = Engine.from_env()
+            self._engine = connect()
         return self._engine
 
     # -- the public verbs ---------------------------------------------------------------

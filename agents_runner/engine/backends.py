@@ -1,0 +1,31 @@
+"""Which backend the runner drives: one engine (Docker or Podman, the default) or a
+Docker Swarm cluster, chosen with `--backend` or AGENTS_RUNNER_BACKEND."""
+
+from __future__ import annotations
+
+import os
+
+from ..config import BACKEND_VARIABLE, BACKENDS
+from .boundary import EngineBoundary
+
+
+def chosen_backend() -> str:
+    """The backend AGENTS_RUNNER_BACKEND names ("docker" when unset); ValueError for
+    another name."""
+    name = os.environ.get(BACKEND_VARIABLE, "").strip().lower() or "docker"
+    if name not in BACKENDS:
+        raise ValueError(
+            f"{BACKEND_VARIABLE}: {name!r} is not a backend; use one of {', '.join(BACKENDS)}"
+        )
+    return name
+
+
+def connect() -> EngineBoundary:
+    """The chosen backend, at the address DOCKER_HOST gives (for Swarm, a manager)."""
+    if chosen_backend() == "swarm":
+        from .swarm import SwarmEngine
+
+        return SwarmEngine.from_env()
+    from .docker_engine import Engine
+
+    return Engine.from_env()

@@ -1,0 +1,239 @@
+"""SwarmEngine: the boundary (boundary.py) on a Docker Swarm cluster, the second backend.
+
+A task's "container" here is a service with one replica that never restarts, made with
+no replica (created) and scaled to one (started); the handle the runner keeps is the
+service's id, and its name is the container's name on one engine. The cluster places
+the task on a node, which pulls the image itself. Whatever the swarm API cannot do (an
+immediate SIGKILL, the exact log, an out-of-memory report) is asked of the node's own
+engine, whose address the node's label `agents-runner.engine` gives; where a node has
+no such label, the runner makes do with the swarm API (docs/CONTRACT.md, "On a Swarm
+cluster")."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import docker
+from docker import errors
+from docker.types import ServiceMode
+
+from .calls import engine_call, is_gone
+from .dialect import EngineDialect
+from .docker_engine import Engine
+from .errors import ContainerGone, EngineError, EngineUnavailable
+from .records import ContainerExit, ContainerLimits
+from .swarm_nodes import SwarmNodes
+from .swarm_reads import SwarmReads
+from .swarm_spec import task_template
+from .swarm_tasks import BEFORE_START, ENDED, POLL_INTERVAL, START_WAIT, exit_of, state_of
+
+NODE_LOST = "node lost"
+NODE_CHECK_INTERVAL = 1.0  # how often the node of a running task is asked whether it is up
+
+
+class SwarmEngine(SwarmReads):
+    """The runner's engine on a Swarm: `api` talks to a manager."""
+
+    def __init__(self, api: docker.APIClient) -> None:
+        self.api = api
+        self.manager = Engine(api)
+        self.nodes = SwarmNodes(api)
+
+    @classmethod
+    def from_env(cls) -> SwarmEngine:
+        """The manager DOCKER_HOST names."""
+        with engine_call("connecting to the Swarm manager"):
+            return cls(docker.from_env().api)
+
+    @classmethod
+    def at(cls, base_url: str) -> SwarmEngine:
+        with engine_call("connecting to the Swarm manager"):
+            return cls(docker.APIClient(base_url=base_url, version="auto"))
+
+    def close(self) -> None:
+        self.nodes.close()
+        self.api.close()
+
+    # -- what the engine is -----------------------------------------------------------
+
+    @functools.cached_property
+    def dialect(self) -> EngineDialect:
+        return self.manager.dialect
+
+    @property
+    def kind(self) -> str:
+        return "swarm"
+
+    @property
+    def follows_exactly(self) -> bool:
+        """The service's log (where no node's engine answers) is followed without end:
+        the copy is checked whole at the end."""
+        return False
+
+    @property
+    def takes_secrets(self) -> bool:
+        """A secret in the environment would be in the service's spec, which every
+        manager keeps and `docker service inspect` shows."""
+        return False
+
+    def ping(self) -> None:
+        info = self.manager.info()
+        swarm = info.get("Swarm") or {}
+        if swarm.get("LocalNodeState") != "active" or not swarm.get("ControlAvailable"):
+            raise EngineError(
+                "the Swarm backend needs a Swarm manager: the engine DOCKER_HOST names "
+                "is not one (see 'docker swarm init')"
+            )
+
+    def cpu_count(self) -> int:
+        """The most CPUs one node has: a task runs on one node."""
+        nodes = self.nodes.listing()
+        cpus = [(n.get("Description") or {}).get("Resources", {}).get("NanoCPUs", 0) for n in nodes]
+        return int(max(cpus, default=0) // 1_000_000_000)
+
+    def network_exists(self, name: str) -> bool:
+        return name == "none"
+
+    def has_network(self, name: str | None) -> bool:
+        """A service made without networks has its loopback only."""
+        return False
+
+    def image_present(self, image: str) -> bool:
+        """The node that runs the task pulls the image itself."""
+        return True
+
+    def image_labels(self, image: str) -> Mapping[str, str] | None:
+        return self.manager.image_labels(image)  # type: ignore[no-any-return]
+
+    def pull(self, image: str, on_progress: Any = None, handle: Any = None) -> None:
+        """Nothing to do here: the node that runs the task pulls the image."""
+
+    # -- a task's service ----------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        name: str | None,
+        image: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        labels: Mapping[str, str],
+        working_dir: str | None = None,
+        binds: Mapping[str, Mapping[str, str]] | None = None,
+        network: str | None = None,
+        user: str | None = None,
+        memory: int | None = None,
+        cpus: float | None = None,
+        limits: ContainerLimits | None = None,
+    ) -> str:
+        """A service of no replica yet, whose one task will run `argv` as a container on
+        one engine would, as far as the swarm API lets (no no-new-privileges, no cgroup
+        namespace of its own: API 1.41 has neither). `memory` and `cpus` are reserved as
+        well as limited, so the cluster places the task only where they are free."""
+        if network not in (None, "none"):
+            raise EngineError(f"the Swarm backend runs tasks without a network, not on {network}")
+        task = task_template(
+            image=image,
+            argv=argv,
+            env=env,
+            labels=labels,
+            working_dir=working_dir,
+            binds=binds,
+            user=user,
+            memory=memory,
+            cpus=cpus,
+            limits=limits or ContainerLimits(),
+        )
+        with engine_call("creating the service failed"):
+            created = self.api.create_service(
+                task,
+                name=name,
+                labels=dict(labels),
+                mode=ServiceMode("replicated", replicas=0),
+            )
+        return str(created["ID"])
+
+    def start(self, service_id: str) -> None:
+        """Scale to one replica; returns once its node starts the container (or the task
+        ends first), or after START_WAIT while the cluster still places or pulls."""
+        with engine_call("starting the service failed"):
+            found = self.api.inspect_service(service_id)
+            self.api.update_service(
+                service_id,
+                found["Version"]["Index"],
+                mode=ServiceMode("replicated", replicas=1),
+                fetch_current_spec=True,
+            )
+        deadline = time.monotonic() + START_WAIT
+        while time.monotonic() < deadline:
+            task = self._task(service_id)
+            if task is not None and state_of(task) not in BEFORE_START:
+                return
+            time.sleep(POLL_INTERVAL)
+
+    def wait(self, service_id: str) -> ContainerExit:
+        """Until the task ends; its container's exit code. A node that goes down under a
+        running task ends the wait with NODE_LOST: the cluster would keep it "running"."""
+        next_node_check = 0.0
+        while True:
+            try:
+                task = self._task(service_id)
+            except ContainerGone:
+                return ContainerExit(None, "container lost")
+            if task is not None and state_of(task) in ENDED:
+                return exit_of(task)
+            if task is not None and time.monotonic() >= next_node_check:
+                next_node_check = time.monotonic() + NODE_CHECK_INTERVAL
+                if self.nodes.is_down(str(task.get("NodeID") or "")):
+                    return ContainerExit(None, NODE_LOST)
+            time.sleep(POLL_INTERVAL)
+
+    def kill(self, service_id: str, signal: str = "SIGKILL") -> bool:
+        """`signal` through the node's engine; where it cannot be reached, the service is
+        scaled to no replica, which the node does as a stop (the stop signal, then
+        SIGKILL after the service's grace). False when the task no longer runs."""
+        try:
+            task = self._task(service_id)
+        except ContainerGone:
+            return False
+        if task is None or state_of(task) in ENDED:
+            return False
+        node, container_id = self._node_and_container(task)
+        if node is not None and container_id:
+            try:
+                return bool(node.kill(container_id, signal))
+            except EngineUnavailable:
+                pass  # the node's engine is away: the cluster may still reach it
+        with engine_call(f"stopping the service ({signal})"):
+            found = self.api.inspect_service(service_id)
+            self.api.update_service(
+                service_id,
+                found["Version"]["Index"],
+                mode=ServiceMode("replicated", replicas=0),
+                fetch_current_spec=True,
+            )
+        return True
+
+    def remove(self, service_id: str) -> None:
+        """The service, and its task's container on its node (the cluster removes it
+        too, in its own time)."""
+        try:
+            tasks = self._tasks(service_id)
+        except ContainerGone:
+            return
+        with engine_call("removing the service"):
+            try:
+                self.api.remove_service(service_id)
+            except errors.APIError as exc:
+                if not is_gone(exc):
+                    raise
+        for task in tasks:
+            node, container_id = self._node_and_container(task)
+            if node is not None and container_id:
+                # A node that is away removes it when it returns.
+                with contextlib.suppress(EngineUnavailable):
+                    node.remove(container_id)

@@ -1,0 +1,62 @@
+"""A Swarm's nodes, and each node's own engine, which the runner reaches at the address
+the node's label `agents-runner.engine` gives, for what the swarm API cannot do."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import docker
+from docker import errors
+
+from .calls import engine_call, is_gone
+from .docker_engine import Engine
+
+LABEL_NODE_ENGINE = "agents-runner.engine"
+
+
+class SwarmNodes:
+    """The nodes, as a manager (`api`) knows them."""
+
+    def __init__(self, api: docker.APIClient) -> None:
+        self.api = api
+        self._engines: dict[str, Engine | None] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        for engine in self._engines.values():
+            if engine is not None:
+                engine.close()
+
+    def listing(self) -> list[dict[str, Any]]:
+        with engine_call("listing the nodes"):
+            return list(self.api.nodes())
+
+    def engine_of(self, node_id: str) -> Engine | None:
+        """The node's own engine; None for a node without the label (or no node)."""
+        if not node_id:
+            return None
+        with self._lock:
+            if node_id in self._engines:
+                return self._engines[node_id]
+        found = self._inspect(node_id)
+        address = ((found or {}).get("Spec") or {}).get("Labels", {}).get(LABEL_NODE_ENGINE)
+        engine = Engine.at(address) if address else None
+        with self._lock:
+            return self._engines.setdefault(node_id, engine)
+
+    def is_down(self, node_id: str) -> bool:
+        """Whether the manager counts the node down (or it has left the cluster)."""
+        if not node_id:
+            return False
+        found = self._inspect(node_id)
+        return found is None or (found.get("Status") or {}).get("State") == "down"
+
+    def _inspect(self, node_id: str) -> dict[str, Any] | None:
+        with engine_call("inspecting the node"):
+            try:
+                return dict(self.api.inspect_node(node_id))
+            except errors.APIError as exc:
+                if is_gone(exc):
+                    return None
+                raise

@@ -1,0 +1,168 @@
+"""What the runner reads of a task on a Swarm (a part of SwarmEngine): its service as a
+container, its output, the services it made, and the tasks and nodes under them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import docker
+from docker import errors
+
+from .calls import engine_call, explain, is_gone
+from .containers import has_labels, label_filter
+from .docker_engine import Engine
+from .errors import ContainerGone, EngineUnavailable
+from .records import ContainerInfo, ContainerSummary, epoch
+from .swarm_nodes import SwarmNodes
+from .swarm_tasks import ENDED, POLL_INTERVAL, START_WAIT, container_id_of, newest, state_of
+from .transport import LogStream, get_streaming
+
+
+class SwarmReads:
+    """Reading the cluster (a part of SwarmEngine)."""
+
+    api: docker.APIClient
+    nodes: SwarmNodes
+
+    def inspect(self, service_id: str) -> ContainerInfo | None:
+        """The service (by id or name) as a container: its task's state, and the times
+        and OOM flag of its container where the node's engine can say."""
+        with engine_call("inspecting the service"):
+            try:
+                found = self.api.inspect_service(service_id)
+            except errors.APIError as exc:
+                if is_gone(exc):
+                    return None
+                raise
+        spec = found.get("Spec") or {}
+        info = ContainerInfo(
+            id=str(found["ID"]),
+            name=str(spec.get("Name") or ""),
+            status="created",
+            running=False,
+            labels=dict(spec.get("Labels") or {}),
+        )
+        task = newest(self._tasks(info.id))
+        if task is None:
+            return info
+        state = state_of(task)
+        at = epoch((task.get("Status") or {}).get("Timestamp"))
+        node, container_id = self._node_and_container(task)
+        container = None
+        if node is not None and container_id:
+            try:
+                container = node.inspect(container_id)
+            except EngineUnavailable:
+                container = None
+        if container is not None:
+            return ContainerInfo(
+                id=info.id,
+                name=info.name,
+                status=container.status,
+                running=container.running and state not in ENDED,
+                labels=info.labels,
+                started_at=container.started_at,
+                finished_at=container.finished_at,
+                oom_killed=container.oom_killed,
+            )
+        ended = state in ENDED
+        return ContainerInfo(
+            id=info.id,
+            name=info.name,
+            status="exited" if ended else ("running" if state == "running" else "created"),
+            running=state == "running",
+            labels=info.labels,
+            started_at=at if state == "running" or (ended and container_id) else None,
+            finished_at=at if ended else None,
+        )
+
+    def oom_reported(self, service_id: str, *, since: float, wait: float) -> bool:
+        """Asked of the node's engine; False where it cannot be reached."""
+        task = newest(self._tasks(service_id))
+        node, container_id = self._node_and_container(task) if task else (None, None)
+        if node is None or not container_id:
+            return False
+        return bool(node.oom_reported(container_id, since=since, wait=wait))
+
+    def containers(self, labels: Mapping[str, str | None]) -> list[ContainerSummary]:
+        """The services carrying every label given."""
+        with engine_call("listing services"):
+            found = self.api.services(filters={"label": label_filter(labels)})
+        listed = [
+            ContainerSummary(
+                id=str(s["ID"]),
+                name=str((s.get("Spec") or {}).get("Name") or "?"),
+                labels=dict((s.get("Spec") or {}).get("Labels") or {}),
+                created=epoch(s.get("CreatedAt")) or 0.0,
+            )
+            for s in found
+        ]
+        return [s for s in listed if has_labels(s.labels, labels)]
+
+    def open_logs(
+        self, service_id: str, *, follow: bool, since: str | None, tail: int | None = None
+    ) -> LogStream:
+        """The output of the task's container from its node's engine (exact, and a
+        followed stream ends when it exits); else the service's log through the manager,
+        whose followed stream does not end by itself."""
+        task = self._started_task(service_id) if follow else newest(self._tasks(service_id))
+        node, container_id = self._node_and_container(task) if task else (None, None)
+        if node is not None and container_id:
+            try:
+                return node.open_logs(container_id, follow=follow, since=since, tail=tail)
+            except EngineUnavailable:
+                pass
+        if task is None or not container_id:
+            raise ContainerGone("reading the logs: the task never had a container")
+        params: dict[str, Any] = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow)}
+        if since is not None:
+            params["since"] = since
+        if tail is not None:
+            params["tail"] = tail
+        with engine_call("reading the service's logs"):
+            try:
+                response = get_streaming(self.api, "/services/{0}/logs", service_id, params=params)
+            except errors.APIError as exc:
+                if is_gone(exc):
+                    raise ContainerGone(f"reading the logs: {explain(exc)}") from exc
+                raise
+        stream = LogStream(response)
+        if follow:
+            stream.wait_for_ever()
+        return stream
+
+    def open_attach(self, service_id: str) -> None:
+        """The swarm API has no attach: the log is followed."""
+        return None
+
+    # -- the cluster's tasks and nodes ---------------------------------------------
+
+    def _tasks(self, service_id: str) -> list[dict[str, Any]]:
+        """The service's tasks; ContainerGone when the service is gone."""
+        with engine_call("listing the service's tasks"):
+            try:
+                self.api.inspect_service(service_id)
+                return list(self.api.tasks(filters={"service": service_id}))
+            except errors.APIError as exc:
+                if is_gone(exc):
+                    raise ContainerGone(f"service {service_id} is gone") from exc
+                raise
+
+    def _task(self, service_id: str) -> dict[str, Any] | None:
+        return newest(self._tasks(service_id))
+
+    def _started_task(self, service_id: str) -> dict[str, Any] | None:
+        """The task once its container exists (or it ended without one)."""
+        deadline = time.monotonic() + START_WAIT
+        while True:
+            task = self._task(service_id)
+            if task is not None and (container_id_of(task) or state_of(task) in ENDED):
+                return task
+            if time.monotonic() > deadline:
+                raise EngineUnavailable("the task has no container yet")
+            time.sleep(POLL_INTERVAL)
+
+    def _node_and_container(self, task: dict[str, Any]) -> tuple[Engine | None, str | None]:
+        return self.nodes.engine_of(str(task.get("NodeID") or "")), container_id_of(task)

@@ -1,0 +1,88 @@
+"""The spec of the service that runs a task on a Swarm: the container one engine would
+create, as far as the swarm API (1.41) can say it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .dialect import numeric_root
+from .records import ContainerLimits
+
+
+def task_template(
+    *,
+    image: str,
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    labels: Mapping[str, str],
+    working_dir: str | None,
+    binds: Mapping[str, Mapping[str, str]] | None,
+    user: str | None,
+    memory: int | None,
+    cpus: float | None,
+    limits: ContainerLimits,
+) -> dict[str, Any]:
+    """The service's task template: `argv` as the image's command (its entrypoint kept),
+    an init, every capability dropped but those `limits` gives back, never restarted;
+    `memory` and `cpus` reserved as well as limited."""
+    container: dict[str, Any] = {
+        "Image": image,
+        "Args": list(argv),
+        "Env": [f"{key}={value}" for key, value in env.items()],
+        "Labels": dict(labels),
+        "Init": True,
+        "CapabilityDrop": ["ALL"],
+        "Mounts": _mounts(binds, limits),
+        "ReadOnly": limits.read_only,
+    }
+    if limits.cap_add:
+        container["CapabilityAdd"] = list(limits.cap_add)
+    if working_dir:
+        container["Dir"] = working_dir
+    if user:
+        container["User"] = numeric_root(user)
+    if limits.nofile:
+        container["Ulimits"] = [{"Name": "nofile", "Soft": limits.nofile, "Hard": limits.nofile}]
+    resources: dict[str, Any] = {}
+    if memory:
+        resources["MemoryBytes"] = memory
+    if cpus:
+        resources["NanoCPUs"] = int(cpus * 1e9)
+    task: dict[str, Any] = {
+        "ContainerSpec": container,
+        "RestartPolicy": {"Condition": "none", "MaxAttempts": 0},
+        "Resources": {
+            "Limits": {**resources, **({"Pids": limits.pids} if limits.pids else {})},
+            "Reservations": resources,
+        },
+    }
+    return task
+
+
+def _mounts(
+    binds: Mapping[str, Mapping[str, str]] | None, limits: ContainerLimits
+) -> list[dict[str, Any]]:
+    mounts: list[dict[str, Any]] = [
+        {
+            "Type": "bind",
+            "Source": source,
+            "Target": bind["bind"],
+            "ReadOnly": bind.get("mode") == "ro",
+        }
+        for source, bind in (binds or {}).items()
+    ]
+    for target, options in (limits.tmpfs() or {}).items():
+        size = next((o.split("=", 1)[1] for o in options.split(",") if o.startswith("size=")), None)
+        tmpfs: dict[str, Any] = {"Mode": 0o1777}
+        if size is not None:
+            tmpfs["SizeBytes"] = _bytes(size)
+        mounts.append({"Type": "tmpfs", "Target": target, "TmpfsOptions": tmpfs})
+    return mounts
+
+
+def _bytes(size: str) -> int:
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    if size[-1:].lower() in units:
+        return int(size[:-1]) * units[size[-1].lower()]
+    return int(size)
