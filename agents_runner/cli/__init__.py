@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from ..config import BACKEND_VARIABLE
 from ..engine.errors import EngineUnavailable
 from ..logsetup import warnings_to_stderr
 from ..store import AmbiguousTaskId, TaskNotFound, UnreadableTask
@@ -56,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parse(argv)
         verb = args.command
+        if getattr(args, "backend", None):
+            # Read where the runner connects, and by the detached supervisors it starts.
+            os.environ[BACKEND_VARIABLE] = args.backend
         module, function = COMMANDS[verb]
         return getattr(importlib.import_module(f".{module}", __name__), function)(args)
     except BadInput as exc:

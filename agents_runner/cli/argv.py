@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import argparse
 
+from ..config import BACKENDS
+
 
 def verb_in(argv: list[str], verbs: tuple[str, ...]) -> str | None:
     """The verb the words name, read as argparse will: the first word that is not an
-    option or the value of --state-dir."""
+    option or the value of --state-dir or --backend."""
     words = iter(argv)
     for word in words:
-        if word == "--state-dir":
+        if word in ("--state-dir", "--backend"):
             next(words, None)
         elif not word.startswith("-"):
             return word if word in verbs else None
@@ -64,3 +66,36 @@ class Unused:
 
     def add_argument(self, *args: object, **kwargs: object) -> None:
         return None
+
+
+def add_backend_option(parser: argparse.ArgumentParser, *, after_verb: bool = False) -> None:
+    """--backend: before any verb, and after `run`'s."""
+    if after_verb:
+        parser.add_argument(
+            "--backend",
+            choices=BACKENDS,
+            default=argparse.SUPPRESS,
+            help="docker or swarm (default: see 'agents-runner --help')",
+        )
+        return
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="where tasks run: one engine (docker, the default; Docker or Podman at "
+        "DOCKER_HOST) or a Docker Swarm cluster whose manager DOCKER_HOST names (swarm); "
+        "default: $AGENTS_RUNNER_BACKEND, else docker; after the verb too for run",
+    )
+
+
+def count_or_unlimited(text: str) -> int | str:
+    if text == "unlimited":
+        return text
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a whole number nor unlimited")
+    return int(text)
+
+
+def count_of_lines(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of lines")
+    return int(text)

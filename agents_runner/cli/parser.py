@@ -11,7 +11,14 @@ from ..config import DEFAULT_ORPHAN_GRACE, DEFAULT_PRUNE_AGE, DURATION_HELP
 from ..states import TaskState
 from ..terminal import HelpFormatter, parse_duration, parse_since
 from .argv import Unused as _Unused
-from .argv import attach_values, split_command, verb_in
+from .argv import (
+    add_backend_option,
+    attach_values,
+    count_of_lines,
+    count_or_unlimited,
+    split_command,
+    verb_in,
+)
 from .common import PROG, BadInput
 
 TYPE_CHECKING = False  # typing stays out of the read verbs' imports
@@ -88,6 +95,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "$XDG_DATA_HOME/agents-runner, else ~/.local/share/agents-runner); "
         "also accepted after the verb",
     )
+    add_backend_option(parser)
     verbs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     verbs.required = True
 
@@ -190,7 +198,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     logs.add_argument(
         "--tail",
         "-n",
-        type=_count,
+        type=count_of_lines,
         metavar="N",
         help="only the last N lines (with -f: then follow)",
     )
@@ -337,6 +345,7 @@ def _run(run: argparse.ArgumentParser) -> None:
         return
     from ..spec import options
 
+    add_backend_option(run, after_verb=True)
     for name, option in options():
         if name == "command":  # the positional command comes last, after --detach
             run.add_argument(
@@ -369,21 +378,7 @@ def _argparse_arguments(name: str, option: Option) -> dict[str, Any]:
     return arguments
 
 
-def _count_or_unlimited(text: str) -> int | str:
-    if text == "unlimited":
-        return text
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is neither a whole number nor unlimited")
-    return int(text)
-
-
-_TYPES = {"duration": duration, "count_or_unlimited": _count_or_unlimited, "number": float}
-
-
-def _count(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of lines")
-    return int(text)
+_TYPES = {"duration": duration, "count_or_unlimited": count_or_unlimited, "number": float}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
