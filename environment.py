@@ -23,6 +23,7 @@ from agents_runner.testing.parallel import parts as evidence_parts
 from agents_runner.testing.parallel.worker_env import PARTS_VARIABLE
 from agents_runner.testing.registry import publish_unique_image, registry_answers
 from agents_runner.testing.suite_docker import SuiteDocker, SuiteDockerError
+from agents_runner.testing.swarm_cluster import SWARM_VARIABLE, swarm_problem
 
 PROVISIONED_ENV = Path(__file__).parent / ".provisioned.env"
 EVIDENCE_REPORT = Path(__file__).parent / "reports" / "evidence.html"
@@ -133,6 +134,13 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
             raise RuntimeError(problem)
         scenario.skip(reason=problem)
         return
+    if "swarm" in scenario.effective_tags:
+        context.swarm_url = _setting(SWARM_VARIABLE, None)
+        if problem := swarm_problem(context.swarm_url):
+            if os.environ.get("AGENTS_RUNNER_REQUIRE_DOCKER") == "1":
+                raise RuntimeError(problem)
+            scenario.skip(reason=problem)
+            return
     if "root" in scenario.effective_tags and os.geteuid() != 0:
         scenario.skip(reason="this scenario mounts a small tmpfs, which needs root")
         return

@@ -303,6 +303,14 @@ Feature: The command line a person expects
       | empty stdin for --prompt-file - | run --agent echo --prompt-file -      | --prompt-file -: stdin was empty | needs a prompt |
       | an --env the host has not set | run --env AGENTS_RUNNER_UNSET_26 -- echo hi | --env AGENTS_RUNNER_UNSET_26: no value given and $AGENTS_RUNNER_UNSET_26 is not set | expected K=V |
       | a misspelt verb          | rnu -- echo hi                               | did you mean 'run'      | Traceback         |
+      | a backend that is not one | run --backend kubernetes -- echo hi         | --backend               | Traceback         |
+
+  @C-6.9 @C-3.22
+  Scenario: An AGENTS_RUNNER_BACKEND that names no backend is refused, naming the variable, before anything is stored
+    When with AGENTS_RUNNER_BACKEND set to "kubernetes" in its environment, the user runs "run -- echo hi"
+    Then the command exits with status 2
+    And its error output is one line that names "AGENTS_RUNNER_BACKEND: 'kubernetes' is not a backend"
+    And no task was stored and no container was created
 
   @root
   @C-3.23

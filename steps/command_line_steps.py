@@ -263,6 +263,14 @@ def reason_said_once(context: Context) -> None:
     assert_that(context.result.stderr, is_not(matches_regexp(r"([\w ]{6,}): \1")))
 
 
+@when('with {name} set to "{value}" in its environment, the user runs "{line}"')
+def run_with_variable(context: Context, line: str, name: str, value: str) -> None:
+    args = shlex.split(line)
+    if args[:1] == ["run"]:
+        args[1:1] = ["--image", context.harness.image]
+    context.result = context.harness.cli.run(*args, env={name: value})
+
+
 @then("no task was stored and no container was created")
 def nothing_stored(context: Context) -> None:
     assert_that(TaskStore(context.harness.state_dir).list(), is_(empty()))

@@ -13,6 +13,10 @@ from collections.abc import Iterable
 DOCKER_ONLY = "docker-only"
 
 GAPS: dict[str, str] = {
+    "swarm-cluster": (
+        "the test Swarm's nodes are dockerd processes (scripts/provision-swarm.sh), and "
+        "Podman has no Swarm mode: these scenarios run once, with the Docker suite"
+    ),
     "live-restore-off": (
         "Podman has no live-restore setting to turn off: each container is watched by its "
         "own conmon process and always outlives a restart of the service"

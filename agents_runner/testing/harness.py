@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,9 @@ class ScenarioHarness:
         self.foreign_containers: list[str] = []  # made to look like another run's
         self.kept_containers: list[str] = []  # kept by their task on purpose
         self._disks: list[SmallDisk] = []
+        # Clean-ups of what the scenario made elsewhere (a cluster): each returns what
+        # it found left.
+        self._cleanups: list[Callable[[], list[str]]] = []
 
     # -- driving ---------------------------------------------------------------
 
@@ -123,6 +127,10 @@ class ScenarioHarness:
             options.setdefault("recover", False)
             self._runners.append(TaskRunner(self.state_dir, **options))
         return self._runners[-1]
+
+    def add_cleanup(self, cleanup: Callable[[], list[str]]) -> None:
+        """Run at cleanup; what it returns counts as left behind by the scenario."""
+        self._cleanups.append(cleanup)
 
     def add_background_process(self, process: subprocess.Popen[Any]) -> None:
         """A process of the scenario's, killed at cleanup if it still runs."""
@@ -378,6 +386,8 @@ class ScenarioHarness:
         for container_id in [*self.kept_containers, *self.foreign_containers]:
             self.engine.remove(container_id)
         left = [c["Names"][0].lstrip("/") for c in self.leftover_containers()]
+        for cleanup in self._cleanups:
+            left += cleanup()
         self._remove_containers()
         closers = [threading.Thread(target=r.close, daemon=True) for r in self._runners]
         for closer in closers:

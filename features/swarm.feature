@@ -1,0 +1,86 @@
+Feature: Tasks on a Docker Swarm cluster
+  With --backend swarm the runner drives tasks on a Swarm whose manager DOCKER_HOST
+  names: each task is a service with one replica that never restarts, placed by the
+  cluster on one of its nodes. The state dir stays on the submitting machine. Each
+  scenario runs on the test Swarm (scripts/provision-swarm.sh: three managers on
+  loopback, each its own dockerd) and checks what happened by the nodes' own engines:
+  their events and their containers, not the runner's account.
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.1 @C-9.4 @C-5.1 @C-6.9 @C-6.10
+  Scenario: A task on the cluster ends with its agent's exit code and every byte of its output
+    Given the test Swarm's three nodes are ready
+    When the user runs an agent on the Swarm that writes 3000 numbered lines and a last line without a newline, then exits with code 3
+    Then the command exits with status 3
+    And the task on the Swarm has ended
+    And the task is "failed" with exit code 3
+    And the task's log is byte for byte what the agent wrote
+    And exactly one node's own engine reports the task's container starting, then dying with code 3
+    And nothing of the task is left on any node: no service, no container
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.2 @C-9.4
+  Scenario: A cancel on the cluster sends the agent SIGTERM, and it shuts down cleanly
+    Given the test Swarm's three nodes are ready
+    When the user starts an agent on the Swarm that traps SIGTERM and says so with "run --detach --grace 10"
+    And the agent on the Swarm has said it is ready
+    And the user runs "cancel {id}" on the Swarm
+    And the task on the Swarm has ended
+    Then the task is "cancelled" with exit code 0
+    And the task's log says "got SIGTERM"
+    And the node's own engine reports signal 15 sent to the agent, and no other
+    And nothing of the task is left on any node: no service, no container
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.2
+  Scenario: A cancel on the cluster sends SIGKILL once the grace has run out
+    Given the test Swarm's three nodes are ready
+    When the user starts an agent on the Swarm that ignores SIGTERM with "run --detach --grace 1"
+    And the agent on the Swarm has said it is ready
+    And the user runs "cancel {id}" on the Swarm
+    And the task on the Swarm has ended
+    Then the task is "cancelled" with exit code 137
+    And the node's own engine reports signal 15, then signal 9 sent to the agent
+    And the node's own engine reports signal 9 once the grace of 1 second had run out after signal 15, and less than 5 seconds after it
+    And nothing of the task is left on any node: no service, no container
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.2 @C-9.4
+  Scenario: A kill on the cluster is an immediate SIGKILL through the node's own engine
+    Given the test Swarm's three nodes are ready
+    When the user starts an agent on the Swarm that traps SIGTERM and says so with "run --detach --grace 30"
+    And the agent on the Swarm has said it is ready
+    And the user runs "kill {id}" on the Swarm
+    And the task on the Swarm has ended
+    Then the task is "killed" with exit code 137
+    And the node's own engine reports signal 9 sent to the agent, and no other
+    And nothing of the task is left on any node: no service, no container
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.3
+  Scenario: A task on the cluster that outlives its deadline is stopped and ends timed out
+    Given the test Swarm's three nodes are ready
+    When the user starts an agent on the Swarm that sleeps with "run --detach --timeout 1 --grace 5"
+    And the task on the Swarm has ended
+    Then the task is "timed_out" with exit code 143
+    And the node's own engine reports signal 15 sent to the agent, and no other
+    And nothing of the task is left on any node: no service, no container
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.5 @C-9.4
+  Scenario: Six tasks run at once spread over the three nodes
+    Given the test Swarm's three nodes are ready
+    When the user runs "config max-running 6" on the Swarm
+    And the user starts 6 agents on the Swarm with "run --detach", each sleeping 3 seconds
+    Then every task on the Swarm ends "completed" with exit code 0
+    And the nodes' own engines ran the 6 tasks on all three nodes
+    And nothing of any of the tasks is left on any node
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.6
+  Scenario: A task with a secret is refused on the cluster before anything is stored
+    Given the test Swarm's three nodes are ready
+    When the user runs "run --secret TOKEN=s3cret -- true" on the Swarm
+    Then the command exits with status 2
+    And its error output is one line that names "--secret"
+    And no task is stored and the manager lists no service of the scenario's

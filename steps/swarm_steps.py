@@ -1,0 +1,203 @@
+"""Steps for tasks on the test Swarm (features/swarm.feature): the real command line with
+--backend swarm against the cluster's manager, checked by each node's own engine."""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+from behave import given, then, when
+from behave.runner import Context
+from hamcrest import (
+    assert_that,
+    contains_string,
+    empty,
+    equal_to,
+    has_length,
+)
+
+from agents_runner.testing.events import exit_codes, signals
+from agents_runner.testing.swarm_cluster import SwarmView
+
+SWARM_RUN = "run --backend swarm --network none"
+OUTPUT_LINES = 3000
+LAST_LINE = "the last line, without a newline"
+
+
+@given("the test Swarm's three nodes are ready")
+def swarm_ready(context: Context) -> None:
+    context.swarm = SwarmView(context.swarm_url, context.harness.labels, since=time.time() - 1)
+    context.harness.add_cleanup(context.swarm.cleanup)
+    assert_that(sorted(context.swarm.nodes), has_length(3), "nodes whose engine is labelled")
+
+
+def _run_on_swarm(context: Context, line: str) -> None:
+    words = shlex.split(line.replace("{id}", getattr(context, "cli_task_id", "")))
+    if words[:1] == ["run"]:
+        words[1:1] = ["--backend", "swarm", "--network", "none", "--image", context.harness.image]
+    known = _stored_ids(context)
+    context.result = context.harness.cli.run(*words, env={"DOCKER_HOST": context.swarm.manager_url})
+    new = _stored_ids(context) - known
+    if new:
+        tasks = [t for t in context.harness.runner().list() if t.id in new]
+        context.task = tasks[-1]
+        context.cli_task_id = context.task.id
+        context.swarm_tasks = [*getattr(context, "swarm_tasks", []), *[t.id for t in tasks]]
+
+
+def _stored_ids(context: Context) -> set[str]:
+    return {path.stem for path in (context.harness.state_dir / "tasks").glob("*.json")}
+
+
+@when('the user runs "{line}" on the Swarm')
+def runs_on_swarm(context: Context, line: str) -> None:
+    """`run` gets --backend swarm, --network none (a service has only its loopback) and
+    the test image."""
+    _run_on_swarm(context, line)
+
+
+@when(
+    "the user runs an agent on the Swarm that writes {lines:d} numbered lines and a last "
+    "line without a newline, then exits with code {code:d}"
+)
+def runs_chatty_agent(context: Context, lines: int, code: int) -> None:
+    script = (
+        f'i=1; while [ "$i" -le {lines} ]; do echo "line $i of the agent"; i=$((i+1)); done; '
+        f"printf '{LAST_LINE}'; exit {code}"
+    )
+    context.expected_log = "".join(f"line {i} of the agent\n" for i in range(1, lines + 1))
+    context.expected_log += LAST_LINE
+    _run_on_swarm(context, f"run -- sh -c {shlex.quote(script)}")
+
+
+@when('the user starts an agent on the Swarm that {behaviour} with "run --detach{options}"')
+def starts_detached(context: Context, behaviour: str, options: str) -> None:
+    scripts = {
+        "traps SIGTERM and says so": "trap 'echo got SIGTERM; exit 0' TERM; echo ready; "
+        "while :; do sleep 0.1; done",
+        "ignores SIGTERM": "trap '' TERM; echo ready; while :; do sleep 0.1; done",
+        "sleeps": "echo ready; while :; do sleep 0.1; done",
+    }
+    script = scripts[behaviour]
+    _run_on_swarm(context, f"run --detach{options} -- sh -c {shlex.quote(script)}")
+    assert_that(context.result.returncode, equal_to(0), context.result.stderr)
+
+
+@when(
+    'the user starts {count:d} agents on the Swarm with "run --detach", each sleeping '
+    "{seconds:d} seconds"
+)
+def starts_several(context: Context, count: int, seconds: int) -> None:
+    for _ in range(count):
+        _run_on_swarm(context, f"run --detach -- sh -c 'echo ready; sleep {seconds}'")
+        assert_that(context.result.returncode, equal_to(0), context.result.stderr)
+
+
+@when("the agent on the Swarm has said it is ready")
+def agent_ready(context: Context) -> None:
+    context.harness.wait_for_log(context.task.id, "ready")
+
+
+@when("the task on the Swarm has ended")
+@then("the task on the Swarm has ended")
+def task_ended(context: Context) -> None:
+    context.task = context.harness.wait_for_end(context.task.id)
+
+
+@then('every task on the Swarm ends "{state}" with exit code {code:d}')
+def every_task_ends(context: Context, state: str, code: int) -> None:
+    for task_id in context.swarm_tasks:
+        task = context.harness.wait_for_end(task_id)
+        assert_that(
+            (task.state.value, task.exit_code), equal_to((state, code)), f"{task_id}: {task.error}"
+        )
+
+
+@then("the task's log is byte for byte what the agent wrote")
+def log_is_exact(context: Context) -> None:
+    path = context.harness.runner().store.log_path(context.task.id)
+    assert_that(path.read_bytes(), equal_to(context.expected_log.encode()))
+
+
+@then(
+    "exactly one node's own engine reports the task's container starting, then dying with "
+    "code {code:d}"
+)
+def one_node_ran_it(context: Context, code: int) -> None:
+    found = context.swarm.wait_for_node_event(context.task.id, "die")
+    assert_that(list(found), has_length(1), f"nodes that saw the task's container: {found}")
+    events = next(iter(found.values()))
+    actions = [e.action for e in events]
+    assert_that(actions.count("start"), equal_to(1), f"events: {actions}")
+    assert_that(exit_codes(events), equal_to([code]), f"events: {actions}")
+
+
+@then("the node's own engine reports signal {signal:d} sent to the agent, and no other")
+def node_sent_one_signal(context: Context, signal: int) -> None:
+    _node_signals(context, [signal])
+
+
+@then("the node's own engine reports signal {first:d}, then signal {second:d} sent to the agent")
+def node_sent_two_signals(context: Context, first: int, second: int) -> None:
+    _node_signals(context, [first, second])
+
+
+@then(
+    "the node's own engine reports signal 9 once the grace of {grace:d} second had run out "
+    "after signal 15, and less than {most:d} seconds after it"
+)
+def sigkill_after_grace(context: Context, grace: int, most: int) -> None:
+    found = context.swarm.wait_for_node_event(context.task.id, "die")
+    events = [e for events in found.values() for e in events if e.action == "kill"]
+    times = {e.signal: e.time for e in events}
+    assert_that(sorted(times), equal_to([9, 15]), [e.describe() for e in events])
+    waited = times[9] - times[15]
+    assert_that(grace <= waited < most, equal_to(True), f"SIGKILL {waited:.2f} s after SIGTERM")
+
+
+def _node_signals(context: Context, expected: list[int]) -> None:
+    found = context.swarm.wait_for_node_event(context.task.id, "die")
+    assert_that(list(found), has_length(1), f"nodes that saw the task's container: {found}")
+    events = next(iter(found.values()))
+    assert_that(signals(events), equal_to(expected), [e.describe() for e in events])
+
+
+@then("the node's own engine reports the container died with code {code:d}")
+def node_reports_exit(context: Context, code: int) -> None:
+    found = context.swarm.wait_for_node_event(context.task.id, "die")
+    codes = [c for events in found.values() for c in exit_codes(events)]
+    assert_that(codes, equal_to([code]))
+
+
+@then("nothing of the task is left on any node: no service, no container")
+def nothing_left(context: Context) -> None:
+    assert_that(context.swarm.task_leftovers(context.task.id), empty())
+
+
+@then("nothing of any of the tasks is left on any node")
+def nothing_left_of_any(context: Context) -> None:
+    left = [x for task_id in context.swarm_tasks for x in context.swarm.task_leftovers(task_id)]
+    assert_that(left, empty())
+
+
+@then("the nodes' own engines ran the {count:d} tasks on all three nodes")
+def spread(context: Context, count: int) -> None:
+    placed: dict[str, str] = {}
+    for task_id in context.swarm_tasks:
+        found = context.swarm.wait_for_node_event(task_id, "start")
+        nodes = [name for name, events in found.items() if any(e.action == "start" for e in events)]
+        assert_that(nodes, has_length(1), f"task {task_id} started on {nodes}")
+        placed[task_id] = nodes[0]
+    assert_that(placed, has_length(count))
+    assert_that(sorted(set(placed.values())), equal_to(sorted(context.swarm.nodes)), str(placed))
+
+
+@then('the task\'s log says "{text}"')
+def log_says(context: Context, text: str) -> None:
+    assert_that(context.harness.log_text(context.task.id), contains_string(text))
+
+
+@then("no task is stored and the manager lists no service of the scenario's")
+def nothing_stored(context: Context) -> None:
+    assert_that(sorted(_stored_ids(context)), empty())
+    assert_that(context.swarm.services(), empty())
