@@ -9,7 +9,11 @@ from pathlib import Path
 
 STATE_DIR_VARIABLE = "AGENTS_RUNNER_STATE_DIR"
 BACKEND_VARIABLE = "AGENTS_RUNNER_BACKEND"  # --backend: where tasks run
-BACKENDS = ("docker", "swarm")  # one engine (Docker or Podman), or a Docker Swarm cluster
+BACKENDS = ("docker", "swarm")
+CONSTRAINT_HELP = (
+    "with --backend swarm: run only on a node that matches, e.g. node.hostname==n1 or "
+    "node.labels.gpu==yes (repeatable)"
+)  # one engine (Docker or Podman), or a Docker Swarm cluster
 DEFAULT_ORPHAN_GRACE = 60.0  # seconds before a container nobody knows counts as an orphan
 DEFAULT_PRUNE_AGE = "7d"  # prune: how long ago a task must have ended (a duration)
 PULL_POLICIES = ("missing", "always", "never")

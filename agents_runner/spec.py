@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass, fields
 
 from .agents import get_profile, known_agents
 from .config import (
+    CONSTRAINT_HELP,
     DEFAULT_MEMORY,
     DEFAULT_NOFILE,
     DEFAULT_PIDS_LIMIT,
@@ -21,13 +21,14 @@ from .config import (
 )
 from .host_login import check_host_login
 from .spec_checks import (
-    USER_PATTERN,
     check_agent_secrets,
     check_argv,
     check_capabilities,
     check_command,
+    check_constraints,
     check_count,
     check_cpus,
+    check_flag,
     check_image,
     check_labels,
     check_memory,
@@ -35,11 +36,12 @@ from .spec_checks import (
     check_seconds,
     check_size,
     check_text,
+    check_user,
     check_variables,
     check_workspace,
     check_workspace_owner,
 )
-from .spec_fields import Option, spec_field
+from .spec_fields import Option, spec_field, when_absent
 from .taskqueue import check_pool_name, check_priority
 
 TYPE_CHECKING = False  # typing stays out of the read verbs' imports
@@ -219,6 +221,11 @@ class TaskSpec:
             action="store_true",
         ),
     )
+    constraints: Sequence[str] = spec_field(  # where a Swarm may place it; one engine: none
+        (),
+        payload="list",
+        option=Option(("--constraint",), CONSTRAINT_HELP, "EXPR", action="append"),
+    )
     labels: Mapping[str, str] = spec_field(
         factory=dict,
         payload="dict",
@@ -235,11 +242,7 @@ class TaskSpec:
     )
     pool: str | None = spec_field(
         None,
-        option=Option(
-            ("--pool",),
-            "take a slot of this pool too (sized with 'config pool NAME N')",
-            "NAME",
-        ),
+        option=Option(("--pool",), "take a slot of this pool too (see 'config pool')", "NAME"),
     )
     keep_container: bool = spec_field(False)  # the API's only: no option sets it
     command: Sequence[str] | None = spec_field(
@@ -289,7 +292,7 @@ class TaskSpec:
         disappeared must not make an old task unreadable."""
         spec = object.__new__(cls)
         names = {f.name for f in fields(cls)}
-        values: dict[str, Any] = {f.name: _when_absent(f) for f in fields(cls)}
+        values: dict[str, Any] = {f.name: when_absent(f) for f in fields(cls)}
         values.update({k: v for k, v in data.items() if k in names and k != "secrets"})
         values["secret_names"] = tuple(data.get("secret_names") or ())
         if not isinstance(values["image"], str):
@@ -309,18 +312,6 @@ _KEPT_AS = {"list": list, "dict": dict}
 def options() -> list[tuple[str, Option]]:
     """The fields `run` offers, with their options, in the order of the declaration."""
     return [(f.name, f.metadata["option"]) for f in fields(TaskSpec) if "option" in f.metadata]
-
-
-def _when_absent(f: Any) -> Any:
-    """What a stored payload without the field meant: a payload written before the
-    hardened defaults (its metadata's `absent`) meant no limit."""
-    if "absent" in f.metadata:
-        return f.metadata["absent"]
-    if f.default_factory is not MISSING:
-        return f.default_factory()
-    if f.default is not MISSING:
-        return f.default
-    return None
 
 
 def _set(spec: TaskSpec, name: str, value: Any) -> None:
@@ -369,22 +360,18 @@ def _validate_and_normalise(spec: TaskSpec) -> None:
     if spec.network is not None and (not isinstance(spec.network, str) or not spec.network):
         raise ValueError("network: must be a non-empty network name")
     _set(spec, "labels", check_labels(spec.labels))
+    _set(spec, "constraints", check_constraints(spec.constraints))
     _set(spec, "memory", check_memory(spec.memory))
     _set(spec, "cpus", check_cpus(spec.cpus))
-    if not isinstance(spec.keep_container, bool):
-        raise ValueError("keep_container: must be true or false")
-    if spec.user is not None and (
-        not isinstance(spec.user, str) or not re.fullmatch(USER_PATTERN, spec.user)
-    ):
-        raise ValueError(f"user: {spec.user!r} is not a user such as 1000, 1000:1000 or root")
+    check_flag("keep_container", spec.keep_container)
+    check_user(spec.user)
     if spec.user is None and spec.workspace is not None:
         check_workspace_owner(spec.workspace)  # type: ignore[arg-type]
     _set(spec, "cap_add", check_capabilities(spec.cap_add))
     _set(spec, "pids_limit", check_count("pids_limit", spec.pids_limit, minimum=8))
     _set(spec, "nofile", check_count("nofile", spec.nofile, minimum=64))
     _set(spec, "tmp_size", check_size("tmp_size", spec.tmp_size, minimum=1024**2))
-    if not isinstance(spec.read_only, bool):
-        raise ValueError("read_only: must be true or false")
+    check_flag("read_only", spec.read_only)
     if spec.host_login is False:
         _set(spec, "host_login", None)
     if spec.host_login is not None:

@@ -280,3 +280,30 @@ def check_labels(labels: Any) -> dict[str, str]:
     if reserved:
         raise ValueError(f"labels: {', '.join(reserved)} use the reserved prefix agents-runner.")
     return checked
+
+
+def check_user(user: Any) -> None:
+    if user is not None and (not isinstance(user, str) or not re.fullmatch(USER_PATTERN, user)):
+        raise ValueError(f"user: {user!r} is not a user such as 1000, 1000:1000 or root")
+
+
+def check_flag(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name}: must be true or false")
+
+
+_CONSTRAINT = re.compile(r"[A-Za-z0-9_.\-]+ *(==|!=) *[^\s].*")
+
+
+def check_constraints(constraints: Any) -> tuple[str, ...]:
+    """Swarm placement constraints, as `docker service create --constraint` takes them:
+    `node.hostname==n1`, `node.labels.gpu!=no`."""
+    if isinstance(constraints, str) or not isinstance(constraints, Sequence):
+        raise ValueError("constraints: must be a list of expressions such as node.hostname==n1")
+    for constraint in constraints:
+        if not isinstance(constraint, str) or not _CONSTRAINT.fullmatch(constraint):
+            raise ValueError(
+                f"constraints: {constraint!r} is not a constraint such as node.hostname==n1 "
+                "or node.labels.gpu!=no"
+            )
+    return tuple(constraints)

@@ -53,3 +53,15 @@ def spec_field(
     if absent is not ABSENT:
         metadata["absent"] = absent
     return field(default=default, default_factory=factory, metadata=metadata, **kwargs)
+
+
+def when_absent(f: Any) -> Any:
+    """What a stored payload without the field meant: a payload written before the
+    hardened defaults (its metadata's `absent`) meant no limit."""
+    if "absent" in f.metadata:
+        return f.metadata["absent"]
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    if f.default is not MISSING:
+        return f.default
+    return None

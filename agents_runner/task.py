@@ -30,6 +30,7 @@ SPEC_PAYLOAD_FIELDS = frozenset(
         "workspace", "timeout", "stop_grace", "pull", "network", "labels",
         "keep_container", "agent_path", "memory", "cpus", "argv", "user", "cap_add",
         "pids_limit", "nofile", "tmp_size", "read_only", "host_login", "priority", "pool",
+        "constraints",
     }
 )  # fmt: skip
 TASK_ID_PATTERN = re.compile(r"\A[0-9a-f]{12}\Z")  # \Z: "$" would accept a final newline

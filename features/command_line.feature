@@ -280,7 +280,7 @@ Feature: The command line a person expects
   Scenario: Every verb has a description and an example in its help
     Then the help of every verb has a description and an example
 
-  @C-3.22 @C-3.14 @C-3.15 @C-2.47 @C-2.38 @C-2.32 @C-2.5
+  @C-3.22 @C-3.14 @C-3.15 @C-2.47 @C-2.38 @C-2.32 @C-2.5 @C-9.5
   Scenario Outline: Bad input names the option the user typed, before anything is stored: <problem>
     When the user runs "<command line>"
     Then the command exits with status 2
@@ -304,6 +304,8 @@ Feature: The command line a person expects
       | an --env the host has not set | run --env AGENTS_RUNNER_UNSET_26 -- echo hi | --env AGENTS_RUNNER_UNSET_26: no value given and $AGENTS_RUNNER_UNSET_26 is not set | expected K=V |
       | a misspelt verb          | rnu -- echo hi                               | did you mean 'run'      | Traceback         |
       | a backend that is not one | run --backend kubernetes -- echo hi         | --backend               | Traceback         |
+      | a constraint on one engine | run --constraint node.hostname==n1 -- echo hi | --constraint: only the swarm backend places tasks | constraints |
+      | a constraint that is not one | run --constraint gpu -- echo hi            | --constraint: 'gpu' is not a constraint | constraints: |
 
   @C-6.9 @C-3.22
   Scenario: An AGENTS_RUNNER_BACKEND that names no backend is refused, naming the variable, before anything is stored

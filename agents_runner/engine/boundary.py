@@ -46,6 +46,12 @@ class EngineBoundary(Protocol):
     def follows_exactly(self) -> bool: ...
 
     @property
+    def places_tasks(self) -> bool:
+        """Whether the backend chooses among machines, and so takes placement
+        constraints."""
+        ...
+
+    @property
     def takes_secrets(self) -> bool:
         """Whether a secret can reach the agent without being kept in what the backend
         stores of the task (a Swarm service's spec would hold it)."""
@@ -86,6 +92,7 @@ class EngineBoundary(Protocol):
         memory: int | None = None,
         cpus: float | None = None,
         limits: ContainerLimits | None = None,
+        constraints: Sequence[str] = (),
     ) -> str: ...
 
     def start(self, container_id: str) -> None: ...

@@ -48,10 +48,12 @@ class ContainerCalls:
         memory: int | None = None,
         cpus: float | None = None,
         limits: ContainerLimits | None = None,
+        constraints: Sequence[str] = (),
     ) -> str:
         """A container with an init process, no new privileges, never privileged, a cgroup
         namespace of its own, every capability dropped but those `limits` gives back, and
-        (given `memory`) no swap beyond the limit, so that exceeding it is an OOM kill."""
+        (given `memory`) no swap beyond the limit, so that exceeding it is an OOM kill.
+        One engine places nothing: `constraints` are refused before a task is stored."""
         limits = limits or ContainerLimits()
         host_config = self.api.create_host_config(
             init=True,

@@ -62,6 +62,10 @@ class Engine(ImageCalls, ContainerCalls, EventCalls):
         return self.dialect.follows_exactly
 
     @property
+    def places_tasks(self) -> bool:
+        return False
+
+    @property
     def takes_secrets(self) -> bool:
         """A secret is in the container's environment only, which is removed with it."""
         return True

@@ -22,6 +22,7 @@ def task_template(
     memory: int | None,
     cpus: float | None,
     limits: ContainerLimits,
+    constraints: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The service's task template: `argv` as the image's command (its entrypoint kept),
     an init, every capability dropped but those `limits` gives back, never restarted;
@@ -57,6 +58,8 @@ def task_template(
             "Reservations": resources,
         },
     }
+    if constraints:
+        task["Placement"] = {"Constraints": list(constraints)}
     return task
 
 

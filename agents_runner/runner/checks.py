@@ -25,6 +25,8 @@ def check_before_storing(spec: TaskSpec, engine: EngineBoundary, queue: TaskQueu
             f"secrets: the {engine.kind} backend does not take secrets yet (its task spec, "
             "which the cluster keeps and shows, would hold them); pass them another way"
         )
+    if spec.constraints and not engine.places_tasks:
+        raise ValueError("constraints: only the swarm backend places tasks (--backend swarm)")
     if spec.cpus is not None and spec.cpus > (available := engine.cpu_count()):
         raise ValueError(f"cpus: {spec.cpus:g} is more than the {available} the engine has")
     if spec.network is not None and not engine.network_exists(spec.network):

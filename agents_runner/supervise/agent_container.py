@@ -58,6 +58,7 @@ def create_arguments(
         "working_dir": "/workspace" if spec.workspace else None,
         "binds": binds or None,
         "network": spec.network,
+        **({"constraints": tuple(spec.constraints)} if spec.constraints else {}),
     }
 
 
