@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,6 +27,7 @@ from .dialect import EngineDialect
 from .docker_engine import Engine
 from .errors import ContainerGone, EngineError, EngineUnavailable
 from .records import ContainerExit, ContainerLimits
+from .swarm_managers import SwarmManagers
 from .swarm_nodes import SwarmNodes
 from .swarm_reads import SwarmReads
 from .swarm_spec import task_template
@@ -36,27 +38,32 @@ NODE_CHECK_INTERVAL = 1.0  # how often the node of a running task is asked wheth
 
 
 class SwarmEngine(SwarmReads):
-    """The runner's engine on a Swarm: `api` talks to a manager."""
+    """The runner's engine on a Swarm: `api` talks to a manager (managers, the one
+    DOCKER_HOST names first)."""
 
-    def __init__(self, api: docker.APIClient) -> None:
-        self.api = api
+    def __init__(self, api: docker.APIClient, address: str | None = None) -> None:
+        self.managers = SwarmManagers(api, address)
         self.manager = Engine(api)
-        self.nodes = SwarmNodes(api)
+        self.nodes = SwarmNodes(self.managers)
+
+    @property
+    def api(self) -> docker.APIClient:
+        return self.managers.api
 
     @classmethod
     def from_env(cls) -> SwarmEngine:
         """The manager DOCKER_HOST names."""
         with engine_call("connecting to the Swarm manager"):
-            return cls(docker.from_env().api)
+            return cls(docker.from_env().api, os.environ.get("DOCKER_HOST"))
 
     @classmethod
     def at(cls, base_url: str) -> SwarmEngine:
         with engine_call("connecting to the Swarm manager"):
-            return cls(docker.APIClient(base_url=base_url, version="auto"))
+            return cls(docker.APIClient(base_url=base_url, version="auto"), base_url)
 
     def close(self) -> None:
         self.nodes.close()
-        self.api.close()
+        self.managers.close()
 
     # -- what the engine is -----------------------------------------------------------
 
@@ -75,13 +82,18 @@ class SwarmEngine(SwarmReads):
         return False
 
     @property
+    def places_tasks(self) -> bool:
+        return True
+
+    @property
     def takes_secrets(self) -> bool:
         """A secret in the environment would be in the service's spec, which every
         manager keeps and `docker service inspect` shows."""
         return False
 
     def ping(self) -> None:
-        info = self.manager.info()
+        with self.managers.call("asking the Swarm manager about itself"):
+            info = self.api.info()
         swarm = info.get("Swarm") or {}
         if swarm.get("LocalNodeState") != "active" or not swarm.get("ControlAvailable"):
             raise EngineError(
@@ -129,6 +141,7 @@ class SwarmEngine(SwarmReads):
         memory: int | None = None,
         cpus: float | None = None,
         limits: ContainerLimits | None = None,
+        constraints: Sequence[str] = (),
     ) -> str:
         """A service of no replica yet, whose one task will run `argv` as a container on
         one engine would, as far as the swarm API lets (no no-new-privileges, no cgroup
@@ -147,8 +160,9 @@ class SwarmEngine(SwarmReads):
             memory=memory,
             cpus=cpus,
             limits=limits or ContainerLimits(),
+            constraints=constraints,
         )
-        with engine_call("creating the service failed"):
+        with self.managers.call("creating the service failed"):
             created = self.api.create_service(
                 task,
                 name=name,
@@ -160,7 +174,7 @@ class SwarmEngine(SwarmReads):
     def start(self, service_id: str) -> None:
         """Scale to one replica; returns once its node starts the container (or the task
         ends first), or after START_WAIT while the cluster still places or pulls."""
-        with engine_call("starting the service failed"):
+        with self.managers.call("starting the service failed"):
             found = self.api.inspect_service(service_id)
             self.api.update_service(
                 service_id,
@@ -176,8 +190,10 @@ class SwarmEngine(SwarmReads):
             time.sleep(POLL_INTERVAL)
 
     def wait(self, service_id: str) -> ContainerExit:
-        """Until the task ends; its container's exit code. A node that goes down under a
-        running task ends the wait with NODE_LOST: the cluster would keep it "running"."""
+        """Until the task ends; its container's exit code, waited for on its node's engine
+        where it answers (at once, and whatever the managers are doing), else as the
+        cluster reports it. A node that goes down under a running task ends the wait with
+        NODE_LOST: the cluster would keep it "running"."""
         next_node_check = 0.0
         while True:
             try:
@@ -186,11 +202,25 @@ class SwarmEngine(SwarmReads):
                 return ContainerExit(None, "container lost")
             if task is not None and state_of(task) in ENDED:
                 return exit_of(task)
+            if task is not None and (exited := self._wait_on_node(task)) is not None:
+                return exited
             if task is not None and time.monotonic() >= next_node_check:
                 next_node_check = time.monotonic() + NODE_CHECK_INTERVAL
                 if self.nodes.is_down(str(task.get("NodeID") or "")):
                     return ContainerExit(None, NODE_LOST)
             time.sleep(POLL_INTERVAL)
+
+    def _wait_on_node(self, task: dict[str, Any]) -> ContainerExit | None:
+        """The container's exit, as its node's engine waits for it; None where that engine
+        is away or the container is gone from it (the cluster then says)."""
+        node, container_id = self._node_and_container(task)
+        if node is None or not container_id or state_of(task) not in ("starting", "running"):
+            return None
+        try:
+            exited = node.wait(container_id)
+        except EngineUnavailable:
+            return None
+        return exited if exited.exit_code is not None else None
 
     def kill(self, service_id: str, signal: str = "SIGKILL") -> bool:
         """`signal` through the node's engine; where it cannot be reached, the service is
@@ -208,7 +238,7 @@ class SwarmEngine(SwarmReads):
                 return bool(node.kill(container_id, signal))
             except EngineUnavailable:
                 pass  # the node's engine is away: the cluster may still reach it
-        with engine_call(f"stopping the service ({signal})"):
+        with self.managers.call(f"stopping the service ({signal})"):
             found = self.api.inspect_service(service_id)
             self.api.update_service(
                 service_id,
@@ -225,7 +255,7 @@ class SwarmEngine(SwarmReads):
             tasks = self._tasks(service_id)
         except ContainerGone:
             return
-        with engine_call("removing the service"):
+        with self.managers.call("removing the service"):
             try:
                 self.api.remove_service(service_id)
             except errors.APIError as exc:

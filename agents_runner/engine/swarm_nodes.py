@@ -6,20 +6,18 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import docker
 from docker import errors
 
-from .calls import engine_call, is_gone
+from .calls import is_gone
 from .docker_engine import Engine
-
-LABEL_NODE_ENGINE = "agents-runner.engine"
+from .swarm_managers import LABEL_NODE_ENGINE, SwarmManagers
 
 
 class SwarmNodes:
     """The nodes, as a manager (`api`) knows them."""
 
-    def __init__(self, api: docker.APIClient) -> None:
-        self.api = api
+    def __init__(self, managers: SwarmManagers) -> None:
+        self.managers = managers
         self._engines: dict[str, Engine | None] = {}
         self._lock = threading.Lock()
 
@@ -29,8 +27,8 @@ class SwarmNodes:
                 engine.close()
 
     def listing(self) -> list[dict[str, Any]]:
-        with engine_call("listing the nodes"):
-            return list(self.api.nodes())
+        with self.managers.call("listing the nodes"):
+            return list(self.managers.api.nodes())
 
     def engine_of(self, node_id: str) -> Engine | None:
         """The node's own engine; None for a node without the label (or no node)."""
@@ -53,9 +51,9 @@ class SwarmNodes:
         return found is None or (found.get("Status") or {}).get("State") == "down"
 
     def _inspect(self, node_id: str) -> dict[str, Any] | None:
-        with engine_call("inspecting the node"):
+        with self.managers.call("inspecting the node"):
             try:
-                return dict(self.api.inspect_node(node_id))
+                return dict(self.managers.api.inspect_node(node_id))
             except errors.APIError as exc:
                 if is_gone(exc):
                     return None

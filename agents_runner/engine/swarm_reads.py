@@ -10,11 +10,12 @@ from typing import Any
 import docker
 from docker import errors
 
-from .calls import engine_call, explain, is_gone
+from .calls import explain, is_gone
 from .containers import has_labels, label_filter
 from .docker_engine import Engine
 from .errors import ContainerGone, EngineUnavailable
 from .records import ContainerInfo, ContainerSummary, epoch
+from .swarm_managers import SwarmManagers
 from .swarm_nodes import SwarmNodes
 from .swarm_tasks import ENDED, POLL_INTERVAL, START_WAIT, container_id_of, newest, state_of
 from .transport import LogStream, get_streaming
@@ -23,13 +24,16 @@ from .transport import LogStream, get_streaming
 class SwarmReads:
     """Reading the cluster (a part of SwarmEngine)."""
 
-    api: docker.APIClient
+    managers: SwarmManagers
     nodes: SwarmNodes
+
+    @property
+    def api(self) -> docker.APIClient: ...
 
     def inspect(self, service_id: str) -> ContainerInfo | None:
         """The service (by id or name) as a container: its task's state, and the times
         and OOM flag of its container where the node's engine can say."""
-        with engine_call("inspecting the service"):
+        with self.managers.call("inspecting the service"):
             try:
                 found = self.api.inspect_service(service_id)
             except errors.APIError as exc:
@@ -88,7 +92,7 @@ class SwarmReads:
 
     def containers(self, labels: Mapping[str, str | None]) -> list[ContainerSummary]:
         """The services carrying every label given."""
-        with engine_call("listing services"):
+        with self.managers.call("listing services"):
             found = self.api.services(filters={"label": label_filter(labels)})
         listed = [
             ContainerSummary(
@@ -106,14 +110,17 @@ class SwarmReads:
     ) -> LogStream:
         """The output of the task's container from its node's engine (exact, and a
         followed stream ends when it exits); else the service's log through the manager,
-        whose followed stream does not end by itself."""
+        whose followed stream does not end by itself. A node that is down has no more to
+        give: ContainerGone."""
         task = self._started_task(service_id) if follow else newest(self._tasks(service_id))
         node, container_id = self._node_and_container(task) if task else (None, None)
-        if node is not None and container_id:
+        if node is not None and container_id and task is not None:
             try:
                 return node.open_logs(container_id, follow=follow, since=since, tail=tail)
             except EngineUnavailable:
-                pass
+                if self.nodes.is_down(str(task.get("NodeID") or "")):
+                    raise ContainerGone("reading the logs: the task's node is lost") from None
+                raise
         if task is None or not container_id:
             raise ContainerGone("reading the logs: the task never had a container")
         params: dict[str, Any] = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow)}
@@ -121,7 +128,7 @@ class SwarmReads:
             params["since"] = since
         if tail is not None:
             params["tail"] = tail
-        with engine_call("reading the service's logs"):
+        with self.managers.call("reading the service's logs"):
             try:
                 response = get_streaming(self.api, "/services/{0}/logs", service_id, params=params)
             except errors.APIError as exc:
@@ -141,7 +148,7 @@ class SwarmReads:
 
     def _tasks(self, service_id: str) -> list[dict[str, Any]]:
         """The service's tasks; ContainerGone when the service is gone."""
-        with engine_call("listing the service's tasks"):
+        with self.managers.call("listing the service's tasks"):
             try:
                 self.api.inspect_service(service_id)
                 return list(self.api.tasks(filters={"service": service_id}))
