@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from behave.model import Scenario
@@ -23,7 +25,7 @@ from agents_runner.testing.parallel import parts as evidence_parts
 from agents_runner.testing.parallel.worker_env import PARTS_VARIABLE
 from agents_runner.testing.registry import publish_unique_image, registry_answers
 from agents_runner.testing.suite_docker import SuiteDocker, SuiteDockerError
-from agents_runner.testing.swarm_cluster import SWARM_VARIABLE, swarm_problem
+from agents_runner.testing.swarm_cluster import SWARM_VARIABLE, reap_run, swarm_problem
 
 PROVISIONED_ENV = Path(__file__).parent / ".provisioned.env"
 EVIDENCE_REPORT = Path(__file__).parent / "reports" / "evidence.html"
@@ -74,7 +76,7 @@ def before_all(context: Context) -> None:
         if not engine.image_present(context.image):
             engine.pull(context.image)
         context.engine = engine
-        for line in reaper.reap(engine, context.registry):
+        for line in reaper.reap(engine, context.registry, _swarm_reaper(engine)):
             print(f"reaped {line}")
         reaper.register(context.run_id)
         if context.registry and registry_answers(context.registry):
@@ -90,6 +92,15 @@ def before_all(context: Context) -> None:
                 " run scripts/provision-engine.sh to start one)"
             ) from exc
         print(f"SKIPPING every scenario: {context.engine_problem}")
+
+
+def _swarm_reaper(engine: SuiteDocker) -> Callable[[str], list[str]] | None:
+    """What removes a dead run's services and containers on the test Swarm, where the
+    run could have made them (the Docker suite's) and the Swarm answers."""
+    manager = _setting(SWARM_VARIABLE, None)
+    if engine.kind != "docker" or swarm_problem(manager) is not None:
+        return None
+    return functools.partial(reap_run, manager, RUN_LABEL)
 
 
 def missing_agent_images(context: Context) -> list[str]:

@@ -84,3 +84,43 @@ Feature: Tasks on a Docker Swarm cluster
     Then the command exits with status 2
     And its error output is one line that names "--secret"
     And no task is stored and the manager lists no service of the scenario's
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.5
+  Scenario: A constraint places the task on the node it names, by that node's own engine
+    Given the test Swarm's three nodes are ready
+    When the user runs "run --constraint node.hostname==agents-runner-swarm-2 -- sh -c 'echo placed'" on the Swarm
+    Then the command exits with status 0
+    And only agents-runner-swarm-2's own engine reports the task's container
+    And nothing of the task is left on any node: no service, no container
+
+  # serial: it SIGKILLs one of the test Swarm's engines, which the other @swarm scenarios use.
+  @docker-only @swarm-cluster @swarm @serial
+  @C-9.8
+  Scenario: A task whose node's engine is SIGKILLed ends failed, "node lost", and its container goes when the node returns
+    Given the test Swarm's three nodes are ready
+    When the user starts an agent on the Swarm that sleeps with "run --detach --constraint node.hostname==agents-runner-swarm-3"
+    And the agent on the Swarm has said it is ready
+    And agents-runner-swarm-3's dockerd is SIGKILLed
+    And the task on the Swarm has ended
+    Then with no exit code, the task is "failed" for the reason "node lost"
+    And its end was recorded less than 30 seconds after the SIGKILL
+    When agents-runner-swarm-3's dockerd is started again
+    Then nothing of the task is left on any node once agents-runner-swarm-3 is back
+
+  # serial: it SIGKILLs the test Swarm's leader, whom the other @swarm scenarios may talk to.
+  @docker-only @swarm-cluster @swarm @serial
+  @C-9.9
+  Scenario: The leader the runner talks to is SIGKILLed while a task runs on another node; no task and no end is lost
+    Given the test Swarm's three nodes are ready
+    And the runner talks to the test Swarm's leader
+    When the user starts an agent on the Swarm that sleeps 8 seconds, then says "done", on a node that does not lead
+    And the agent on the Swarm has said it is ready
+    And the leader's dockerd is SIGKILLed
+    And the task on the Swarm has ended
+    Then the task is "completed" with exit code 0
+    And the task's log says "done"
+    And the node's own engine reports the container died with code 0
+    And another manager leads the Swarm
+    When the leader's dockerd is started again
+    Then nothing of the task is left on any node once the leader is back

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 import time
+from datetime import datetime
 
 from behave import given, then, when
 from behave.runner import Context
@@ -14,10 +15,12 @@ from hamcrest import (
     empty,
     equal_to,
     has_length,
+    is_not,
 )
 
 from agents_runner.testing.events import exit_codes, signals
 from agents_runner.testing.swarm_cluster import SwarmView
+from agents_runner.testing.waiting import wait_until
 
 SWARM_RUN = "run --backend swarm --network none"
 OUTPUT_LINES = 3000
@@ -201,3 +204,84 @@ def log_says(context: Context, text: str) -> None:
 def nothing_stored(context: Context) -> None:
     assert_that(sorted(_stored_ids(context)), empty())
     assert_that(context.swarm.services(), empty())
+
+
+@when("{hostname}'s dockerd is SIGKILLed")
+def node_killed(context: Context, hostname: str) -> None:
+    context.node_killed_at = context.swarm.kill_node(_node(context, hostname))
+
+
+def _node(context: Context, name: str) -> str:
+    """A node's hostname; "the leader": the one that led when the scenario asked."""
+    return context.leader if name == "the leader" else name
+
+
+@when("{hostname}'s dockerd is started again")
+def node_started_again(context: Context, hostname: str) -> None:
+    context.swarm.start_nodes_again()
+    assert_that(context.swarm.nodes[_node(context, hostname)].api.ping(), equal_to(True))
+
+
+@then('with no exit code, the task is "{state}" for the reason "{reason}"')
+def ended_with_reason(context: Context, state: str, reason: str) -> None:
+    task = context.task
+    assert_that((task.state.value, task.exit_code, task.error), equal_to((state, None, reason)))
+
+
+@then("its end was recorded less than {seconds:d} seconds after the SIGKILL")
+def ended_within(context: Context, seconds: int) -> None:
+    ended = datetime.fromisoformat(context.task.history[-1].at).timestamp()
+    took = ended - context.node_killed_at
+    assert_that(0 < took < seconds, equal_to(True), f"the end was recorded {took:.1f} s after")
+
+
+@then("nothing of the task is left on any node once {hostname} is back")
+def nothing_left_after_return(context: Context, hostname: str) -> None:
+    left = wait_until(
+        lambda: context.swarm.task_leftovers(context.task.id),
+        lambda found: not found,
+        timeout=60,
+        describe=f"the task's container gone from {hostname}",
+    )
+    assert_that(left, empty())
+
+
+@then("only {hostname}'s own engine reports the task's container")
+def placed_on(context: Context, hostname: str) -> None:
+    found = context.swarm.wait_for_node_event(context.task.id, "die")
+    assert_that(sorted(found), equal_to([hostname]), str(found))
+
+
+@given("the runner talks to the test Swarm's leader")
+def talks_to_leader(context: Context) -> None:
+    context.leader = context.swarm.leader()
+    context.swarm_host = context.swarm.address_of(context.leader)
+
+
+@when(
+    "the user starts an agent on the Swarm that sleeps {seconds:d} seconds, then says "
+    '"{text}", on a node that does not lead'
+)
+def starts_off_the_leader(context: Context, seconds: int, text: str) -> None:
+    script = f"echo ready; sleep {seconds}; echo {shlex.quote(text)}"
+    placement = f"node.hostname!={context.leader}"
+    _run_on_swarm(context, f"run --detach --constraint {placement} -- sh -c {shlex.quote(script)}")
+    assert_that(context.result.returncode, equal_to(0), context.result.stderr)
+
+
+@then("another manager leads the Swarm")
+def another_leader(context: Context) -> None:
+    leader = wait_until(
+        lambda: _leader_or_none(context),
+        lambda found: found not in (None, context.leader),
+        timeout=60,
+        describe="a new leader",
+    )
+    assert_that(leader, is_not(equal_to(context.leader)))
+
+
+def _leader_or_none(context: Context) -> str | None:
+    try:
+        return context.swarm.leader()
+    except AssertionError:
+        return None

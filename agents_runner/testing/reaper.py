@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ..processes import ProcessIdentity
@@ -74,10 +75,17 @@ def unique_image(registry: str, run_id: str) -> str:
     return f"{registry}/agents-runner-test/pull-{run_id}:1"
 
 
-def reap(engine: SuiteDocker, registry: str | None = None) -> list[str]:
-    """Remove what dead runs left; returns a line for each thing removed."""
+def reap(
+    engine: SuiteDocker,
+    registry: str | None = None,
+    elsewhere: Callable[[str], list[str]] | None = None,
+) -> list[str]:
+    """Remove what dead runs left; returns a line for each thing removed. `elsewhere`
+    removes what a run left outside its engine (on the test Swarm) and says what."""
     removed = []
     for run_id in dead_runs():
+        if elsewhere is not None:
+            removed += [f"{left} of dead run {run_id}" for left in elsewhere(run_id)]
         image = unique_image(registry, run_id) if registry else None
         if image and engine.image_present(image):
             engine.remove_image(image)

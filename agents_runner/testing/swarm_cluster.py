@@ -5,11 +5,16 @@ ran where. Read through docker-py directly, never through the runner's engine mo
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import subprocess
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import docker
+import requests
 
 from .contract_names import LABEL_TASK_ID
 from .events import ContainerEvent, EventLog
@@ -17,6 +22,8 @@ from .suite_docker import SuiteDocker
 
 SWARM_VARIABLE = "AGENTS_RUNNER_TEST_SWARM"
 NODE_ENGINE_LABEL = "agents-runner.engine"
+PROVISION_SWARM = Path(__file__).resolve().parents[2] / "scripts" / "provision-swarm.sh"
+NODE_PID_FILE = "/run/agents-runner-swarm-{}.pid"  # as scripts/provision-swarm.sh names it
 
 
 def swarm_problem(manager_url: str | None) -> str | None:
@@ -43,21 +50,38 @@ class SwarmView:
     def __init__(self, manager_url: str, labels: Mapping[str, str], since: float) -> None:
         self.manager_url = manager_url
         self.labels = dict(labels)
-        self.manager = SuiteDocker(docker.APIClient(base_url=manager_url, version="auto"))
+        self.first_manager = SuiteDocker(docker.APIClient(base_url=manager_url, version="auto"))
         self.nodes: dict[str, SuiteDocker] = {}
-        for node in self.manager.api.nodes():
+        self.addresses: dict[str, str] = {}
+        self._killed: set[str] = set()  # nodes whose engine the scenario killed
+        for node in self.first_manager.api.nodes():
             address = ((node.get("Spec") or {}).get("Labels") or {}).get(NODE_ENGINE_LABEL)
             hostname = (node.get("Description") or {}).get("Hostname") or node["ID"]
             if address:
                 self.nodes[hostname] = SuiteDocker(docker.APIClient(base_url=address))
+                self.addresses[hostname] = address
         self.events = {
             name: EventLog(engine, self.labels, since) for name, engine in self.nodes.items()
         }
 
+    @property
+    def manager(self) -> SuiteDocker:
+        """A manager that answers: the first, else another (every node is a manager)."""
+        for engine in [self.first_manager, *self.nodes.values()]:
+            with contextlib.suppress(Exception):
+                if engine.api.info().get("Swarm", {}).get("ControlAvailable"):
+                    return engine
+        raise AssertionError("no manager of the test Swarm answers")
+
     def node_events(self, task_id: str) -> dict[str, list[ContainerEvent]]:
         """Each node's events for the task's container(s), by node hostname; nodes that
-        saw none are left out."""
-        found = {name: log.for_task(task_id) for name, log in self.events.items()}
+        saw none, and nodes whose engine does not answer, are left out."""
+        found = {}
+        for name, log in self.events.items():
+            try:
+                found[name] = log.for_task(task_id)
+            except requests.exceptions.ConnectionError:
+                continue  # a node whose engine a scenario has killed
         return {name: events for name, events in found.items() if events}
 
     def wait_for_node_event(
@@ -100,9 +124,50 @@ class SwarmView:
         containers = [f"container {c} on {node}" for node, names in on_nodes for c in names]
         return services + containers
 
+    def leader(self) -> str:
+        """The hostname of the node that leads the managers now."""
+        for node in self.manager.api.nodes():
+            if (node.get("ManagerStatus") or {}).get("Leader"):
+                return str((node.get("Description") or {}).get("Hostname"))
+        raise AssertionError("the test Swarm has no leader")
+
+    def address_of(self, hostname: str) -> str:
+        """The address of the node's own engine."""
+        return self.addresses[hostname]
+
+    def node_dockerd(self, hostname: str) -> int:
+        """The pid of the node's dockerd, by the pid file provisioning gave it, checked to
+        be a dockerd started with that pid file."""
+        number = hostname.rsplit("-", 1)[-1]
+        pid_file = NODE_PID_FILE.format(number)
+        pid = int(Path(pid_file).read_text().strip())
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if not command[0].endswith(b"dockerd") or pid_file.encode() not in command:
+            raise AssertionError(f"pid {pid} of {pid_file} is not that node's dockerd: {command}")
+        return pid
+
+    def kill_node(self, hostname: str) -> float:
+        """SIGKILL the node's dockerd; returns when it is gone, with the time it was sent."""
+        pid = self.node_dockerd(hostname)
+        self._killed.add(hostname)
+        sent = time.time()
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{pid}").exists() and _not_a_zombie(pid):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{hostname}'s dockerd (pid {pid}) outlived its SIGKILL")
+            time.sleep(0.05)
+        return sent
+
+    def start_nodes_again(self) -> None:
+        """Provisioning, run again, starts what is not running (the node rejoins)."""
+        subprocess.run(["bash", str(PROVISION_SWARM)], check=True, timeout=180)
+
     def cleanup(self) -> list[str]:
-        """Remove the scenario's services, then its containers on every node; returns
-        what was left."""
+        """Start again any node the scenario killed and left down, then remove the
+        scenario's services and its containers on every node; returns what was left."""
+        if self._killed:
+            self.start_nodes_again()
         left = [f"service {s['Spec']['Name']}" for s in self.services()]
         left += [f"container {c} on {n}" for n, names in self.containers().items() for c in names]
         for service in self.services():
@@ -114,9 +179,22 @@ class SwarmView:
                 engine.remove(container["Id"])
         for log in self.events.values():
             log.close()
-        for engine in [self.manager, *self.nodes.values()]:
+        for engine in [self.first_manager, *self.nodes.values()]:
             engine.close()
         return left
+
+
+def reap_run(manager_url: str, run_label: str, run_id: str) -> list[str]:
+    """Remove the services and containers a dead run left on the test Swarm."""
+    return SwarmView(manager_url, {run_label: run_id}, since=time.time()).cleanup()
+
+
+def _not_a_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def _selectors(labels: Mapping[str, str]) -> list[str]:
