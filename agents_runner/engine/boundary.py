@@ -93,6 +93,7 @@ class EngineBoundary(Protocol):
         cpus: float | None = None,
         limits: ContainerLimits | None = None,
         constraints: Sequence[str] = (),
+        secret_names: Sequence[str] = (),
     ) -> str: ...
 
     def start(self, container_id: str) -> None: ...

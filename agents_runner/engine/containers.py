@@ -49,11 +49,14 @@ class ContainerCalls:
         cpus: float | None = None,
         limits: ContainerLimits | None = None,
         constraints: Sequence[str] = (),
+        secret_names: Sequence[str] = (),
     ) -> str:
         """A container with an init process, no new privileges, never privileged, a cgroup
         namespace of its own, every capability dropped but those `limits` gives back, and
         (given `memory`) no swap beyond the limit, so that exceeding it is an OOM kill.
-        One engine places nothing: `constraints` are refused before a task is stored."""
+        One engine places nothing: `constraints` are refused before a task is stored. The
+        secrets (`secret_names` of `env`) are in the environment only, which goes with
+        the container."""
         limits = limits or ContainerLimits()
         host_config = self.api.create_host_config(
             init=True,

@@ -22,6 +22,7 @@ import docker
 from docker import errors
 from docker.types import ServiceMode
 
+from . import LABEL_TASK_ID
 from .calls import engine_call, is_gone
 from .dialect import EngineDialect
 from .docker_engine import Engine
@@ -30,6 +31,14 @@ from .records import ContainerExit, ContainerLimits
 from .swarm_managers import SwarmManagers
 from .swarm_nodes import SwarmNodes
 from .swarm_reads import SwarmReads
+from .swarm_secrets import (
+    remove_secrets,
+    secret_name,
+    secret_reference,
+    secrets_of,
+    split_env,
+    wrapped,
+)
 from .swarm_spec import task_template
 from .swarm_tasks import BEFORE_START, ENDED, POLL_INTERVAL, START_WAIT, exit_of, state_of
 
@@ -87,9 +96,8 @@ class SwarmEngine(SwarmReads):
 
     @property
     def takes_secrets(self) -> bool:
-        """A secret in the environment would be in the service's spec, which every
-        manager keeps and `docker service inspect` shows."""
-        return False
+        """As Swarm secrets (swarm_secrets.py), never in the service's spec."""
+        return True
 
     def ping(self) -> None:
         with self.managers.call("asking the Swarm manager about itself"):
@@ -142,6 +150,7 @@ class SwarmEngine(SwarmReads):
         cpus: float | None = None,
         limits: ContainerLimits | None = None,
         constraints: Sequence[str] = (),
+        secret_names: Sequence[str] = (),
     ) -> str:
         """A service of no replica yet, whose one task will run `argv` as a container on
         one engine would, as far as the swarm API lets (no no-new-privileges, no cgroup
@@ -149,6 +158,7 @@ class SwarmEngine(SwarmReads):
         well as limited, so the cluster places the task only where they are free."""
         if network not in (None, "none"):
             raise EngineError(f"the Swarm backend runs tasks without a network, not on {network}")
+        env, secrets = split_env(env, list(secret_names))
         task = task_template(
             image=image,
             argv=argv,
@@ -162,13 +172,28 @@ class SwarmEngine(SwarmReads):
             limits=limits or ContainerLimits(),
             constraints=constraints,
         )
-        with self.managers.call("creating the service failed"):
-            created = self.api.create_service(
-                task,
-                name=name,
-                labels=dict(labels),
-                mode=ServiceMode("replicated", replicas=0),
-            )
+        service_name = name or f"agents-runner-{labels.get(LABEL_TASK_ID, 'task')}"
+        made: list[str] = []
+        try:
+            if secrets:
+                references = []
+                for variable, value in secrets.items():
+                    secret = secret_name(service_name, variable)
+                    with self.managers.call("creating the task's secret failed"):
+                        found = self.api.create_secret(secret, value.encode(), labels=dict(labels))
+                    made.append(str(found["ID"]))
+                    references.append(secret_reference(made[-1], secret, variable, user))
+                task = wrapped(task, references)
+            with self.managers.call("creating the service failed"):
+                created = self.api.create_service(
+                    task,
+                    name=service_name,
+                    labels=dict(labels),
+                    mode=ServiceMode("replicated", replicas=0),
+                )
+        except BaseException:
+            remove_secrets(self.managers, made)
+            raise
         return str(created["ID"])
 
     def start(self, service_id: str) -> None:
@@ -249,10 +274,11 @@ class SwarmEngine(SwarmReads):
         return True
 
     def remove(self, service_id: str) -> None:
-        """The service, and its task's container on its node (the cluster removes it
-        too, in its own time)."""
+        """The service, its secrets, and its task's container on its node (the cluster
+        removes that too, in its own time)."""
         try:
             tasks = self._tasks(service_id)
+            secrets = secrets_of(self.managers, service_id)
         except ContainerGone:
             return
         with self.managers.call("removing the service"):
@@ -261,6 +287,7 @@ class SwarmEngine(SwarmReads):
             except errors.APIError as exc:
                 if not is_gone(exc):
                     raise
+        remove_secrets(self.managers, secrets)
         for task in tasks:
             node, container_id = self._node_and_container(task)
             if node is not None and container_id:

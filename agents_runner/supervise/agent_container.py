@@ -59,6 +59,7 @@ def create_arguments(
         "binds": binds or None,
         "network": spec.network,
         **({"constraints": tuple(spec.constraints)} if spec.constraints else {}),
+        **({"secret_names": tuple(spec.secrets)} if spec.secrets else {}),
     }
 
 

@@ -1,0 +1,89 @@
+"""A task's secrets on a Swarm: each a Swarm secret of its own (kept encrypted in the
+managers' raft log), mounted in the task's container as a file only it reads, and put
+into the agent's environment by a few lines of the image's `sh` before the agent is
+exec'd. So neither the service's spec, nor its task's, nor its container's environment
+as the node's engine keeps it, ever holds one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from docker import errors
+
+from .calls import is_gone
+from .errors import ContainerGone
+from .swarm_managers import SwarmManagers
+
+SECRET_PREFIX = "agents-runner-"  # the files' names under /run/secrets
+# For each file: its name after the prefix is the variable, its bytes the value (every
+# trailing newline kept); then the agent's argv, with the image's sh as its parent no
+# longer.
+LOADER = (
+    'for f in /run/secrets/agents-runner-*; do [ -e "$f" ] || continue; '
+    'n=${f#/run/secrets/agents-runner-}; v=$(cat "$f"; printf x); export "$n=${v%x}"; '
+    'done; exec "$@"'
+)
+
+
+def secret_name(service: str, variable: str) -> str:
+    """The Swarm secret's name: the service's, then the variable's."""
+    return f"{service}.{variable}"
+
+
+def secret_reference(secret_id: str, name: str, variable: str, user: str | None) -> dict[str, Any]:
+    """How the container gets the secret: /run/secrets/agents-runner-VARIABLE, readable
+    by the agent's user only (by anyone in the container where the user is a name)."""
+    uid, _, gid = (user or "0").partition(":")
+    numeric = uid.isdigit() and (not gid or gid.isdigit())
+    return {
+        "SecretID": secret_id,
+        "SecretName": name,
+        "File": {
+            "Name": SECRET_PREFIX + variable,
+            "UID": uid if numeric else "0",
+            "GID": (gid or uid) if numeric else "0",
+            "Mode": 0o400 if numeric else 0o444,
+        },
+    }
+
+
+def wrapped(task: dict[str, Any], references: list[dict[str, Any]]) -> dict[str, Any]:
+    """The task template with the secrets mounted and the loader before the argv (the
+    image's ENTRYPOINT is not used: the agents' images have none)."""
+    container = dict(task["ContainerSpec"])
+    container["Secrets"] = references
+    container["Command"] = ["sh", "-c", LOADER, "agents-runner-secrets"]
+    return {**task, "ContainerSpec": container}
+
+
+def split_env(
+    env: Mapping[str, str], secret_names: tuple[str, ...] | list[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The environment without the secrets, and the secrets."""
+    secrets = {k: v for k, v in env.items() if k in secret_names}
+    return {k: v for k, v in env.items() if k not in secrets}, secrets
+
+
+def secrets_of(managers: SwarmManagers, service_id: str) -> list[str]:
+    """The ids of the secrets the service mounts; ContainerGone when it is gone."""
+    with managers.call("inspecting the service"):
+        try:
+            found = managers.api.inspect_service(service_id)
+        except errors.APIError as exc:
+            if is_gone(exc):
+                raise ContainerGone(f"service {service_id} is gone") from exc
+            raise
+    container = (found.get("Spec") or {}).get("TaskTemplate", {}).get("ContainerSpec", {})
+    return [str(s["SecretID"]) for s in container.get("Secrets") or []]
+
+
+def remove_secrets(managers: SwarmManagers, secret_ids: list[str]) -> None:
+    """Remove them (once no service uses them); one already gone is fine."""
+    for secret_id in secret_ids:
+        with managers.call("removing the task's secret"):
+            try:
+                managers.api.remove_secret(secret_id)
+            except errors.APIError as exc:
+                if not is_gone(exc):
+                    raise
