@@ -77,13 +77,17 @@ Feature: Tasks on a Docker Swarm cluster
     And nothing of any of the tasks is left on any node
 
   @docker-only @swarm-cluster @swarm
-  @C-9.6
-  Scenario: A task with a secret is refused on the cluster before anything is stored
+  @C-9.6 @C-9.4
+  Scenario: A secret reaches the agent on the cluster, and no inspect and no node's Swarm state holds it
     Given the test Swarm's three nodes are ready
-    When the user runs "run --secret TOKEN=s3cret -- true" on the Swarm
-    Then the command exits with status 2
-    And its error output is one line that names "--secret"
-    And no task is stored and the manager lists no service of the scenario's
+    When the user starts an agent on the Swarm that prints the MD5 of its secret TOKEN, then waits, with "run --detach --secret TOKEN" and TOKEN a fresh value in the host's environment
+    And the agent on the Swarm has said it is ready
+    Then the task's log holds the MD5 of the secret: the agent had it
+    And neither the manager's inspect of the task's service and of its task, nor its node's inspect of its container, holds the secret
+    And no file of any node's Swarm state (raft log, snapshots, task store) holds the secret
+    And the task on the Swarm has ended
+    And the task is "completed" with exit code 0
+    And nothing of the task is left on any node: no service, no container
 
   @docker-only @swarm-cluster @swarm
   @C-9.5
@@ -99,14 +103,15 @@ Feature: Tasks on a Docker Swarm cluster
   @C-9.8
   Scenario: A task whose node's engine is SIGKILLed ends failed, "node lost", and its container goes when the node returns
     Given the test Swarm's three nodes are ready
-    When the user starts an agent on the Swarm that sleeps with "run --detach --constraint node.hostname==agents-runner-swarm-3"
+    And a node that neither leads the Swarm nor is the manager the runner talks to
+    When the user starts an agent on the Swarm that sleeps with "run --detach", placed on that node by a constraint
     And the agent on the Swarm has said it is ready
-    And agents-runner-swarm-3's dockerd is SIGKILLed
+    And that node's dockerd is SIGKILLed
     And the task on the Swarm has ended
     Then with no exit code, the task is "failed" for the reason "node lost"
     And its end was recorded less than 30 seconds after the SIGKILL
-    When agents-runner-swarm-3's dockerd is started again
-    Then nothing of the task is left on any node once agents-runner-swarm-3 is back
+    When that node's dockerd is started again
+    Then nothing of the task is left on any node once that node is back
 
   # serial: it SIGKILLs the test Swarm's leader, whom the other @swarm scenarios may talk to.
   @docker-only @swarm-cluster @swarm @serial

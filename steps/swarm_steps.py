@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 import shlex
 import time
 from datetime import datetime
@@ -18,6 +21,7 @@ from hamcrest import (
     is_not,
 )
 
+from agents_runner.testing.contract_names import LABEL_TASK_ID
 from agents_runner.testing.events import exit_codes, signals
 from agents_runner.testing.swarm_cluster import SwarmView
 from agents_runner.testing.waiting import wait_until
@@ -34,12 +38,13 @@ def swarm_ready(context: Context) -> None:
     assert_that(sorted(context.swarm.nodes), has_length(3), "nodes whose engine is labelled")
 
 
-def _run_on_swarm(context: Context, line: str) -> None:
+def _run_on_swarm(context: Context, line: str, env: dict[str, str] | None = None) -> None:
     words = shlex.split(line.replace("{id}", getattr(context, "cli_task_id", "")))
     if words[:1] == ["run"]:
         words[1:1] = ["--backend", "swarm", "--network", "none", "--image", context.harness.image]
     known = _stored_ids(context)
-    context.result = context.harness.cli.run(*words, env={"DOCKER_HOST": context.swarm.manager_url})
+    manager = getattr(context, "swarm_host", context.swarm.manager_url)
+    context.result = context.harness.cli.run(*words, env={"DOCKER_HOST": manager, **(env or {})})
     new = _stored_ids(context) - known
     if new:
         tasks = [t for t in context.harness.runner().list() if t.id in new]
@@ -200,20 +205,18 @@ def log_says(context: Context, text: str) -> None:
     assert_that(context.harness.log_text(context.task.id), contains_string(text))
 
 
-@then("no task is stored and the manager lists no service of the scenario's")
-def nothing_stored(context: Context) -> None:
-    assert_that(sorted(_stored_ids(context)), empty())
-    assert_that(context.swarm.services(), empty())
-
-
 @when("{hostname}'s dockerd is SIGKILLed")
 def node_killed(context: Context, hostname: str) -> None:
     context.node_killed_at = context.swarm.kill_node(_node(context, hostname))
 
 
 def _node(context: Context, name: str) -> str:
-    """A node's hostname; "the leader": the one that led when the scenario asked."""
-    return context.leader if name == "the leader" else name
+    """A node's hostname; "the leader": the one that led when the scenario asked; "that
+    node": the one the scenario chose."""
+    return {
+        "the leader": getattr(context, "leader", ""),
+        "that node": getattr(context, "follower", ""),
+    }.get(name) or name
 
 
 @when("{hostname}'s dockerd is started again")
@@ -237,6 +240,7 @@ def ended_within(context: Context, seconds: int) -> None:
 
 @then("nothing of the task is left on any node once {hostname} is back")
 def nothing_left_after_return(context: Context, hostname: str) -> None:
+    hostname = _node(context, hostname)
     left = wait_until(
         lambda: context.swarm.task_leftovers(context.task.id),
         lambda found: not found,
@@ -250,6 +254,22 @@ def nothing_left_after_return(context: Context, hostname: str) -> None:
 def placed_on(context: Context, hostname: str) -> None:
     found = context.swarm.wait_for_node_event(context.task.id, "die")
     assert_that(sorted(found), equal_to([hostname]), str(found))
+
+
+@given("a node that neither leads the Swarm nor is the manager the runner talks to")
+def a_follower_node(context: Context) -> None:
+    leader = context.swarm.leader()
+    first = context.swarm.hostname_at(context.swarm.manager_url)
+    context.leader = leader
+    context.follower = next(n for n in sorted(context.swarm.nodes) if n not in (leader, first))
+
+
+@when(
+    'the user starts an agent on the Swarm that sleeps with "run --detach", placed on that '
+    "node by a constraint"
+)
+def starts_on_follower(context: Context) -> None:
+    starts_detached(context, "sleeps", f" --constraint node.hostname=={context.follower}")
 
 
 @given("the runner talks to the test Swarm's leader")
@@ -285,3 +305,48 @@ def _leader_or_none(context: Context) -> str | None:
         return context.swarm.leader()
     except AssertionError:
         return None
+
+
+@when(
+    "the user starts an agent on the Swarm that prints the MD5 of its secret TOKEN, then "
+    'waits, with "run --detach --secret TOKEN" and TOKEN a fresh value in the host\'s '
+    "environment"
+)
+def starts_with_secret(context: Context) -> None:
+    context.secret = f"agents-runner-secret-{secrets.token_hex(16)}"
+    script = 'printf %s "$TOKEN" | md5sum; echo ready; sleep 5'
+    line = f"run --detach --secret TOKEN -- sh -c {shlex.quote(script)}"
+    _run_on_swarm(context, line, env={"TOKEN": context.secret})
+    assert_that(context.result.returncode, equal_to(0), context.result.stderr)
+
+
+@then("the task's log holds the MD5 of the secret: the agent had it")
+def log_holds_md5(context: Context) -> None:
+    digest = hashlib.md5(context.secret.encode()).hexdigest()
+    assert_that(context.harness.log_text(context.task.id), contains_string(digest))
+
+
+@then(
+    "neither the manager's inspect of the task's service and of its task, nor its node's "
+    "inspect of its container, holds the secret"
+)
+def secret_in_no_inspect(context: Context) -> None:
+    name = f"agents-runner-{context.task.id}"
+    api = context.swarm.manager.api
+    service = api.inspect_service(name)
+    tasks = api.tasks(filters={"service": service["ID"]})
+    containers = [
+        engine.api.inspect_container(c)
+        for node, names in context.swarm.containers({LABEL_TASK_ID: context.task.id}).items()
+        for engine in [context.swarm.nodes[node]]
+        for c in names
+    ]
+    assert_that(containers, has_length(1), "the task's container, as its node lists it")
+    assert_that(tasks, has_length(1))
+    for what, found in [("service", service), ("task", tasks[0]), ("container", containers[0])]:
+        assert_that(json.dumps(found), is_not(contains_string(context.secret)), what)
+
+
+@then("no file of any node's Swarm state (raft log, snapshots, task store) holds the secret")
+def secret_in_no_raft(context: Context) -> None:
+    assert_that(context.swarm.holders_of(context.secret), empty())

@@ -23,6 +23,7 @@ from .suite_docker import SuiteDocker
 SWARM_VARIABLE = "AGENTS_RUNNER_TEST_SWARM"
 NODE_ENGINE_LABEL = "agents-runner.engine"
 PROVISION_SWARM = Path(__file__).resolve().parents[2] / "scripts" / "provision-swarm.sh"
+SWARM_DATA = Path("/var/lib/agents-runner-swarm")  # as scripts/provision-swarm.sh makes it
 NODE_PID_FILE = "/run/agents-runner-swarm-{}.pid"  # as scripts/provision-swarm.sh names it
 
 
@@ -116,10 +117,29 @@ class SwarmView:
                 found[name] = names
         return found
 
+    def secrets(self, extra: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """The Swarm secrets carrying the scenario's labels (and `extra`)."""
+        wanted = {**self.labels, **(extra or {})}
+        found = self.manager.api.secrets(filters={"label": _selectors(wanted)})
+        return [s for s in found if _carries((s.get("Spec") or {}).get("Labels"), wanted)]
+
+    def holders_of(self, text: str) -> list[str]:
+        """Files under the nodes' data roots (raft log, snapshots, the workers' task
+        store) whose bytes hold `text`."""
+        needle = text.encode()
+        found = []
+        for path in SWARM_DATA.glob("node*/data/swarm/**/*"):
+            with contextlib.suppress(OSError):
+                if path.is_file() and needle in path.read_bytes():
+                    found.append(str(path))
+        return found
+
     def task_leftovers(self, task_id: str) -> list[str]:
-        """What of the task is left anywhere on the cluster: its service, its containers."""
+        """What of the task is left anywhere on the cluster: its service, its secrets,
+        its containers."""
         extra = {LABEL_TASK_ID: task_id}
         services = [f"service {s['Spec']['Name']}" for s in self.services(extra)]
+        services += [f"secret {s['Spec']['Name']}" for s in self.secrets(extra)]
         on_nodes = self.containers(extra).items()
         containers = [f"container {c} on {node}" for node, names in on_nodes for c in names]
         return services + containers
@@ -130,6 +150,10 @@ class SwarmView:
             if (node.get("ManagerStatus") or {}).get("Leader"):
                 return str((node.get("Description") or {}).get("Hostname"))
         raise AssertionError("the test Swarm has no leader")
+
+    def hostname_at(self, address: str) -> str:
+        """The node whose engine is at `address`."""
+        return next(name for name, at in self.addresses.items() if at == address)
 
     def address_of(self, hostname: str) -> str:
         """The address of the node's own engine."""
@@ -169,10 +193,14 @@ class SwarmView:
         if self._killed:
             self.start_nodes_again()
         left = [f"service {s['Spec']['Name']}" for s in self.services()]
+        left += [f"secret {s['Spec']['Name']}" for s in self.secrets()]
         left += [f"container {c} on {n}" for n, names in self.containers().items() for c in names]
         for service in self.services():
             with contextlib.suppress(docker.errors.NotFound):
                 self.manager.api.remove_service(service["ID"])
+        for secret in self.secrets():
+            with contextlib.suppress(docker.errors.NotFound):
+                self.manager.api.remove_secret(secret["ID"])
         mine = {"label": _selectors(self.labels)}
         for engine in self.nodes.values():
             for container in engine.api.containers(all=True, filters=mine):
