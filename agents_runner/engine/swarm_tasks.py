@@ -8,7 +8,7 @@ from typing import Any
 from .records import ContainerExit
 
 POLL_INTERVAL = 0.1  # how often a task's state is read while it is waited on
-START_WAIT = 30.0  # how long start() waits for the node to start the container
+START_WAIT = 10.0  # how long start() waits for the node to start the container
 
 # Swarm's task states (moby/swarmkit api/types.proto), in the words of one engine.
 BEFORE_START = ("new", "pending", "assigned", "accepted", "preparing", "ready", "starting")
