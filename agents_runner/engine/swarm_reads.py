@@ -83,12 +83,16 @@ class SwarmReads:
         )
 
     def oom_reported(self, service_id: str, *, since: float, wait: float) -> bool:
-        """Asked of the node's engine; False where it cannot be reached."""
+        """Asked of the node's engine; False where it cannot be reached (a node that is
+        away reports nothing)."""
         task = newest(self._tasks(service_id))
         node, container_id = self._node_and_container(task) if task else (None, None)
         if node is None or not container_id:
             return False
-        return bool(node.oom_reported(container_id, since=since, wait=wait))
+        try:
+            return bool(node.oom_reported(container_id, since=since, wait=wait))
+        except EngineUnavailable:
+            return False
 
     def containers(self, labels: Mapping[str, str | None]) -> list[ContainerSummary]:
         """The services carrying every label given."""

@@ -6,6 +6,7 @@ as the node's engine keeps it, ever holds one."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,8 +28,9 @@ LOADER = (
 
 
 def secret_name(service: str, variable: str) -> str:
-    """The Swarm secret's name: the service's, then the variable's."""
-    return f"{service}.{variable}"
+    """The Swarm secret's name: the service's, the variable's, and a random part (a
+    create retried after a lost answer must not collide with the first)."""
+    return f"{service}.{variable}.{os.urandom(4).hex()}"
 
 
 def secret_reference(secret_id: str, name: str, variable: str, user: str | None) -> dict[str, Any]:
