@@ -204,11 +204,7 @@ class ContainerCalls:
         """The container's stdout and stderr, each frame with its timestamp, from `since`
         ("seconds.nanoseconds", inclusive) or the start, or only the last `tail` frames;
         with `follow`, until it stops."""
-        params: dict[str, Any] = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow)}
-        if since is not None:
-            params["since"] = since
-        if tail is not None:
-            params["tail"] = tail
+        params = log_params(follow=follow, since=since, tail=tail)
         with engine_call("reading the logs"):
             try:
                 # An engine that accepts the request but never answers is given up on; a
@@ -225,10 +221,7 @@ class ContainerCalls:
                 if is_gone(exc):
                     raise ContainerGone(f"reading the logs: {explain(exc)}") from exc
                 raise
-        stream = LogStream(response)
-        if follow:
-            stream.wait_for_ever()
-        return stream
+        return log_stream(response, follow=follow)
 
     def open_attach(self, container_id: str) -> LogStream | None:
         """The container's stdout and stderr as the engine passes them on, from now on
@@ -253,6 +246,24 @@ class ContainerCalls:
     def export(self, container_id: str) -> bytes:
         with engine_call("exporting the container"):
             return b"".join(self.api.export(container_id))
+
+
+def log_params(*, follow: bool, since: str | None, tail: int | None) -> dict[str, Any]:
+    """A logs request's parameters: both streams, each frame with its timestamp."""
+    params: dict[str, Any] = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow)}
+    if since is not None:
+        params["since"] = since
+    if tail is not None:
+        params["tail"] = tail
+    return params
+
+
+def log_stream(response: Any, *, follow: bool) -> LogStream:
+    """The response's body as a LogStream; a followed one without a read timeout."""
+    stream = LogStream(response)
+    if follow:
+        stream.wait_for_ever()
+    return stream
 
 
 def label_filter(labels: Mapping[str, str | None]) -> list[str]:

@@ -199,14 +199,7 @@ class SwarmEngine(SwarmReads):
     def start(self, service_id: str) -> None:
         """Scale to one replica; returns once its node starts the container (or the task
         ends first), or after START_WAIT while the cluster still places or pulls."""
-        with self.managers.call("starting the service failed"):
-            found = self.api.inspect_service(service_id)
-            self.api.update_service(
-                service_id,
-                found["Version"]["Index"],
-                mode=ServiceMode("replicated", replicas=1),
-                fetch_current_spec=True,
-            )
+        self._scale(service_id, 1, "starting the service failed")
         deadline = time.monotonic() + START_WAIT
         while time.monotonic() < deadline:
             task = self._task(service_id)
@@ -263,15 +256,18 @@ class SwarmEngine(SwarmReads):
                 return bool(node.kill(container_id, signal))
             except EngineUnavailable:
                 pass  # the node's engine is away: the cluster may still reach it
-        with self.managers.call(f"stopping the service ({signal})"):
+        self._scale(service_id, 0, f"stopping the service ({signal})")
+        return True
+
+    def _scale(self, service_id: str, replicas: int, what: str) -> None:
+        with self.managers.call(what):
             found = self.api.inspect_service(service_id)
             self.api.update_service(
                 service_id,
                 found["Version"]["Index"],
-                mode=ServiceMode("replicated", replicas=0),
+                mode=ServiceMode("replicated", replicas=replicas),
                 fetch_current_spec=True,
             )
-        return True
 
     def remove(self, service_id: str) -> None:
         """The service, its secrets, and its task's container on its node (the cluster

@@ -11,7 +11,7 @@ import docker
 from docker import errors
 
 from .calls import explain, is_gone
-from .containers import has_labels, label_filter
+from .containers import has_labels, label_filter, log_params, log_stream
 from .docker_engine import Engine
 from .errors import ContainerGone, EngineUnavailable
 from .records import ContainerInfo, ContainerSummary, epoch
@@ -127,11 +127,7 @@ class SwarmReads:
                 raise
         if task is None or not container_id:
             raise ContainerGone("reading the logs: the task never had a container")
-        params: dict[str, Any] = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow)}
-        if since is not None:
-            params["since"] = since
-        if tail is not None:
-            params["tail"] = tail
+        params = log_params(follow=follow, since=since, tail=tail)
         with self.managers.call("reading the service's logs"):
             try:
                 response = get_streaming(self.api, "/services/{0}/logs", service_id, params=params)
@@ -139,10 +135,7 @@ class SwarmReads:
                 if is_gone(exc):
                     raise ContainerGone(f"reading the logs: {explain(exc)}") from exc
                 raise
-        stream = LogStream(response)
-        if follow:
-            stream.wait_for_ever()
-        return stream
+        return log_stream(response, follow=follow)
 
     def open_attach(self, service_id: str) -> None:
         """The swarm API has no attach: the log is followed."""
