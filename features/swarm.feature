@@ -67,7 +67,7 @@ Feature: Tasks on a Docker Swarm cluster
     And nothing of the task is left on any node: no service, no container
 
   @docker-only @swarm-cluster @swarm
-  @C-9.5 @C-9.4
+  @C-9.5 @C-9.4 @C-9.10
   Scenario: Six tasks run at once spread over the three nodes
     Given the test Swarm's three nodes are ready
     When the user runs "config max-running 6" on the Swarm
@@ -129,3 +129,16 @@ Feature: Tasks on a Docker Swarm cluster
     And another manager leads the Swarm
     When the leader's dockerd is started again
     Then nothing of the task is left on any node once the leader is back
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.10 @C-8.4 @C-6.9
+  Scenario: The page's API submits a task to the Swarm, and the Kill button's request kills it there
+    Given the test Swarm's three nodes are ready
+    And the page is served for the scenario's state dir, with AGENTS_RUNNER_BACKEND=swarm
+    When a task whose agent says it is ready, then sleeps, is posted to the page's API
+    And the agent on the Swarm has said it is ready
+    And a kill of the task is posted to the API with the token
+    And the task on the Swarm has ended
+    Then the task is "killed" with exit code 137
+    And the node's own engine reports signal 9 sent to the agent, and no other
+    And nothing of the task is left on any node: no service, no container

@@ -24,6 +24,7 @@ from hamcrest import (
 from agents_runner.testing.contract_names import LABEL_TASK_ID
 from agents_runner.testing.events import exit_codes, signals
 from agents_runner.testing.swarm_cluster import SwarmView
+from agents_runner.testing.ui_client import UiClient, serve_page
 from agents_runner.testing.waiting import wait_until
 
 SWARM_RUN = "run --backend swarm --network none"
@@ -350,3 +351,27 @@ def secret_in_no_inspect(context: Context) -> None:
 @then("no file of any node's Swarm state (raft log, snapshots, task store) holds the secret")
 def secret_in_no_raft(context: Context) -> None:
     assert_that(context.swarm.holders_of(context.secret), empty())
+
+
+@given("the page is served for the scenario's state dir, with AGENTS_RUNNER_BACKEND=swarm")
+def page_on_swarm(context: Context) -> None:
+    env = {"AGENTS_RUNNER_BACKEND": "swarm", "DOCKER_HOST": context.swarm.manager_url}
+    page = serve_page(context.harness.cli, "0", env)
+    context.ui_base, context.ui_port, context.ui_token = page.base, page.port, page.token
+    context.ui_process = page.process
+
+
+@when("a task whose agent says it is ready, then sleeps, is posted to the page's API")
+def post_task(context: Context) -> None:
+    body = {
+        "image": context.harness.image,
+        "command": ["sh", "-c", "echo ready; sleep 60"],
+        "network": "none",
+        "labels": context.harness.labels,
+    }
+    answered, said = UiClient(context.ui_base, context.ui_token).request(
+        "/api/tasks", method="POST", body=json.dumps(body).encode()
+    )
+    assert_that(answered, equal_to(202), said.decode())
+    context.task = context.harness.task(json.loads(said)["id"])
+    context.swarm_tasks = [context.task.id]

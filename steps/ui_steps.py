@@ -20,6 +20,7 @@ from behave.runner import Context
 from hamcrest import assert_that, contains_string, equal_to, is_
 
 from agents_runner.testing.browser import Browser
+from agents_runner.testing.ui_client import serve_page
 from agents_runner.testing.waiting import wait_until
 
 SCREENSHOTS = Path("reports") / "ui-screenshots"
@@ -41,14 +42,9 @@ def page_served_without_engine(context: Context) -> None:
 
 
 def _serve(context: Context, port: str, env: dict[str, str] | None = None) -> None:
-    process = context.harness.cli.start("ui", "--port", port, env=env)
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], 60)
-    line = process.stdout.readline().strip() if ready else ""
-    found = re.fullmatch(r"(http://127\.0\.0\.1:(\d+))/\?token=(\S+)", line)
-    assert found, f"agents-runner ui printed {line!r} first"
-    context.ui_base, context.ui_port, context.ui_token = found[1], found[2], found[3]
-    context.ui_process = process
+    page = serve_page(context.harness.cli, port, env)
+    context.ui_base, context.ui_port, context.ui_token = page.base, page.port, page.token
+    context.ui_process = page.process
 
 
 @given("the page is served with a token the user chose, in AGENTS_RUNNER_UI_TOKEN")

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import select
+import subprocess
 import threading
 import time
 import urllib.error
@@ -131,3 +134,24 @@ class EventReader:
 
     def close(self) -> None:
         self.answer.close()
+
+
+@dataclass
+class ServedPage:
+    """An `agents-runner ui` the scenario started: where, its token, its process."""
+
+    base: str
+    port: str
+    token: str
+    process: subprocess.Popen[str]
+
+
+def serve_page(cli: Any, port: str, env: dict[str, str] | None = None) -> ServedPage:
+    """`agents-runner ui --port PORT` in the background, once it has printed its URL."""
+    process = cli.start("ui", "--port", port, env=env)
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 60)
+    line = process.stdout.readline().strip() if ready else ""
+    found = re.fullmatch(r"(http://127\.0\.0\.1:(\d+))/\?token=(\S+)", line)
+    assert found, f"agents-runner ui printed {line!r} first"
+    return ServedPage(found[1], found[2], found[3], process)
