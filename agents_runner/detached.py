@@ -13,7 +13,9 @@ import logging
 import os
 import sys
 
+from .config import BACKEND_VARIABLE, resolve_state_dir
 from .runner import TaskRunner
+from .store import TaskStore
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     if not handover.strip():
         return 0  # the starter had nothing to hand over after all
     request = json.loads(handover)
+    backend = TaskStore(resolve_state_dir(args.state_dir)).load(request["task_id"]).backend
+    if backend:  # the task's own backend, whatever this process's environment says
+        os.environ[BACKEND_VARIABLE] = backend
     with TaskRunner(args.state_dir, recover=False) as runner:
         runner.drive(request["task_id"], request.get("secrets") or {})
     return 0

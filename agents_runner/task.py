@@ -66,7 +66,7 @@ class HistoryEntry(namedtuple("HistoryEntry", ["state", "at"])):
 _TASK_FIELDS = (
     "id", "spec", "state", "created_at", "updated_at", "history", "container_id",
     "exit_code", "error", "stop_requested_at", "stop_grace", "stop_reason",
-    "kill_requested_at", "pull_progress", "owner",
+    "kill_requested_at", "pull_progress", "owner", "backend",
 )  # fmt: skip
 
 
@@ -91,6 +91,7 @@ class Task:
         kill_requested_at: str | None = None,
         pull_progress: dict[str, Any] | None = None,
         owner: dict[str, Any] | None = None,  # the process driving it: pid, host, start time
+        backend: str | None = None,  # where it runs, when not on one engine: "swarm"
     ) -> None:
         self.id = id
         self.spec = spec
@@ -107,6 +108,7 @@ class Task:
         self.kill_requested_at = kill_requested_at
         self.pull_progress = pull_progress
         self.owner = owner
+        self.backend = backend
 
     @property
     def spec(self) -> TaskSpec:
@@ -140,7 +142,7 @@ class Task:
         return f"{self.__class__.__qualname__}({fields})"
 
     @classmethod
-    def new(cls, spec: TaskSpec) -> Task:
+    def new(cls, spec: TaskSpec, backend: str | None = None) -> Task:
         now = utc_now()
         return cls(
             id=new_task_id(),
@@ -149,6 +151,7 @@ class Task:
             created_at=now,
             updated_at=now,
             history=[HistoryEntry(TaskState.QUEUED, now)],
+            backend=backend,
         )
 
     @property
@@ -187,6 +190,8 @@ class Task:
             "kill_requested_at": self.kill_requested_at,
             "pull_progress": self.pull_progress,
             "owner": self.owner,
+            # Only where the task does not run on one engine: other payloads stay as they were.
+            **({"backend": self.backend} if self.backend else {}),
         }
 
     @classmethod
@@ -239,6 +244,7 @@ class Task:
                 kill_requested_at=data.get("kill_requested_at"),
                 pull_progress=data.get("pull_progress"),
                 owner=data.get("owner"),
+                backend=data.get("backend"),
             )
             task._stored_spec = stored_spec
             return task

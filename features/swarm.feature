@@ -142,3 +142,21 @@ Feature: Tasks on a Docker Swarm cluster
     Then the task is "killed" with exit code 137
     And the node's own engine reports signal 9 sent to the agent, and no other
     And nothing of the task is left on any node: no service, no container
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.11 @C-9.12
+  Scenario: A recover with one engine leaves a task of the Swarm alone; one with --backend swarm takes it over
+    Given the test Swarm's three nodes are ready
+    When the user starts an agent on the Swarm that sleeps with "run --detach --grace 10"
+    And the agent on the Swarm has said it is ready
+    Then the task's payload on disk says "backend": "swarm"
+    When the task's detached supervisor is killed with SIGKILL
+    And the user runs "recover" with one engine, the machine's own
+    Then its output says "runs on the swarm backend, not docker"
+    And the stored task is still "running"
+    And the manager still lists the task's service, and its node's own engine runs its container
+    When the user runs "--backend swarm recover" on the Swarm
+    And the user runs "kill {id}" on the Swarm
+    And the task on the Swarm has ended
+    Then the task is "killed" with exit code 137
+    And nothing of the task is left on any node: no service, no container

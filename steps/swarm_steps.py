@@ -375,3 +375,25 @@ def post_task(context: Context) -> None:
     assert_that(answered, equal_to(202), said.decode())
     context.task = context.harness.task(json.loads(said)["id"])
     context.swarm_tasks = [context.task.id]
+
+
+@when('the user runs "{line}" with one engine, the machine\'s own')
+def runs_on_one_engine(context: Context, line: str) -> None:
+    context.result = context.harness.cli.run(*shlex.split(line))
+
+
+@then("the manager still lists the task's service, and its node's own engine runs its container")
+def service_still_runs(context: Context) -> None:
+    extra = {LABEL_TASK_ID: context.task.id}
+    assert_that(context.swarm.services(extra), has_length(1))
+    found = context.swarm.containers(extra)
+    assert_that(found, has_length(1), "nodes with the task's container")
+    node, names = next(iter(found.items()))
+    state = context.swarm.nodes[node].api.inspect_container(names[0])["State"]
+    assert_that(state["Running"], equal_to(True))
+
+
+@then('the task\'s payload on disk says "backend": "{backend}"')
+def payload_backend(context: Context, backend: str) -> None:
+    payload = json.loads(context.harness.payload_bytes(context.task.id))
+    assert_that(payload.get("backend"), equal_to(backend))

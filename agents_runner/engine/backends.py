@@ -29,3 +29,8 @@ def connect() -> EngineBoundary:
     from .docker_engine import Engine
 
     return Engine.from_env()
+
+
+def stored_backend(engine: EngineBoundary) -> str | None:
+    """What a task keeps of its backend: nothing on one engine (as before backends)."""
+    return None if engine.backend == "docker" else engine.backend

@@ -46,6 +46,11 @@ class EngineBoundary(Protocol):
     def follows_exactly(self) -> bool: ...
 
     @property
+    def backend(self) -> str:
+        """The --backend that names it: "docker" (one engine) or "swarm"."""
+        ...
+
+    @property
     def places_tasks(self) -> bool:
         """Whether the backend chooses among machines, and so takes placement
         constraints."""

@@ -62,6 +62,11 @@ class Engine(ImageCalls, ContainerCalls, EventCalls):
         return self.dialect.follows_exactly
 
     @property
+    def backend(self) -> str:
+        """The --backend that names this backend."""
+        return "docker"
+
+    @property
     def places_tasks(self) -> bool:
         return False
 

@@ -91,6 +91,11 @@ class SwarmEngine(SwarmReads):
         return False
 
     @property
+    def backend(self) -> str:
+        """The --backend that names this backend."""
+        return "swarm"
+
+    @property
     def places_tasks(self) -> bool:
         return True
 

@@ -47,6 +47,7 @@ class Recovery:
         adopt_in: Literal["thread", "process"],
         new_supervisor: Callable[[Task], TaskSupervisor],
         start_thread: Callable[[TaskSupervisor], None],
+        backend: Callable[[], str] = lambda: "docker",
     ) -> None:
         self.store = store
         self._engine = engine
@@ -54,6 +55,7 @@ class Recovery:
         self.adopt_in = adopt_in
         self._new_supervisor = new_supervisor
         self._start_thread = start_thread
+        self._backend = backend
 
     def orphans(self, ours: set[str]) -> list[Task]:
         """Unfinished tasks that no live process drives (and not among `ours`)."""
@@ -65,6 +67,14 @@ class Recovery:
 
     def adopt(self, task: Task, *, force: bool = False, report: Report | None = None) -> None:
         report = report or Report()
+        # A task of another backend is left for a runner of that backend: this one would
+        # find no container of it and call it lost.
+        if (task.backend or "docker") != (backend := self._backend()):
+            report.add(
+                f"{task.id}: runs on the {task.backend or 'docker'} backend, not {backend}; "
+                f"left for 'agents-runner --backend {task.backend or 'docker'} recover'"
+            )
+            return
         if not claim_driving(task.id):
             return  # another thread of this process is taking it over already
         driven_by_thread = False

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Literal
 
 from ..config import DEFAULT_ORPHAN_GRACE, resolve_state_dir
-from ..engine.backends import connect
+from ..engine.backends import chosen_backend, connect, stored_backend
 from ..engine.boundary import EngineBoundary
 from ..engine.errors import EngineError
 from ..logsetup import get_logger
@@ -81,6 +81,7 @@ class TaskRunner:
             self.identity,
             adopt_in=adopt_in,
             new_supervisor=lambda task: self._supervisor(task.id, task.spec, resume=True),
+            backend=lambda: self._engine.backend if self._engine else chosen_backend(),
             start_thread=self._local.start_thread,
         )
         if recover and self._orphans():
@@ -90,8 +91,7 @@ class TaskRunner:
                 log.warning("could not recover orphaned tasks: %s", exc)
 
     @property
-    def engine(self) -> EngineBoundary:
-        """The backend given, else AGENTS_RUNNER_BACKEND's (one engine by default)."""
+    def engine(self) -> EngineBoundary:  # the one given, else AGENTS_RUNNER_BACKEND's
         if self._engine is None:
             self._engine = connect()
         return self._engine
@@ -103,7 +103,7 @@ class TaskRunner:
         if not isinstance(spec, TaskSpec):
             raise TypeError(f"submit() takes a TaskSpec, not {type(spec).__name__}")
         check_before_storing(spec, self.engine, self._local.admitter.queue)
-        task = Task.new(spec)
+        task = Task.new(spec, stored_backend(self.engine))
         task.owner = self.identity.to_payload()
         self._local.add(task.id, spec, store=lambda: self.store.create(task))
         return task
@@ -116,7 +116,7 @@ class TaskRunner:
             raise TypeError(f"submit_detached() takes a TaskSpec, not {type(spec).__name__}")
         check_before_storing(spec, self.engine, self._local.admitter.queue)
         child = DetachedSupervisor(self.store.root, spec.secrets)
-        task = Task.new(spec)
+        task = Task.new(spec, stored_backend(self.engine))
         task.owner = child.identity.to_payload()
         try:
             self.store.create(task)
