@@ -67,6 +67,13 @@ class EngineDialect:
         return not self.is_podman
 
     @property
+    def removal_may_follow_exit(self) -> bool:
+        """Removal: Podman 4.3, told to remove a running container, kills it, answers its
+        wait, and only then removes it; meanwhile it is "exited", not "removing" (Docker
+        marks it removing first)."""
+        return self.is_podman
+
+    @property
     def past_events_need_no_stream(self) -> bool:
         """Event filters: Podman answers nothing for an `until` in the past unless asked
         stream=false."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from ..engine import ContainerExit, ContainerInfo
@@ -25,6 +26,9 @@ REMOVED_WHILE_RUNNING = (
 # Docker's OOM notices that came after the exit came 30 to 220 ms after it (measured
 # with ten busy loops beside); the wait ends at the notice, or at a SIGKILL someone sent.
 OOM_NOTICE_WAIT = 2.0
+# How long a container found after a SIGKILL nobody here asked for is watched for the
+# removal that may have caused it (Podman answers the wait before it removes).
+REMOVAL_WAIT = 2.0
 # An agent that exited this long before the engine became unreachable was stopped by it.
 ENGINE_SHUTDOWN_WINDOW = 10.0
 
@@ -61,6 +65,29 @@ def exited_during_outage(finished_at: float | None, outages: list[tuple[float, f
     return finished_at is not None and any(
         a - ENGINE_SHUTDOWN_WINDOW <= finished_at <= b + 1 for a, b in outages
     )
+
+
+def removed_while_running(
+    engine: EngineBoundary, exited: ContainerExit, found: ContainerInfo | None, task: Task
+) -> bool:
+    """Whether the container that `exited` was removed while the agent ran: gone, being
+    removed, or, on an engine whose wait answers before it removes (Podman), gone
+    within REMOVAL_WAIT after a 137 agents-runner did not cause."""
+    if exited.exit_code is None:
+        return False
+    if found is None or found.is_going:
+        return True
+    if exited.exit_code != 137 or task.kill_requested_at or task.stop_requested_at:
+        return False
+    if not engine.dialect.removal_may_follow_exit:
+        return False
+    deadline = time.monotonic() + REMOVAL_WAIT
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        again = engine.inspect(found.id)
+        if again is None or again.is_going:
+            return True
+    return False
 
 
 def killed_for_memory(

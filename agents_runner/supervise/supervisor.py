@@ -35,6 +35,7 @@ from .endings import (
     killed_for_memory,
     outage_reason,
     release,
+    removed_while_running,
 )
 from .pull import ensure_image
 from .record import EndedElsewhere, TaskRecord, requested
@@ -231,11 +232,12 @@ class TaskSupervisor:
         only other copy of both), then record the end. A crash between two steps is
         finished by recover from what is stored: the exit code, or the container."""
         found = self._engine("inspecting", lambda: self.engine.inspect(container_id))
-        if outcome.exit_code is not None and (found is None or found.is_going):
-            # Removed while it ran: what "wait" said of it is no exit code (Docker says
-            # 137, Podman often 0).
-            outcome = ContainerExit(None, REMOVED_WHILE_RUNNING)
         task = self.record.load()
+        removed = functools.partial(removed_while_running, self.engine, outcome, found, task)
+        if self._engine("watching for a removal", removed):
+            # Removed while it ran: what "wait" said of it is no exit code (Docker says
+            # 137, Podman 137 or 0).
+            outcome = ContainerExit(None, REMOVED_WHILE_RUNNING)
         oom = self._engine(
             "asking the engine whether it reported an out-of-memory kill",
             lambda: killed_for_memory(self.engine, found, outcome.exit_code, task),
