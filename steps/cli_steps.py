@@ -44,16 +44,12 @@ def _argv(context: Context, line: str) -> list[str]:
 
 def _run(context: Context, line: str, env: dict[str, str] | None = None) -> None:
     args = _argv(context, line)
-    known = _stored_ids(context)  # from the file names: a full disk takes no new store id
+    known = context.harness.stored_ids()  # from the file names: a full disk takes no new store id
     context.result = context.harness.cli.run(*args, env=env)
-    if args and args[0] == "run" and _stored_ids(context) - known:
+    if args and args[0] == "run" and context.harness.stored_ids() - known:
         new = [task for task in context.harness.runner().list() if task.id not in known]
         context.task = new[-1]
         context.cli_task_id = context.task.id
-
-
-def _stored_ids(context: Context) -> set[str]:
-    return {path.stem for path in (context.harness.state_dir / "tasks").glob("*.json")}
 
 
 @given("a workspace")

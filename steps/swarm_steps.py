@@ -43,19 +43,15 @@ def _run_on_swarm(context: Context, line: str, env: dict[str, str] | None = None
     words = shlex.split(line.replace("{id}", getattr(context, "cli_task_id", "")))
     if words[:1] == ["run"]:
         words[1:1] = ["--backend", "swarm", "--network", "none", "--image", context.harness.image]
-    known = _stored_ids(context)
+    known = context.harness.stored_ids()
     manager = getattr(context, "swarm_host", context.swarm.manager_url)
     context.result = context.harness.cli.run(*words, env={"DOCKER_HOST": manager, **(env or {})})
-    new = _stored_ids(context) - known
+    new = context.harness.stored_ids() - known
     if new:
         tasks = [t for t in context.harness.runner().list() if t.id in new]
         context.task = tasks[-1]
         context.cli_task_id = context.task.id
         context.swarm_tasks = [*getattr(context, "swarm_tasks", []), *[t.id for t in tasks]]
-
-
-def _stored_ids(context: Context) -> set[str]:
-    return {path.stem for path in (context.harness.state_dir / "tasks").glob("*.json")}
 
 
 @when('the user runs "{line}" on the Swarm')

@@ -144,11 +144,14 @@ class SwarmReads:
     # -- the cluster's tasks and nodes ---------------------------------------------
 
     def _tasks(self, service_id: str) -> list[dict[str, Any]]:
-        """The service's tasks; ContainerGone when the service is gone."""
+        """The service's tasks; ContainerGone when the service is gone (asked only when
+        it has none: the tasks are read every POLL_INTERVAL while a task is waited on)."""
         with self.managers.call("listing the service's tasks"):
             try:
-                self.api.inspect_service(service_id)
-                return list(self.api.tasks(filters={"service": service_id}))
+                tasks = list(self.api.tasks(filters={"service": service_id}))
+                if not tasks:
+                    self.api.inspect_service(service_id)
+                return tasks
             except errors.APIError as exc:
                 if is_gone(exc):
                     raise ContainerGone(f"service {service_id} is gone") from exc

@@ -155,6 +155,11 @@ class ScenarioHarness:
             describe="a task to be stored",
         )[0]
 
+    def stored_ids(self) -> set[str]:
+        """The ids of the tasks in the state dir, from the payloads' file names (a full
+        disk takes no new one)."""
+        return {path.stem for path in (self.state_dir / "tasks").glob("*.json")}
+
     def newest_task(self) -> Task:
         tasks = self.runner().list()
         if not tasks:

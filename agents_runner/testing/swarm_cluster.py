@@ -18,7 +18,9 @@ import requests
 
 from .contract_names import LABEL_TASK_ID
 from .events import ContainerEvent, EventLog
+from .oracle import raw_containers
 from .suite_docker import SuiteDocker
+from .waiting import wait_until
 
 SWARM_VARIABLE = "AGENTS_RUNNER_TEST_SWARM"
 NODE_ENGINE_LABEL = "agents-runner.engine"
@@ -89,14 +91,12 @@ class SwarmView:
         self, task_id: str, action: str, timeout: float = 30
     ) -> dict[str, list[ContainerEvent]]:
         """The nodes' events once some node reports `action` for the task's container."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.node_events(task_id)
-            if any(e.action == action for events in found.values() for e in events):
-                return found
-            if time.monotonic() > deadline:
-                return found
-            time.sleep(0.1)
+        return wait_until(
+            lambda: self.node_events(task_id),
+            lambda found: any(e.action == action for events in found.values() for e in events),
+            timeout=timeout,
+            describe=f"a node's {action} event for task {task_id}",
+        )
 
     def services(self, extra: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         """The services carrying the scenario's labels (and `extra`), as the manager
@@ -111,8 +111,7 @@ class SwarmView:
         wanted = {**self.labels, **(extra or {})}
         found: dict[str, list[str]] = {}
         for name, engine in self.nodes.items():
-            listed = engine.api.containers(all=True, filters={"label": _selectors(wanted)})
-            names = [c["Names"][0].lstrip("/") for c in listed if _carries(c.get("Labels"), wanted)]
+            names = [c["Names"][0].lstrip("/") for c in raw_containers(engine, wanted)]
             if names:
                 found[name] = names
         return found
@@ -176,11 +175,12 @@ class SwarmView:
         self._killed.add(hostname)
         sent = time.time()
         os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while Path(f"/proc/{pid}").exists() and _not_a_zombie(pid):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{hostname}'s dockerd (pid {pid}) outlived its SIGKILL")
-            time.sleep(0.05)
+        wait_until(
+            lambda: _not_a_zombie(pid),
+            lambda alive: not alive,
+            timeout=30,
+            describe=f"{hostname}'s dockerd (pid {pid}) to end after its SIGKILL",
+        )
         return sent
 
     def start_nodes_again(self) -> None:
@@ -201,9 +201,8 @@ class SwarmView:
         for secret in self.secrets():
             with contextlib.suppress(docker.errors.NotFound):
                 self.manager.api.remove_secret(secret["ID"])
-        mine = {"label": _selectors(self.labels)}
         for engine in self.nodes.values():
-            for container in engine.api.containers(all=True, filters=mine):
+            for container in raw_containers(engine, self.labels):
                 engine.remove(container["Id"])
         for log in self.events.values():
             log.close()
