@@ -136,15 +136,15 @@ Feature: Clauses of the contract that no other feature proves
       Then the command exits with status 0
       And that folder's agents-runner holds the task's payload and its log, holding "hi"
 
-  Rule: An out-of-memory kill is named exactly where the engine reports one
+  Rule: An out-of-memory kill is named exactly where the kernel's log or the engine reports one
 
     @C-4.23 @C-2.37
-    Scenario: A task over its memory limit ends failed with 137, its reason out of memory exactly when the engine reported an out-of-memory kill
+    Scenario: A task over its memory limit ends failed with 137, its reason out of memory exactly when the kernel logged an out-of-memory kill in its container
       Given a task whose agent allocates 64 MiB under a memory limit of 16m
       When the task is submitted
       And the task has ended
       Then the task is "failed" with exit code 137
-      And its reason says "out of memory" exactly when the engine's events report an oom for its container
+      And its reason says "out of memory" exactly when the kernel's log reports an out-of-memory kill in its container's memory cgroup
 
     # Docker can report an out-of-memory kill only after the exit (docs/ENGINES.md): on
     # a 137 it did not cause, the runner asks the engine's events, waiting for a notice

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from behave import given, then, when
 from behave.runner import Context
-from hamcrest import assert_that, equal_to, is_, less_than
+from hamcrest import assert_that, equal_to, is_, is_not, less_than
 
 from agents_runner import Engine
 from agents_runner.states import TaskState
@@ -22,6 +22,7 @@ from agents_runner.testing.harness import (
     WAITING_AGENT,
     memory_hog,
 )
+from agents_runner.testing.kernel_oom import oom_kills_logged
 from agents_runner.testing.oracle import raw_image_present
 from agents_runner.testing.waiting import wait_until
 
@@ -230,20 +231,19 @@ def xdg_folder_holds(context: Context, text: str) -> None:
     _holds_one_task(context.env_folder / "agents-runner", text)
 
 
-# -- out of memory, as the engine reports it -------------------------------------------
+# -- out of memory, as the kernel and the engine report it -----------------------------
 
 
-@then('its reason says "{words}" exactly when the engine\'s events report an oom for its container')
-def oom_exactly_when_reported(context: Context, words: str) -> None:
-    # the destroy comes after the end is recorded, and so after any oom the engine sent
-    events = context.harness.events_for(context.task.id, until_action="destroy")
-    reported = any(e.action == "oom" for e in events)
-    reason = context.harness.fresh_load(context.task.id).error or ""
-    assert_that(
-        words in reason,
-        equal_to(reported),
-        f"reason {reason!r}, events {[e.action for e in events]}",
-    )
+@then(
+    'its reason says "{words}" exactly when the kernel\'s log reports an out-of-memory kill '
+    "in its container's memory cgroup"
+)
+def oom_exactly_when_logged(context: Context, words: str) -> None:
+    task = context.harness.fresh_load(context.task.id)
+    assert_that(task.container_id, is_not(None), "the task's recorded container id")
+    logged = oom_kills_logged(task.container_id)
+    reason = task.error or ""
+    assert_that(words in reason, equal_to(bool(logged)), f"reason {reason!r}, kernel {logged}")
 
 
 _ENDED_CONTAINERS = {

@@ -23,6 +23,7 @@ from hamcrest import (
     greater_than,
     has_item,
     is_,
+    is_not,
     none,
     not_,
     starts_with,
@@ -30,6 +31,7 @@ from hamcrest import (
 from hamcrest.core.matcher import Matcher
 
 from agents_runner.testing.harness import TRAPPING_AGENT, WAITING_AGENT, memory_hog
+from agents_runner.testing.kernel_oom import oom_kills_logged
 from agents_runner.testing.log_capture import capture_records
 from agents_runner.testing.oracle import raw_inspect
 from agents_runner.testing.state_files import files_in, modes_in
@@ -323,11 +325,11 @@ def no_socket(context: Context) -> None:
     assert_that(exposing, is_(empty()), f"sockets {sorted(sockets)}")
 
 
-@then("Docker reported an out-of-memory event for its container")
-def oom_event(context: Context) -> None:
-    # Docker may deliver the oom event after the die event: wait for it, with a deadline.
-    events = context.harness.events_for(context.task.id, until_action="oom")
-    assert_that([e.action for e in events], has_item("oom"))
+@then("the kernel's log reports an out-of-memory kill in its container's memory cgroup")
+def kernel_logged_oom(context: Context) -> None:
+    container_id = context.harness.task(context.task.id).container_id
+    assert_that(container_id, is_not(None), "the task's recorded container id")
+    assert_that(oom_kills_logged(container_id), is_not(empty()), f"container {container_id}")
 
 
 def _holds(source: str, socket: str) -> bool:

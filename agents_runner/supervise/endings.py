@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..engine import ContainerExit, ContainerInfo
 from ..engine.boundary import EngineBoundary
+from ..kernel_log import oom_kill_logged
 from ..last_words import last_words
 from ..logsetup import get_logger
 from ..processes import ProcessIdentity
@@ -93,12 +94,14 @@ def removed_while_running(
 def killed_for_memory(
     engine: EngineBoundary, found: ContainerInfo | None, exit_code: int | None, task: Task
 ) -> bool:
-    """Whether the engine reports that the kernel killed the agent for its memory: a 137
-    (SIGKILL's code, also the OOM killer's) that agents-runner did not cause, with
-    OOMKilled set, or an OOM notice the engine received only after the exit."""
+    """Whether the kernel killed the agent for its memory: a 137 (SIGKILL's code, also
+    the OOM killer's) that agents-runner did not cause, with OOMKilled set, a kill in
+    the container's memory cgroup in the kernel's own log (where it can be read here:
+    an engine may not report one), or an OOM notice the engine received only after the
+    exit."""
     if exit_code != 137 or task.kill_requested_at or found is None:
         return False
-    if found.oom_killed:
+    if found.oom_killed or oom_kill_logged(found.id):
         return True
     if not engine.dialect.oom_notice_may_follow_exit or found.started_at is None:
         return False

@@ -24,8 +24,8 @@ GAPS: dict[str, str] = {
     "oom-reported": (
         "Podman 4.3 on this cgroup v1 host reports OOMKilled false, and no oom event, for "
         "a container the kernel killed for exceeding its memory limit (its conmon writes "
-        "the OOM marker into its own working directory, where Podman does not look), so "
-        "the runner cannot tell an OOM kill from any other SIGKILL there"
+        "the OOM marker into its own working directory, where Podman does not look): "
+        "the engine itself cannot be asked (the runner reads the kernel's log instead)"
     ),
 }
 
