@@ -23,6 +23,7 @@ def settle(
     `silent`: an agent that printed nothing at all (the reason says so)."""
     if task.is_terminal:
         return False
+    task.placement = None  # a cluster's words on why it waits: it waits no more
     if (code := init_failure(exit_code, last_output)) is not None:
         exit_code = code
         diagnosis = f"the container's init could not run {_command_name(task)!r}"

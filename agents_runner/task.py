@@ -66,7 +66,7 @@ class HistoryEntry(namedtuple("HistoryEntry", ["state", "at"])):
 _TASK_FIELDS = (
     "id", "spec", "state", "created_at", "updated_at", "history", "container_id",
     "exit_code", "error", "stop_requested_at", "stop_grace", "stop_reason",
-    "kill_requested_at", "pull_progress", "owner", "backend",
+    "kill_requested_at", "pull_progress", "owner", "backend", "placement",
 )  # fmt: skip
 
 
@@ -92,6 +92,7 @@ class Task:
         pull_progress: dict[str, Any] | None = None,
         owner: dict[str, Any] | None = None,  # the process driving it: pid, host, start time
         backend: str | None = None,  # where it runs, when not on one engine: "swarm"
+        placement: str | None = None,  # while a cluster has it queued: the cluster's words
     ) -> None:
         self.id = id
         self.spec = spec
@@ -109,6 +110,7 @@ class Task:
         self.pull_progress = pull_progress
         self.owner = owner
         self.backend = backend
+        self.placement = placement
 
     @property
     def spec(self) -> TaskSpec:
@@ -192,6 +194,7 @@ class Task:
             "owner": self.owner,
             # Only where the task does not run on one engine: other payloads stay as they were.
             **({"backend": self.backend} if self.backend else {}),
+            **({"placement": self.placement} if self.placement else {}),
         }
 
     @classmethod
@@ -245,6 +248,7 @@ class Task:
                 pull_progress=data.get("pull_progress"),
                 owner=data.get("owner"),
                 backend=data.get("backend"),
+                placement=data.get("placement"),
             )
             task._stored_spec = stored_spec
             return task

@@ -264,11 +264,13 @@ class TaskQueue:
         line = [t for t in self._tickets() if (self.active_dir / t.task_id).exists()]
         return {t.task_id: (place, t.pool) for place, t in enumerate(line, start=1)}
 
-    def why_waiting(self, task_id: str) -> str | None:
-        """Why a waiting task has not started, in a person's words; read only."""
+    def why_waiting(self, task_id: str, placement: str | None = None) -> str | None:
+        """Why a waiting task has not started, in a person's words; read only. A task
+        past the queue that a cluster has not placed yet (`placement`: the cluster's
+        words) waits for the cluster."""
         ticket = self._ticket_of(task_id)
         if ticket is None:
-            return None
+            return f"waiting for the cluster to place it: {placement}" if placement else None
         settings = self.settings()
         holders = self._holders(clean=False)
         place = self.places().get(task_id, (0, None))[0]

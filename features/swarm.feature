@@ -160,3 +160,37 @@ Feature: Tasks on a Docker Swarm cluster
     And the task on the Swarm has ended
     Then the task is "killed" with exit code 137
     And nothing of the task is left on any node: no service, no container
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.13 @C-9.15
+  Scenario: A task no node has room for stays queued with the cluster's reason, and runs once room is made
+    Given the test Swarm's three nodes are ready
+    When the user starts an agent on the Swarm that sleeps with "run --detach --cpus 1.5 --constraint node.hostname==agents-runner-swarm-2"
+    And the agent on the Swarm has said it is ready
+    And the user starts a second agent on the Swarm that says "second" with "run --detach --cpus 1.5 --constraint node.hostname==agents-runner-swarm-2"
+    Then the manager holds the second task's Swarm task pending, for "insufficient resources on 1 node"
+    And "show" says the second task is "queued", waiting for the cluster to place it: "insufficient resources on 1 node"
+    And no node's own engine has a container of the second task
+    When the user runs "kill {first}" on the Swarm
+    Then the second task ends "completed" with exit code 0 on the Swarm
+    And the second task's recorded history is queued, pulling, starting, running, completed, in that order
+    And agents-runner-swarm-2's own engine reports the second task's container starting after the first task's died
+    And nothing of any of the tasks is left on any node
+
+  @docker-only @swarm-cluster @swarm @registry
+  @C-9.14
+  Scenario: The node that runs the task pulls its image, and the task shows that pull's progress
+    Given the test Swarm's three nodes are ready
+    And an image that only the registry has, served at 256 KiB a second and held back half-way
+    When the user starts an agent on the Swarm in that image that says "pulled on the node", with "run --detach --constraint node.hostname==agents-runner-swarm-3"
+    And the task is pulling, with half of its layer sent and the rest held back
+    Then "show" says the task is "pulling", with a recorded percentage from 1% to 99%
+    And no node's own engine has the image yet
+    When the registry lets the rest of the layers through
+    And the task on the Swarm has ended
+    Then the task is "completed" with exit code 0
+    And the task's log says "pulled on the node"
+    And its recorded history is queued, pulling, starting, running, completed, in that order
+    And its recorded pull progress counts every layer as done
+    And of the nodes' own engines, only agents-runner-swarm-3's has the image
+    And nothing of the task is left on any node: no service, no container

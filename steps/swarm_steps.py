@@ -23,6 +23,7 @@ from hamcrest import (
 
 from agents_runner.testing.contract_names import LABEL_TASK_ID
 from agents_runner.testing.events import exit_codes, signals
+from agents_runner.testing.swarm_cli import run_on_swarm
 from agents_runner.testing.swarm_cluster import SwarmView
 from agents_runner.testing.ui_client import UiClient, serve_page
 from agents_runner.testing.waiting import wait_until
@@ -39,26 +40,11 @@ def swarm_ready(context: Context) -> None:
     assert_that(sorted(context.swarm.nodes), has_length(3), "nodes whose engine is labelled")
 
 
-def _run_on_swarm(context: Context, line: str, env: dict[str, str] | None = None) -> None:
-    words = shlex.split(line.replace("{id}", getattr(context, "cli_task_id", "")))
-    if words[:1] == ["run"]:
-        words[1:1] = ["--backend", "swarm", "--network", "none", "--image", context.harness.image]
-    known = context.harness.stored_ids()
-    manager = getattr(context, "swarm_host", context.swarm.manager_url)
-    context.result = context.harness.cli.run(*words, env={"DOCKER_HOST": manager, **(env or {})})
-    new = context.harness.stored_ids() - known
-    if new:
-        tasks = [t for t in context.harness.runner().list() if t.id in new]
-        context.task = tasks[-1]
-        context.cli_task_id = context.task.id
-        context.swarm_tasks = [*getattr(context, "swarm_tasks", []), *[t.id for t in tasks]]
-
-
 @when('the user runs "{line}" on the Swarm')
 def runs_on_swarm(context: Context, line: str) -> None:
     """`run` gets --backend swarm, --network none (a service has only its loopback) and
     the test image."""
-    _run_on_swarm(context, line)
+    run_on_swarm(context, line)
 
 
 @when(
@@ -72,7 +58,7 @@ def runs_chatty_agent(context: Context, lines: int, code: int) -> None:
     )
     context.expected_log = "".join(f"line {i} of the agent\n" for i in range(1, lines + 1))
     context.expected_log += LAST_LINE
-    _run_on_swarm(context, f"run -- sh -c {shlex.quote(script)}")
+    run_on_swarm(context, f"run -- sh -c {shlex.quote(script)}")
 
 
 @when('the user starts an agent on the Swarm that {behaviour} with "run --detach{options}"')
@@ -84,7 +70,7 @@ def starts_detached(context: Context, behaviour: str, options: str) -> None:
         "sleeps": "echo ready; while :; do sleep 0.1; done",
     }
     script = scripts[behaviour]
-    _run_on_swarm(context, f"run --detach{options} -- sh -c {shlex.quote(script)}")
+    run_on_swarm(context, f"run --detach{options} -- sh -c {shlex.quote(script)}")
     assert_that(context.result.returncode, equal_to(0), context.result.stderr)
 
 
@@ -94,7 +80,7 @@ def starts_detached(context: Context, behaviour: str, options: str) -> None:
 )
 def starts_several(context: Context, count: int, seconds: int) -> None:
     for _ in range(count):
-        _run_on_swarm(context, f"run --detach -- sh -c 'echo ready; sleep {seconds}'")
+        run_on_swarm(context, f"run --detach -- sh -c 'echo ready; sleep {seconds}'")
         assert_that(context.result.returncode, equal_to(0), context.result.stderr)
 
 
@@ -282,7 +268,7 @@ def talks_to_leader(context: Context) -> None:
 def starts_off_the_leader(context: Context, seconds: int, text: str) -> None:
     script = f"echo ready; sleep {seconds}; echo {shlex.quote(text)}"
     placement = f"node.hostname!={context.leader}"
-    _run_on_swarm(context, f"run --detach --constraint {placement} -- sh -c {shlex.quote(script)}")
+    run_on_swarm(context, f"run --detach --constraint {placement} -- sh -c {shlex.quote(script)}")
     assert_that(context.result.returncode, equal_to(0), context.result.stderr)
 
 
@@ -313,7 +299,7 @@ def starts_with_secret(context: Context) -> None:
     context.secret = f"agents-runner-secret-{secrets.token_hex(16)}"
     script = 'printf %s "$TOKEN" | md5sum; echo ready; sleep 5'
     line = f"run --detach --secret TOKEN -- sh -c {shlex.quote(script)}"
-    _run_on_swarm(context, line, env={"TOKEN": context.secret})
+    run_on_swarm(context, line, env={"TOKEN": context.secret})
     assert_that(context.result.returncode, equal_to(0), context.result.stderr)
 
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import subprocess
 
-from agents_runner.engine.records import ContainerLimits
+from agents_runner.engine.records import (
+    NEVER_RAN,
+    PULLING,
+    STARTED,
+    STARTING,
+    WAITING,
+    ContainerLimits,
+)
 from agents_runner.engine.swarm_secrets import LOADER, secret_reference, split_env, wrapped
 from agents_runner.engine.swarm_spec import task_template
-from agents_runner.engine.swarm_tasks import exit_of
+from agents_runner.engine.swarm_tasks import exit_of, stage_of
 
 
 def template(**changes):
@@ -51,6 +58,24 @@ def test_a_task_s_end_is_its_container_s_exit_code_or_the_cluster_s_words():
     rejected = {"State": "rejected", "Err": "No such image: nope"}
     ended = exit_of({"Status": rejected})
     assert ended.exit_code is None and "No such image: nope" in (ended.error or "")
+
+
+def test_a_task_s_stage_follows_the_cluster_s_state_with_its_words_while_it_waits():
+    no_room = "no suitable node (insufficient resources on 3 nodes)"
+    pending = {"Status": {"State": "pending", "Message": "pending task scheduling", "Err": no_room}}
+    assert stage_of(None) == (WAITING, "the cluster has not made its task yet")
+    assert stage_of(pending) == (WAITING, no_room)
+    assert stage_of({"Status": {"State": "pending", "Message": "pending task scheduling"}}) == (
+        WAITING,
+        "pending task scheduling",
+    )
+    for state, stage in [("assigned", PULLING), ("preparing", PULLING), ("starting", STARTING)]:
+        assert stage_of({"Status": {"State": state}}) == (stage, None)
+    ran = {"Status": {"State": "complete", "ContainerStatus": {"ContainerID": "c", "ExitCode": 0}}}
+    assert stage_of({"Status": {"State": "running"}}) == (STARTED, None)
+    assert stage_of(ran) == (STARTED, None)
+    rejected = {"Status": {"State": "rejected", "Err": "No such image: x"}}
+    assert stage_of(rejected) == (NEVER_RAN, "the cluster could not run the task: No such image: x")
 
 
 def test_secrets_leave_the_environment_and_are_mounted_for_the_agent_s_user_only():

@@ -49,7 +49,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     if task.state.value == "queued":
         queue = TaskQueue(store.root)
         place, pool = queue.places().get(task.id, (None, task.spec_payload().get("pool")))
-        shown["queue"] = {"place": place, "pool": pool, "waiting": queue.why_waiting(task.id)}
+        shown["queue"] = {
+            "place": place,
+            "pool": pool,
+            "waiting": queue.why_waiting(task.id, task.placement),
+        }
     if args.json:
         print(json.dumps(shown, indent=2, sort_keys=True))
     else:

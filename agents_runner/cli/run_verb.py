@@ -129,7 +129,9 @@ def _stream_until_end(
         if task.state is TaskState.QUEUED:
             place = queue.places().get(task_id, (None, None))[0]
             waiting = f"place {place} in the queue, {queue.why_waiting(task_id)}"
-            if place is not None and waiting != said_waiting:
+            if task.placement:
+                waiting = f"task {task_id} is {queue.why_waiting(task_id, task.placement)}"
+            if (place is not None or task.placement) and waiting != said_waiting:
                 view.note(waiting)
                 said_waiting = waiting
         follower.pump()

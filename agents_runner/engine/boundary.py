@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from .dialect import EngineDialect
-from .records import ContainerExit, ContainerInfo, ContainerLimits, ContainerSummary
+from .records import ContainerExit, ContainerInfo, ContainerLimits, ContainerSummary, Placement
 
 
 class PullControl(Protocol):
@@ -102,6 +102,11 @@ class EngineBoundary(Protocol):
     ) -> str: ...
 
     def start(self, container_id: str) -> None: ...
+
+    def placement(self, container_id: str) -> Placement:
+        """How far a backend that places tasks has got with a started one (on one engine
+        its container has started once start() returns)."""
+        ...
 
     def wait(self, container_id: str) -> ContainerExit: ...
 

@@ -15,7 +15,14 @@ from docker.types import Ulimit
 from .calls import engine_call, explain, is_gone, is_not_running, unless_gone
 from .dialect import EngineDialect, numeric_root, unknown_user
 from .errors import ContainerGone, EngineError, ImageNotFound
-from .records import ContainerExit, ContainerInfo, ContainerLimits, ContainerSummary
+from .records import (
+    STARTED,
+    ContainerExit,
+    ContainerInfo,
+    ContainerLimits,
+    ContainerSummary,
+    Placement,
+)
 from .transport import LogStream, get_streaming, post_streaming
 
 LOGS_CONNECT_TIMEOUT = 10.0
@@ -141,6 +148,10 @@ class ContainerCalls:
                 if (reason := unknown_user(explain(exc))) is not None:
                     raise EngineError(reason) from exc
                 raise
+
+    def placement(self, container_id: str) -> Placement:
+        """One engine places nothing: a container has started once start() returned."""
+        return Placement(STARTED)
 
     def wait(self, container_id: str) -> ContainerExit:
         """Block until the container stops; its exit code, or None if it vanished."""

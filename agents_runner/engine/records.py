@@ -19,6 +19,24 @@ class ContainerExit:
     error: str | None = None
 
 
+# How far a backend that places tasks (a cluster) has got with a started one.
+WAITING = "waiting"  # no node has room for it yet: `reason` gives the cluster's words
+PULLING = "pulling"  # its node prepares it (pulls its image)
+STARTING = "starting"  # its node starts its container
+STARTED = "started"  # its container ran, or runs
+NEVER_RAN = "never ran"  # it ended without a container: `reason` says why
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A placed task's stage (one of the five above); `node` is its node's own engine
+    (an EngineBoundary) where the runner can reach it."""
+
+    stage: str
+    reason: str | None = None
+    node: Any = None
+
+
 @dataclass(frozen=True)
 class ContainerInfo:
     """One container as inspect describes it."""

@@ -27,7 +27,7 @@ from .calls import engine_call, is_gone
 from .dialect import EngineDialect
 from .docker_engine import Engine
 from .errors import ContainerGone, EngineError, EngineUnavailable
-from .records import ContainerExit, ContainerLimits
+from .records import ContainerExit, ContainerLimits, Placement
 from .swarm_managers import SwarmManagers
 from .swarm_nodes import SwarmNodes
 from .swarm_reads import SwarmReads
@@ -40,7 +40,7 @@ from .swarm_secrets import (
     wrapped,
 )
 from .swarm_spec import task_template
-from .swarm_tasks import BEFORE_START, ENDED, POLL_INTERVAL, START_WAIT, exit_of, state_of
+from .swarm_tasks import ENDED, POLL_INTERVAL, exit_of, stage_of, state_of
 
 NODE_LOST = "node lost"
 NODE_CHECK_INTERVAL = 1.0  # how often the node of a running task is asked whether it is up
@@ -202,15 +202,16 @@ class SwarmEngine(SwarmReads):
         return str(created["ID"])
 
     def start(self, service_id: str) -> None:
-        """Scale to one replica; returns once its node starts the container (or the task
-        ends first), or after START_WAIT while the cluster still places or pulls."""
+        """Scale to one replica: the cluster places the task when a node has room
+        (placement() says how far it has got)."""
         self._scale(service_id, 1, "starting the service failed")
-        deadline = time.monotonic() + START_WAIT
-        while time.monotonic() < deadline:
-            task = self._task(service_id)
-            if task is not None and state_of(task) not in BEFORE_START:
-                return
-            time.sleep(POLL_INTERVAL)
+
+    def placement(self, service_id: str) -> Placement:
+        """How far the cluster has got with the started task (records.Placement)."""
+        task = self._task(service_id)
+        stage, reason = stage_of(task)
+        node = self.nodes.engine_of(str(task.get("NodeID") or "")) if task else None
+        return Placement(stage, reason, node)
 
     def wait(self, service_id: str) -> ContainerExit:
         """Until the task ends; its container's exit code, waited for on its node's engine

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .records import ContainerExit
+from .records import NEVER_RAN, PULLING, STARTED, STARTING, WAITING, ContainerExit
 
 POLL_INTERVAL = 0.1  # how often a task's state is read while it is waited on
-START_WAIT = 10.0  # how long start() waits for the node to start the container
+START_WAIT = 10.0  # how long a read of the output waits for the task's container
 
 # Swarm's task states (moby/swarmkit api/types.proto), in the words of one engine.
-BEFORE_START = ("new", "pending", "assigned", "accepted", "preparing", "ready", "starting")
+UNPLACED = ("new", "pending")
+PREPARING = ("assigned", "accepted", "preparing")
 ENDED = ("complete", "failed", "shutdown", "rejected", "orphaned", "remove")
 
 
@@ -22,6 +23,24 @@ def state_of(task: Mapping[str, Any]) -> str:
 def container_id_of(task: Mapping[str, Any]) -> str | None:
     status = (task.get("Status") or {}).get("ContainerStatus") or {}
     return status.get("ContainerID") or None
+
+
+def stage_of(task: Mapping[str, Any] | None) -> tuple[str, str | None]:
+    """How far the cluster has got with a task (records.Placement's stage), and its
+    words for why it is not placed yet, or why it never ran."""
+    if task is None:
+        return WAITING, "the cluster has not made its task yet"
+    state = state_of(task)
+    status = task.get("Status") or {}
+    if state in UNPLACED:
+        return WAITING, str(status.get("Err") or status.get("Message") or state)
+    if state in PREPARING:
+        return PULLING, None
+    if state in ("ready", "starting"):
+        return STARTING, None
+    if state in ENDED and exit_of(task).exit_code is None:
+        return NEVER_RAN, exit_of(task).error
+    return STARTED, None
 
 
 def exit_of(task: Mapping[str, Any]) -> ContainerExit:

@@ -285,5 +285,7 @@ class TaskRunner:
 
 
 def _settle_if_queued(task: Task) -> bool:
-    """A task still queued ends at once when a request is recorded: nothing runs yet."""
-    return task.state is TaskState.QUEUED and settle(task)
+    """A task still queued ends at once when a request is recorded: nothing runs yet.
+    Not one a cluster has been given (`placement`): its supervisor removes what the
+    cluster has of it first."""
+    return task.state is TaskState.QUEUED and not task.placement and settle(task)

@@ -10,7 +10,7 @@ from ..diagnosis import diagnose
 from ..last_words import last_words
 from ..outcome import record_stop_request, settle
 from ..spec import TaskSpec
-from ..states import TaskState
+from ..states import TaskState, can_transition
 from ..store import TaskStore
 from ..task import Task, utc_now
 from .agent_container import agent_profile
@@ -55,6 +55,35 @@ class TaskRecord:
             if task.is_terminal:
                 raise EndedElsewhere(task.state)
             task.move_to(state)
+
+        self.update_with(change)
+
+    def note_placement(self, words: str) -> None:
+        """A queued task waits for a cluster to place it, for the reason `words` (the
+        cluster's). From the first note on, a request is left to the supervisor, which
+        removes what the cluster has of the task before the end is recorded."""
+
+        def change(task: Task) -> bool:
+            if task.is_terminal:
+                raise EndedElsewhere(task.state)
+            if task.state is not TaskState.QUEUED or task.placement == words:
+                return False
+            task.placement = words
+            return True
+
+        self.update_with(change)
+
+    def advance(self, state: TaskState) -> None:
+        """Move on to `state`, unless the task is there already or beyond it."""
+
+        def change(task: Task) -> bool:
+            if task.is_terminal:
+                raise EndedElsewhere(task.state)
+            if task.state is state or not can_transition(task.state, state):
+                return False
+            task.move_to(state)
+            task.placement = None
+            return True
 
         self.update_with(change)
 

@@ -11,42 +11,41 @@ import functools
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TypeVar
 
 from .. import failpoints
 from ..attachcopy import task_log_copy
-from ..engine import LABEL_STORE, LABEL_TASK_ID, ContainerExit, ContainerInfo
+from ..engine import ContainerExit
 from ..engine.boundary import EngineBoundary, OutputStream
 from ..engine.errors import EngineError
+from ..engine.records import STARTED
 from ..logcopy import LogCopy
 from ..logsetup import get_logger
 from ..outcome import OOM_REASON
 from ..spec import TaskSpec
 from ..states import TaskState
 from ..store import TaskStore
-from ..task import parse_time
 from .agent_container import attach_output, container_name, create_arguments, has_no_network
 from .endings import (
-    CONTAINER_LOST,
     REMOVED_WHILE_RUNNING,
     failure_reason,
-    interrupted_reason,
     killed_for_memory,
     outage_reason,
     release,
     removed_while_running,
 )
+from .placement import HANDED_OVER, PlacementWatch
 from .pull import ensure_image
 from .record import EndedElsewhere, TaskRecord, requested
 from .retry import Retrier
+from .takeover import TakeOver
 from .watch import AgentWatch
 
 log = get_logger(__name__)
 T = TypeVar("T")
 
 
-class TaskSupervisor:
+class TaskSupervisor(TakeOver):
     """Drives one task: pulls its image, creates and starts its container, watches the
     agent (acting on requests and the deadline), then records its end once the log is
     complete and the container is gone. With `resume`, it takes over a task whose owner
@@ -107,7 +106,11 @@ class TaskSupervisor:
             return
         if not self._ensure_image():
             return
-        self.record.transition(TaskState.STARTING)
+        placed = self.engine.places_tasks  # a cluster: queued until it places the task
+        if placed:
+            self.record.note_placement(HANDED_OVER)
+        else:
+            self.record.transition(TaskState.STARTING)
         offline = self.offline  # asked before the create, which its answer shapes
         try:
             create = functools.partial(self._create_once, offline)
@@ -132,41 +135,31 @@ class TaskSupervisor:
             self.record.settle(error=str(exc))
             return
         failpoints.reach("after-start")
+        if placed and not self._placed(container_id):
+            return
         self.record.transition(TaskState.RUNNING)
         self._watch(self.container_id, self._deadline(elapsed=0.0), attach)
 
-    def _resume(self) -> None:
-        """Take over a task whose owner is gone: watch a container that runs, finish one
-        that exited from its real exit code and output, and settle what cannot go on."""
-        task = self.record.load()
-        if task.is_terminal:
-            return
-        container = self._engine(
-            "finding the container", lambda: self.engine.inspect(self.container_name)
+    def _placed(self, container_id: str) -> bool:
+        """Whether the cluster started the task's container; if not, the task ended (or
+        was let go) first."""
+        watch = PlacementWatch(
+            self.engine,
+            container_id,
+            self.spec,
+            self.record,
+            self.retrier,
+            poll_interval=self.poll_interval,
+            wake=self.wake,
+            detached=self.detached,
         )
-        if container is not None and not _ours(container, self.task_id, self.store.store_id):
-            container = None
-        self.container_id = container.id if container else task.container_id
-        if task.state is TaskState.STARTING and container and container.has_started:
-            # Started just before its owner died: it runs, with the secrets it was given.
-            self.record.record_start(container.id)
-            task = self.record.load()
-        if task.state in (TaskState.QUEUED, TaskState.PULLING, TaskState.STARTING):
-            self.record.settle(error=interrupted_reason(task.state))
+        where = watch.until_started()
+        if where is not None and where.stage == STARTED:
+            return True
+        if not self.detached.is_set():
             self._remove()
-            return
-        if container is None:
-            # Its exit code is recorded before the container is removed: without one, the
-            # container was removed behind the runner's back.
-            if task.exit_code is None:
-                self.record.settle(error=CONTAINER_LOST)
-            else:
-                output = self.record.end_of_output(self.offline)
-                self.record.settle(exit_code=task.exit_code, error=task.error, **output)
-            return
-        running_at = parse_time(task.reached(TaskState.RUNNING) or task.updated_at)
-        elapsed = (datetime.now(UTC) - running_at).total_seconds()
-        self._watch(container.id, self._deadline(elapsed=elapsed))
+            self.record.settle(error=where.reason if where else None)
+        return False
 
     def _deadline(self, *, elapsed: float) -> float | None:
         """The monotonic time at which the task's timeout (counted from running) passes."""
@@ -290,8 +283,3 @@ class TaskSupervisor:
             self._remove()
         except Exception:
             log.exception("task %s: removing the container failed", self.task_id)
-
-
-def _ours(container: ContainerInfo, task_id: str, store_id: str) -> bool:
-    labels = container.labels
-    return labels.get(LABEL_TASK_ID) == task_id and labels.get(LABEL_STORE) == store_id

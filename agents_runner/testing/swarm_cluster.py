@@ -18,7 +18,7 @@ import requests
 
 from .contract_names import LABEL_TASK_ID
 from .events import ContainerEvent, EventLog
-from .oracle import raw_containers
+from .oracle import raw_containers, raw_image_present
 from .suite_docker import SuiteDocker
 from .waiting import wait_until
 
@@ -57,6 +57,7 @@ class SwarmView:
         self.nodes: dict[str, SuiteDocker] = {}
         self.addresses: dict[str, str] = {}
         self._killed: set[str] = set()  # nodes whose engine the scenario killed
+        self.images: list[str] = []  # images the scenario's tasks pulled onto nodes
         for node in self.first_manager.api.nodes():
             address = ((node.get("Spec") or {}).get("Labels") or {}).get(NODE_ENGINE_LABEL)
             hostname = (node.get("Description") or {}).get("Hostname") or node["ID"]
@@ -133,6 +134,12 @@ class SwarmView:
                     found.append(str(path))
         return found
 
+    def nodes_with_image(self, reference: str) -> list[str]:
+        """The nodes whose own engine holds the image, by its inspect answer."""
+        return sorted(
+            name for name, engine in self.nodes.items() if raw_image_present(engine, reference)
+        )
+
     def task_leftovers(self, task_id: str) -> list[str]:
         """What of the task is left anywhere on the cluster: its service, its secrets,
         its containers."""
@@ -204,6 +211,8 @@ class SwarmView:
         for engine in self.nodes.values():
             for container in raw_containers(engine, self.labels):
                 engine.remove(container["Id"])
+            for image in self.images:
+                engine.remove_image(image)
         for log in self.events.values():
             log.close()
         for engine in [self.first_manager, *self.nodes.values()]:

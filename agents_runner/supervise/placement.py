@@ -1,0 +1,101 @@
+"""A task on a backend that places it (a Swarm): `queued` while the cluster finds a node
+with room (the cluster's words recorded), `pulling` while that node prepares it (the
+pull's progress read from the node's own engine), `starting`, then started."""
+
+from __future__ import annotations
+
+import threading
+
+from ..engine.boundary import EngineBoundary
+from ..engine.errors import EngineError, PullAborted
+from ..engine.records import NEVER_RAN, PULLING, STARTED, STARTING, WAITING, Placement
+from ..logsetup import get_logger
+from ..spec import TaskSpec
+from ..states import TaskState
+from .pull import ImagePull
+from .record import EndedElsewhere, TaskRecord, requested
+from .retry import Retrier
+
+log = get_logger(__name__)
+
+HANDED_OVER = "given to the cluster, which has not placed it yet"
+LOOK_INTERVAL = 0.1  # how often the cluster is asked while it places the task
+
+
+class PlacementWatch:
+    """Follows one started task until the cluster has started its container."""
+
+    def __init__(
+        self,
+        engine: EngineBoundary,
+        container_id: str,
+        spec: TaskSpec,
+        record: TaskRecord,
+        retrier: Retrier,
+        *,
+        poll_interval: float,
+        wake: threading.Event,
+        detached: threading.Event,
+    ) -> None:
+        self.engine = engine
+        self.container_id = container_id
+        self.spec = spec
+        self.record = record
+        self.retrier = retrier
+        self.poll_interval = poll_interval
+        self.wake = wake
+        self.detached = detached
+        self._pull_shown = False
+
+    def until_started(self) -> Placement | None:
+        """The placement once the container started (the task is `starting` then) or the
+        task ended without one (NEVER_RAN); None when a request came or the supervisor
+        let go first. EndedElsewhere when a request settled the task."""
+        while True:
+            task = self.record.load()
+            if task.is_terminal:
+                raise EndedElsewhere(task.state)
+            if requested(task) or self.detached.is_set():
+                return None
+            where = self.retrier.retry(
+                "asking the cluster where the task is",
+                lambda: self.engine.placement(self.container_id),
+            )
+            if where.stage == WAITING:
+                self.record.note_placement(where.reason or HANDED_OVER)
+            elif where.stage == PULLING:
+                self.record.advance(TaskState.PULLING)
+                self._show_pull(where)
+            elif where.stage in (STARTING, STARTED):
+                self.record.advance(TaskState.STARTING)
+                if where.stage == STARTED:
+                    return where
+            elif where.stage == NEVER_RAN:
+                return where
+            if self.wake.wait(LOOK_INTERVAL):
+                self.wake.clear()
+
+    def _show_pull(self, where: Placement) -> None:
+        """The node's pull, followed on the node's own engine for its progress (a pull of
+        the same image there joins the one under way); once, and only where the engine
+        answers. The cluster, not this pull, says whether the image came."""
+        if self._pull_shown or where.node is None or self.spec.pull == "never":
+            return
+        self._pull_shown = True
+        no_retries = threading.Event()
+        no_retries.set()  # a node's engine that does not answer is not waited for
+        pull = ImagePull(
+            where.node,
+            self.spec.image,
+            Retrier(self.retrier.task_id, interrupt=no_retries),
+            poll_interval=self.poll_interval,
+            wake=self.wake,
+            should_abort=lambda: self.detached.is_set() or requested(self.record.load()),
+            on_summary=lambda summary: self.record.update(pull_progress=summary),
+        )
+        try:
+            pull.run()
+        except PullAborted:
+            return
+        except EngineError as exc:
+            log.info("task %s: the node's pull cannot be followed: %s", self.record.task_id, exc)

@@ -1,0 +1,70 @@
+"""Taking over a task whose owner is gone (a part of TaskSupervisor)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from ..engine import LABEL_STORE, LABEL_TASK_ID, ContainerInfo
+from ..engine.boundary import EngineBoundary
+from ..states import TaskState
+from ..store import TaskStore
+from ..task import parse_time
+from .endings import CONTAINER_LOST, interrupted_reason
+from .record import TaskRecord
+
+
+class TakeOver:
+    """What a supervisor does with `resume`: it drives the task from what the store and
+    the engine say (a part of TaskSupervisor, which gives the attributes below)."""
+
+    task_id: str
+    store: TaskStore
+    engine: EngineBoundary
+    record: TaskRecord
+    container_id: str | None
+    container_name: str
+    offline: bool
+    _engine: Callable[[str, Callable[[], Any]], Any]
+    _remove: Callable[[], None]
+    _watch: Callable[..., None]
+    _deadline: Callable[..., float | None]
+
+    def _resume(self) -> None:
+        """Take over a task whose owner is gone: watch a container that runs, finish one
+        that exited from its real exit code and output, and settle what cannot go on."""
+        task = self.record.load()
+        if task.is_terminal:
+            return
+        container = self._engine(
+            "finding the container", lambda: self.engine.inspect(self.container_name)
+        )
+        if container is not None and not _ours(container, self.task_id, self.store.store_id):
+            container = None
+        self.container_id = container.id if container else task.container_id
+        if task.state is TaskState.STARTING and container and container.has_started:
+            # Started just before its owner died: it runs, with the secrets it was given.
+            self.record.record_start(container.id)
+            task = self.record.load()
+        if task.state in (TaskState.QUEUED, TaskState.PULLING, TaskState.STARTING):
+            self.record.settle(error=interrupted_reason(task.state))
+            self._remove()
+            return
+        if container is None:
+            # Its exit code is recorded before the container is removed: without one, the
+            # container was removed behind the runner's back.
+            if task.exit_code is None:
+                self.record.settle(error=CONTAINER_LOST)
+            else:
+                output = self.record.end_of_output(self.offline)
+                self.record.settle(exit_code=task.exit_code, error=task.error, **output)
+            return
+        running_at = parse_time(task.reached(TaskState.RUNNING) or task.updated_at)
+        elapsed = (datetime.now(UTC) - running_at).total_seconds()
+        self._watch(container.id, self._deadline(elapsed=elapsed))
+
+
+def _ours(container: ContainerInfo, task_id: str, store_id: str) -> bool:
+    labels = container.labels
+    return labels.get(LABEL_TASK_ID) == task_id and labels.get(LABEL_STORE) == store_id

@@ -1,0 +1,127 @@
+"""Steps for where the Swarm puts a task and when (features/swarm.feature): a task that
+waits for room, and the pull on the node that runs it. The manager's task list and the
+nodes' own engines are the independent account; `show` is the runner's."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from behave import then, when
+from behave.runner import Context
+from hamcrest import assert_that, contains_string, empty, equal_to, has_length
+
+from agents_runner.testing.contract_names import LABEL_TASK_ID
+from agents_runner.testing.swarm_cli import run_on_swarm
+from agents_runner.testing.waiting import wait_until
+
+
+@when('the user starts a second agent on the Swarm that says "{text}" with "run --detach{options}"')
+def starts_second(context: Context, text: str, options: str) -> None:
+    context.first_task = context.task
+    run_on_swarm(context, f"run --detach{options} -- sh -c {shlex.quote(f'echo {text}')}")
+    assert_that(context.result.returncode, equal_to(0), context.result.stderr)
+    context.second_task = context.task
+    context.task = context.first_task
+    context.cli_task_id = context.first_task.id
+
+
+@then('the manager holds the second task\'s Swarm task pending, for "{words}"')
+def pending_for(context: Context, words: str) -> None:
+    def status() -> dict:
+        found = context.swarm.manager.api.tasks(
+            filters={"label": f"{LABEL_TASK_ID}={context.second_task.id}"}
+        )
+        return (found[0].get("Status") or {}) if len(found) == 1 else {}
+
+    said = wait_until(
+        status,
+        lambda s: words in str(s.get("Err") or ""),
+        timeout=30,
+        describe=f"the second task's Swarm task pending for {words!r}",
+    )
+    assert_that(said.get("State"), equal_to("pending"), str(said))
+
+
+@then('"show" says the second task is "{state}", waiting for the cluster to place it: "{words}"')
+def show_says_waiting(context: Context, state: str, words: str) -> None:
+    result = context.harness.cli.run("show", "--json", context.second_task.id)
+    assert_that(result.returncode, equal_to(0), result.stderr)
+    shown = json.loads(result.stdout)
+    assert_that(shown["state"], equal_to(state))
+    waiting = (shown.get("queue") or {}).get("waiting") or ""
+    assert_that(waiting, contains_string("waiting for the cluster to place it"))
+    assert_that(waiting, contains_string(words))
+
+
+@then("no node's own engine has a container of the second task")
+def no_container_of_second(context: Context) -> None:
+    assert_that(context.swarm.containers({LABEL_TASK_ID: context.second_task.id}), empty())
+
+
+@when('the user runs "kill {{first}}" on the Swarm')
+def kills_first(context: Context) -> None:
+    run_on_swarm(context, f"kill {context.first_task.id}")
+    assert_that(context.result.returncode, equal_to(0), context.result.stderr)
+
+
+@then('the second task ends "{state}" with exit code {code:d} on the Swarm')
+def second_ends(context: Context, state: str, code: int) -> None:
+    task = context.harness.wait_for_end(context.second_task.id)
+    assert_that((task.state.value, task.exit_code), equal_to((state, code)), str(task.error))
+
+
+@then(
+    "{hostname}'s own engine reports the second task's container starting after the first "
+    "task's died"
+)
+def second_started_after_first(context: Context, hostname: str) -> None:
+    first = context.swarm.wait_for_node_event(context.first_task.id, "die")
+    second = context.swarm.wait_for_node_event(context.second_task.id, "start")
+    assert_that(sorted(first), equal_to([hostname]), f"the first task's node: {first}")
+    assert_that(sorted(second), equal_to([hostname]), f"the second task's node: {second}")
+    died = next(e.time for e in first[hostname] if e.action == "die")
+    started = next(e.time for e in second[hostname] if e.action == "start")
+    assert_that(started > died, equal_to(True), f"started {started - died:+.3f} s after")
+
+
+@when(
+    'the user starts an agent on the Swarm in that image that says "{text}", with '
+    '"run --detach{options}"'
+)
+def starts_in_that_image(context: Context, text: str, options: str) -> None:
+    context.swarm.images.append(context.image_ref)
+    line = (
+        f"run --detach --image {context.image_ref}{options} -- sh -c {shlex.quote(f'echo {text}')}"
+    )
+    run_on_swarm(context, line)
+    assert_that(context.result.returncode, equal_to(0), context.result.stderr)
+
+
+@then('"show" says the task is "{state}", with a recorded percentage from 1% to 99%')
+def show_says_pulling(context: Context, state: str) -> None:
+    def shown() -> dict:
+        result = context.harness.cli.run("show", "--json", context.task.id)
+        assert_that(result.returncode, equal_to(0), result.stderr)
+        return json.loads(result.stdout)
+
+    found = wait_until(
+        shown,
+        lambda s: (s.get("pull_progress") or {}).get("percent") is not None,
+        timeout=30,
+        describe="a percentage in the task's recorded pull progress",
+    )
+    assert_that(found["state"], equal_to(state))
+    percent = found["pull_progress"]["percent"]
+    assert_that(1 <= percent <= 99, equal_to(True), f"{percent}%")
+
+
+@then("no node's own engine has the image yet")
+def no_node_has_image(context: Context) -> None:
+    assert_that(context.swarm.nodes_with_image(context.image_ref), empty())
+
+
+@then("of the nodes' own engines, only {hostname}'s has the image")
+def only_node_has_image(context: Context, hostname: str) -> None:
+    assert_that(context.swarm.nodes_with_image(context.image_ref), equal_to([hostname]))
+    assert_that(context.swarm.nodes, has_length(3))
