@@ -15,6 +15,7 @@ from behave.runner import Context
 
 from agents_runner.agents import PROFILES
 from agents_runner.testing import allure_evidence, junit, reaper, scenario_context
+from agents_runner.testing.cluster_docker import ClusterDocker
 from agents_runner.testing.engine_control import restart_refusal
 from agents_runner.testing.engine_gaps import engine_gap
 from agents_runner.testing.evidence import write as write_evidence
@@ -25,15 +26,25 @@ from agents_runner.testing.parallel import parts as evidence_parts
 from agents_runner.testing.parallel.worker_env import PARTS_VARIABLE
 from agents_runner.testing.registry import publish_unique_image, registry_answers
 from agents_runner.testing.suite_docker import SuiteDocker, SuiteDockerError
-from agents_runner.testing.swarm_cluster import SWARM_VARIABLE, reap_run, swarm_problem
+from agents_runner.testing.swarm_cluster import (
+    SWARM_VARIABLE,
+    SwarmView,
+    reap_run,
+    swarm_problem,
+)
 
 PROVISIONED_ENV = Path(__file__).parent / ".provisioned.env"
+# "swarm": the scenarios tagged @on-swarm, run with the Swarm backend on the test Swarm.
+TEST_BACKEND_VARIABLE = "AGENTS_RUNNER_TEST_BACKEND"
 EVIDENCE_REPORT = Path(__file__).parent / "reports" / "evidence.html"
 
 
 def evidence_report(engine: SuiteDocker | None) -> Path:
-    """reports/evidence.html, or evidence-podman.html for a run on Podman (CI runs both)."""
+    """reports/evidence.html, or evidence-podman.html for a run on Podman, or
+    evidence-swarm.html for one with the Swarm backend (CI runs all three)."""
     kind = engine.kind if engine is not None else "docker"
+    if os.environ.get(TEST_BACKEND_VARIABLE) == "swarm":
+        kind = "swarm"
     return (
         EVIDENCE_REPORT.with_name(f"evidence-{kind}.html") if kind != "docker" else EVIDENCE_REPORT
     )
@@ -70,7 +81,10 @@ def before_all(context: Context) -> None:
     context.engine = None
     context.engine_problem = None
     required = os.environ.get("AGENTS_RUNNER_REQUIRE_DOCKER") == "1"
+    context.cluster = None
     try:
+        if os.environ.get(TEST_BACKEND_VARIABLE) == "swarm":
+            context.cluster = _on_the_swarm()
         engine = SuiteDocker.from_env()
         engine.ping()
         if not engine.image_present(context.image):
@@ -92,6 +106,19 @@ def before_all(context: Context) -> None:
                 " run scripts/provision-engine.sh to start one)"
             ) from exc
         print(f"SKIPPING every scenario: {context.engine_problem}")
+
+
+def _on_the_swarm() -> ClusterDocker:
+    """Runners and commands of this run use the Swarm backend, with the test Swarm's
+    first manager as DOCKER_HOST (the suite's own images are made there); the nodes'
+    own engines are the scenarios' account of what ran."""
+    manager = _setting(SWARM_VARIABLE, None)
+    if problem := swarm_problem(manager):
+        raise SuiteDockerError(problem)
+    assert manager is not None
+    os.environ["AGENTS_RUNNER_BACKEND"] = "swarm"
+    os.environ["DOCKER_HOST"] = manager
+    return ClusterDocker(manager)
 
 
 def _swarm_reaper(engine: SuiteDocker) -> Callable[[str], list[str]] | None:
@@ -155,14 +182,23 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
     if "root" in scenario.effective_tags and os.geteuid() != 0:
         scenario.skip(reason="this scenario mounts a small tmpfs, which needs root")
         return
+    if context.cluster is not None and "on-swarm" not in scenario.effective_tags:
+        problem = "not a scenario of the Swarm backend's run (it is not tagged @on-swarm)"
+        if os.environ.get("AGENTS_RUNNER_REQUIRE_DOCKER") == "1":
+            raise RuntimeError(problem)
+        scenario.skip(reason=problem)
+        return
     context.harness = ScenarioHarness(
-        context.engine,
+        context.cluster or context.engine,
         context.run_id,
         secrets.token_hex(4),
         context.image,
         registry=context.registry,
         registry_image=context.registry_image,
     )
+    if context.cluster is not None:  # what a task left on the cluster: services, secrets
+        view = SwarmView(os.environ["DOCKER_HOST"], context.harness.labels, since=time.time())
+        context.harness.add_cleanup(view.cleanup)
 
 
 def after_scenario(context: Context, scenario: Scenario) -> None:

@@ -5,6 +5,7 @@ Feature: Cancelling a task is graceful
 
   @smoke
   @C-1.8 @C-2.9 @C-5.3 @C-4.16 @C-2.20 @C-1.14 @C-4.11
+  @on-swarm
   Scenario: A running agent is cancelled and shuts down cleanly
     Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
     When the task is submitted

@@ -5,6 +5,7 @@ Feature: A task runs its agent to completion
 
   @smoke
   @C-1.6 @C-1.4 @C-1.13 @C-1.14 @C-2.5 @C-2.20 @C-2.48 @C-4.9 @C-4.11 @C-4.12 @C-4.15
+  @on-swarm
   Scenario: The echo agent completes and its story is kept
     Given a task that runs the "echo" agent with the prompt "hello from the acceptance suite"
     When the task is submitted

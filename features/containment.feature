@@ -9,6 +9,8 @@ Feature: What the agent runs is fenced in
   the container outside. An attempt that relies on a limit starts only once Docker
   reports that limit.
 
+  # Not @on-swarm: the swarm API (1.41) sets no swap limit, and Docker gives a service's
+  # container as much swap again as its memory limit (the next scenario is on the Swarm).
   @C-2.37 @C-2.39 @C-2.40 @C-2.41 @C-2.42 @C-2.43 @C-2.44
   Scenario: The defaults, as Docker reports them
     Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
@@ -21,6 +23,7 @@ Feature: What the agent runs is fenced in
     Then the task ends "killed"
 
   @C-2.37 @C-2.39 @C-2.40 @C-2.41 @C-2.42 @C-2.43 @C-2.44
+  @on-swarm
   Scenario: Each default has an option that changes it
     Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
     And its fence is: user root, NET_RAW given back, 64 processes, 1024 open files, a 16m /tmp, a read-only root, no memory limit
@@ -33,6 +36,7 @@ Feature: What the agent runs is fenced in
     Then the task ends "killed"
 
   @C-2.40 @C-5.2
+  @on-swarm
   Scenario Outline: An agent given root still cannot <attempt>
     Given a workspace
     And a task whose agent runs as root and, once let go, tries to <attempt> with "<command>"
@@ -50,6 +54,7 @@ Feature: What the agent runs is fenced in
       | load a kernel module   | insmod /bin/sh           | insmod: can't insert '/bin/sh': Operation not permitted     | 1    |
       | change the clock       | date -s 2000-01-01       | date: can't set date: Operation not permitted               | 0    |
 
+  # Not @on-swarm: the swarm API (1.41) cannot set no-new-privileges.
   @C-5.2 @C-2.39
   Scenario: A setuid-root program does not raise the agent's privileges
     Given an image holding a setuid-root program that reports the ids it runs with
@@ -74,7 +79,8 @@ Feature: What the agent runs is fenced in
     And the task ends "timed_out"
     And its container no longer exists, removed before its end was recorded
 
-  @C-2.43
+  @C-2.43 @C-9.16
+  @on-swarm
   Scenario: Writing without end to /tmp stops at the tmpfs's size, and under 1 MiB reaches the container's layer
     Given a workspace
     And a task whose agent, once let go, writes to /tmp until it cannot and says what it wrote
@@ -88,7 +94,8 @@ Feature: What the agent runs is fenced in
     When the agent is let go on again
     Then the task ends "completed"
 
-  @C-2.43
+  @C-2.43 @C-9.16
+  @on-swarm
   Scenario: Programs may run from /tmp, as agents' CLIs and tests need, while setuid bits and devices there stay inert
     Docker mounts a tmpfs noexec unless told otherwise; copilot unpacks native code into
     its cache under HOME (/tmp here) and could not start (see features/real_agents.feature).

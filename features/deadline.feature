@@ -5,6 +5,7 @@ Feature: A task that outlives its deadline is stopped
 
   @smoke
   @C-1.10 @C-1.5 @C-2.29 @C-2.30 @C-4.15
+  @on-swarm
   Scenario: An agent past its deadline shuts down gracefully
     Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
     And its deadline is 1 second and its stop grace 5 seconds
@@ -19,6 +20,7 @@ Feature: A task that outlives its deadline is stopped
 
   @smoke
   @C-1.10 @C-1.18 @C-2.30 @C-5.3
+  @on-swarm
   Scenario: An agent that ignores SIGTERM is killed when its grace runs out
     Given a task whose agent ignores SIGTERM
     And its deadline is 1 second and its stop grace 1 second

@@ -6,6 +6,7 @@ Feature: Killing a task does not wait for the agent
 
   @smoke
   @C-1.9 @C-2.10 @C-5.3 @C-4.11
+  @on-swarm
   Scenario: A running agent is killed at once
     Given a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
     When the task is submitted

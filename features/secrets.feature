@@ -11,6 +11,7 @@ Feature: Secrets reach the agent and nowhere else
 
   @smoke
   @C-2.27 @C-2.46 @C-4.10 @C-4.2 @C-3.4
+  @on-swarm
   Scenario: A secret given through the Python API
     Given a state dir that does not exist yet
     And a workspace
@@ -31,6 +32,7 @@ Feature: Secrets reach the agent and nowhere else
     And the state dir, which the runner created, is 0700 and every file in it 0600
 
   @C-3.15 @C-2.6 @C-2.27
+  @on-swarm
   Scenario: A secret given on the command line to a detached task
     When the user runs a detached agent that prints a fingerprint of API_TOKEN, passing "--secret API_TOKEN" with the value only in the environment
     And the user runs "wait {id}"

@@ -16,7 +16,7 @@ Feature: Tasks on a Docker Swarm cluster
     And the task is "failed" with exit code 3
     And the task's log is byte for byte what the agent wrote
     And exactly one node's own engine reports the task's container starting, then dying with code 3
-    And nothing of the task is left on any node: no service, no container
+    And nothing of the task is left on any node: no service, no container, no volume
 
   @docker-only @swarm-cluster @swarm
   @C-9.2 @C-9.4
@@ -29,7 +29,7 @@ Feature: Tasks on a Docker Swarm cluster
     Then the task is "cancelled" with exit code 0
     And the task's log says "got SIGTERM"
     And the node's own engine reports signal 15 sent to the agent, and no other
-    And nothing of the task is left on any node: no service, no container
+    And nothing of the task is left on any node: no service, no container, no volume
 
   @docker-only @swarm-cluster @swarm
   @C-9.2
@@ -42,7 +42,7 @@ Feature: Tasks on a Docker Swarm cluster
     Then the task is "cancelled" with exit code 137
     And the node's own engine reports signal 15, then signal 9 sent to the agent
     And the node's own engine reports signal 9 once the grace of 1 second had run out after signal 15, and less than 5 seconds after it
-    And nothing of the task is left on any node: no service, no container
+    And nothing of the task is left on any node: no service, no container, no volume
 
   @docker-only @swarm-cluster @swarm
   @C-9.2 @C-9.4
@@ -54,7 +54,7 @@ Feature: Tasks on a Docker Swarm cluster
     And the task on the Swarm has ended
     Then the task is "killed" with exit code 137
     And the node's own engine reports signal 9 sent to the agent, and no other
-    And nothing of the task is left on any node: no service, no container
+    And nothing of the task is left on any node: no service, no container, no volume
 
   @docker-only @swarm-cluster @swarm
   @C-9.3
@@ -64,7 +64,7 @@ Feature: Tasks on a Docker Swarm cluster
     And the task on the Swarm has ended
     Then the task is "timed_out" with exit code 143
     And the node's own engine reports signal 15 sent to the agent, and no other
-    And nothing of the task is left on any node: no service, no container
+    And nothing of the task is left on any node: no service, no container, no volume
 
   @docker-only @swarm-cluster @swarm
   @C-9.5 @C-9.4 @C-9.10
@@ -87,7 +87,7 @@ Feature: Tasks on a Docker Swarm cluster
     And no file of any node's Swarm state (raft log, snapshots, task store) holds the secret
     And the task on the Swarm has ended
     And the task is "completed" with exit code 0
-    And nothing of the task is left on any node: no service, no container
+    And nothing of the task is left on any node: no service, no container, no volume
 
   @docker-only @swarm-cluster @swarm
   @C-9.5
@@ -96,12 +96,12 @@ Feature: Tasks on a Docker Swarm cluster
     When the user runs "run --constraint node.hostname==agents-runner-swarm-2 -- sh -c 'echo placed'" on the Swarm
     Then the command exits with status 0
     And only agents-runner-swarm-2's own engine reports the task's container
-    And nothing of the task is left on any node: no service, no container
+    And nothing of the task is left on any node: no service, no container, no volume
 
   # serial: it SIGKILLs one of the test Swarm's engines, which the other @swarm scenarios use.
   @docker-only @swarm-cluster @swarm @serial
   @C-9.8
-  Scenario: A task whose node's engine is SIGKILLed ends failed, "node lost", and its container goes when the node returns
+  Scenario: A task whose node's engine is SIGKILLed ends failed, "node lost", its container goes when the node returns, and recover removes its /tmp
     Given the test Swarm's three nodes are ready
     And a node that neither leads the Swarm nor is the manager the runner talks to
     When the user starts an agent on the Swarm that sleeps with "run --detach", placed on that node by a constraint
@@ -111,7 +111,11 @@ Feature: Tasks on a Docker Swarm cluster
     Then with no exit code, the task is "failed" for the reason "node lost"
     And its end was recorded less than 30 seconds after the SIGKILL
     When that node's dockerd is started again
-    Then nothing of the task is left on any node once that node is back
+    Then no service and no container of the task is left on any node once that node is back
+    And that node's own engine still holds the task's tmpfs volume, which the cluster does not remove
+    When the user runs "--backend swarm recover --orphan-grace 0" on the Swarm
+    Then its output says "volume"
+    And nothing of the task is left on any node: no service, no container, no volume
 
   # serial: it SIGKILLs the test Swarm's leader, whom the other @swarm scenarios may talk to.
   @docker-only @swarm-cluster @swarm @serial
@@ -141,7 +145,7 @@ Feature: Tasks on a Docker Swarm cluster
     And the task on the Swarm has ended
     Then the task is "killed" with exit code 137
     And the node's own engine reports signal 9 sent to the agent, and no other
-    And nothing of the task is left on any node: no service, no container
+    And nothing of the task is left on any node: no service, no container, no volume
 
   @docker-only @swarm-cluster @swarm
   @C-9.11 @C-9.12
@@ -159,7 +163,7 @@ Feature: Tasks on a Docker Swarm cluster
     And the user runs "kill {id}" on the Swarm
     And the task on the Swarm has ended
     Then the task is "killed" with exit code 137
-    And nothing of the task is left on any node: no service, no container
+    And nothing of the task is left on any node: no service, no container, no volume
 
   @docker-only @swarm-cluster @swarm
   @C-9.13 @C-9.15
@@ -193,4 +197,4 @@ Feature: Tasks on a Docker Swarm cluster
     And its recorded history is queued, pulling, starting, running, completed, in that order
     And its recorded pull progress counts every layer as done
     And of the nodes' own engines, only agents-runner-swarm-3's has the image
-    And nothing of the task is left on any node: no service, no container
+    And nothing of the task is left on any node: no service, no container, no volume

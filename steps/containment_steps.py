@@ -34,6 +34,26 @@ def _inspect(context: Context) -> dict:
     return info
 
 
+def _tmp_size(info: dict) -> int | None:
+    """The size of the tmpfs at /tmp as Docker reports it: a tmpfs option on one engine,
+    a tmpfs volume where a Swarm service made the container."""
+    tmpfs = (info["HostConfig"].get("Tmpfs") or {}).get("/tmp")
+    if tmpfs is not None:
+        options = dict(item.partition("=")[::2] for item in tmpfs.split(","))
+        return int(options["size"]) if "size" in options else None
+    for mount in info["HostConfig"].get("Mounts") or []:
+        if mount.get("Target") != "/tmp":
+            continue
+        if mount.get("Type") == "tmpfs":
+            return (mount.get("TmpfsOptions") or {}).get("SizeBytes")
+        driver = (mount.get("VolumeOptions") or {}).get("DriverConfig") or {}
+        options = driver.get("Options") or {}
+        if options.get("type") == "tmpfs":
+            said = dict(o.partition("=")[::2] for o in options.get("o", "").split(","))
+            return int(said["size"]) if "size" in said else None
+    return None
+
+
 def _nofile(host: dict) -> int | None:
     # Docker says "nofile", Podman "RLIMIT_NOFILE".
     limits = [
@@ -119,10 +139,7 @@ def user_tmp_root(context: Context, user: str, size: str, kind: str) -> None:
     info = _inspect(context)
     # root is asked of the engine as uid 0, which needs no /etc/passwd in the image
     assert_that(info["Config"]["User"], equal_to("0" if user == "root" else user))
-    options = dict(
-        item.partition("=")[::2] for item in info["HostConfig"]["Tmpfs"]["/tmp"].split(",")
-    )
-    assert_that(int(options["size"]), equal_to(SIZES[size]))
+    assert_that(_tmp_size(info), equal_to(SIZES[size]))
     assert_that(info["HostConfig"]["ReadonlyRootfs"], is_(kind == "read-only"))
 
 
@@ -240,10 +257,9 @@ def fill_tmp(context: Context) -> None:
 
 @then("Docker reports a {size} tmpfs at /tmp before the writing starts")
 def tmpfs_before(context: Context, size: str) -> None:
-    mounts = _inspect(context)["HostConfig"].get("Tmpfs") or {}
-    options = dict(item.partition("=")[::2] for item in mounts.get("/tmp", "").split(","))
-    if int(options.get("size") or 0) != SIZES[size]:
-        raise AssertionError(f"refusing to fill /tmp: its tmpfs is {mounts.get('/tmp')!r}")
+    info = _inspect(context)
+    if _tmp_size(info) != SIZES[size]:
+        raise AssertionError(f"refusing to fill /tmp: its tmpfs is {_tmp_size(info)!r} bytes")
 
 
 @when("the agent is let go on again")
@@ -300,8 +316,18 @@ def filled(context: Context, refusal: str, mib: int) -> None:
 
 @then("Docker reports that the container's writable layer holds less than {mib:d} MiB")
 def writable_layer(context: Context, mib: int) -> None:
+    container = _inspect(context)["Id"]
+    host = context.harness.engine.address_of(container)
     size = subprocess.run(
-        ["docker", "inspect", "--size", "--format", "{{.SizeRw}}", context.task.container_name],
+        [
+            "docker",
+            *(["-H", host] if host else []),
+            "inspect",
+            "--size",
+            "--format",
+            "{{.SizeRw}}",
+            container,
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -153,8 +153,8 @@ def keep_log_records(context: Context) -> None:
 
 @then("no process outside the task's container has the secret in its environment or command line")
 def no_process_holds_secret(context: Context) -> None:
-    container_id = context.harness.fresh_load(context.task.id).container_id
-    assert container_id, "the task's container is known"
+    container_id = (context.harness.container(context.task) or {}).get("Id")
+    assert container_id, "the task's container is there, by the engine's inspect"
     inside, holders, unreadable = 0, [], []
     for pid_dir in Path("/proc").iterdir():
         if not pid_dir.name.isdigit():

@@ -160,7 +160,7 @@ def node_reports_exit(context: Context, code: int) -> None:
     assert_that(codes, equal_to([code]))
 
 
-@then("nothing of the task is left on any node: no service, no container")
+@then("nothing of the task is left on any node: no service, no container, no volume")
 def nothing_left(context: Context) -> None:
     assert_that(context.swarm.task_leftovers(context.task.id), empty())
 
@@ -231,6 +231,25 @@ def nothing_left_after_return(context: Context, hostname: str) -> None:
         describe=f"the task's container gone from {hostname}",
     )
     assert_that(left, empty())
+
+
+@then("no service and no container of the task is left on any node once {hostname} is back")
+def no_container_after_return(context: Context, hostname: str) -> None:
+    left = wait_until(
+        lambda: [x for x in context.swarm.task_leftovers(context.task.id) if "volume" not in x],
+        lambda found: not found,
+        timeout=60,
+        describe=f"the task's service and container gone from {_node(context, hostname)}",
+    )
+    assert_that(left, empty())
+
+
+@then(
+    "{hostname}'s own engine still holds the task's tmpfs volume, which the cluster does not remove"
+)
+def volume_still_there(context: Context, hostname: str) -> None:
+    found = context.swarm.volumes({LABEL_TASK_ID: context.task.id})
+    assert_that([node for node, _ in found], equal_to([_node(context, hostname)]))
 
 
 @then("only {hostname}'s own engine reports the task's container")

@@ -20,6 +20,7 @@ from agents_runner.engine.swarm_tasks import exit_of, stage_of
 
 def template(**changes):
     arguments = dict(
+        name="agents-runner-t",
         image="img",
         argv=["agent", "--go"],
         env={"A": "1"},
@@ -45,7 +46,11 @@ def test_the_service_runs_the_argv_as_the_image_s_command_fenced_and_never_resta
         container["Mounts"]
     )
     tmp = next(m for m in container["Mounts"] if m["Target"] == "/tmp")
-    assert tmp["TmpfsOptions"]["SizeBytes"] == 256 << 20
+    assert tmp["Type"] == "volume" and tmp["Source"] == "agents-runner-t-tmpfs-0"
+    options = tmp["VolumeOptions"]["DriverConfig"]["Options"]
+    assert options["type"] == "tmpfs" and "exec" in options["o"].split(",")
+    assert {"size=268435456", "mode=1777", "uid=1000", "gid=1000"} <= set(options["o"].split(","))
+    assert tmp["VolumeOptions"]["Labels"] == {"k": "v"} and tmp["VolumeOptions"]["NoCopy"]
     assert task["RestartPolicy"]["Condition"] == "none"
     assert task["Resources"]["Reservations"] == {"MemoryBytes": 1 << 30, "NanoCPUs": 1_500_000_000}
     assert task["Resources"]["Limits"]["Pids"] == 64

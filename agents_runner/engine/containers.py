@@ -22,6 +22,7 @@ from .records import (
     ContainerLimits,
     ContainerSummary,
     Placement,
+    epoch,
 )
 from .transport import LogStream, get_streaming, post_streaming
 
@@ -189,6 +190,31 @@ class ContainerCalls:
     def remove(self, container_id: str) -> None:
         with unless_gone("removing the container"):
             self.api.remove_container(container_id, force=True)
+
+    def volumes(self, labels: Mapping[str, str | None]) -> list[ContainerSummary]:
+        """The volumes carrying every label given (a task's tmpfs volumes on a Swarm
+        node), described as a listing describes a container."""
+        with engine_call("listing volumes"):
+            found = self.api.volumes(filters={"label": label_filter(labels)}) or {}
+        listed = [
+            ContainerSummary(
+                id=str(v["Name"]),
+                name=str(v["Name"]),
+                labels=dict(v.get("Labels") or {}),
+                created=epoch(v.get("CreatedAt")) or 0.0,
+            )
+            for v in found.get("Volumes") or []
+        ]
+        return [v for v in listed if has_labels(v.labels, labels)]
+
+    def remove_volumes(self, labels: Mapping[str, str | None]) -> None:
+        """Every volume carrying the labels, once no container uses it."""
+        for volume in self.volumes(labels):
+            self.remove_volume(volume.id)
+
+    def remove_volume(self, name: str) -> None:
+        with unless_gone("removing a volume"):
+            self.api.remove_volume(name, force=True)
 
     def inspect(self, container_id: str) -> ContainerInfo | None:
         """The container by id or name; None when there is none (Podman, racing a

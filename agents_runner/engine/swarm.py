@@ -31,16 +31,10 @@ from .records import ContainerExit, ContainerLimits, Placement
 from .swarm_managers import SwarmManagers
 from .swarm_nodes import SwarmNodes
 from .swarm_reads import SwarmReads
-from .swarm_secrets import (
-    remove_secrets,
-    secret_name,
-    secret_reference,
-    secrets_of,
-    split_env,
-    wrapped,
-)
+from .swarm_secrets import create_secrets, remove_secrets, secrets_of, split_env, wrapped
 from .swarm_spec import task_template
-from .swarm_tasks import ENDED, POLL_INTERVAL, exit_of, stage_of, state_of
+from .swarm_tasks import ENDED, POLL_INTERVAL, exit_of, stage_of, state_of, task_id_of
+from .swarm_volumes import VOLUME_PREFIX, remove_leftover
 
 NODE_LOST = "node lost"
 NODE_CHECK_INTERVAL = 1.0  # how often the node of a running task is asked whether it is up
@@ -164,7 +158,9 @@ class SwarmEngine(SwarmReads):
         if network not in (None, "none"):
             raise EngineError(f"the Swarm backend runs tasks without a network, not on {network}")
         env, secrets = split_env(env, list(secret_names))
+        service_name = name or f"agents-runner-{labels.get(LABEL_TASK_ID, 'task')}"
         task = task_template(
+            name=service_name,
             image=image,
             argv=argv,
             env=env,
@@ -177,17 +173,12 @@ class SwarmEngine(SwarmReads):
             limits=limits or ContainerLimits(),
             constraints=constraints,
         )
-        service_name = name or f"agents-runner-{labels.get(LABEL_TASK_ID, 'task')}"
         made: list[str] = []
         try:
             if secrets:
-                references = []
-                for variable, value in secrets.items():
-                    secret = secret_name(service_name, variable)
-                    with self.managers.call("creating the task's secret failed"):
-                        found = self.api.create_secret(secret, value.encode(), labels=dict(labels))
-                    made.append(str(found["ID"]))
-                    references.append(secret_reference(made[-1], secret, variable, user))
+                references = create_secrets(
+                    self.managers, service_name, secrets, labels, user, made
+                )
                 task = wrapped(task, references)
             with self.managers.call("creating the service failed"):
                 created = self.api.create_service(
@@ -209,9 +200,8 @@ class SwarmEngine(SwarmReads):
     def placement(self, service_id: str) -> Placement:
         """How far the cluster has got with the started task (records.Placement)."""
         task = self._task(service_id)
-        stage, reason = stage_of(task)
         node = self.nodes.engine_of(str(task.get("NodeID") or "")) if task else None
-        return Placement(stage, reason, node)
+        return Placement(*stage_of(task), node)
 
     def wait(self, service_id: str) -> ContainerExit:
         """Until the task ends; its container's exit code, waited for on its node's engine
@@ -276,8 +266,11 @@ class SwarmEngine(SwarmReads):
             )
 
     def remove(self, service_id: str) -> None:
-        """The service, its secrets, and its task's container on its node (the cluster
-        removes that too, in its own time)."""
+        """The service, its secrets, and its task's container and tmpfs volumes on its
+        node (the cluster removes the container too, in its own time, but not those)."""
+        if service_id.startswith(VOLUME_PREFIX):
+            remove_leftover(self.nodes, service_id)
+            return
         try:
             tasks = self._tasks(service_id)
             secrets = secrets_of(self.managers, service_id)
@@ -293,6 +286,7 @@ class SwarmEngine(SwarmReads):
         for task in tasks:
             node, container_id = self._node_and_container(task)
             if node is not None and container_id:
-                # A node that is away removes it when it returns.
+                # A node that is away removes the container when it returns.
                 with contextlib.suppress(EngineUnavailable):
                     node.remove(container_id)
+                    node.remove_volumes({LABEL_TASK_ID: task_id_of(task)})

@@ -10,6 +10,7 @@ from typing import Any
 import docker
 from docker import errors
 
+from . import LABEL_TASK_ID
 from .calls import explain, is_gone
 from .containers import has_labels, label_filter, log_params, log_stream
 from .docker_engine import Engine
@@ -18,6 +19,7 @@ from .records import ContainerInfo, ContainerSummary, epoch
 from .swarm_managers import SwarmManagers
 from .swarm_nodes import SwarmNodes
 from .swarm_tasks import ENDED, POLL_INTERVAL, START_WAIT, container_id_of, newest, state_of
+from .swarm_volumes import leftover_volumes
 from .transport import LogStream, get_streaming
 
 
@@ -95,7 +97,8 @@ class SwarmReads:
             return False
 
     def containers(self, labels: Mapping[str, str | None]) -> list[ContainerSummary]:
-        """The services carrying every label given."""
+        """The services carrying every label given, and the tmpfs volumes carrying them
+        that outlived their service (swarm_volumes.py)."""
         with self.managers.call("listing services"):
             found = self.api.services(filters={"label": label_filter(labels)})
         listed = [
@@ -107,7 +110,9 @@ class SwarmReads:
             )
             for s in found
         ]
-        return [s for s in listed if has_labels(s.labels, labels)]
+        services = [s for s in listed if has_labels(s.labels, labels)]
+        live = {s.labels.get(LABEL_TASK_ID, "") for s in services}
+        return services + leftover_volumes(self.nodes, labels, live)
 
     def open_logs(
         self, service_id: str, *, follow: bool, since: str | None, tail: int | None = None

@@ -50,6 +50,27 @@ def secret_reference(secret_id: str, name: str, variable: str, user: str | None)
     }
 
 
+def create_secrets(
+    managers: SwarmManagers,
+    service: str,
+    secrets: Mapping[str, str],
+    labels: Mapping[str, str],
+    user: str | None,
+    made: list[str],
+) -> list[dict[str, Any]]:
+    """A Swarm secret for each of the service's secrets, its id added to `made` as it is
+    made (for the caller to remove them all should a later step fail); their references
+    for the service's spec."""
+    references = []
+    for variable, value in secrets.items():
+        name = secret_name(service, variable)
+        with managers.call("creating the task's secret failed"):
+            found = managers.api.create_secret(name, value.encode(), labels=dict(labels))
+        made.append(str(found["ID"]))
+        references.append(secret_reference(made[-1], name, variable, user))
+    return references
+
+
 def wrapped(task: dict[str, Any], references: list[dict[str, Any]]) -> dict[str, Any]:
     """The task template with the secrets mounted and the loader before the argv (the
     image's ENTRYPOINT is not used: the agents' images have none)."""

@@ -12,6 +12,7 @@ from .records import ContainerLimits
 
 def task_template(
     *,
+    name: str,
     image: str,
     argv: Sequence[str],
     env: Mapping[str, str],
@@ -26,7 +27,8 @@ def task_template(
 ) -> dict[str, Any]:
     """The service's task template: `argv` as the image's command (its entrypoint kept),
     an init, every capability dropped but those `limits` gives back, never restarted;
-    `memory` and `cpus` reserved as well as limited."""
+    `memory` and `cpus` reserved as well as limited. `name` (the service's) names its
+    tmpfs volumes."""
     container: dict[str, Any] = {
         "Image": image,
         "Args": list(argv),
@@ -34,7 +36,7 @@ def task_template(
         "Labels": dict(labels),
         "Init": True,
         "CapabilityDrop": ["ALL"],
-        "Mounts": _mounts(binds, limits),
+        "Mounts": _mounts(binds, limits, name, labels, numeric_root(user)),
         "ReadOnly": limits.read_only,
     }
     if limits.cap_add:
@@ -64,7 +66,11 @@ def task_template(
 
 
 def _mounts(
-    binds: Mapping[str, Mapping[str, str]] | None, limits: ContainerLimits
+    binds: Mapping[str, Mapping[str, str]] | None,
+    limits: ContainerLimits,
+    name: str,
+    labels: Mapping[str, str],
+    user: str | None,
 ) -> list[dict[str, Any]]:
     mounts: list[dict[str, Any]] = [
         {
@@ -75,13 +81,29 @@ def _mounts(
         }
         for source, bind in (binds or {}).items()
     ]
-    for target, options in (limits.tmpfs() or {}).items():
-        size = next((o.split("=", 1)[1] for o in options.split(",") if o.startswith("size=")), None)
-        tmpfs: dict[str, Any] = {"Mode": 0o1777}
-        if size is not None:
-            tmpfs["SizeBytes"] = _bytes(size)
-        mounts.append({"Type": "tmpfs", "Target": target, "TmpfsOptions": tmpfs})
+    tmpfs = limits.tmpfs() or {}
+    for number, (target, options) in enumerate(sorted(tmpfs.items())):
+        mounts.append(_tmpfs_volume(f"{name}-tmpfs-{number}", target, options, labels, user))
     return mounts
+
+
+def _tmpfs_volume(
+    name: str, target: str, options: str, labels: Mapping[str, str], user: str | None
+) -> dict[str, Any]:
+    """A tmpfs as a volume of the local driver, made on the node with the task's labels
+    (the runner removes it there with the task). Not a tmpfs mount: API 1.41 can give
+    those neither an owner nor exec, and runc gives them the mode of the image's folder
+    beneath (a /tmp that is 0755 and root's stays so), where the volume is the agent's."""
+    uid, _, gid = (user or "").partition(":")
+    if uid.isdigit() and (not gid or gid.isdigit()):
+        options += f",uid={uid}" + (f",gid={gid}" if gid else "")
+    driver = {"Name": "local", "Options": {"type": "tmpfs", "device": "tmpfs", "o": options}}
+    return {
+        "Type": "volume",
+        "Source": name,
+        "Target": target,
+        "VolumeOptions": {"NoCopy": True, "Labels": dict(labels), "DriverConfig": driver},
+    }
 
 
 def _bytes(size: str) -> int:

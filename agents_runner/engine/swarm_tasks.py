@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from . import LABEL_TASK_ID
 from .records import NEVER_RAN, PULLING, STARTED, STARTING, WAITING, ContainerExit
 
 POLL_INTERVAL = 0.1  # how often a task's state is read while it is waited on
@@ -23,6 +24,12 @@ def state_of(task: Mapping[str, Any]) -> str:
 def container_id_of(task: Mapping[str, Any]) -> str | None:
     status = (task.get("Status") or {}).get("ContainerStatus") or {}
     return status.get("ContainerID") or None
+
+
+def task_id_of(task: Mapping[str, Any]) -> str:
+    """The agents-runner task a Swarm task runs, by its container's label."""
+    labels = ((task.get("Spec") or {}).get("ContainerSpec") or {}).get("Labels") or {}
+    return str(labels.get(LABEL_TASK_ID, ""))
 
 
 def stage_of(task: Mapping[str, Any] | None) -> tuple[str, str | None]:

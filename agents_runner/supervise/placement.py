@@ -67,6 +67,9 @@ class PlacementWatch:
                 self.record.advance(TaskState.PULLING)
                 self._show_pull(where)
             elif where.stage in (STARTING, STARTED):
+                # Every Swarm task is prepared (its image pulled) on its node before it
+                # starts, however briefly: its story says so, though seen only after.
+                self.record.advance(TaskState.PULLING)
                 self.record.advance(TaskState.STARTING)
                 if where.stage == STARTED:
                     return where

@@ -29,9 +29,10 @@ from ..task import Task
 from .agent_record import RECORDER
 from .bare_image import make_bare_image
 from .cli_driver import CliDriver
+from .cluster_docker import ClusterDocker
 from .contract_names import LABEL_TASK_ID
 from .engine_proxy import EngineProxy
-from .events import ContainerEvent, EventLog
+from .events import ContainerEvent
 from .oracle import raw_containers, raw_inspect
 from .reaper import RUN_LABEL, temp_prefix
 from .registry import GatedRegistry
@@ -87,7 +88,7 @@ def memory_hog(size_mib: int, *, outlived: bool = False) -> str:
 class ScenarioHarness:
     def __init__(
         self,
-        engine: SuiteDocker,
+        engine: SuiteDocker | ClusterDocker,
         run_id: str,
         scenario_id: str,
         image: str,
@@ -104,7 +105,7 @@ class ScenarioHarness:
         self.scenario_id = scenario_id
         self.temp_prefix = temp_prefix(run_id)
         self.state_dir = Path(tempfile.mkdtemp(prefix=self.temp_prefix + "scenario-"))
-        self.events = EventLog(engine, self.labels, since=time.time() - 1)
+        self.events = engine.event_log(self.labels, since=time.time() - 1)
         self._runners: list[TaskRunner] = []
         self.cli = CliDriver(self.state_dir, self.labels, SCENARIO_NETWORK)
         self._workspaces: list[Path] = []

@@ -65,6 +65,17 @@ class SuiteDocker:
     def close(self) -> None:
         self.api.close()
 
+    def address_of(self, container_id: str) -> str | None:
+        """Where the docker command finds the container: None, the engine DOCKER_HOST
+        names."""
+        return None
+
+    def event_log(self, labels: dict[str, str], since: float) -> Any:
+        """Its events for containers carrying `labels` (events.EventLog)."""
+        from .events import EventLog  # events.py builds on this module
+
+        return EventLog(self, labels, since)
+
     # -- images ----------------------------------------------------------------
 
     def image_present(self, reference: str) -> bool:

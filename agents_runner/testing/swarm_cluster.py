@@ -148,7 +148,20 @@ class SwarmView:
         services += [f"secret {s['Spec']['Name']}" for s in self.secrets(extra)]
         on_nodes = self.containers(extra).items()
         containers = [f"container {c} on {node}" for node, names in on_nodes for c in names]
-        return services + containers
+        volumes = [f"volume {v} on {node}" for node, v in self.volumes(extra)]
+        return services + containers + volumes
+
+    def volumes(self, extra: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+        """(node, volume name) of each volume carrying the scenario's labels (and
+        `extra`) on each node: a task's tmpfs volumes."""
+        wanted = {**self.labels, **(extra or {})}
+        found = []
+        for name, engine in self.nodes.items():
+            listed = engine.api.volumes(filters={"label": _selectors(wanted)}) or {}
+            for volume in listed.get("Volumes") or []:
+                if _carries(volume.get("Labels"), wanted):
+                    found.append((name, str(volume["Name"])))
+        return found
 
     def leader(self) -> str:
         """The hostname of the node that leads the managers now."""
@@ -202,6 +215,7 @@ class SwarmView:
         left = [f"service {s['Spec']['Name']}" for s in self.services()]
         left += [f"secret {s['Spec']['Name']}" for s in self.secrets()]
         left += [f"container {c} on {n}" for n, names in self.containers().items() for c in names]
+        left += [f"volume {v} on {n}" for n, v in self.volumes()]
         for service in self.services():
             with contextlib.suppress(docker.errors.NotFound):
                 self.manager.api.remove_service(service["ID"])
@@ -213,6 +227,9 @@ class SwarmView:
                 engine.remove(container["Id"])
             for image in self.images:
                 engine.remove_image(image)
+        for node, volume in self.volumes():
+            with contextlib.suppress(docker.errors.NotFound):
+                self.nodes[node].api.remove_volume(volume, force=True)
         for log in self.events.values():
             log.close()
         for engine in [self.first_manager, *self.nodes.values()]:

@@ -23,7 +23,7 @@ CONTRACT = ROOT / "docs" / "CONTRACT.md"
 FEATURES = ROOT / "features"
 REPORTS = ROOT / "reports"
 MATRIX = REPORTS / "traceability.md"
-ENGINE_FOLDERS = {"Docker": "junit", "Podman": "junit-podman"}  # under reports/, as .ci/run
+ENGINE_FOLDERS = {"Docker": "junit", "Podman": "junit-podman", "Swarm backend": "junit-swarm"}
 
 CLAUSE_ID = r"C-[0-9]+a?\.[0-9]+"
 _CLAUSE_START = re.compile(rf"\*\*({CLAUSE_ID})\*\*")
