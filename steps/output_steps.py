@@ -64,7 +64,7 @@ def log_matches_engine(context: Context) -> None:
     else:
         text = as_json_file_text(path.read_bytes())
         ours = hashlib.sha256(text).hexdigest(), len(text)
-    theirs = _sha256_of_logs_command(kind, context.task.container_id)
+    theirs = _sha256_of_stdout(_logs_command(context))
     assert_that(ours, equal_to(theirs), f"SHA-256 and size of (our log as text, {kind} logs)")
 
 
@@ -73,7 +73,7 @@ def log_is_engine_copy(context: Context) -> None:
     context.harness.kept_containers.append(context.task.container_id)
     kind = context.harness.engine.kind
     ours = _sha256_of_file(context.harness.runner().store.log_path(context.task.id))
-    theirs = _sha256_of_logs_command(kind, context.task.container_id)
+    theirs = _sha256_of_stdout(_logs_command(context))
     assert_that(ours, equal_to(theirs), f"SHA-256 and size of (our log, {kind} logs)")
 
 
@@ -100,10 +100,15 @@ def _sha256_of_file(path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _sha256_of_logs_command(kind: str, container_id: str) -> tuple[str, int]:
-    """What the engine's command prints of the container's output (its stdout: the
-    agents here write nothing to stderr)."""
-    return _sha256_of_stdout([kind, "logs", container_id])
+def _logs_command(context: Context) -> list[str]:
+    """The engine's command for the container's output (its stdout: the agents here
+    write nothing to stderr): on a Swarm, `docker logs` on the node that ran it."""
+    engine = context.harness.engine
+    if engine.kind == "swarm":
+        found = (context.harness.container(context.task) or {}).get("Id")
+        assert found, "the kept container, on its node"
+        return ["docker", "-H", engine.address_of(found), "logs", found]
+    return [engine.kind, "logs", context.task.container_id]
 
 
 def _sha256_of_stdout(argv: list[str]) -> tuple[str, int]:

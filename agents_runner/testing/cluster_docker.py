@@ -14,10 +14,12 @@ from typing import Any
 import docker
 from docker import errors
 
+from .contract_names import LABEL_TASK_ID
 from .events import ContainerEvent, EventLog
 from .suite_docker import SuiteDocker
 
 NODE_ENGINE_LABEL = "agents-runner.engine"  # as scripts/provision-swarm.sh labels nodes
+SERVICE_ID = "com.docker.swarm.service.id"  # the label Swarm gives a service's containers
 
 
 class ClusterDocker:
@@ -72,9 +74,20 @@ class ClusterDocker:
     def start(self, container_id: str) -> None:
         self.api.node_of(container_id).start(container_id)
 
-    def remove(self, container_id: str) -> None:
+    def remove(self, reference: str) -> None:
+        """A container on whichever node has it; for a service's id (a kept task's
+        record, C-9.1), the service and its containers on every node."""
+        with contextlib.suppress(errors.NotFound):
+            self.manager.api.remove_service(reference)
         for node in self.nodes:
-            node.remove(container_id)
+            node.remove(reference)
+            made = node.api.containers(all=True, filters={"label": f"{SERVICE_ID}={reference}"})
+            for container in made:
+                node.remove(container["Id"])
+                task = (container.get("Labels") or {}).get(LABEL_TASK_ID)
+                found = node.api.volumes(filters={"label": f"{LABEL_TASK_ID}={task}"}) or {}
+                for volume in found.get("Volumes") or []:
+                    node.api.remove_volume(volume["Name"], force=True)
 
 
 class ClusterApi:
