@@ -198,3 +198,36 @@ Feature: Tasks on a Docker Swarm cluster
     And its recorded pull progress counts every layer as done
     And of the nodes' own engines, only agents-runner-swarm-3's has the image
     And nothing of the task is left on any node: no service, no container, no volume
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.13 @C-1.19
+  Scenario: A cancel of a task the cluster still has queued removes its service first, then ends it cancelled
+    Given the test Swarm's three nodes are ready
+    When the user starts an agent on the Swarm that sleeps with "run --detach --cpus 1.5 --constraint node.hostname==agents-runner-swarm-3"
+    And the agent on the Swarm has said it is ready
+    And the user starts a second agent on the Swarm that says "second" with "run --detach --cpus 1.5 --constraint node.hostname==agents-runner-swarm-3"
+    And the manager holds the second task's Swarm task pending, for "insufficient resources on 1 node"
+    And the second task's record and the manager's services are sampled together from now on
+    And the user runs "cancel {second}" on the Swarm
+    Then no sample saw the second task's end recorded while the manager still listed its service
+    And the second task ends "cancelled" with no exit code on the Swarm
+    And no node's own engine ever had a container of the second task
+    When the user runs "kill {first}" on the Swarm
+    Then nothing of any of the tasks is left on any node
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.13 @C-9.11
+  Scenario: A task the cluster had queued when its supervisor was killed is taken over once it runs
+    Given the test Swarm's three nodes are ready
+    When the user starts an agent on the Swarm that sleeps with "run --detach --cpus 1.5 --constraint node.hostname==agents-runner-swarm-1"
+    And the agent on the Swarm has said it is ready
+    And the user starts a second agent on the Swarm that says "second" with "run --detach --cpus 1.5 --constraint node.hostname==agents-runner-swarm-1"
+    And the manager holds the second task's Swarm task pending, for "insufficient resources on 1 node"
+    And the second task's detached supervisor is killed with SIGKILL
+    And the user runs "kill {first}" on the Swarm
+    And agents-runner-swarm-1's own engine reports the second task's container starting
+    And the user runs "--backend swarm recover" on the Swarm
+    Then the second task ends "completed" with exit code 0 on the Swarm
+    And the second task's recorded history is queued, pulling, starting, running, completed, in that order
+    And the second task's log says "second"
+    And nothing of any of the tasks is left on any node

@@ -5,9 +5,13 @@ nodes' own engines are the independent account; `show` is the runner's."""
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import signal
+import threading
 
-from behave import then, when
+import parse
+from behave import register_type, then, when
 from behave.runner import Context
 from hamcrest import assert_that, contains_string, empty, equal_to, has_length
 
@@ -26,6 +30,7 @@ def starts_second(context: Context, text: str, options: str) -> None:
     context.cli_task_id = context.first_task.id
 
 
+@when('the manager holds the second task\'s Swarm task pending, for "{words}"')
 @then('the manager holds the second task\'s Swarm task pending, for "{words}"')
 def pending_for(context: Context, words: str) -> None:
     def status() -> dict:
@@ -45,11 +50,21 @@ def pending_for(context: Context, words: str) -> None:
 
 @then('"show" says the second task is "{state}", waiting for the cluster to place it: "{words}"')
 def show_says_waiting(context: Context, state: str, words: str) -> None:
-    result = context.harness.cli.run("show", "--json", context.second_task.id)
-    assert_that(result.returncode, equal_to(0), result.stderr)
-    shown = json.loads(result.stdout)
-    assert_that(shown["state"], equal_to(state))
-    waiting = (shown.get("queue") or {}).get("waiting") or ""
+    """As soon as the runner has taken in the cluster's words (it asks every 0.1 s)."""
+
+    def shown() -> dict:
+        result = context.harness.cli.run("show", "--json", context.second_task.id)
+        assert_that(result.returncode, equal_to(0), result.stderr)
+        return json.loads(result.stdout)
+
+    found = wait_until(
+        shown,
+        lambda s: words in ((s.get("queue") or {}).get("waiting") or ""),
+        timeout=10,
+        describe=f"show's queue entry to give the cluster's words {words!r}",
+    )
+    assert_that(found["state"], equal_to(state))
+    waiting = found["queue"]["waiting"]
     assert_that(waiting, contains_string("waiting for the cluster to place it"))
     assert_that(waiting, contains_string(words))
 
@@ -59,9 +74,18 @@ def no_container_of_second(context: Context) -> None:
     assert_that(context.swarm.containers({LABEL_TASK_ID: context.second_task.id}), empty())
 
 
-@when('the user runs "kill {{first}}" on the Swarm')
-def kills_first(context: Context) -> None:
-    run_on_swarm(context, f"kill {context.first_task.id}")
+@parse.with_pattern(r"first|second")
+def _which(text: str) -> str:
+    return text
+
+
+register_type(FirstOrSecond=_which)
+
+
+@when('the user runs "{verb} {{{which:FirstOrSecond}}}" on the Swarm')
+def request_on(context: Context, verb: str, which: str) -> None:
+    task = {"first": context.first_task, "second": context.second_task}[which]
+    run_on_swarm(context, f"{verb} {task.id}")
     assert_that(context.result.returncode, equal_to(0), context.result.stderr)
 
 
@@ -125,3 +149,68 @@ def no_node_has_image(context: Context) -> None:
 def only_node_has_image(context: Context, hostname: str) -> None:
     assert_that(context.swarm.nodes_with_image(context.image_ref), equal_to([hostname]))
     assert_that(context.swarm.nodes, has_length(3))
+
+
+@then('the second task ends "{state}" with no exit code on the Swarm')
+def second_ends_without_code(context: Context, state: str) -> None:
+    task = context.harness.wait_for_end(context.second_task.id)
+    assert_that((task.state.value, task.exit_code), equal_to((state, None)), str(task.error))
+
+
+@when("the second task's record and the manager's services are sampled together from now on")
+def sample_record_and_services(context: Context) -> None:
+    """Each sample reads the store first, then asks the manager: an end recorded before
+    the service was removed shows as an ended task whose service is still listed."""
+    task_id, samples, done = context.second_task.id, [], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            ended = context.harness.fresh_load(task_id).is_terminal
+            listed = bool(context.swarm.services({LABEL_TASK_ID: task_id}))
+            samples.append((ended, listed))
+            if ended and not listed:
+                return
+            done.wait(0.005)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    context.samples, context.sampler = samples, thread
+
+    def stop() -> list[str]:
+        done.set()
+        thread.join(10)
+        return []
+
+    context.harness.add_cleanup(stop)
+
+
+@then("no sample saw the second task's end recorded while the manager still listed its service")
+def no_end_before_removal(context: Context) -> None:
+    context.sampler.join(30)
+    samples = context.samples
+    assert_that(samples[-1:], equal_to([(True, False)]), "the last sample: ended, no service")
+    assert_that([s for s in samples if s == (True, True)], empty(), f"{len(samples)} samples")
+
+
+@then("no node's own engine ever had a container of the second task")
+def never_a_container(context: Context) -> None:
+    assert_that(context.swarm.node_events(context.second_task.id), empty())
+    assert_that(context.swarm.containers({LABEL_TASK_ID: context.second_task.id}), empty())
+
+
+@when("the second task's detached supervisor is killed with SIGKILL")
+def kill_second_supervisor(context: Context) -> None:
+    owner = context.harness.detached_supervisor(context.second_task.id)
+    os.kill(owner.pid, signal.SIGKILL)
+    wait_until(owner.is_alive, lambda alive: not alive, timeout=10, describe="the owner to die")
+
+
+@when("{hostname}'s own engine reports the second task's container starting")
+def second_starts(context: Context, hostname: str) -> None:
+    found = context.swarm.wait_for_node_event(context.second_task.id, "start")
+    assert_that(sorted(found), equal_to([hostname]))
+
+
+@then('the second task\'s log says "{text}"')
+def second_log_says(context: Context, text: str) -> None:
+    assert_that(context.harness.log_text(context.second_task.id), contains_string(text))

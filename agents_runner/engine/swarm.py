@@ -34,7 +34,7 @@ from .swarm_reads import SwarmReads
 from .swarm_secrets import create_secrets, remove_secrets, secrets_of, split_env, wrapped
 from .swarm_spec import task_template
 from .swarm_tasks import ENDED, POLL_INTERVAL, exit_of, stage_of, state_of, task_id_of
-from .swarm_volumes import VOLUME_PREFIX, remove_leftover
+from .swarm_volumes import VOLUME_PREFIX, remove_from_node, remove_leftover
 
 NODE_LOST = "node lost"
 NODE_CHECK_INTERVAL = 1.0  # how often the node of a running task is asked whether it is up
@@ -284,9 +284,5 @@ class SwarmEngine(SwarmReads):
                     raise
         remove_secrets(self.managers, secrets)
         for task in tasks:
-            node, container_id = self._node_and_container(task)
-            if node is not None and container_id:
-                # A node that is away removes the container when it returns.
-                with contextlib.suppress(EngineUnavailable):
-                    node.remove(container_id)
-                    node.remove_volumes({LABEL_TASK_ID: task_id_of(task)})
+            with contextlib.suppress(EngineUnavailable):  # a node away: see swarm_volumes.py
+                remove_from_node(*self._node_and_container(task), task_id_of(task))

@@ -80,7 +80,9 @@ class Recovery:
         driven_by_thread = False
         try:
             container = None
-            if task.state in (TaskState.STARTING, TaskState.RUNNING, TaskState.STOPPING):
+            started = (TaskState.STARTING, TaskState.RUNNING, TaskState.STOPPING)
+            # A task a cluster was given (placement, or pulling on its node) may run too.
+            if task.state in started or task.placement or task.state is TaskState.PULLING:
                 container = self._engine().inspect(task.container_id or task.container_name)
             still_running = bool(container and container.running)
             if still_running and self.adopt_in == "process":

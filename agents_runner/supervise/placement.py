@@ -78,6 +78,14 @@ class PlacementWatch:
             if self.wake.wait(LOOK_INTERVAL):
                 self.wake.clear()
 
+    def _moved_on(self) -> bool:
+        """Whether the cluster has gone past the pull (or no longer answers): the watch
+        goes on, whatever the pull followed on the node says."""
+        try:
+            return self.engine.placement(self.container_id).stage != PULLING
+        except EngineError:
+            return True
+
     def _show_pull(self, where: Placement) -> None:
         """The node's pull, followed on the node's own engine for its progress (a pull of
         the same image there joins the one under way); once, and only where the engine
@@ -93,7 +101,9 @@ class PlacementWatch:
             Retrier(self.retrier.task_id, interrupt=no_retries),
             poll_interval=self.poll_interval,
             wake=self.wake,
-            should_abort=lambda: self.detached.is_set() or requested(self.record.load()),
+            should_abort=lambda: (
+                self.detached.is_set() or requested(self.record.load()) or self._moved_on()
+            ),
             on_summary=lambda summary: self.record.update(pull_progress=summary),
         )
         try:

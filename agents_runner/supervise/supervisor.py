@@ -104,9 +104,9 @@ class TaskSupervisor(TakeOver):
         if requested(task):
             self.record.settle()
             return
-        if not self._ensure_image():
-            return
         placed = self.engine.places_tasks  # a cluster: queued until it places the task
+        if not placed and not self._ensure_image():  # on a cluster, the node pulls
+            return
         if placed:
             self.record.note_placement(HANDED_OVER)
         else:

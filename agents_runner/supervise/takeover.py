@@ -43,11 +43,21 @@ class TakeOver:
         if container is not None and not _ours(container, self.task_id, self.store.store_id):
             container = None
         self.container_id = container.id if container else task.container_id
+        before = (TaskState.QUEUED, TaskState.PULLING)
+        if task.state in before and container and container.has_started:
+            # A cluster started it after its owner died: it runs, as below.
+            self.record.advance(TaskState.PULLING)
+            self.record.advance(TaskState.STARTING)
+            task = self.record.load()
         if task.state is TaskState.STARTING and container and container.has_started:
             # Started just before its owner died: it runs, with the secrets it was given.
             self.record.record_start(container.id)
             task = self.record.load()
         if task.state in (TaskState.QUEUED, TaskState.PULLING, TaskState.STARTING):
+            if self.engine.places_tasks:  # a service could still start: it goes first
+                self._remove()
+                self.record.settle(error=interrupted_reason(task.state))
+                return
             self.record.settle(error=interrupted_reason(task.state))
             self._remove()
             return

@@ -53,6 +53,7 @@ class SwarmView:
     def __init__(self, manager_url: str, labels: Mapping[str, str], since: float) -> None:
         self.manager_url = manager_url
         self.labels = dict(labels)
+        self.since = since
         self.first_manager = SuiteDocker(docker.APIClient(base_url=manager_url, version="auto"))
         self.nodes: dict[str, SuiteDocker] = {}
         self.addresses: dict[str, str] = {}

@@ -17,9 +17,11 @@ def wait_until(
     *,
     timeout: float,
     describe: str,
+    interval: float = POLL_INTERVAL,
 ) -> T:
-    """Call `probe` until `accept` takes its result; AssertionError naming what was
-    awaited and the last thing seen if `timeout` seconds pass first."""
+    """Call `probe` every `interval` seconds until `accept` takes its result;
+    AssertionError naming what was awaited and the last thing seen if `timeout` seconds
+    pass first."""
     deadline = time.monotonic() + timeout
     while True:
         seen = probe()
@@ -27,4 +29,4 @@ def wait_until(
             return seen
         if time.monotonic() >= deadline:
             raise AssertionError(f"waited {timeout}s for {describe}; last seen: {seen!r}")
-        time.sleep(POLL_INTERVAL)  # the poll interval of this deadline-bound wait
+        time.sleep(interval)  # the poll interval of this deadline-bound wait
