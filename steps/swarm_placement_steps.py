@@ -51,14 +51,8 @@ def pending_for(context: Context, words: str) -> None:
 @then('"show" says the second task is "{state}", waiting for the cluster to place it: "{words}"')
 def show_says_waiting(context: Context, state: str, words: str) -> None:
     """As soon as the runner has taken in the cluster's words (it asks every 0.1 s)."""
-
-    def shown() -> dict:
-        result = context.harness.cli.run("show", "--json", context.second_task.id)
-        assert_that(result.returncode, equal_to(0), result.stderr)
-        return json.loads(result.stdout)
-
     found = wait_until(
-        shown,
+        lambda: _shown(context, context.second_task.id),
         lambda s: words in ((s.get("queue") or {}).get("waiting") or ""),
         timeout=10,
         describe=f"show's queue entry to give the cluster's words {words!r}",
@@ -124,13 +118,8 @@ def starts_in_that_image(context: Context, text: str, options: str) -> None:
 
 @then('"show" says the task is "{state}", with a recorded percentage from 1% to 99%')
 def show_says_pulling(context: Context, state: str) -> None:
-    def shown() -> dict:
-        result = context.harness.cli.run("show", "--json", context.task.id)
-        assert_that(result.returncode, equal_to(0), result.stderr)
-        return json.loads(result.stdout)
-
     found = wait_until(
-        shown,
+        lambda: _shown(context, context.task.id),
         lambda s: (s.get("pull_progress") or {}).get("percent") is not None,
         timeout=30,
         describe="a percentage in the task's recorded pull progress",
@@ -214,3 +203,10 @@ def second_starts(context: Context, hostname: str) -> None:
 @then('the second task\'s log says "{text}"')
 def second_log_says(context: Context, text: str) -> None:
     assert_that(context.harness.log_text(context.second_task.id), contains_string(text))
+
+
+def _shown(context: Context, task_id: str) -> dict:
+    """What `show --json` prints of the task, run as a separate command."""
+    result = context.harness.cli.run("show", "--json", task_id)
+    assert_that(result.returncode, equal_to(0), result.stderr)
+    return dict(json.loads(result.stdout))
