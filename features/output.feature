@@ -7,7 +7,8 @@ Feature: Every byte of the agent's output is kept
   "podman logs", run as a separate process on the container, which the task keeps
   for the comparison. Docker's json-file log keeps text, each byte that is not
   UTF-8 as U+FFFD (the 13 binary bytes here are 17 there), so on Docker the log is
-  compared with it as text; Podman's k8s-file log keeps the bytes as they are.
+  compared with it as text; Podman's k8s-file log keeps the bytes as they are, and so
+  does the "local" log a Swarm node keeps of a task (asked of the node's engine).
 
   @C-4.21 @C-2.34
   Scenario Outline: The log is the agent's output, byte for byte, and the engine's copy as text: <output>
@@ -25,13 +26,12 @@ Feature: Every byte of the agent's output is kept
       | one byte with no newline | 1        |
       | 20 MB of 100-byte lines  | 20000000 |
 
-    # Not @on-swarm: a Swarm task's log is its node's json-file log (the swarm API has no
-    # attach stream before the start), where bytes that are not UTF-8 become U+FFFD.
+    @on-swarm
     Examples: bytes that are not UTF-8
       | output                   | size     |
       | binary bytes             | 13       |
 
-    @slow
+    @slow @on-swarm
     Examples: a hundred megabytes
       | output                   | size      |
       | 100 MB of 80-byte lines  | 100000000 |

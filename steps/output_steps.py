@@ -55,11 +55,11 @@ def log_matches_engine(context: Context) -> None:
     """The engine's own command: `docker logs`, or `podman logs`, which reads Podman's
     log file itself (its Docker API has been seen to drop bytes of a large log).
     Docker's json-file log keeps text, each byte that is not UTF-8 as U+FFFD; Podman's
-    k8s-file keeps the bytes."""
+    k8s-file keeps the bytes, and so does the `local` log a Swarm node keeps of a task."""
     context.harness.kept_containers.append(context.task.container_id)
     kind = context.harness.engine.kind
     path = context.harness.runner().store.log_path(context.task.id)
-    if kind == "podman":
+    if kind in ("podman", "swarm"):
         ours = _sha256_of_file(path)
     else:
         text = as_json_file_text(path.read_bytes())
