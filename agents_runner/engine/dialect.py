@@ -35,6 +35,14 @@ class EngineDialect:
         names.append((version.get("Platform") or {}).get("Name", ""))
         return cls("podman" if any("podman" in n.lower() for n in names) else "docker")
 
+    @classmethod
+    def from_ping(cls, headers: Mapping[str, str]) -> EngineDialect:
+        """Podman's service adds its own `Libpod-Api-Version` to the `/_ping` answer
+        (and names itself in `Server`)."""
+        lowered = {key.lower(): value for key, value in headers.items()}
+        podman = "libpod-api-version" in lowered or "libpod" in lowered.get("server", "").lower()
+        return cls("podman" if podman else "docker")
+
     @property
     def is_podman(self) -> bool:
         return self.kind == "podman"

@@ -4,6 +4,7 @@ the boundary in boundary.py."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 import docker
@@ -14,6 +15,7 @@ from .calls import engine_call
 from .containers import ContainerCalls
 from .dialect import EngineDialect
 from .events import EventCalls
+from .handshake import connect
 from .images import ImageCalls
 
 
@@ -22,22 +24,24 @@ class Engine(ImageCalls, ContainerCalls, EventCalls):
     as the runner needs it. Built from one part per API concern; what the engines do
     differently is asked of `dialect`. Every call raises only the errors of errors.py."""
 
-    def __init__(self, api: docker.APIClient) -> None:
+    def __init__(self, api: docker.APIClient, ping: Mapping[str, str] | None = None) -> None:
+        """`ping`: the headers of the engine's `/_ping` answer (handshake.py), which
+        name the engine; without them it is asked its version."""
         self.api = api
+        self._ping = dict(ping or {})
         self._default_ulimits: list[Ulimit] | None = None
 
     @classmethod
     def from_env(cls) -> Engine:
         """The engine that DOCKER_HOST and friends name, as the Docker SDK reads them."""
         with engine_call("connecting"):
-            client = docker.from_env()
-        return cls(client.api)
+            return cls(*connect(lambda version: docker.from_env(version=version).api))
 
     @classmethod
     def at(cls, base_url: str) -> Engine:
         """The engine at `base_url` (for example unix:///run/other.sock)."""
         with engine_call("connecting"):
-            return cls(docker.APIClient(base_url=base_url, version="auto"))
+            return cls(*connect(lambda version: docker.APIClient(base_url, version=version)))
 
     def close(self) -> None:
         self.api.close()
@@ -49,6 +53,8 @@ class Engine(ImageCalls, ContainerCalls, EventCalls):
 
     @functools.cached_property
     def dialect(self) -> EngineDialect:
+        if self._ping:
+            return EngineDialect.from_ping(self._ping)
         return EngineDialect.from_version(self.version)
 
     @property

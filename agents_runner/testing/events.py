@@ -65,7 +65,7 @@ class EventLog:
         self.labels = labels
         self.since = since
         self._recorded: list[dict[str, Any]] = []
-        self._podman = "podman" in json.dumps(engine.api.version()).lower()
+        self._podman = engine.kind == "podman"
         selector = [f"{key}={value}" for key, value in list(labels.items())[:1]]
         self._stream = engine.api.events(
             since=since, filters={"type": ["container"], "label": selector}, decode=True
