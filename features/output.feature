@@ -11,13 +11,13 @@ Feature: Every byte of the agent's output is kept
   does the "local" log a Swarm node keeps of a task (asked of the node's engine).
 
   @C-4.21 @C-2.34
-  Scenario Outline: The log is the agent's output, byte for byte, and the engine's copy as text: <output>
+  Scenario Outline: The log is the agent's output, byte for byte, and as the engine keeps it: <output>
     Given a task whose container is kept and whose agent prints <output>
     When the task is submitted
     And the task has ended
     Then the task is "completed" with exit code 0
     And its log is the <size> bytes the agent printed, as the same command prints them on this host
-    And its log, as the engine keeps text, has the SHA-256 of the engine's own "logs" command on its container
+    And its log, as the engine keeps it, has the SHA-256 of the engine's own "logs" command on its container
 
     @on-swarm
     Examples:

@@ -48,7 +48,7 @@ def log_is_what_was_printed(context: Context, size: int) -> None:
 
 
 @then(
-    'its log, as the engine keeps text, has the SHA-256 of the engine\'s own "logs" command on'
+    'its log, as the engine keeps it, has the SHA-256 of the engine\'s own "logs" command on'
     " its container"
 )
 def log_matches_engine(context: Context) -> None:

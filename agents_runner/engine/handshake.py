@@ -6,32 +6,50 @@ answers either in about 10 ms)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import docker
+from docker import errors, utils
 
-# Any version docker-py accepts: `/_ping` is not versioned, so the probe's never matters.
-_PROBE_VERSION = docker.constants.MINIMUM_DOCKER_API_VERSION
+_OLDEST = docker.constants.MINIMUM_DOCKER_API_VERSION
 
 
-def connect(
-    make: Callable[[str], docker.APIClient],
-) -> tuple[docker.APIClient, Mapping[str, str]]:
-    """A client made by `make(version)` at the API version the engine's `/_ping` names,
-    with that answer's headers. An engine whose answer names no version is asked
-    `/version`, as docker-py does (the headers are then empty)."""
-    probe = make(_PROBE_VERSION)
+def connect(make: Callable[[str], docker.APIClient]) -> tuple[docker.APIClient, dict[str, str]]:
+    """The client `make(version)` gives, speaking the API version the engine's `/_ping`
+    names, and that answer's headers (their names in lower case). An engine whose ping
+    is refused with an HTTP error (a socket proxy may allow only some paths) or names
+    no version is asked `/version`, as docker-py's "auto" does, and the headers are then
+    empty. An engine that cannot be reached raises as it did with "auto"."""
+    api = make(_OLDEST)  # `/_ping` is not versioned: the client's version does not matter
     try:
-        headers = ping_headers(probe)
-    finally:
-        probe.close()
-    version = headers.get("Api-Version")
-    if not version:
-        return make("auto"), {}
-    return make(version), headers
+        try:
+            headers = ping_headers(api)
+        except errors.APIError:
+            headers = {}
+        version = headers.get("api-version") or _asked_version(api)
+        if utils.version_lt(version, _OLDEST):
+            raise errors.DockerException(
+                f"the engine speaks API {version}, older than {_OLDEST}, the oldest this "
+                "client speaks"
+            )
+    except BaseException:
+        api.close()
+        raise
+    # One client, its version set once known (not a second client: an ssh:// host is
+    # connected to as the client is made).
+    api._version = version
+    return api, headers
 
 
 def ping_headers(api: docker.APIClient) -> dict[str, str]:
     response = api._get(api._url("/_ping", versioned_api=False))
     api._raise_for_status(response)
-    return dict(response.headers)
+    return {name.lower(): value for name, value in response.headers.items()}
+
+
+def _asked_version(api: docker.APIClient) -> str:
+    """`/version`'s answer, failing as docker-py's "auto" does (a DockerException)."""
+    try:
+        return str(api.version(api_version=False)["ApiVersion"])
+    except (errors.APIError, KeyError, TypeError) as exc:
+        raise errors.DockerException(f"Error while fetching server API version: {exc}") from exc

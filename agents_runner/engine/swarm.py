@@ -27,6 +27,7 @@ from .calls import engine_call, is_gone
 from .dialect import EngineDialect
 from .docker_engine import Engine
 from .errors import ContainerGone, EngineError, EngineUnavailable
+from .handshake import connect
 from .records import ContainerExit, ContainerLimits, Placement
 from .swarm_managers import SwarmManagers
 from .swarm_nodes import SwarmNodes
@@ -44,9 +45,14 @@ class SwarmEngine(SwarmReads):
     """The runner's engine on a Swarm: `api` talks to a manager (managers, the one
     DOCKER_HOST names first)."""
 
-    def __init__(self, api: docker.APIClient, address: str | None = None) -> None:
+    def __init__(
+        self,
+        api: docker.APIClient,
+        address: str | None = None,
+        ping: Mapping[str, str] | None = None,
+    ) -> None:
         self.managers = SwarmManagers(api, address)
-        self.manager = Engine(api)
+        self.manager = Engine(api, ping)
         self.nodes = SwarmNodes(self.managers)
 
     @property
@@ -57,12 +63,14 @@ class SwarmEngine(SwarmReads):
     def from_env(cls) -> SwarmEngine:
         """The manager DOCKER_HOST names."""
         with engine_call("connecting to the Swarm manager"):
-            return cls(docker.from_env().api, os.environ.get("DOCKER_HOST"))
+            api, ping = connect(lambda version: docker.from_env(version=version).api)
+            return cls(api, os.environ.get("DOCKER_HOST"), ping)
 
     @classmethod
     def at(cls, base_url: str) -> SwarmEngine:
         with engine_call("connecting to the Swarm manager"):
-            return cls(docker.APIClient(base_url=base_url, version="auto"), base_url)
+            api, ping = connect(lambda version: docker.APIClient(base_url, version=version))
+            return cls(api, base_url, ping)
 
     def close(self) -> None:
         self.nodes.close()

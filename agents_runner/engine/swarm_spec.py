@@ -10,14 +10,12 @@ from .dialect import numeric_root
 from .records import ContainerLimits
 
 # The node keeps the task's log byte for byte in the `local` driver (json-file turns
-# bytes that are not UTF-8 into U+FFFD), in one uncompressed file of up to 1 TiB: the
-# default rotation (5 files of 20 MB) would drop the start of a chatty agent's log
-# before the copy's whole read at the end. A max-size of 0 is not "unlimited" there: it
-# keeps only the last line.
-LOG_DRIVER = {
-    "Name": "local",
-    "Options": {"max-size": "1t", "max-file": "1", "compress": "false"},
-}
+# bytes that are not UTF-8 into U+FFFD), in one uncompressed file of up to 1 TB (10^12
+# bytes: the driver reads sizes as decimal; past it the log starts over): the default
+# rotation (5 files of 20 MB) would drop the start of a chatty agent's log before the
+# copy's whole read at the end. A max-size of 0 is not "unlimited" there: it keeps only
+# the last line.
+LOG_OPTIONS = {"max-size": "1t", "max-file": "1", "compress": "false"}
 
 
 def task_template(
@@ -65,7 +63,7 @@ def task_template(
     task: dict[str, Any] = {
         "ContainerSpec": container,
         "RestartPolicy": {"Condition": "none", "MaxAttempts": 0},
-        "LogDriver": LOG_DRIVER,
+        "LogDriver": {"Name": "local", "Options": dict(LOG_OPTIONS)},
         "Resources": {
             "Limits": {**resources, **({"Pids": limits.pids} if limits.pids else {})},
             "Reservations": resources,

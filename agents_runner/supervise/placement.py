@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import threading
 
-from ..engine.boundary import EngineBoundary
 from ..engine.errors import EngineError, PullAborted
 from ..engine.records import NEVER_RAN, PULLING, STARTED, STARTING, WAITING, Placement
 from ..logsetup import get_logger
-from ..spec import TaskSpec
 from ..states import TaskState
 from .pull import ImagePull
-from .record import EndedElsewhere, TaskRecord, requested
+from .record import EndedElsewhere, requested
 from .retry import Retrier
+from .task_context import TaskContext
 
 log = get_logger(__name__)
 
@@ -25,26 +24,11 @@ LOOK_INTERVAL = 0.1  # how often the cluster is asked while it places the task
 class PlacementWatch:
     """Follows one started task until the cluster has started its container."""
 
-    def __init__(
-        self,
-        engine: EngineBoundary,
-        container_id: str,
-        spec: TaskSpec,
-        record: TaskRecord,
-        retrier: Retrier,
-        *,
-        poll_interval: float,
-        wake: threading.Event,
-        detached: threading.Event,
-    ) -> None:
-        self.engine = engine
+    def __init__(self, task: TaskContext, container_id: str) -> None:
+        self.task = task
+        self.engine = task.engine
+        self.record = task.record
         self.container_id = container_id
-        self.spec = spec
-        self.record = record
-        self.retrier = retrier
-        self.poll_interval = poll_interval
-        self.wake = wake
-        self.detached = detached
         self._pull_shown = False
 
     def until_started(self) -> Placement | None:
@@ -55,9 +39,9 @@ class PlacementWatch:
             task = self.record.load()
             if task.is_terminal:
                 raise EndedElsewhere(task.state)
-            if requested(task) or self.detached.is_set():
+            if requested(task) or self.task.detached.is_set():
                 return None
-            where = self.retrier.retry(
+            where = self.task.retrier.retry(
                 "asking the cluster where the task is",
                 lambda: self.engine.placement(self.container_id),
             )
@@ -75,8 +59,8 @@ class PlacementWatch:
                     return where
             elif where.stage == NEVER_RAN:
                 return where
-            if self.wake.wait(LOOK_INTERVAL):
-                self.wake.clear()
+            if self.task.wake.wait(LOOK_INTERVAL):
+                self.task.wake.clear()
 
     def _moved_on(self) -> bool:
         """Whether the cluster has gone past the pull (or no longer answers): the watch
@@ -90,20 +74,18 @@ class PlacementWatch:
         """The node's pull, followed on the node's own engine for its progress (a pull of
         the same image there joins the one under way); once, and only where the engine
         answers. The cluster, not this pull, says whether the image came."""
-        if self._pull_shown or where.node is None or self.spec.pull == "never":
+        if self._pull_shown or where.node is None or self.task.spec.pull == "never":
             return
         self._pull_shown = True
         no_retries = threading.Event()
         no_retries.set()  # a node's engine that does not answer is not waited for
         pull = ImagePull(
             where.node,
-            self.spec.image,
-            Retrier(self.retrier.task_id, interrupt=no_retries),
-            poll_interval=self.poll_interval,
-            wake=self.wake,
-            should_abort=lambda: (
-                self.detached.is_set() or requested(self.record.load()) or self._moved_on()
-            ),
+            self.task.spec.image,
+            Retrier(self.task.retrier.task_id, interrupt=no_retries),
+            poll_interval=self.task.poll_interval,
+            wake=self.task.wake,
+            should_abort=lambda: self.task.let_go_or_requested() or self._moved_on(),
             on_summary=lambda summary: self.record.update(pull_progress=summary),
         )
         try:

@@ -12,30 +12,20 @@ from typing import Any
 from ..engine import PullHandle
 from ..engine.boundary import EngineBoundary
 from ..engine.errors import EngineError, PullAborted
-from ..spec import TaskSpec
 from ..states import TaskState
-from .record import TaskRecord, requested
 from .retry import Retrier
+from .task_context import TaskContext
 
 
-def ensure_image(
-    engine: EngineBoundary,
-    spec: TaskSpec,
-    record: TaskRecord,
-    retrier: Retrier,
-    *,
-    poll_interval: float,
-    wake: threading.Event,
-    detached: threading.Event,
-) -> bool:
+def ensure_image(task: TaskContext) -> bool:
     """Make sure the task's image is there, as its pull policy says: pulled (the task
     `pulling` meanwhile) unless present. False when the task ended instead: the image
     is missing under "never", the pull failed, or a request came (it is settled then,
     unless `detached`)."""
-    image, policy = spec.image, spec.pull
+    image, policy, record = task.spec.image, task.spec.pull, task.record
 
     def present() -> bool:
-        return retrier.retry("inspecting the image", lambda: engine.image_present(image))
+        return task.retrier.retry("inspecting the image", lambda: task.engine.image_present(image))
 
     if policy == "missing" and present():
         return True
@@ -46,18 +36,18 @@ def ensure_image(
         return False
     record.transition(TaskState.PULLING)
     pull = ImagePull(
-        engine,
+        task.engine,
         image,
-        retrier,
-        poll_interval=poll_interval,
-        wake=wake,
-        should_abort=lambda: detached.is_set() or requested(record.load()),
+        task.retrier,
+        poll_interval=task.poll_interval,
+        wake=task.wake,
+        should_abort=task.let_go_or_requested,
         on_summary=lambda summary: record.update(pull_progress=summary),
     )
     try:
         pull.run()
     except PullAborted:
-        if not detached.is_set():
+        if not task.detached.is_set():
             record.settle()
         return False
     except EngineError as exc:

@@ -39,6 +39,7 @@ from .pull import ensure_image
 from .record import EndedElsewhere, TaskRecord, requested
 from .retry import Retrier
 from .takeover import TakeOver
+from .task_context import TaskContext
 from .watch import AgentWatch
 
 log = get_logger(__name__)
@@ -74,6 +75,9 @@ class TaskSupervisor(TakeOver):
         self.resume = resume
         self.retrier = Retrier(task_id, interrupt=self.detached)
         self.record = TaskRecord(task_id, store, spec, on_change)
+        self.context = TaskContext(
+            engine, spec, self.record, self.retrier, poll_interval, self.wake, self.detached
+        )
 
     @property
     def container_name(self) -> str:
@@ -143,17 +147,7 @@ class TaskSupervisor(TakeOver):
     def _placed(self, container_id: str) -> bool:
         """Whether the cluster started the task's container; if not, the task ended (or
         was let go) first."""
-        watch = PlacementWatch(
-            self.engine,
-            container_id,
-            self.spec,
-            self.record,
-            self.retrier,
-            poll_interval=self.poll_interval,
-            wake=self.wake,
-            detached=self.detached,
-        )
-        where = watch.until_started()
+        where = PlacementWatch(self.context, container_id).until_started()
         if where is not None and where.stage == STARTED:
             return True
         if not self.detached.is_set():
@@ -170,15 +164,7 @@ class TaskSupervisor(TakeOver):
     def _ensure_image(self) -> bool:
         """The image is there (pulled if the policy says so); False when the task ended
         instead (the pull failed or a request came)."""
-        return ensure_image(
-            self.engine,
-            self.spec,
-            self.record,
-            self.retrier,
-            poll_interval=self.poll_interval,
-            wake=self.wake,
-            detached=self.detached,
-        )
+        return ensure_image(self.context)
 
     def _create_once(self, offline: bool) -> str:
         """Create the container, or find the one a create whose answer was lost made."""

@@ -40,14 +40,15 @@ def says_gone(exc: BaseException) -> bool:
 def _ping_headers(api: docker.APIClient) -> dict[str, str]:
     response = api._get(api._url("/_ping", versioned_api=False))
     api._raise_for_status(response)
-    return dict(response.headers)
+    return {name.lower(): value for name, value in response.headers.items()}
 
 
 class SuiteDocker:
     """The few engine calls the suite makes for itself, each one docker-py call."""
 
-    def __init__(self, api: docker.APIClient) -> None:
+    def __init__(self, api: docker.APIClient, ping: Mapping[str, str] | None = None) -> None:
         self.api = api
+        self._ping = {name.lower(): value for name, value in (ping or {}).items()}
 
     @classmethod
     def from_env(cls) -> SuiteDocker:
@@ -55,17 +56,22 @@ class SuiteDocker:
         its `/_ping` names: docker-py's "auto" asks `/version`, which costs Podman a
         quarter of a second and eight `dpkg-query` runs each time."""
         with _asking("connecting to the engine"):
-            probe = docker.from_env(version=docker.constants.MINIMUM_DOCKER_API_VERSION).api
-            version = _ping_headers(probe).get("Api-Version") or "auto"
-            probe.close()
-            return cls(docker.from_env(version=version).api)
+            api = docker.from_env(version=docker.constants.MINIMUM_DOCKER_API_VERSION).api
+            try:
+                ping = _ping_headers(api)
+                api._version = ping.get("api-version") or api.version()["ApiVersion"]
+            except BaseException:
+                api.close()
+                raise
+            return cls(api, ping)
 
     @functools.cached_property
     def kind(self) -> str:
         """ "podman" or "docker", by the engine's own `/_ping` answer: Podman's service
-        adds its `Libpod-Api-Version` header."""
-        headers = {key.lower() for key in _ping_headers(self.api)}
-        return "podman" if "libpod-api-version" in headers else "docker"
+        adds its `Libpod-Api-Version` header and names itself in `Server`."""
+        ping = self._ping or _ping_headers(self.api)
+        podman = "libpod-api-version" in ping or "libpod" in ping.get("server", "").lower()
+        return "podman" if podman else "docker"
 
     def ping(self) -> None:
         with _asking("the engine does not answer"):
