@@ -38,6 +38,7 @@ from .swarm_tasks import ENDED, POLL_INTERVAL, exit_of, stage_of, state_of, task
 from .swarm_volumes import VOLUME_PREFIX, remove_from_node, remove_leftover
 
 NODE_LOST = "node lost"
+Ping = Mapping[str, str] | None  # the headers of the manager's `/_ping` answer
 NODE_CHECK_INTERVAL = 1.0  # how often the node of a running task is asked whether it is up
 
 
@@ -46,10 +47,7 @@ class SwarmEngine(SwarmReads):
     DOCKER_HOST names first)."""
 
     def __init__(
-        self,
-        api: docker.APIClient,
-        address: str | None = None,
-        ping: Mapping[str, str] | None = None,
+        self, api: docker.APIClient, address: str | None = None, ping: Ping = None
     ) -> None:
         self.managers = SwarmManagers(api, address)
         self.manager = Engine(api, ping)
