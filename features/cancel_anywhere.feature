@@ -92,6 +92,7 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
     When the task's detached supervisor is let go on with SIGCONT
     And the user runs "wait {id}"
     Then its output is exactly "{id} cancelled"
+    And the command exits with status 1
 
   @C-1.19 @C-2.2
   Scenario: Cancelling one of two tasks waiting for a run slot leaves the other to run
