@@ -8,9 +8,11 @@ import pytest
 
 from agents_runner.engine.containers import has_labels
 from agents_runner.engine.events import _event_time
+from agents_runner.engine.records import _under
 from agents_runner.logstream import LogCursor, after_cursor
 from agents_runner.processes import ProcessIdentity
 from agents_runner.queue_changes import FolderChanges
+from agents_runner.runner.task_runner import TaskRunner
 from agents_runner.spec_checks import check_seconds
 from agents_runner.supervise.endings import ENGINE_SHUTDOWN_WINDOW, exited_during_outage
 from agents_runner.taskqueue import QueueSettings, TaskQueue
@@ -93,3 +95,14 @@ def test_what_follows_a_cursor_starts_after_the_last_earlier_frame() -> None:
     frames = [(stamp, f"line {n}\n".encode()) for n, stamp in enumerate(stamps)]
     cursor = LogCursor(timestamp=stamps[2], count=1)
     assert after_cursor(frames, cursor) == frames[3:]
+
+
+def test_a_folder_holds_only_the_paths_beneath_it() -> None:
+    assert _under("/tmp", "/tmp") and _under("/tmp/x", "/tmp")
+    assert not _under("/tmpx", "/tmp") and not _under("/z", "/tmp")
+
+
+def test_a_negative_grace_is_refused_before_anything_is_asked() -> None:
+    runner = TaskRunner.__new__(TaskRunner)  # the argument is checked before any state is used
+    with pytest.raises(ValueError, match="grace: must be a number of seconds, 0 or more"):
+        runner.request_stop("0123456789ab", grace=-0.5)
