@@ -26,8 +26,6 @@ class PlacementWatch:
 
     def __init__(self, task: TaskContext, container_id: str) -> None:
         self.task = task
-        self.engine = task.engine
-        self.record = task.record
         self.container_id = container_id
         self._pull_shown = False
 
@@ -36,25 +34,25 @@ class PlacementWatch:
         task ended without one (NEVER_RAN); None when a request came or the supervisor
         let go first. EndedElsewhere when a request settled the task."""
         while True:
-            task = self.record.load()
-            if task.is_terminal:
-                raise EndedElsewhere(task.state)
-            if requested(task) or self.task.detached.is_set():
+            stored = self.task.record.load()
+            if stored.is_terminal:
+                raise EndedElsewhere(stored.state)
+            if requested(stored) or self.task.detached.is_set():
                 return None
             where = self.task.retrier.retry(
                 "asking the cluster where the task is",
-                lambda: self.engine.placement(self.container_id),
+                lambda: self.task.engine.placement(self.container_id),
             )
             if where.stage == WAITING:
-                self.record.note_placement(where.reason or HANDED_OVER)
+                self.task.record.note_placement(where.reason or HANDED_OVER)
             elif where.stage == PULLING:
-                self.record.advance(TaskState.PULLING)
+                self.task.record.advance(TaskState.PULLING)
                 self._show_pull(where)
             elif where.stage in (STARTING, STARTED):
                 # Every Swarm task is prepared (its image pulled) on its node before it
                 # starts, however briefly: its story says so, though seen only after.
-                self.record.advance(TaskState.PULLING)
-                self.record.advance(TaskState.STARTING)
+                self.task.record.advance(TaskState.PULLING)
+                self.task.record.advance(TaskState.STARTING)
                 if where.stage == STARTED:
                     return where
             elif where.stage == NEVER_RAN:
@@ -66,7 +64,7 @@ class PlacementWatch:
         """Whether the cluster has gone past the pull (or no longer answers): the watch
         goes on, whatever the pull followed on the node says."""
         try:
-            return self.engine.placement(self.container_id).stage != PULLING
+            return self.task.engine.placement(self.container_id).stage != PULLING
         except EngineError:
             return True
 
@@ -86,11 +84,12 @@ class PlacementWatch:
             poll_interval=self.task.poll_interval,
             wake=self.task.wake,
             should_abort=lambda: self.task.let_go_or_requested() or self._moved_on(),
-            on_summary=lambda summary: self.record.update(pull_progress=summary),
+            on_summary=lambda summary: self.task.record.update(pull_progress=summary),
         )
         try:
             pull.run()
         except PullAborted:
             return
         except EngineError as exc:
-            log.info("task %s: the node's pull cannot be followed: %s", self.record.task_id, exc)
+            task_id = self.task.record.task_id
+            log.info("task %s: the node's pull cannot be followed: %s", task_id, exc)

@@ -48,7 +48,7 @@ class SuiteDocker:
 
     def __init__(self, api: docker.APIClient, ping: Mapping[str, str] | None = None) -> None:
         self.api = api
-        self._ping = {name.lower(): value for name, value in (ping or {}).items()}
+        self._ping = dict(ping or {})  # as _ping_headers gives them: names in lower case
 
     @classmethod
     def from_env(cls) -> SuiteDocker:
