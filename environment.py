@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import os
 import secrets
+import shutil
 import signal
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -252,7 +254,13 @@ def after_all(context: Context) -> None:
     if context.registry_image:
         context.engine.remove_image(context.registry_image)
     context.engine.close()
+    folders = sorted(Path(tempfile.gettempdir()).glob(reaper.temp_prefix(context.run_id) + "*"))
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
     reaper.unregister(context.run_id)
     if left:
         names = ", ".join(c["Names"][0].lstrip("/") for c in left)
         raise AssertionError(f"run {context.run_id} left container(s) behind: {names}")
+    if folders:
+        names = ", ".join(str(folder) for folder in folders)
+        raise AssertionError(f"run {context.run_id} left folder(s) behind: {names}")

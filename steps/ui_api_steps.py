@@ -378,7 +378,7 @@ def unknown_page(context: Context, path: str, words: str) -> None:
     if browser is None:
         from agents_runner.testing.browser import Browser
 
-        browser = context.browser = Browser()
+        browser = context.browser = Browser(context.harness.temp_prefix)
         context.add_cleanup(browser.quit)
         browser.open(f"{context.ui_base}/?token={context.ui_token}")  # the token's cookie
     browser.open(context.ui_base + path)

@@ -107,7 +107,7 @@ def browser_given_url(context: Context) -> None:
 
 def _browser(context: Context) -> Browser:
     if getattr(context, "browser", None) is None:
-        context.browser = Browser()
+        context.browser = Browser(context.harness.temp_prefix)
         name = re.sub(r"[^A-Za-z0-9]+", "-", context.scenario.name)[:80]
 
         def finish() -> None:

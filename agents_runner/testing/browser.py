@@ -7,6 +7,7 @@ import contextlib
 import os
 import shutil
 import signal
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +25,23 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 class Browser:
     """One headless chromium, quit at the scenario's end."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str) -> None:
+        """`prefix` names the browser's own temporary folder (the run's, so that the
+        reaper finds it after a killed run): chromium leaves a folder for its singleton
+        socket in TMPDIR each time it starts."""
         if shutil.which("chromium") is None or not Path(CHROMEDRIVER).exists():
             raise AssertionError("the page's scenarios need chromium and chromium-driver")
         options = webdriver.ChromeOptions()
         for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
             options.add_argument(argument)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        self.scratch = Path(tempfile.mkdtemp(prefix=prefix + "browser-"))
+        service = Service(CHROMEDRIVER, env={**os.environ, "TMPDIR": str(self.scratch)})
+        try:
+            self.driver = webdriver.Chrome(service=service, options=options)
+        except BaseException:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise
 
     def open(self, url: str) -> None:
         self.driver.get(url)
@@ -145,3 +155,5 @@ class Browser:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             raise AssertionError(f"the browser left {len(left)} process(es): {left}") from None
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)

@@ -27,9 +27,11 @@ def engine_socket_path() -> str:
 
 
 class EngineProxy:
-    def __init__(self, upstream: str | None = None) -> None:
+    def __init__(self, prefix: str, upstream: str | None = None) -> None:
+        """`prefix` names its socket's folder: the run's, so that the reaper finds the
+        folder of a run that was killed before it closed its proxies."""
         self.upstream = upstream or engine_socket_path()
-        self._dir = Path(tempfile.mkdtemp(prefix="agents-runner-proxy-"))
+        self._dir = Path(tempfile.mkdtemp(prefix=prefix + "proxy-"))
         self.path = self._dir / "engine.sock"
         self.url = f"unix://{self.path}"
         self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

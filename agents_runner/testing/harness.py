@@ -223,7 +223,7 @@ class ScenarioHarness:
 
     def engine_proxy(self) -> EngineProxy:
         """A fault proxy in front of the engine, closed at cleanup."""
-        proxy = EngineProxy()
+        proxy = EngineProxy(self.temp_prefix)
         self._proxies.append(proxy)
         return proxy
 
