@@ -75,18 +75,16 @@ def run_all(workers: list[Worker], *, stop: bool = False) -> list[int]:
     for worker in workers:
         worker.start(stop=stop)
     try:
-        if stop:
-            return _until_first_failure(workers)
-        return [worker.wait() for worker in workers]
+        return _as_they_end(workers, stop=stop)
     except KeyboardInterrupt:
         for worker in workers:
             worker.interrupt()
         return [worker.wait() for worker in workers]
 
 
-def _until_first_failure(workers: list[Worker]) -> list[int]:
-    """Each worker's code as it ends (a thread waits on each); the first failure
-    interrupts the rest."""
+def _as_they_end(workers: list[Worker], *, stop: bool) -> list[int]:
+    """Each worker's code as it ends (a thread waits on each, so that each one's end is
+    its own); with `stop`, the first failure interrupts the rest."""
     ended: queue.Queue[tuple[Worker, int]] = queue.Queue()
 
     def report(worker: Worker) -> None:
@@ -98,7 +96,7 @@ def _until_first_failure(workers: list[Worker]) -> list[int]:
     while len(codes) < len(workers):
         worker, code = ended.get()
         codes[worker.name] = code
-        if code != 0:
+        if stop and code != 0:
             for other in workers:
                 other.interrupt()
     return [codes[worker.name] for worker in workers]
