@@ -8,7 +8,7 @@
 # Each mutant runs only the scenarios that ran its lines (reports/mutation/coverage-map.json),
 # MUTATION_WORKERS (2) behave processes at a time, stopping at the first failure.
 # MUTATION_TAGS (a behave tag expression, e.g. 'not @serial') narrows the map's run, and so
-# every mutant's; MUTATION_MAP_WORKERS (3) is the map run's behave processes.
+# every mutant's; MUTATION_MAP_WORKERS (4) is the map run's behave processes.
 # cosmic-ray edits agents_runner/ in place while it runs (and puts each file back), so run it
 # in a clean clone or `git worktree`, and edit nothing there meanwhile. Needs the engine that
 # scripts/setup.sh provisions.
@@ -42,7 +42,7 @@ make_map() {
   echo "mutation: the coverage map: the whole suite once, every process measured" >&2
   if ! AGENTS_RUNNER_COVERAGE=$data COVERAGE_PROCESS_START=$PWD/mutation/coverage.rc \
     AGENTS_RUNNER_REQUIRE_DOCKER=1 uv run --no-sync python -m agents_runner.testing.parallel \
-    --workers "${MUTATION_MAP_WORKERS:-3}" --junit-directory "$out/map-junit" "${tags[@]}" \
+    --workers "${MUTATION_MAP_WORKERS:-4}" --junit-directory "$out/map-junit" "${tags[@]}" \
     >"$out/map-run.txt" 2>&1; then
     echo "mutation: the unmutated suite failed (see $out/map-run.txt); no map, no score" >&2
     exit 1

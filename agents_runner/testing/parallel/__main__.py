@@ -17,7 +17,7 @@ from .workers import Worker, run_all
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 COMMITTED_DURATIONS = REPOSITORY / "features" / "durations.json"
-DEFAULT_WORKERS = 3
+DEFAULT_WORKERS = 4
 _BAD = ("failed", "error", "hook_error", "untested")
 
 
