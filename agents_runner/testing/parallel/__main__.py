@@ -32,7 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     except PlanError as exc:
         print(f"error: behave could not list the scenarios: {exc}", file=sys.stderr)
         return 2
-    known = estimates(parts_root.parent / f"durations-{junit.name}.json", COMMITTED_DURATIONS)
+    known = estimates(
+        parts_root.parent / f"durations-{junit.name}.json",
+        COMMITTED_DURATIONS.with_name(f"durations-{junit.name}.json"),  # Podman's, the Swarm's
+        COMMITTED_DURATIONS,
+    )
     order = options.paths if options.stop else None
     plan = make_plan(selected, options.workers, known, order=order)
     workers = _workers(plan, parts_root)
