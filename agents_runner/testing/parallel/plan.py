@@ -136,10 +136,11 @@ def _rotated(share: list[PlannedScenario], index: int, workers: int) -> list[Pla
     through its files: the long waits (an agent's network timeouts, an engine that does
     not answer) cluster in a few files, and workers that reached them at once would
     leave the cores idle."""
-    files = list(dict.fromkeys(s.location.rpartition(":")[0] for s in share))
-    start = files[index * len(files) // workers] if files else ""
-    by_file = {file: [s for s in share if s.location.rpartition(":")[0] == file] for file in files}
-    at = files.index(start) if start else 0
+    by_file: dict[str, list[PlannedScenario]] = {}
+    for scenario in share:
+        by_file.setdefault(scenario.location.rpartition(":")[0], []).append(scenario)
+    files = list(by_file)
+    at = index * len(files) // workers
     return [s for file in files[at:] + files[:at] for s in by_file[file]]
 
 
