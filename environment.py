@@ -5,9 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import secrets
-import shutil
 import signal
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -254,9 +252,7 @@ def after_all(context: Context) -> None:
     if context.registry_image:
         context.engine.remove_image(context.registry_image)
     context.engine.close()
-    folders = sorted(Path(tempfile.gettempdir()).glob(reaper.temp_prefix(context.run_id) + "*"))
-    for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
+    folders = reaper.remove_folders(context.run_id)
     reaper.unregister(context.run_id)
     if left:
         names = ", ".join(c["Names"][0].lstrip("/") for c in left)

@@ -93,8 +93,14 @@ def reap(
         for container in raw_containers(engine, {RUN_LABEL: run_id}):
             engine.remove(container["Id"])
             removed.append(f"container {container['Names'][0].lstrip('/')} of dead run {run_id}")
-        for folder in Path(tempfile.gettempdir()).glob(temp_prefix(run_id) + "*"):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(f"folder {folder} of dead run {run_id}")
+        removed += [f"folder {folder} of dead run {run_id}" for folder in remove_folders(run_id)]
         unregister(run_id)
     return removed
+
+
+def remove_folders(run_id: str) -> list[Path]:
+    """Remove the run's temporary folders; returns those there were."""
+    folders = sorted(Path(tempfile.gettempdir()).glob(temp_prefix(run_id) + "*"))
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    return folders
