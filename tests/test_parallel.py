@@ -42,20 +42,6 @@ def test_a_run_that_stops_at_its_first_failure_starts_the_scenarios_in_the_order
     assert shares == [["4", "3", "2"], ["1", "5"]]
 
 
-def test_the_swarm_scenarios_run_in_a_lane_of_their_own_when_one_of_them_is_serial():
-    swarm = [scenario(f"features/swarm.feature:{n}", "swarm-cluster") for n in (7, 3)]
-    selected = [scenario("features/a.feature:1"), *swarm]
-    selected.append(scenario("features/swarm.feature:5", "swarm-cluster", "serial"))
-    selected.append(scenario("features/b.feature:2", "serial"))
-    plan = make_plan(selected, 2, {})
-    assert [s.location.rsplit(":", 1)[1] for s in plan.swarm_lane] == ["3", "5", "7"]
-    assert [s.location for s in plan.serial] == ["features/b.feature:2"]
-    assert [s.location for share in plan.shares for s in share] == ["features/a.feature:1"]
-    without_the_serial_one = make_plan(selected[:3], 2, {})
-    assert without_the_serial_one.swarm_lane == []
-    assert len(without_the_serial_one.scenarios) == 3
-
-
 def test_each_worker_starts_its_files_at_its_own_place_among_them():
     selected = [scenario(f"features/{name}.feature:1") for name in "abcdef"]
     plan = make_plan(selected, 2, {})  # equal estimates: a, c, e and b, d, f

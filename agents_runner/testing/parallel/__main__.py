@@ -105,8 +105,6 @@ def _workers(plan: Plan, parts_root: Path) -> list[Worker]:
         Worker(f"w{index}", share, parts_root / f"w{index}")
         for index, share in enumerate(plan.shares, start=1)
     ]
-    if plan.swarm_lane:
-        workers.append(Worker("swarm", plan.swarm_lane, parts_root / "swarm"))
     if plan.serial:
         workers.append(Worker("serial", plan.serial, parts_root / "serial"))
     return workers
@@ -115,8 +113,7 @@ def _workers(plan: Plan, parts_root: Path) -> list[Worker]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m agents_runner.testing.parallel",
-        description="Run the acceptance suite in parallel behave processes (the test "
-        "Swarm's scenarios in a lane of their own when some of them are @serial), then the "
+        description="Run the acceptance suite in parallel behave processes, then the "
         "@serial scenarios alone, and merge the reports.",
         allow_abbrev=False,
     )

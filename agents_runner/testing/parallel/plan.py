@@ -4,11 +4,7 @@ The selection is behave's own: a dry run with the user's paths and tag expressio
 lists the scenarios it would run, each with its location (an outline's row has its
 own). Scenarios tagged @serial run after the others, one at a time. The rest are
 spread over the workers longest first (LPT), by how long each took in earlier runs.
-A run that stops at its first failure (a mutant's) starts them in the order given.
-
-The test Swarm is a machine of its own: when the run holds a @serial scenario that
-disturbs it, every scenario that uses it (@swarm-cluster) runs in a lane of its own,
-one at a time, beside the workers rather than in the serial phase."""
+A run that stops at its first failure (a mutant's) starts them in the order given."""
 
 from __future__ import annotations
 
@@ -17,11 +13,10 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 SERIAL_TAG = "serial"
-SWARM_LANE_TAG = "swarm-cluster"
 # A scenario no earlier run has timed: about the suite's median.
 UNKNOWN_SECONDS = 5.0
 
@@ -46,11 +41,10 @@ class PlannedScenario:
 class Plan:
     shares: list[list[PlannedScenario]]  # one list per worker, each run by one behave
     serial: list[PlannedScenario]  # run after the shares, in one behave
-    swarm_lane: list[PlannedScenario] = field(default_factory=list)  # beside the shares
 
     @property
     def scenarios(self) -> list[PlannedScenario]:
-        return [s for share in self.shares for s in share] + self.swarm_lane + self.serial
+        return [s for share in self.shares for s in share] + self.serial
 
 
 def select(paths: Sequence[str], tags: Sequence[str]) -> list[tuple[str, str, frozenset[str]]]:
@@ -110,10 +104,6 @@ def make_plan(
         )
         for location, name, tags in selected
     ]
-    lane: list[PlannedScenario] = []
-    if any(s.serial and SWARM_LANE_TAG in s.tags for s in scenarios):
-        lane = sorted((s for s in scenarios if SWARM_LANE_TAG in s.tags), key=_file_order)
-        scenarios = [s for s in scenarios if SWARM_LANE_TAG not in s.tags]
     rank = {location: index for index, location in enumerate(order or [])}
     first = (lambda s: (rank.get(s.location, len(rank)), s.estimate)) if order else None
     parallel = sorted((s for s in scenarios if not s.serial), key=first or (lambda s: -s.estimate))
@@ -128,7 +118,7 @@ def make_plan(
         if not order:
             shares[index] = _rotated(share, index, len(shares))
     serial = sorted((s for s in scenarios if s.serial), key=_file_order)
-    return Plan([share for share in shares if share], serial, lane)
+    return Plan([share for share in shares if share], serial)
 
 
 def _rotated(share: list[PlannedScenario], index: int, workers: int) -> list[PlannedScenario]:
