@@ -35,7 +35,9 @@ answers() { node_docker "$1" version --format '{{.Server.Version}}' >/dev/null 2
 
 our_dockerd() {  # our_dockerd N: the pid of node N's dockerd, if it runs
   local pid
-  pid=$(cat "$(pidfile "$1")" 2>/dev/null) || return 1
+  # by its pidfile, or by its command line (a second dockerd started over it removed the file)
+  pid=$(cat "$(pidfile "$1")" 2>/dev/null) || pid=$(pgrep -o -f -- "--pidfile $(pidfile "$1")") ||
+    return 1
   [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "--pidfile $(pidfile "$1")" || return 1
   printf '%s\n' "$pid"
@@ -79,8 +81,18 @@ down() {
 }
 
 start_node() {  # start_node N
-  local n=$1
+  local n=$1 pid
   answers "$n" && return 0
+  # A dockerd of ours that does not answer yet may still be starting (after a SIGKILL it
+  # restores every stale sandbox first, slowly on a loaded machine): wait for it rather
+  # than start a second one over its socket; one that never answers is killed.
+  if pid=$(our_dockerd "$n"); then
+    wait_for 120 "node $n's running dockerd to answer" answers "$n" && return 0
+    kill -9 "$pid" 2>/dev/null || true
+    pkill -9 -f "containerd --config $work_dir/node$n/" 2>/dev/null || true
+    wait_for 30 "node $n's old dockerd and containerd to end" \
+      sh -c "! kill -0 $pid 2>/dev/null && ! pgrep -f 'containerd --config $work_dir/node$n/' >/dev/null"
+  fi
   rm -f "$(socket "$n")" "$(pidfile "$n")"
   mkdir -p "$work_dir/node$n/data" "$work_dir/node$n/exec"
   log "starting node $n (unix://$(socket "$n")), log in $work_dir/node$n.log"
@@ -89,7 +101,7 @@ start_node() {  # start_node N
     --pidfile $(pidfile "$n") -H unix://$(socket "$n") \
     --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
     --label agents-runner.node=$n" >>"$work_dir/node$n.log" 2>&1 </dev/null &
-  wait_for 60 "node $n to answer" answers "$n" || { tail -20 "$work_dir/node$n.log" >&2; exit 1; }
+  wait_for 120 "node $n to answer" answers "$n" || { tail -20 "$work_dir/node$n.log" >&2; exit 1; }
   if ! node_docker "$n" network inspect docker_gwbridge >/dev/null 2>&1; then
     node_docker "$n" network create --driver bridge --subnet "172.31.$((200 + n)).0/24" \
       -o com.docker.network.bridge.name="arswarm$n" \
