@@ -247,30 +247,60 @@ def oom_exactly_when_logged(context: Context, words: str) -> None:
 
 
 _ENDED_CONTAINERS = {
-    "whose worker the kernel killed for exceeding 16m": (memory_hog(64, outlived=True), None),
+    "whose worker the kernel killed for exceeding 16m (a kill Docker reported)": (
+        memory_hog(64, outlived=True),
+        None,
+    ),
     "killed with Docker's kill": ("sleep 600", "SIGKILL"),
     "that exited 137 by itself": ("exit 137", None),
 }
+# Docker misses some kills the kernel made (about 1 in 20 here under load: docs/ENGINES.md);
+# a hog it did not report is replaced, up to this many times.
+_HOG_ATTEMPTS = 6
+
+
+def _ended_container(context: Context, script: str, signal: str | None) -> str:
+    api = context.harness.engine.api
+    host = api.create_host_config(
+        network_mode="none", mem_limit="16m", memswap_limit="16m", init=True
+    )
+    container = api.create_container(
+        context.harness.image, ["sh", "-c", script], labels=context.harness.labels,
+        host_config=host,
+    )["Id"]  # fmt: skip
+    context.harness.kept_containers.append(container)  # the suite removes it
+    api.start(container)
+    if signal:
+        api.kill(container, signal)
+    api.wait(container, timeout=60)
+    return container
+
+
+def _docker_reported_oom(context: Context, container: str) -> bool:
+    """By the suite's own read of Docker's events: an `oom` event for the container,
+    waiting a few seconds for one that follows its exit."""
+    api = context.harness.engine.api
+    stream = api.events(
+        since=0, until=time.time() + 3, decode=True,
+        filters={"type": ["container"], "container": [container], "event": ["oom"]},
+    )  # fmt: skip
+    try:
+        return any(event.get("Action") == "oom" for event in stream)
+    finally:
+        stream.close()
 
 
 @given("three ended containers of this scenario with a memory limit of 16m: {kinds}")
 def ended_containers(context: Context, kinds: str) -> None:
-    api = context.harness.engine.api
     context.ended = {}
     for kind in [k.strip().removeprefix("one ") for k in kinds.replace(" and ", ", ").split(", ")]:
         script, signal = _ENDED_CONTAINERS[kind]
-        host = api.create_host_config(
-            network_mode="none", mem_limit="16m", memswap_limit="16m", init=True
-        )
-        container = api.create_container(
-            context.harness.image, ["sh", "-c", script], labels=context.harness.labels,
-            host_config=host,
-        )["Id"]  # fmt: skip
-        context.harness.kept_containers.append(container)  # the suite removes it
-        api.start(container)
-        if signal:
-            api.kill(container, signal)
-        api.wait(container, timeout=60)
+        container = _ended_container(context, script, signal)
+        if kind.endswith("(a kill Docker reported)"):
+            attempts = 1
+            while not _docker_reported_oom(context, container):
+                assert_that(attempts, less_than(_HOG_ATTEMPTS), "hogs Docker did not report")
+                container, attempts = _ended_container(context, script, signal), attempts + 1
         context.ended[kind] = container
 
 
