@@ -13,6 +13,7 @@ from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 
 # mutation/run_mutant.py's words: a survivor no scenario ran, and each run's time
 NOT_COVERED = "NOT_COVERED"
+UNIT_KILL = "unit tests: KILLED by"
 _TOOK = re.compile(r"^run_mutant: exit -?\d+ after (\d+) s$", re.MULTILINE)
 
 
@@ -23,6 +24,7 @@ def main() -> None:
     args = parser.parse_args()
     counts = {"killed": 0, "timed out": 0, "survived": 0, "incompetent": 0}
     not_covered = 0
+    by_unit_tests = 0
     seconds: list[int] = []
     survivors = []
     with use_db(args.session, WorkDB.Mode.open) as db:
@@ -40,6 +42,7 @@ def main() -> None:
                 counts["timed out"] += 1
             else:
                 counts["killed"] += 1
+                by_unit_tests += UNIT_KILL in (result.output or "")
         pending = db.num_work_items - db.num_results
     tested = counts["killed"] + counts["timed out"] + counts["survived"]
     score = 100 * (tested - counts["survived"]) / tested if tested else 0.0
@@ -50,6 +53,7 @@ def main() -> None:
     print()
     print(f"- date: {datetime.now(UTC):%Y-%m-%d}, commit {commit}, seed {args.seed}")
     print("- " + ", ".join(f"{name}: {number}" for name, number in counts.items()))
+    print(f"- killed by the unit tests of their lines: {by_unit_tests}; the rest by scenarios")
     if not_covered:
         print(f"- of the survivors, {not_covered} ran no scenario: none of the map ran their lines")
     if seconds:

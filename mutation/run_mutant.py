@@ -1,7 +1,10 @@
-"""The test command for one mutant: the scenarios that ran its line, in parallel.
+"""The test command for one mutant: the unit tests that ran its lines, then the scenarios
+that ran them, in parallel.
 
 cosmic-ray has applied the mutant to the working tree; `git diff` against HEAD finds the
-changed lines, the coverage map (`reports/mutation/coverage-map.json`, made by
+changed lines. The unit tests' map (`reports/mutation/unit-map.json`, mutation/unit_map.py)
+names the test files that ran them: pytest runs those first, and a failure kills the
+mutant in seconds. Otherwise the coverage map (`reports/mutation/coverage-map.json`, made by
 `scripts/mutation.sh map` of the same code) names the scenarios that ran them and the
 order to start them in (mutation/covering.py), and the parallel runner runs those with
 `--stop`. Exit 0 means the mutant survived. A mutant whose lines no scenario ran
@@ -10,7 +13,7 @@ survives without a run, its output saying NOT_COVERED.
 A failing run during which the Docker engine was restarted (by anything else on the
 machine: its process changed) says nothing of the mutant: it runs again, up to twice.
 
-Usage: python mutation/run_mutant.py [--workers N] [--map MAP.json]
+Usage: python mutation/run_mutant.py [--workers N] [--map MAP.json] [--unit-map MAP.json]
 """
 
 from __future__ import annotations
@@ -62,11 +65,34 @@ def original(path: str) -> str:
     return _git("show", f"HEAD:{path}")
 
 
+def unit_tests_kill(unit_map: dict, found: list) -> bool:
+    """Run the unit tests that ran the mutant's lines; True when one fails."""
+    files = sorted({f for change in found for f in select(unit_map, change, original).locations})
+    if not files:
+        print("unit tests: none ran the mutant's lines")
+        return False
+    started = time.monotonic()
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *files]
+    done = subprocess.run(
+        command, cwd=REPOSITORY, capture_output=True, text=True, errors="replace", check=False
+    )
+    took = time.monotonic() - started
+    if done.returncode == 0:
+        print(f"unit tests: {len(files)} file(s) passed in {took:.0f} s: {' '.join(files)}")
+        return False
+    print("\n".join(done.stdout.splitlines()[-_TAIL:]))
+    print(f"unit tests: KILLED by {' '.join(files)} (exit {done.returncode}, {took:.0f} s)")
+    return True
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--map", type=Path, default=REPOSITORY / "reports/mutation/coverage-map.json"
+    )
+    parser.add_argument(
+        "--unit-map", type=Path, default=REPOSITORY / "reports/mutation/unit-map.json"
     )
     args = parser.parse_args()
     coverage_map = json.loads(args.map.read_text())
@@ -74,6 +100,8 @@ def main() -> int:
     if not found:
         print(f"{NOT_COVERED}: the mutant changed nothing in agents_runner/")
         return 0
+    if args.unit_map.exists() and unit_tests_kill(json.loads(args.unit_map.read_text()), found):
+        return 1
     seconds = dict(zip(coverage_map["scenarios"], coverage_map["seconds"], strict=True))
     locations: set[str] = set()
     for change in found:

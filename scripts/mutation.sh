@@ -5,7 +5,8 @@
 #   bash scripts/mutation.sh            # the map (unless it is of this code), then 100 mutants
 #   MUTATION_COUNT=10 MUTATION_SEED=7 bash scripts/mutation.sh
 #   MUTATION_SUITE=whole bash scripts/mutation.sh   # the old way: the whole suite per mutant
-# Each mutant runs only the scenarios that ran its lines (reports/mutation/coverage-map.json),
+# Each mutant runs the unit tests that ran its lines (reports/mutation/unit-map.json), then,
+# if they pass, only the scenarios that ran its lines (reports/mutation/coverage-map.json),
 # MUTATION_WORKERS (2) behave processes at a time, stopping at the first failure.
 # MUTATION_TAGS (a behave tag expression, e.g. 'not @serial') narrows the map's run, and so
 # every mutant's; MUTATION_MAP_WORKERS (4) is the map run's behave processes.
@@ -72,6 +73,10 @@ elif uv run --no-sync python mutation/coverage_map.py --current "$map"; then
 else
   make_map
 fi
+
+# The unit tests' map (seconds, not minutes): each mutant runs the unit tests of its lines
+# first, and its scenarios only if they pass.
+uv run --group mutation python mutation/unit_map.py "$out/unit-map.json" >&2
 
 rm -f "$session"
 uv run --group mutation cosmic-ray init "$config" "$session" 2>/dev/null
