@@ -1,10 +1,12 @@
 """Checks for what the mutation sample drawn on 2026-12-05 (seed 20261207) found no scenario
 looking at: each fails with its mutant applied (mutation/SURVIVORS.md)."""
 
-from agents_runner.cli.summary import _size
+from agents_runner.cli.common import one_line
+from agents_runner.cli.summary import _cut, _size
 from agents_runner.engine.swarm_secrets import secret_reference
+from agents_runner.logstream import to_unix_nanos
 from agents_runner.supervise import PullProgress
-from agents_runner.terminal import describe_pull
+from agents_runner.terminal import describe_pull, parse_duration
 
 
 def test_a_pull_line_without_a_percentage_gives_the_megabytes_so_far() -> None:
@@ -33,3 +35,24 @@ def test_a_pull_counts_only_its_finished_layers_until_it_is_done() -> None:
     progress.add({"id": "a1b2c3d4e5f6", "status": "Pull complete"})
     assert progress.summary()["layers_done"] == 1
     assert progress.summary(done=True)["layers_done"] == 2
+
+
+def test_a_control_character_is_shown_escaped_without_quotes() -> None:
+    assert one_line("bad\x1b[31m name\n") == "bad\\x1b[31m name\\n"
+
+
+def test_a_duration_in_days_is_whole_days_of_seconds() -> None:
+    assert parse_duration("7d") == 7 * 86400
+    assert parse_duration("1d12h") == 1.5 * 86400
+
+
+def test_a_long_command_is_cut_to_its_first_characters_and_an_ellipsis() -> None:
+    cut = _cut("x" * 600)
+    assert (len(cut), cut[-1], cut[:-1]) == (500, "…", "x" * 499)
+    assert _cut("y" * 500) == "y" * 500
+
+
+def test_a_time_with_an_offset_in_hours_and_minutes_is_read_as_utc() -> None:
+    utc = to_unix_nanos(b"2026-11-25T16:05:12.5Z")
+    assert to_unix_nanos(b"2026-11-25T21:35:12.5+05:30") == utc
+    assert to_unix_nanos(b"2026-11-25T10:35:12.5-05:30") == utc

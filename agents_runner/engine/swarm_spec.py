@@ -113,10 +113,3 @@ def _tmpfs_volume(
         "Target": target,
         "VolumeOptions": {"NoCopy": True, "Labels": dict(labels), "DriverConfig": driver},
     }
-
-
-def _bytes(size: str) -> int:
-    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
-    if size[-1:].lower() in units:
-        return int(size[:-1]) * units[size[-1].lower()]
-    return int(size)
