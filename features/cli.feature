@@ -36,6 +36,19 @@ Feature: The command line
     And the task's log is exactly "started" then "finished", each line once
     And its container no longer exists, removed before its end was recorded
 
+  # A terminal's session is hung up when its command exits and when the terminal
+  # closes: what the command left in it gets SIGHUP. The supervisor is not there.
+  @C-3.18
+  Scenario: A task detached from a terminal is driven to its end after the terminal is closed
+    Given a workspace
+    When in a pseudo-terminal, the user runs "run --detach --workspace {workspace} -- sh -c 'until [ -f /workspace/go ]; do sleep 0.1; done'", which exits with status 0 after printing the task's id
+    And the terminal is closed
+    And the task is "running"
+    Then the task's detached supervisor runs on, leading a session and process group of its own, with no controlling terminal (by /proc)
+    When the agent is let go on
+    Then the task ends "completed"
+    And its container no longer exists, removed before its end was recorded
+
   @C-3.18 @C-3.21 @C-1.10
   Scenario: A detached task's deadline is enforced after the command exits
     When the user runs "run --detach --timeout 1 --grace 1 -- sh -c 'trap \"\" TERM; echo started; while :; do sleep 1; done'"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shlex
 import signal
 import subprocess
+from pathlib import Path
 
 from behave import given, then, when
 from behave.runner import Context
@@ -121,3 +122,32 @@ def ends_unattended(context: Context, state: str) -> None:
         describe="the task to end with no command run",
     )
     assert_that(task.state.value, equal_to(state), f"error: {task.error}")
+
+
+@when(
+    'in a pseudo-terminal, the user runs "{line}", which exits with status {code:d} '
+    "after printing the task's id"
+)
+def detach_in_terminal(context: Context, line: str, code: int) -> None:
+    verb, *rest = shlex.split(line.replace("{workspace}", str(context.workspace)))
+    terminal = context.harness.cli.start_in_terminal(verb, "--image", context.harness.image, *rest)
+    context.terminal = terminal
+    assert_that(terminal.wait(timeout=60), equal_to(code), terminal.output)
+    context.cli_task_id = terminal.output.strip()
+    context.task = context.harness.fresh_load(context.cli_task_id)
+
+
+@when("the terminal is closed")
+def terminal_closed(context: Context) -> None:
+    context.terminal.hang_up()
+
+
+@then(
+    "the task's detached supervisor runs on, leading a session and process group of its "
+    "own, with no controlling terminal (by /proc)"
+)
+def supervisor_in_own_session(context: Context) -> None:
+    owner = context.harness.detached_supervisor(context.cli_task_id)  # alive, by /proc
+    fields = Path(f"/proc/{owner.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    process_group, session, terminal = int(fields[2]), int(fields[3]), int(fields[4])
+    assert_that((session, process_group, terminal), equal_to((owner.pid, owner.pid, 0)))

@@ -6,7 +6,7 @@ from agents_runner.cli.summary import _cut, _size
 from agents_runner.engine.swarm_secrets import secret_reference
 from agents_runner.logstream import to_unix_nanos
 from agents_runner.supervise import PullProgress
-from agents_runner.terminal import describe_pull, parse_duration
+from agents_runner.terminal import describe_pull
 
 
 def test_a_pull_line_without_a_percentage_gives_the_megabytes_so_far() -> None:
@@ -39,11 +39,6 @@ def test_a_pull_counts_only_its_finished_layers_until_it_is_done() -> None:
 
 def test_a_control_character_is_shown_escaped_without_quotes() -> None:
     assert one_line("bad\x1b[31m name\n") == "bad\\x1b[31m name\\n"
-
-
-def test_a_duration_in_days_is_whole_days_of_seconds() -> None:
-    assert parse_duration("7d") == 7 * 86400
-    assert parse_duration("1d12h") == 1.5 * 86400
 
 
 def test_a_long_command_is_cut_to_its_first_characters_and_an_ellipsis() -> None:

@@ -13,16 +13,20 @@ from .waiting import wait_until
 
 
 class TerminalSession:
-    """The command's stdin, stdout and stderr are the slave side of one pty; everything it
-    writes is collected from the master side."""
+    """The command's stdin, stdout and stderr are the slave side of one pty, which is also
+    its controlling terminal (it leads a session of its own, as a shell's job would lead
+    its process group: the kernel hangs up what the terminal's session leaves behind);
+    everything it writes is collected from the master side."""
 
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
         master, slave = pty.openpty()
         self._master = master
         self._chunks: list[bytes] = []
         self._lock = threading.Lock()
+        # setsid(1) -c: a new session whose controlling terminal is its stdin, then exec
+        # (the same process: Popen's child leads no process group, so setsid need not fork)
         self.process = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+            ["setsid", "--ctty", *argv], stdin=slave, stdout=slave, stderr=slave, env=env
         )
         os.close(slave)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -61,10 +65,20 @@ class TerminalSession:
             describe=f"{text!r} on the terminal",
         )
 
+    def hang_up(self) -> None:
+        """Close the terminal, as a terminal window closes: the master side goes away."""
+        self._reader.join(timeout=10)
+        self._close_master()
+
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
         self._reader.join(timeout=10)
-        with contextlib.suppress(OSError):
-            os.close(self._master)
+        self._close_master()
+
+    def _close_master(self) -> None:
+        master, self._master = self._master, -1
+        if master >= 0:
+            with contextlib.suppress(OSError):
+                os.close(master)
