@@ -84,8 +84,11 @@ def exit_to_end(runner: TaskRunner, engine: Engine, image: str, run: str, script
     task = runner.submit(spec)
     ended = runner.wait(task.id, timeout=300)
     since = parse_time(ended.created_at).timestamp() - 1
-    events = engine.events(labels={LABEL_TASK_ID: task.id}, since=since, until=time.time())
-    died = next(e["timeNano"] / 1e9 for e in events if e.get("Action") == "die")
+    filters = {"type": ["container"], "event": ["die"], "label": [f"{LABEL_TASK_ID}={task.id}"]}
+    # Docker's own event stream, read with the SDK: the baseline, not the runner's code
+    events = engine.api.events(since=since, until=time.time() + 1, decode=True, filters=filters)
+    died = next(e["timeNano"] / 1e9 for e in events)
+    events.close()
     return parse_time(ended.history[-1].at).timestamp() - died
 
 

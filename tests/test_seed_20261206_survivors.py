@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from agents_runner.engine.containers import has_labels
-from agents_runner.engine.events import _event_time
 from agents_runner.engine.records import _under
 from agents_runner.logstream import LogCursor, after_cursor
 from agents_runner.processes import ProcessIdentity
@@ -17,11 +16,6 @@ from agents_runner.spec_checks import check_seconds
 from agents_runner.supervise.endings import ENGINE_SHUTDOWN_WINDOW, exited_during_outage
 from agents_runner.taskqueue import QueueSettings, TaskQueue
 from agents_runner.terminal import describe_pull
-
-
-def test_an_event_time_is_its_nanoseconds_read_as_seconds() -> None:
-    assert abs(_event_time({"timeNano": 1_800_000_000_250_000_000}) - 1_800_000_000.25) < 1e-3
-    assert _event_time({"time": 1_800_000_000}) == 1_800_000_000.0
 
 
 def test_a_label_matches_only_its_own_value() -> None:

@@ -82,12 +82,6 @@ class EngineDialect:
         return self.is_podman
 
     @property
-    def past_events_need_no_stream(self) -> bool:
-        """Event filters: Podman answers nothing for an `until` in the past unless asked
-        stream=false."""
-        return self.is_podman
-
-    @property
     def drops_default_ulimits(self) -> bool:
         """Limits: given one ulimit, Podman drops its configured default_ulimits and
         falls back to values the host may refuse; they must be passed along."""
