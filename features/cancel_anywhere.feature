@@ -2,7 +2,8 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
   A task can be cancelled or killed before its container exists: while it waits
   for a run slot, and while its image is being pulled (cancelled in both here;
   killed in those states only through the crossed requests below). It then ends without any
-  container ever being created. A kill during a graceful stop does not wait for the
+  container ever being created. A cancel that comes while the container is being
+  started stops the agent gracefully once it runs. A kill during a graceful stop does not wait for the
   grace. Requests are idempotent, and the first recorded intent is kept; a kill
   always overrides a cancel.
 
@@ -34,6 +35,24 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
     And its recorded history is queued, pulling, cancelled, in that order
     And no container was ever created for the task
     And the image is not present in the engine
+
+  @C-1.19 @C-1.3 @C-1.5
+  Scenario: A task cancelled while its container is being started is stopped gracefully once it runs
+    The proxy holds back the engine's answer to the container's start: the engine runs
+    the container while the runner still waits to hear so. Once it hears, the task is
+    "stopping" while its grace runs (a kill then ends it here).
+    Given a runner that reaches the engine through a proxy that can cut connections
+    And the proxy holds back the engine's answers to container starts from now on
+    And a task whose agent ignores SIGTERM
+    When the task is submitted
+    And the engine reports the task's container running, its start not yet answered
+    And the user cancels the task with a grace period of 30 seconds
+    And the proxy lets the engine's answers to container starts through
+    And the task is "stopping", and its agent has recorded signal 15
+    And the user kills the task
+    Then the task ends "killed"
+    And its recorded history is queued, starting, running, stopping, killed, in that order
+    And the agent was sent signal 15, then signal 9 (by the engine's events, its own record and its exit code)
 
   # serial: it measures a timing bound (signal 9 within 2 seconds of the request).
   @serial

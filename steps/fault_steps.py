@@ -543,3 +543,25 @@ def release_new_lock(context: Context) -> None:
 @then('"rm" ends')
 def rm_ends(context: Context) -> None:
     context.rm.wait(60)
+
+
+@given("the proxy holds back the engine's answers to container starts from now on")
+def proxy_holds_starts(context: Context) -> None:
+    context.proxy.hold_start_answers()
+
+
+@when("the proxy lets the engine's answers to container starts through")
+def proxy_releases_starts(context: Context) -> None:
+    context.proxy.release_start_answers()
+
+
+@when("the engine reports the task's container running, its start not yet answered")
+def container_running_unanswered(context: Context) -> None:
+    wait_until(
+        lambda: context.harness.container(context.task),
+        lambda found: bool(found and found["State"]["Running"]),
+        timeout=60,
+        describe="the engine to report the task's container running",
+    )
+    task = context.harness.fresh_load(context.task.id)
+    assert_that(task.state, equal_to(TaskState.STARTING), "the task, its start unanswered")

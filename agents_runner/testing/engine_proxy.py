@@ -45,6 +45,9 @@ class EngineProxy:
         self.connections_refused = 0  # attempts while it refused: how hard it was tried
         self._log_streams: set[socket.socket] = set()  # upstream ends of followed logs
         self._attach_streams: set[socket.socket] = set()  # upstream ends of attach streams
+        self._start_answers: set[socket.socket] = set()  # upstream ends of container starts
+        self._starts_free = threading.Event()
+        self._starts_free.set()
         self._hold_logs = threading.Event()
         self._hold_attach = threading.Event()
         self._shut_down = threading.Event()
@@ -75,12 +78,21 @@ class EngineProxy:
         output as it comes), open or new, not even their end."""
         self._hold_attach.set()
 
+    def hold_start_answers(self) -> None:
+        """From now on, forward nothing the engine answers to a container start (the
+        engine starts the container; its caller waits) until `release_start_answers`."""
+        self._starts_free.clear()
+
+    def release_start_answers(self) -> None:
+        self._starts_free.set()
+
     def refusing(self) -> bool:
         return time.monotonic() < self._refuse_until
 
     def close(self) -> None:
         self._closed = True
         self._shut_down.set()
+        self._starts_free.set()
         self.cut(0)
         _shut(self._server)
         with contextlib.suppress(OSError):
@@ -118,6 +130,8 @@ class EngineProxy:
                     self._log_streams.add(target)  # a request: its answer comes from target
                 if b"/attach?" in data:
                     self._attach_streams.add(target)
+                if data.startswith(b"POST ") and b"/start " in data.split(b"\r\n", 1)[0]:
+                    self._start_answers.add(target)
                 self._wait_if_held(source)
                 target.sendall(data)
             self._wait_if_held(source)
@@ -136,6 +150,8 @@ class EngineProxy:
         )
         if held:
             self._shut_down.wait()  # held bytes never arrive; close() lets the pump end
+        if source in self._start_answers:
+            self._starts_free.wait()
 
 
 def _shut(sock: socket.socket) -> None:
