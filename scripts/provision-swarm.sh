@@ -112,13 +112,25 @@ start_node() {  # start_node N
 
 swarm_state() { node_docker "$1" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null; }
 
+not_pending() { [ "$(swarm_state "$1")" != pending ]; }
+
 form_cluster() {
+  # Nodes that kept the Swarm of an earlier start (their dockerds were stopped or the
+  # machine restarted) rejoin it by themselves, "pending" until the managers have a
+  # quorum again: wait for that rather than initialise a second Swarm over it. One that
+  # never settles (its Swarm is gone for good) leaves it and starts over.
+  local n
+  for n in "${nodes[@]}"; do
+    if ! wait_for 90 "node $n's earlier Swarm to settle" not_pending "$n"; then
+      node_docker "$n" swarm leave --force >/dev/null 2>&1 || true
+    fi
+  done
   if [ "$(swarm_state 1)" != active ]; then
     log "initialising the swarm on node 1 (127.0.0.1:2377)"
     node_docker 1 swarm init --listen-addr 127.0.0.1:2377 --advertise-addr 127.0.0.1:2377 >/dev/null
     node_docker 1 network rm ingress >/dev/null 2>&1 <<<y || true
   fi
-  local token n
+  local token
   token=$(node_docker 1 swarm join-token -q manager)
   for n in 2 3; do
     if [ "$(swarm_state "$n")" != active ]; then

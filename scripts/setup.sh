@@ -11,7 +11,7 @@ bash scripts/provision-engine.sh
 bash scripts/provision-podman.sh ||
   echo "setup: no Podman service (it needs root to start); the suite runs on Docker only" >&2
 bash scripts/provision-swarm.sh ||
-  echo "setup: no test Swarm (it needs root to start); the @swarm scenarios say why" >&2
+  echo "setup: no test Swarm (provision-swarm said why above); the @swarm scenarios say so too" >&2
 if ! command -v uv >/dev/null 2>&1; then
   echo "setup: installing uv with pip" >&2
   python3 -m pip install --quiet uv
