@@ -35,7 +35,8 @@ Feature: No task is stranded when the process that drives it goes away
     And the task is submitted
     And the agent has started
     When the runner is closed without waiting
-    And a new TaskRunner in the same process opens the state dir
+    Then the task's file names no owner, and the task is not ended
+    When a new TaskRunner in the same process opens the state dir
     And the agent is let go on
     Then the task ends "completed"
     And its log is exactly the lines "started" and "finished"

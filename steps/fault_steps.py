@@ -271,6 +271,12 @@ def close_without_waiting(context: Context) -> None:
     context.harness.runner().close(wait=False)
 
 
+@then("the task's file names no owner, and the task is not ended")
+def released_task(context: Context) -> None:
+    stored = json.loads(context.harness.payload_bytes(context.task.id))
+    assert_that((stored["owner"], stored["state"]), equal_to((None, "running")))
+
+
 @when("a new TaskRunner in the same process opens the state dir")
 def new_runner_same_process(context: Context) -> None:
     context.harness.runner(recover=True)
