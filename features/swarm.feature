@@ -175,8 +175,8 @@ Feature: Tasks on a Docker Swarm cluster
     When the user starts an agent on the Swarm that sleeps with "run --detach --cpus 1.5 --constraint node.hostname==agents-runner-swarm-2"
     And the agent on the Swarm has said it is ready
     And the user starts a second agent on the Swarm that says "second" with "run --detach --cpus 1.5 --constraint node.hostname==agents-runner-swarm-2"
-    Then the manager holds the second task's Swarm task pending, for "insufficient resources on 1 node"
-    And "show" says the second task is "queued", waiting for the cluster to place it: "insufficient resources on 1 node"
+    Then the manager holds the second task's Swarm task pending, for "insufficient resources"
+    And "show" says the second task is "queued", waiting for the cluster to place it: "insufficient resources"
     And no node's own engine has a container of the second task
     When the user runs "kill {first}" on the Swarm
     Then the second task ends "completed" with exit code 0 on the Swarm
@@ -209,7 +209,7 @@ Feature: Tasks on a Docker Swarm cluster
     When the user starts an agent on the Swarm that sleeps with "run --detach --cpus 1.5 --constraint node.hostname==agents-runner-swarm-3"
     And the agent on the Swarm has said it is ready
     And the user starts a second agent on the Swarm that says "second" with "run --detach --cpus 1.5 --constraint node.hostname==agents-runner-swarm-3"
-    And the manager holds the second task's Swarm task pending, for "insufficient resources on 1 node"
+    And the manager holds the second task's Swarm task pending, for "insufficient resources"
     And the second task's record and the manager's services are sampled together from now on
     And the user runs "cancel {second}" on the Swarm
     Then no sample saw the second task's end recorded while the manager still listed its service
@@ -225,7 +225,7 @@ Feature: Tasks on a Docker Swarm cluster
     When the user starts an agent on the Swarm that sleeps with "run --detach --cpus 1.5 --constraint node.hostname==agents-runner-swarm-1"
     And the agent on the Swarm has said it is ready
     And the user starts a second agent on the Swarm that says "second" with "run --detach --cpus 1.5 --constraint node.hostname==agents-runner-swarm-1"
-    And the manager holds the second task's Swarm task pending, for "insufficient resources on 1 node"
+    And the manager holds the second task's Swarm task pending, for "insufficient resources"
     And the second task's detached supervisor is killed with SIGKILL
     And the user runs "kill {first}" on the Swarm
     And agents-runner-swarm-1's own engine reports the second task's container starting
