@@ -5,7 +5,9 @@ its frames' times only, and the time index notes, at each change of time, how ma
 bytes of output came before it. A flood of output outruns it (Docker serves its log
 far slower than it passes output on, 0.3 MB/s for short lines): once it is more than
 1 MiB behind the copy, it stops, so as not to hold the machine's CPU, and the copy
-notes from there on the times it received the output instead.
+notes from there on the times it received the output instead. What the followed log
+had not passed on when the container exited (a stalled stream, or one slower than the
+copy) is stamped from a plain read of the log, which by then is whole.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import time
 
 from .engine.boundary import EngineBoundary, OutputStream
 from .engine.errors import ContainerGone, EngineUnavailable
-from .logstream import FrameDecoder, StreamError
+from .logstream import FrameDecoder, LogCursor, StreamError
 from .logtimes import LogTimes
 
 LAG_LIMIT = 1 << 20  # bytes of output the engine's times may lag behind the copy
@@ -29,6 +31,7 @@ class LogStamper:
         self.container_id = container_id
         self.times = times
         self.reached = 0  # bytes of output stamped so far
+        self._cursor = LogCursor()  # the last frame stamped
         self._lock = threading.Lock()  # the index has one writer at a time
         self._stream: OutputStream | None = None
         self._stopped = threading.Event()
@@ -47,11 +50,33 @@ class LogStamper:
         return not self.given_up
 
     def finish(self, size: int, within: float) -> None:
-        """Give the stamper up to `within` seconds to stamp `size` bytes, then stop it."""
+        """Give the stamper up to `within` seconds to stamp `size` bytes, then stop it;
+        what it has not stamped by then is stamped from a plain read of the log."""
         until = time.monotonic() + within
         while self._thread.is_alive() and self.reached < size and time.monotonic() < until:
             self._thread.join(0.02)
         self.stop()
+        if not self.given_up and self.reached < size and not self._thread.is_alive():
+            self._stamp_rest(size)
+
+    def _stamp_rest(self, size: int) -> None:
+        """Stamp the output past `reached` from the exited container's whole log."""
+        try:
+            stream = self.engine.open_logs(
+                self.container_id, follow=False, since=self._cursor.since()
+            )
+        except (EngineUnavailable, ContainerGone):
+            return
+        try:
+            decoder = FrameDecoder(self._cursor, marks=True)
+            for block in stream.blocks():
+                self._stamp(decoder, decoder.feed(block))
+                if self.reached >= size:
+                    return
+        except (EngineUnavailable, StreamError, OSError):
+            return
+        finally:
+            stream.close()
 
     def stop(self) -> None:
         """Stop now; the index is written by nobody else until the stamper has ended."""
@@ -79,12 +104,17 @@ class LogStamper:
                 data = decoder.feed(block)
                 if self._stopped.is_set():
                     return
-                if data:
-                    for written, stamp in decoder.marks:
-                        self.times.note(self.reached + written, stamp)
-                    self.reached += len(data)
-                    self.times.note(self.reached, decoder.cursor.timestamp)
+                self._stamp(decoder, data)
         except (EngineUnavailable, StreamError, OSError):
             return
         finally:
             stream.close()
+
+    def _stamp(self, decoder: FrameDecoder, data: bytes) -> None:
+        """Note the times of `data`, the output of the frames `decoder` has just read."""
+        if data:
+            for written, stamp in decoder.marks:
+                self.times.note(self.reached + written, stamp)
+            self.reached += len(data)
+            self.times.note(self.reached, decoder.cursor.timestamp)
+        self._cursor = decoder.cursor

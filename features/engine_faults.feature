@@ -82,6 +82,25 @@ Feature: A task rides out engine faults
     And its log holds "begin"
     And its log holds "end"
 
+  @C-2.20 @C-3.5
+  Scenario: Output the stalled log stream never passed on still gets the engine's times
+    The engine's followed log is held back just after "begin": on Docker it is the
+    stream that stamps the copy made from the attach stream, on Podman the copy's own.
+    What it never passed on is read from the engine's log once the agent has exited,
+    thousands of lines in one plain read, and each keeps its own time in the log's
+    time index: `logs --since` starts at the right line within them.
+    Given a runner that reaches the engine through a proxy that can cut connections
+    And a task whose container is kept and whose agent prints "begin", sleeps 3 seconds, prints 9000 numbered lines, sleeps 2 seconds and prints "late"
+    When the task is submitted
+    And its log holds "begin" by now
+    And the proxy holds back everything the engine sends on followed log streams from now on
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And its log is byte for byte what the engine's own "logs" command prints of its container
+    When the user notes the time just after the engine's timestamp of the line "line 9000" (past its second where the engine gives whole seconds), as written two hours east of UTC
+    And the user runs "logs --since {noted time} {id}"
+    Then its output is exactly "late"
+
   @C-2.20 @C-4.21
   Scenario: An output stream that stalls as the agent exits is cut, and the output is completed from the engine's log
     The supervisor that starts a container copies its output as the engine passes it

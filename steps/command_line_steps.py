@@ -365,6 +365,7 @@ def output_empty(context: Context) -> None:
 def note_time_after_line(context: Context, line: str) -> None:
     """Podman stamps its log in whole seconds: a line stamped 12:00:05 was written at
     some time in that second, so only a time past it is surely after the line."""
+    context.cli_task_id = getattr(context, "cli_task_id", "") or context.task.id
     container_id = context.harness.fresh_load(context.cli_task_id).container_id
     logs = context.harness.engine.api.logs(container_id, timestamps=True).decode()
     stamp = next(entry.split(" ", 1)[0] for entry in logs.splitlines() if entry.endswith(line))

@@ -57,6 +57,22 @@ def printing_sleeping_task(context: Context, first: str, seconds: int, last: str
 
 
 @given(
+    'a task whose container is kept and whose agent prints "{first}", sleeps {seconds:d} seconds,'
+    ' prints {count:d} numbered lines, sleeps {pause:d} seconds and prints "{last}"'
+)
+def printing_many_lines_task(
+    context: Context, first: str, seconds: int, count: int, pause: int, last: str
+) -> None:
+    """Each line is a write of its own (the shell's echo), so a frame of its own."""
+    lines = f"i=1; while [ $i -le {count} ]; do echo line $i; i=$((i+1)); done"
+    context.spec_fields = {
+        "command": ["sh", "-c", f"echo {first}; sleep {seconds}; {lines}; sleep {pause}; echo {last}"],
+        "keep_container": True,
+        "timeout": 300.0,
+    }
+
+
+@given(
     'a task whose container is kept and whose agent prints bytes that are not UTF-8 and "{first}",'
     ' sleeps {seconds:d} seconds and prints "{last}"'
 )
