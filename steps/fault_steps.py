@@ -66,7 +66,11 @@ def printing_many_lines_task(
     """Each line is a write of its own (the shell's echo), so a frame of its own."""
     lines = f"i=1; while [ $i -le {count} ]; do echo line $i; i=$((i+1)); done"
     context.spec_fields = {
-        "command": ["sh", "-c", f"echo {first}; sleep {seconds}; {lines}; sleep {pause}; echo {last}"],
+        "command": [
+            "sh",
+            "-c",
+            f"echo {first}; sleep {seconds}; {lines}; sleep {pause}; echo {last}",
+        ],
         "keep_container": True,
         "timeout": 300.0,
     }
