@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,9 +41,13 @@ def engine_address() -> str:
 
 
 def register(run_id: str, identity: ProcessIdentity | None = None) -> None:
+    """Written whole, then renamed into place: another run reading the registry never
+    sees the entry half-written, which it would take for a dead run's and reap."""
     RUNS_DIR.mkdir(mode=0o700, exist_ok=True)
     entry = {**(identity or ProcessIdentity.current()).to_payload(), "engine": engine_address()}
-    (RUNS_DIR / f"{run_id}.json").write_text(json.dumps(entry))
+    partial = RUNS_DIR / f".{run_id}.{os.getpid()}.{threading.get_ident()}.partial"
+    partial.write_text(json.dumps(entry))
+    os.replace(partial, RUNS_DIR / f"{run_id}.json")
 
 
 def unregister(run_id: str) -> None:
