@@ -56,7 +56,7 @@ class LogStamper:
         while self._thread.is_alive() and self.reached < size and time.monotonic() < until:
             self._thread.join(0.02)
         self.stop()
-        if not self.given_up and self.reached < size and not self._thread.is_alive():
+        if not self.given_up and self.reached < size:
             self._stamp_rest(size)
 
     def _stamp_rest(self, size: int) -> None:
@@ -79,7 +79,8 @@ class LogStamper:
             stream.close()
 
     def stop(self) -> None:
-        """Stop now; the index is written by nobody else until the stamper has ended."""
+        """Stop now: once this returns, the stamper writes nothing more to the index,
+        even if its thread is still waiting for the engine (to open its stream, say)."""
         with self._lock:
             self._stopped.set()
             stream = self._stream
@@ -102,9 +103,10 @@ class LogStamper:
             decoder = FrameDecoder(marks=True)
             for block in stream.blocks():
                 data = decoder.feed(block)
-                if self._stopped.is_set():
-                    return
-                self._stamp(decoder, data)
+                with self._lock:
+                    if self._stopped.is_set():
+                        return
+                    self._stamp(decoder, data)
         except (EngineUnavailable, StreamError, OSError):
             return
         finally:

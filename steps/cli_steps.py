@@ -87,8 +87,15 @@ def exits_with(context: Context, status: int) -> None:
 
 @then('its output is exactly "{text}"')
 def output_is(context: Context, text: str) -> None:
-    expected = _expand(context, text).replace("\\n", "\n")
-    assert_that(context.result.stdout, equal_to(expected + "\n"))
+    expected = _expand(context, text).replace("\\n", "\n") + "\n"
+    output = context.result.stdout
+    if len(output) > 2000 and output != expected:  # thousands of lines: say what it was
+        lines = output.splitlines()
+        raise AssertionError(
+            f"expected {expected!r}, but the output was {len(lines)} lines,"
+            f" from {lines[0]!r} to {lines[-1]!r}"
+        )
+    assert_that(output, equal_to(expected))
 
 
 @then("its output is exactly the new task's id")
