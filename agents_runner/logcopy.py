@@ -77,10 +77,18 @@ class LogCopy:
         closes the stream; one that stalls is cut), then append whatever it missed. Raises
         OSError (the disk) or EngineUnavailable (the engine) when that cannot be done now;
         calling it again carries on."""
+        aborted_at = None
         while self._follower.is_alive():
             self._follower.join(0.2)
-            if time.monotonic() - self._last_progress > _IDLE_AFTER_EXIT:
+            idle = time.monotonic() - self._last_progress
+            if aborted_at is None and idle > _IDLE_AFTER_EXIT:
                 self.abort()
+                aborted_at = time.monotonic()
+            elif aborted_at is not None and time.monotonic() - aborted_at > _IDLE_AFTER_EXIT:
+                # Still waiting for the engine to open its stream, which an abort cannot
+                # reach: once it opens, the follower finds the copy stopped and writes
+                # nothing (_copy), so the copy is completed without it.
+                break
         try:
             self._complete()
         except ContainerGone:
@@ -198,10 +206,13 @@ class LogCopy:
             delay = min(delay * 2, 2.0)
 
     def _copy(self, *, follow: bool) -> None:
+        # Opened outside the lock: a followed stream the engine never opens must not keep
+        # finish() from completing the copy.
+        stream = self.engine.open_logs(self.container_id, follow=follow, since=self.cursor.since())
         with self._lock:
-            stream = self.engine.open_logs(
-                self.container_id, follow=follow, since=self.cursor.since()
-            )
+            if follow and self._stop.is_set():
+                stream.close()
+                return
             self._stream = stream
             try:
                 # A plain read brings many frames at once: index each change of time in

@@ -101,6 +101,21 @@ Feature: A task rides out engine faults
     And the user runs "logs --since {noted time} {id}"
     Then its output is exactly "late"
 
+  @C-2.20 @C-3.5
+  Scenario: Output of a task whose followed log is held from the start still gets the engine's times
+    Here the followed log never even answers its request: on Docker the stamper waits
+    for it until the agent has exited, and all of the output is stamped from the log.
+    Given a runner that reaches the engine through a proxy that can cut connections
+    And a task whose container is kept and whose agent prints "begin", sleeps 0 seconds, prints 9000 numbered lines, sleeps 2 seconds and prints "late"
+    When the proxy holds back everything the engine sends on followed log streams from now on
+    And the task is submitted
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And its log is byte for byte what the engine's own "logs" command prints of its container
+    When the user notes the time just after the engine's timestamp of the line "line 9000" (past its second where the engine gives whole seconds), as written two hours east of UTC
+    And the user runs "logs --since {noted time} {id}"
+    Then its output is exactly "late"
+
   @C-2.20 @C-4.21
   Scenario: An output stream that stalls as the agent exits is cut, and the output is completed from the engine's log
     The supervisor that starts a container copies its output as the engine passes it
