@@ -202,6 +202,18 @@ Feature: Tasks on a Docker Swarm cluster
     And of the nodes' own engines, only agents-runner-swarm-3's has the image
     And nothing of the task is left on any node: no service, no container, no volume
 
+  @docker-only @swarm-cluster @swarm @registry
+  @C-9.14
+  Scenario: A task whose image its node cannot pull ends failed with the cluster's words and no exit code
+    Given the test Swarm's three nodes are ready
+    And a tag the registry does not have
+    When the user runs "run -- echo never" on the Swarm in that tag
+    Then the command exits with status 125
+    And the task ended "failed" with no exit code, for the cluster's words that it has no such image
+    And its recorded history is queued, pulling, failed, in that order
+    And no node's own engine ever had a container of the task
+    And nothing of the task is left on any node: no service, no container, no volume
+
   @docker-only @swarm-cluster @swarm
   @C-9.13 @C-1.19
   Scenario: A cancel of a task the cluster still has queued removes its service first, then ends it cancelled

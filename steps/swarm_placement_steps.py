@@ -11,11 +11,12 @@ import signal
 import threading
 
 import parse
-from behave import register_type, then, when
+from behave import given, register_type, then, when
 from behave.runner import Context
 from hamcrest import assert_that, contains_string, empty, equal_to, has_length
 
 from agents_runner.testing.contract_names import LABEL_TASK_ID
+from agents_runner.testing.registry import registry_has_tag
 from agents_runner.testing.swarm_cli import run_on_swarm
 from agents_runner.testing.waiting import wait_until
 
@@ -226,3 +227,31 @@ def _shown(context: Context, task_id: str) -> dict:
     result = context.harness.cli.run("show", "--json", task_id)
     assert_that(result.returncode, equal_to(0), result.stderr)
     return dict(json.loads(result.stdout))
+
+
+@given("a tag the registry does not have")
+def a_missing_tag(context: Context) -> None:
+    context.image_ref = context.harness.missing_tag()
+    assert_that(registry_has_tag(context.image_ref), equal_to(False), context.image_ref)
+
+
+@when('the user runs "run{options}" on the Swarm in that tag')
+def runs_in_that_tag(context: Context, options: str) -> None:
+    run_on_swarm(context, f"run --image {context.image_ref}{options}")
+
+
+@then(
+    'the task ended "{state}" with no exit code, for the cluster\'s words that it has no such image'
+)
+def ended_for_no_such_image(context: Context, state: str) -> None:
+    """The words are the node's, passed on by the manager: the runner names the image the
+    same way only by repeating them."""
+    task = context.harness.fresh_load(context.task.id)
+    said = f"the cluster could not run the task: No such image: {context.image_ref}"
+    assert_that((task.state.value, task.exit_code, task.error), equal_to((state, None, said)))
+
+
+@then("no node's own engine ever had a container of the task")
+def never_a_container_of_the_task(context: Context) -> None:
+    assert_that(context.swarm.node_events(context.task.id), empty())
+    assert_that(context.swarm.containers({LABEL_TASK_ID: context.task.id}), empty())

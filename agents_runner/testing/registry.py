@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import io
+import json
 import tarfile
 import threading
 import time
@@ -46,6 +47,23 @@ def registry_answers(address: str) -> bool:
         return connection.getresponse().status in (200, 401)
     except (OSError, ValueError):
         return False
+
+
+def registry_has_tag(reference: str) -> bool:
+    """Whether the registry `reference` names lists its tag, asked of the registry's own
+    API (a repository it has never had answers 404)."""
+    address, _, path = reference.partition("/")
+    repository, _, tag = path.rpartition(":")
+    host, _, port = address.rpartition(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    connection.request("GET", f"/v2/{repository}/tags/list")
+    response = connection.getresponse()
+    body = response.read()
+    if response.status == 404:
+        return False
+    if response.status != 200:
+        raise AssertionError(f"the registry answered {response.status}: {body[:200]!r}")
+    return tag in (json.loads(body).get("tags") or [])
 
 
 class GatedRegistry:
