@@ -116,6 +116,26 @@ Feature: A task rides out engine faults
     And the user runs "logs --since {noted time} {id}"
     Then its output is exactly "late"
 
+  @C-2.20 @C-2.16
+  Scenario: A task taken over by a new runner, whose followed log stalls, still gets all of its output
+    A runner that takes over a running task has no attach stream: it copies the output
+    by following the engine's log. Here that stream is held back while the agent prints
+    9000 lines, more than the log's last frames the runner looks back at once the agent
+    has exited, so the rest comes from a plain read of the log.
+    Given a workspace
+    And a runner that reaches the engine through a proxy that can cut connections
+    And a task whose container is kept and whose agent waits for a signal file in the workspace, then prints 9000 numbered lines and "late"
+    And the task is submitted
+    And the agent has started
+    When the runner is closed without waiting
+    And a new TaskRunner in the same process opens the state dir through the proxy
+    And the proxy holds back everything the engine sends on followed log streams from now on
+    And the agent is let go on
+    And the task has ended
+    Then the task is "completed" with exit code 0
+    And its log is byte for byte what the engine's own "logs" command prints of its container
+    And its log holds "late"
+
   @C-2.20 @C-4.21
   Scenario: An output stream that stalls as the agent exits is cut, and the output is completed from the engine's log
     The supervisor that starts a container copies its output as the engine passes it

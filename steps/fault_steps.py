@@ -77,6 +77,18 @@ def printing_many_lines_task(
 
 
 @given(
+    "a task whose container is kept and whose agent waits for a signal file in the workspace,"
+    ' then prints {count:d} numbered lines and "{last}"'
+)
+def waiting_then_many_lines_task(context: Context, count: int, last: str) -> None:
+    context.spec_fields = context.harness.waiting_agent(context.workspace)
+    waits = "echo started; until [ -f /workspace/go ]; do sleep 0.1; done"
+    lines = f"i=1; while [ $i -le {count} ]; do echo line $i; i=$((i+1)); done"
+    context.spec_fields["command"] = ["sh", "-c", f"{waits}; {lines}; echo {last}"]
+    context.spec_fields["keep_container"] = True
+
+
+@given(
     'a task whose container is kept and whose agent prints bytes that are not UTF-8 and "{first}",'
     ' sleeps {seconds:d} seconds and prints "{last}"'
 )
@@ -300,6 +312,11 @@ def released_task(context: Context) -> None:
 @when("a new TaskRunner in the same process opens the state dir")
 def new_runner_same_process(context: Context) -> None:
     context.harness.runner(recover=True)
+
+
+@when("a new TaskRunner in the same process opens the state dir through the proxy")
+def new_runner_through_proxy(context: Context) -> None:
+    context.harness.runner(recover=True, engine=Engine.at(context.proxy.url))
 
 
 @when("another runner without recovery kills the task")
