@@ -163,7 +163,9 @@ Feature: Tasks on a Docker Swarm cluster
     And the stored task is still "running"
     And the manager still lists the task's service, and its node's own engine runs its container
     When the user runs "--backend swarm recover" on the Swarm
-    And the user runs "kill {id}" on the Swarm
+    Then the command exits with status 0
+    And its output says the task's container still runs and is driven
+    When the user runs "kill {id}" on the Swarm
     And the task on the Swarm has ended
     Then the task is "killed" with exit code 137
     And nothing of the task is left on any node: no service, no container, no volume
