@@ -4,6 +4,9 @@ register and reap side by side)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -29,3 +32,18 @@ def test_a_run_being_registered_is_never_read_as_dead(tmp_path, monkeypatch: pyt
     writer.join()
     assert seen_dead == 0
     assert [p.name for p in (tmp_path / "runs").iterdir()] == ["live.json"]
+
+
+def test_a_dead_process_s_half_written_entry_is_removed(tmp_path, monkeypatch):
+    """A run killed between writing its entry and renaming it into place leaves the
+    `.partial` file; a live process's is its own to rename."""
+    monkeypatch.setattr(reaper, "RUNS_DIR", tmp_path / "runs")
+    (tmp_path / "runs").mkdir()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / "runs" / f".deadrun.{gone.pid}.1.partial"
+    live = tmp_path / "runs" / f".liverun.{os.getpid()}.1.partial"
+    dead.write_text("{}")
+    live.write_text("{}")
+    assert reaper.remove_dead_partials() == [dead]
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [live.name]

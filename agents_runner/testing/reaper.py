@@ -75,6 +75,33 @@ def dead_runs() -> list[str]:
     return dead
 
 
+def remove_dead_partials() -> list[Path]:
+    """Remove the half-written entries (register's `.partial` files) of processes that
+    died before renaming them into place; returns those removed."""
+    if not RUNS_DIR.is_dir():
+        return []
+    removed = []
+    for partial in sorted(RUNS_DIR.glob(".*.partial")):
+        try:
+            pid = int(partial.name.split(".")[2])
+        except (IndexError, ValueError):
+            continue
+        if not _pid_alive(pid):
+            partial.unlink(missing_ok=True)
+            removed.append(partial)
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def unique_image(registry: str, run_id: str) -> str:
     """The image a run pushes to the test registry for its pulls (registry.py)."""
     return f"{registry}/agents-runner-test/pull-{run_id}:1"
@@ -100,6 +127,7 @@ def reap(
             removed.append(f"container {container['Names'][0].lstrip('/')} of dead run {run_id}")
         removed += [f"folder {folder} of dead run {run_id}" for folder in remove_folders(run_id)]
         unregister(run_id)
+    removed += [f"half-written registry entry {p.name}" for p in remove_dead_partials()]
     return removed
 
 
