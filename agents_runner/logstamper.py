@@ -86,8 +86,9 @@ class LogStamper:
             stream = self._stream
         if stream is not None:
             stream.abort()
-        if self._thread.ident is not None:
             self._thread.join(5)
+        # Without a stream the thread is still waiting for the engine to open one: it
+        # will find the stamper stopped and write nothing, so it is not waited for.
 
     def _run(self) -> None:
         try:
