@@ -141,9 +141,10 @@ class LogCopy:
             if missed is None:
                 return False
             if missed:
+                start = self._file.size
                 self._file.append(b"".join(payload for _, payload in missed))
                 self.cursor = advance(self.cursor, [stamp for stamp, _ in missed])
-                self._note_time()
+                self._note_frame_times(start, missed)
             return True
 
     def abort(self) -> None:
@@ -170,9 +171,16 @@ class LogCopy:
     def _close_files(self) -> None:
         self._file.close()
 
-    def _note_time(self) -> None:
-        if self._times is not None and self.cursor.timestamp:
-            self._times.note(self._file.size, self.cursor.timestamp)
+    def _note_frame_times(self, start: int, frames: list[tuple[bytes, bytes]]) -> None:
+        """Index the time of each frame written from `start` on, as the follower would
+        have, at each change of time."""
+        if self._times is None:
+            return
+        written = start
+        for index, (stamp, payload) in enumerate(frames):
+            written += len(payload)
+            if index + 1 == len(frames) or frames[index + 1][0] != stamp:
+                self._times.note(written, stamp)
 
     def _follow(self) -> None:
         try:

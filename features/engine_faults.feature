@@ -116,25 +116,32 @@ Feature: A task rides out engine faults
     And the user runs "logs --since {noted time} {id}"
     Then its output is exactly "late"
 
-  @C-2.20 @C-2.16
-  Scenario: A task taken over by a new runner, whose followed log stalls, still gets all of its output
+  @C-2.20 @C-2.16 @C-3.5
+  Scenario Outline: A task taken over by a new runner, whose followed log stalls, still gets all of its output and the engine's times
     A runner that takes over a running task has no attach stream: it copies the output
-    by following the engine's log. Here that stream is held back while the agent prints
-    9000 lines, more than the log's last frames the runner looks back at once the agent
-    has exited, so the rest comes from a plain read of the log.
+    by following the engine's log. Here that stream is held back, <when>, while the agent
+    prints <count> lines. Once the agent has exited, what the stream never passed on
+    comes <whence>, and each line keeps its own time in the log's time index.
     Given a workspace
     And a runner that reaches the engine through a proxy that can cut connections
-    And a task whose container is kept and whose agent waits for a signal file in the workspace, then prints 9000 numbered lines and "late"
+    And a task whose container is kept and whose agent waits for a signal file in the workspace, then prints <count> numbered lines, sleeps 2 seconds and prints "late"
     And the task is submitted
     And the agent has started
     When the runner is closed without waiting
-    And a new TaskRunner in the same process opens the state dir through the proxy
-    And the proxy holds back everything the engine sends on followed log streams from now on
+    And <taking over>
     And the agent is let go on
     And the task has ended
     Then the task is "completed" with exit code 0
     And its log is byte for byte what the engine's own "logs" command prints of its container
-    And its log holds "late"
+    When the user notes the time just after the engine's timestamp of the line "line <count>" (past its second where the engine gives whole seconds), as written two hours east of UTC
+    And the user runs "logs --since {noted time} {id}"
+    Then its output is exactly "late"
+
+    Examples:
+      | count | when                                   | whence                                                        | taking over                                                                                                                                            |
+      | 100   | once the new runner follows it         | from the log's last frames                                    | a new TaskRunner in the same process opens the state dir through the proxy, and the proxy then holds back everything the engine sends on followed log streams |
+      | 9000  | once the new runner follows it         | from a plain read of the log (more than the last frames looked back at) | a new TaskRunner in the same process opens the state dir through the proxy, and the proxy then holds back everything the engine sends on followed log streams |
+      | 100   | before the new runner asks for it      | from the log's last frames, once the follower that never got an answer is given up | the proxy holds back everything the engine sends on followed log streams, and a new TaskRunner in the same process then opens the state dir through the proxy |
 
   @C-2.20 @C-4.21
   Scenario: An output stream that stalls as the agent exits is cut, and the output is completed from the engine's log

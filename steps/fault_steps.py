@@ -78,13 +78,14 @@ def printing_many_lines_task(
 
 @given(
     "a task whose container is kept and whose agent waits for a signal file in the workspace,"
-    ' then prints {count:d} numbered lines and "{last}"'
+    ' then prints {count:d} numbered lines, sleeps {pause:d} seconds and prints "{last}"'
 )
-def waiting_then_many_lines_task(context: Context, count: int, last: str) -> None:
+def waiting_then_many_lines_task(context: Context, count: int, pause: int, last: str) -> None:
     context.spec_fields = context.harness.waiting_agent(context.workspace)
     waits = "echo started; until [ -f /workspace/go ]; do sleep 0.1; done"
     lines = f"i=1; while [ $i -le {count} ]; do echo line $i; i=$((i+1)); done"
-    context.spec_fields["command"] = ["sh", "-c", f"{waits}; {lines}; echo {last}"]
+    command = f"{waits}; {lines}; sleep {pause}; echo {last}"
+    context.spec_fields["command"] = ["sh", "-c", command]
     context.spec_fields["keep_container"] = True
 
 
@@ -314,8 +315,27 @@ def new_runner_same_process(context: Context) -> None:
     context.harness.runner(recover=True)
 
 
-@when("a new TaskRunner in the same process opens the state dir through the proxy")
-def new_runner_through_proxy(context: Context) -> None:
+@when(
+    "a new TaskRunner in the same process opens the state dir through the proxy, and the proxy"
+    " then holds back everything the engine sends on followed log streams"
+)
+def new_runner_then_hold(context: Context) -> None:
+    context.harness.runner(recover=True, engine=Engine.at(context.proxy.url))
+    wait_until(
+        lambda: context.proxy.open_log_streams(),
+        lambda count: count > 0,
+        timeout=30,
+        describe="the new runner's followed log stream to be open",
+    )
+    context.proxy.hold_log_streams()
+
+
+@when(
+    "the proxy holds back everything the engine sends on followed log streams, and a new"
+    " TaskRunner in the same process then opens the state dir through the proxy"
+)
+def hold_then_new_runner(context: Context) -> None:
+    context.proxy.hold_log_streams()
     context.harness.runner(recover=True, engine=Engine.at(context.proxy.url))
 
 
