@@ -128,6 +128,19 @@ Feature: The command line
       | env unset on host | run --agent echo --prompt hi --env NOT_SET_26 | --env NOT_SET_26: no value given |
       | unknown command   | frobnicate                                    | frobnicate                    |
 
+  @C-3.22 @C-6.9
+  Scenario Outline: The Swarm backend on an engine that is no Swarm manager is refused in one line naming <named>, and nothing is stored
+    When <how>
+    Then the command exits with status 2
+    And its error output is one line that names "<named>"
+    And its error output says "is not a Swarm manager"
+    And no task was stored and no container was created
+
+    Examples:
+      | named                       | how                                                                                                                      |
+      | --backend swarm             | the user runs "run --backend swarm --network none --agent echo --prompt hi"                                              |
+      | AGENTS_RUNNER_BACKEND=swarm | with AGENTS_RUNNER_BACKEND set to "swarm" in its environment, the user runs "run --network none --agent echo --prompt hi" |
+
   @smoke
   @C-3.23 @C-6.3 @C-2.56
   Scenario: An unreachable engine gives status 3

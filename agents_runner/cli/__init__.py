@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from ..config import BACKEND_VARIABLE
-from ..engine.errors import EngineUnavailable
+from ..engine.errors import EngineUnavailable, NotASwarmManager
 from ..logsetup import warnings_to_stderr
 from ..store import AmbiguousTaskId, TaskNotFound, UnreadableTask
 from .common import EXIT_BAD_INPUT, EXIT_NO_ENGINE, PROG, BadInput, fail, in_user_words
@@ -48,7 +48,7 @@ def _naming_the_engine(message: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings_to_stderr(f"{PROG}: warning: %(message)s")
-    verb = None
+    verb, backend_option = None, None
     if not argv:  # as git and docker do: the help, for a person who typed the name alone
         from .parser import build_parser
 
@@ -60,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "backend", None):
             # Read where the runner connects, and by the detached supervisors it starts.
             os.environ[BACKEND_VARIABLE] = args.backend
+            backend_option = f"--backend {args.backend}"
         module, function = COMMANDS[verb]
         return getattr(importlib.import_module(f".{module}", __name__), function)(args)
     except BadInput as exc:
@@ -70,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(in_user_words(str(exc), verb), EXIT_BAD_INPUT)
     except EngineUnavailable as exc:
         return fail(_naming_the_engine(str(exc)), EXIT_NO_ENGINE)
+    except NotASwarmManager as exc:
+        named = backend_option or f"{BACKEND_VARIABLE}={os.environ.get(BACKEND_VARIABLE, '')}"
+        return fail(_naming_the_engine(f"{named}: {exc}"), EXIT_BAD_INPUT)
     except OSError as exc:  # the state dir: full, read-only, not a folder, not ours
         where = f" {exc.filename}" if exc.filename else ""
         reason = exc.strerror or str(exc)

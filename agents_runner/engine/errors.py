@@ -13,6 +13,10 @@ class EngineUnavailable(EngineError):
     """No engine answers."""
 
 
+class NotASwarmManager(EngineError):
+    """The Swarm backend was asked for, and the engine DOCKER_HOST names manages no Swarm."""
+
+
 class ImageNotFound(EngineError):
     """The image is neither present nor in its registry."""
 

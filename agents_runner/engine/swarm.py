@@ -26,7 +26,7 @@ from . import LABEL_TASK_ID
 from .calls import engine_call, is_gone
 from .dialect import EngineDialect
 from .docker_engine import Engine
-from .errors import ContainerGone, EngineError, EngineUnavailable
+from .errors import ContainerGone, EngineError, EngineUnavailable, NotASwarmManager
 from .handshake import connect
 from .records import ContainerExit, ContainerLimits, Placement
 from .swarm_managers import SwarmManagers
@@ -109,9 +109,9 @@ class SwarmEngine(SwarmReads):
             info = self.api.info()
         swarm = info.get("Swarm") or {}
         if swarm.get("LocalNodeState") != "active" or not swarm.get("ControlAvailable"):
-            raise EngineError(
-                "the Swarm backend needs a Swarm manager: the engine DOCKER_HOST names "
-                "is not one (see 'docker swarm init')"
+            raise NotASwarmManager(
+                "the engine DOCKER_HOST names is not a Swarm manager, which the Swarm backend"
+                " needs (see 'docker swarm init')"
             )
 
     def cpu_count(self) -> int:
