@@ -9,6 +9,7 @@ import pytest
 
 from agents_runner.cli.summary import _size
 from agents_runner.spec_checks import check_size
+from agents_runner.supervise.endings import log_tail
 from agents_runner.supervise.escalation import StopEscalation
 from agents_runner.taskqueue import TaskQueue, check_priority
 from agents_runner.terminal import describe_pull
@@ -59,3 +60,10 @@ def test_a_size_below_the_minimum_is_refused_naming_the_minimum_in_mebibytes() -
     with pytest.raises(ValueError) as refused:
         check_size("memory", "1m", minimum=6 * 1024**2)
     assert str(refused.value) == "memory: '1m' is below the minimum of 6m"
+
+
+def test_a_log_tail_that_starts_at_a_line_s_start_keeps_that_line(tmp_path: Path) -> None:
+    log = tmp_path / "task.log"
+    log.write_bytes(b"an earlier line\nthe last line\n")
+    assert log_tail(log, limit=len(b"the last line\n")) == "the last line\n"
+    assert log_tail(log, limit=len(b"he last line\n")) == ""  # cut at its start: not quoted
