@@ -320,12 +320,13 @@ def new_runner_same_process(context: Context) -> None:
     " then holds back everything the engine sends on followed log streams"
 )
 def new_runner_then_hold(context: Context) -> None:
+    before = context.proxy.followed_log_requests()
     context.harness.runner(recover=True, engine=Engine.at(context.proxy.url))
     wait_until(
-        lambda: context.proxy.open_log_streams(),
-        lambda count: count > 0,
+        context.proxy.followed_log_requests,
+        lambda count: count > before,
         timeout=30,
-        describe="the new runner's followed log stream to be open",
+        describe="the new runner to ask for the followed log",
     )
     context.proxy.hold_log_streams()
 

@@ -73,11 +73,9 @@ class EngineProxy:
         Every other request goes through as before."""
         self._hold_logs.set()
 
-    def open_log_streams(self) -> int:
-        """How many followed log streams have been asked for through the proxy and are
-        still open."""
-        with self._lock:
-            return len(self._log_streams & self._open)
+    def followed_log_requests(self) -> int:
+        """How many followed log streams have been asked for through the proxy so far."""
+        return len(self._log_streams)
 
     def hold_attach_streams(self) -> None:
         """From now on, forward nothing the engine sends on attach streams (a container's
