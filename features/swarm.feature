@@ -159,7 +159,7 @@ Feature: Tasks on a Docker Swarm cluster
     Then the task's payload on disk says "backend": "swarm"
     When the task's detached supervisor is killed with SIGKILL
     And the user runs "recover" with one engine, the machine's own
-    Then its output says "runs on the swarm backend, not docker"
+    Then its output says "runs on the swarm backend, not docker; left for 'agents-runner --backend swarm recover'"
     And the stored task is still "running"
     And the manager still lists the task's service, and its node's own engine runs its container
     When the user runs "--backend swarm recover" on the Swarm
