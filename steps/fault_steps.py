@@ -64,7 +64,7 @@ def printing_many_lines_task(
     context: Context, first: str, seconds: int, count: int, pause: int, last: str
 ) -> None:
     """Each line is a write of its own (the shell's echo), so a frame of its own."""
-    lines = f"i=1; while [ $i -le {count} ]; do echo line $i; i=$((i+1)); done"
+    lines = _numbered_lines(count)
     context.spec_fields = {
         "command": [
             "sh",
@@ -76,6 +76,11 @@ def printing_many_lines_task(
     }
 
 
+def _numbered_lines(count: int) -> str:
+    """A shell loop that prints "line 1" to "line COUNT", each line a write of its own."""
+    return f"i=1; while [ $i -le {count} ]; do echo line $i; i=$((i+1)); done"
+
+
 @given(
     "a task whose container is kept and whose agent waits for a signal file in the workspace,"
     ' then prints {count:d} numbered lines, sleeps {pause:d} seconds and prints "{last}"'
@@ -83,8 +88,7 @@ def printing_many_lines_task(
 def waiting_then_many_lines_task(context: Context, count: int, pause: int, last: str) -> None:
     context.spec_fields = context.harness.waiting_agent(context.workspace)
     waits = "echo started; until [ -f /workspace/go ]; do sleep 0.1; done"
-    lines = f"i=1; while [ $i -le {count} ]; do echo line $i; i=$((i+1)); done"
-    command = f"{waits}; {lines}; sleep {pause}; echo {last}"
+    command = f"{waits}; {_numbered_lines(count)}; sleep {pause}; echo {last}"
     context.spec_fields["command"] = ["sh", "-c", command]
     context.spec_fields["keep_container"] = True
 

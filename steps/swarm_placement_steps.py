@@ -200,8 +200,7 @@ def no_end_before_removal(context: Context) -> None:
 
 @then("no node's own engine ever had a container of the second task")
 def never_a_container(context: Context) -> None:
-    assert_that(context.swarm.node_events(context.second_task.id), empty())
-    assert_that(context.swarm.containers({LABEL_TASK_ID: context.second_task.id}), empty())
+    _never_had_a_container(context, context.second_task.id)
 
 
 @when("the second task's detached supervisor is killed with SIGKILL")
@@ -253,5 +252,10 @@ def ended_for_no_such_image(context: Context, state: str) -> None:
 
 @then("no node's own engine ever had a container of the task")
 def never_a_container_of_the_task(context: Context) -> None:
-    assert_that(context.swarm.node_events(context.task.id), empty())
-    assert_that(context.swarm.containers({LABEL_TASK_ID: context.task.id}), empty())
+    _never_had_a_container(context, context.task.id)
+
+
+def _never_had_a_container(context: Context, task_id: str) -> None:
+    """No node's engine reported an event of a container of the task, and none holds one."""
+    assert_that(context.swarm.node_events(task_id), empty())
+    assert_that(context.swarm.containers({LABEL_TASK_ID: task_id}), empty())

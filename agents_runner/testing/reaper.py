@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from ..proc import start_ticks
 from ..processes import ProcessIdentity
 from .oracle import raw_containers
 from .suite_docker import SuiteDocker
@@ -86,20 +87,10 @@ def remove_dead_partials() -> list[Path]:
             pid = int(partial.name.split(".")[2])
         except (IndexError, ValueError):
             continue
-        if not _pid_alive(pid):
+        if start_ticks(pid) is None:  # no such process
             partial.unlink(missing_ok=True)
             removed.append(partial)
     return removed
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def unique_image(registry: str, run_id: str) -> str:
