@@ -7,10 +7,13 @@ running): see mutation/coverage.rc. The map keeps, for each file (relative to th
 repository) and line, indices into its list of scenarios; -1 stands for lines run
 outside any scenario (imports before the first one, the behave hooks before_all and
 after_all). Each scenario comes with its estimated seconds (features/durations.json),
-so a mutant's run can start with the cheapest.
+so a mutant's run can start with the cheapest. DATA_DIR is Docker's run; each
+`--leg NAME=DIR` adds another leg's (Podman's, the Swarm backend's), its scenarios named
+`NAME@location` (mutation/covering.py).
 
-Usage: python mutation/coverage_map.py DATA_DIR MAP.json [--tags EXPR ...]
-       python mutation/coverage_map.py --current MAP.json   # exit 0 if made of this code
+Usage: python mutation/coverage_map.py DATA_DIR MAP.json [--tags EXPR ...] [--leg NAME=DIR ...]
+       python mutation/coverage_map.py --current MAP.json [--leg NAME=DIR ...]
+           # exit 0 if made of this code, with these legs
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import coverage
+from covering import leg_of, on_leg
 
 from agents_runner.testing.parallel.plan import duration_key, estimates, select
 
@@ -57,16 +61,22 @@ def combine(data_dir: Path) -> coverage.CoverageData:
     return measured.get_data()
 
 
-def build(data: coverage.CoverageData, seconds: dict[str, float]) -> dict:
+def _named(leg: str, context: str) -> str:
+    scenario = _scenario(context)
+    return on_leg(leg, scenario) if scenario else ""
+
+
+def build(legs: dict[str, coverage.CoverageData], seconds: dict[str, float]) -> dict:
     files: dict[str, dict[str, set[str]]] = {}
-    for measured in sorted(data.measured_files()):
-        path = Path(measured).resolve()
-        if not path.is_relative_to(REPOSITORY):
-            continue  # a copy of the package elsewhere (none is measured today)
-        by_line = data.contexts_by_lineno(measured)
-        lines = files.setdefault(str(path.relative_to(REPOSITORY)), {})
-        for number, contexts in by_line.items():
-            lines.setdefault(str(number), set()).update(_scenario(c) for c in contexts)
+    for leg, data in legs.items():
+        for measured in sorted(data.measured_files()):
+            path = Path(measured).resolve()
+            if not path.is_relative_to(REPOSITORY):
+                continue  # a copy of the package elsewhere (none is measured today)
+            by_line = data.contexts_by_lineno(measured)
+            lines = files.setdefault(str(path.relative_to(REPOSITORY)), {})
+            for number, contexts in by_line.items():
+                lines.setdefault(str(number), set()).update(_named(leg, c) for c in contexts)
     names = sorted({c for lines in files.values() for cs in lines.values() for c in cs if c})
     index = {name: i for i, name in enumerate(names)}
     index[""] = OUTSIDE
@@ -75,9 +85,10 @@ def build(data: coverage.CoverageData, seconds: dict[str, float]) -> dict:
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
         ).stdout.strip(),
         "tree": suite_tree(),
+        "legs": sorted(legs),
         "made": f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}",
         "scenarios": names,
-        "seconds": [seconds.get(name, 5.0) for name in names],
+        "seconds": [seconds.get(leg_of(name)[1], 5.0) for name in names],
         "files": {
             path: {number: sorted(index[c] for c in cs) for number, cs in lines.items()}
             for path, lines in files.items()
@@ -100,14 +111,19 @@ def main() -> None:
     parser.add_argument("map", type=Path)
     parser.add_argument("--tags", action="append", default=[])
     parser.add_argument("--current", action="store_true")
+    parser.add_argument("--leg", action="append", default=[], metavar="NAME=DIR")
     args = parser.parse_args()
+    others = dict(leg.split("=", 1) for leg in args.leg)
     if args.current:
         try:
-            made_of = json.loads(args.map.read_text()).get("tree")
+            made = json.loads(args.map.read_text())
         except (OSError, ValueError):
-            made_of = None
-        sys.exit(0 if made_of == suite_tree() else 1)
-    built = build(combine(args.data_dir), scenario_seconds(args.tags))
+            made = {}
+        wanted = sorted({"docker", *others})
+        sys.exit(0 if (made.get("tree"), made.get("legs")) == (suite_tree(), wanted) else 1)
+    data = {"docker": combine(args.data_dir)}
+    data.update({leg: combine(Path(folder)) for leg, folder in others.items()})
+    built = build(data, scenario_seconds(args.tags))
     args.map.parent.mkdir(parents=True, exist_ok=True)
     args.map.write_text(json.dumps(built, separators=(",", ":")) + "\n")
     lines = sum(len(lines) for lines in built["files"].values())

@@ -15,7 +15,12 @@ are the ones whose outcome it can change, with two refinements:
   runs in every behave process: any one scenario's run runs it, so the cheapest is taken.
 
 The map is `reports/mutation/coverage-map.json` (mutation/coverage_map.py): for each file,
-line -> indices into its list of scenarios, -1 for "outside any scenario".
+line -> indices into its list of scenarios, -1 for "outside any scenario". The map may
+cover several legs, as CI runs them: Docker's run (a scenario by its location), Podman's
+and the Swarm backend's (`podman@features/x.feature:12`). A mutant runs a scenario once, on
+the first leg (in LEGS' order) that ran its lines there: the same scenario on a later leg
+runs the same steps, so it is run again only where it reached the mutant's lines on that
+leg alone (Podman's gaps, the Swarm backend's own code).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 OUTSIDE = -1  # the map's index for lines run outside any scenario
+LEGS = ("docker", "swarm", "podman")  # the order a mutant's legs run in
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
 
 
@@ -185,3 +191,31 @@ def ordered(coverage_map: dict, path: str, locations: list[str]) -> list[str]:
     for pair in zip(cheapest, closest, strict=True):
         order.update(dict.fromkeys(pair))
     return list(order)
+
+
+def leg_of(location: str) -> tuple[str, str]:
+    """The leg and the plain location of a map's scenario: `podman@a.feature:3` is
+    ("podman", "a.feature:3"); a location with no leg is Docker's."""
+    leg, _, plain = location.rpartition("@")
+    return leg or "docker", plain
+
+
+def on_leg(leg: str, location: str) -> str:
+    return location if leg == "docker" else f"{leg}@{location}"
+
+
+def by_leg(locations: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """A mutant's scenarios grouped by leg, in LEGS' order, each scenario on the first leg
+    that ran the mutant's lines only."""
+    groups: dict[str, list[str]] = {leg: [] for leg in LEGS}
+    for location in locations:
+        leg, plain = leg_of(location)
+        groups.setdefault(leg, []).append(plain)
+    taken: set[str] = set()
+    found = []
+    for leg, plains in groups.items():
+        fresh = [plain for plain in plains if plain not in taken]
+        taken.update(fresh)
+        if fresh:
+            found.append((leg, fresh))
+    return found

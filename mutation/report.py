@@ -15,6 +15,7 @@ from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 NOT_COVERED = "NOT_COVERED"
 UNIT_KILL = "unit tests: KILLED by"
 _TOOK = re.compile(r"^run_mutant: exit -?\d+ after (\d+) s$", re.MULTILINE)
+_KILLED_ON = re.compile(r"^run_mutant: KILLED on the (\w+) leg$", re.MULTILINE)
 
 
 def main() -> None:
@@ -25,6 +26,7 @@ def main() -> None:
     counts = {"killed": 0, "timed out": 0, "survived": 0, "incompetent": 0}
     not_covered = 0
     by_unit_tests = 0
+    by_leg: dict[str, int] = {}
     seconds: list[int] = []
     survivors = []
     with use_db(args.session, WorkDB.Mode.open) as db:
@@ -43,6 +45,8 @@ def main() -> None:
             else:
                 counts["killed"] += 1
                 by_unit_tests += UNIT_KILL in (result.output or "")
+                for leg in _KILLED_ON.findall(result.output or ""):
+                    by_leg[leg] = by_leg.get(leg, 0) + 1
         pending = db.num_work_items - db.num_results
     tested = counts["killed"] + counts["timed out"] + counts["survived"]
     score = 100 * (tested - counts["survived"]) / tested if tested else 0.0
@@ -54,6 +58,9 @@ def main() -> None:
     print(f"- date: {datetime.now(UTC):%Y-%m-%d}, commit {commit}, seed {args.seed}")
     print("- " + ", ".join(f"{name}: {number}" for name, number in counts.items()))
     print(f"- killed by the unit tests of their lines: {by_unit_tests}; the rest by scenarios")
+    if by_leg:
+        legs = ", ".join(f"{leg}: {number}" for leg, number in sorted(by_leg.items()))
+        print(f"- the scenario kills by leg (docker, then the Swarm backend, then Podman): {legs}")
     if not_covered:
         print(f"- of the survivors, {not_covered} ran no scenario: none of the map ran their lines")
     if seconds:

@@ -7,8 +7,9 @@ names the test files that ran them: pytest runs those first, and a failure kills
 mutant in seconds. Otherwise the coverage map (`reports/mutation/coverage-map.json`, made by
 `scripts/mutation.sh map` of the same code) names the scenarios that ran them and the
 order to start them in (mutation/covering.py), and the parallel runner runs those with
-`--stop`. Exit 0 means the mutant survived. A mutant whose lines no scenario ran
-survives without a run, its output saying NOT_COVERED.
+`--stop`: Docker's first, then, while the mutant lives, the Swarm backend's and Podman's
+that reached its lines on that leg alone. Exit 0 means the mutant survived. A mutant
+whose lines no scenario ran survives without a run, its output saying NOT_COVERED.
 
 A failing run during which the Docker engine was restarted (by anything else on the
 machine: its process changed) says nothing of the mutant: it runs again, up to twice.
@@ -20,19 +21,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
 from functools import cache
 from pathlib import Path
 
-from covering import changes, ordered, select
+from covering import by_leg, changes, leg_of, on_leg, ordered, select
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 MAP = REPOSITORY / "reports" / "mutation" / "coverage-map.json"
 NOT_COVERED = "NOT_COVERED"
+KILLED_ON = "run_mutant: KILLED on the "  # mutation/report.py counts the legs by it
 _TAIL = 60  # lines of the runner's output kept in the session database
 _TRIES = 3
+# What each leg of the map changes in the suite's environment, as .ci/run runs it.
+LEG_ENVIRONMENT = {
+    "docker": {},
+    "swarm": {"AGENTS_RUNNER_TEST_BACKEND": "swarm"},
+    "podman": {"DOCKER_HOST": "unix:///run/agents-runner-podman.sock"},
+}
 
 
 def _git(*args: str) -> str:
@@ -111,16 +120,31 @@ def main() -> int:
     if not locations:
         print(f"{NOT_COVERED}: no scenario of the map ran the mutant's lines")
         return 0
-    estimate = sum(seconds.get(location, 5.0) for location in locations)
-    print(f"running {len(locations)} scenarios (about {estimate:.0f} s of scenarios)", flush=True)
-    order = ordered(coverage_map, found[0].path, sorted(locations))
+    legs = [(leg, [on_leg(leg, p) for p in plains]) for leg, plains in by_leg(sorted(locations))]
+    chosen = [location for _, prefixed in legs for location in prefixed]
+    estimate = sum(seconds.get(location, 5.0) for location in chosen)
+    print(f"running {len(chosen)} scenarios (about {estimate:.0f} s of scenarios)", flush=True)
+    for leg, prefixed in legs:
+        order = [leg_of(location)[1] for location in ordered(coverage_map, found[0].path, prefixed)]
+        print(f"run_mutant: {len(order)} scenario(s) on the {leg} leg", flush=True)
+        status = run_leg(leg, order, args.workers)
+        if status != 0:
+            print(f"{KILLED_ON}{leg} leg")
+            return status
+    return 0
+
+
+def run_leg(leg: str, order: list[str], workers: int) -> int:
+    """The scenarios on one leg, stopping at the first failure; its exit status."""
     command = [sys.executable, "-m", "agents_runner.testing.parallel", "--stop"]
-    command += ["--workers", str(args.workers), "--junit-directory", "reports/mutation/junit"]
+    command += ["--workers", str(workers), "--junit-directory", f"reports/mutation/junit-{leg}"]
+    environment = {**os.environ, **LEG_ENVIRONMENT[leg]}
     for attempt in range(1, _TRIES + 1):
         started, engine = time.monotonic(), engine_process()
         done = subprocess.run(
             [*command, *order],
             cwd=REPOSITORY,
+            env=environment,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

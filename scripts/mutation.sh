@@ -10,6 +10,9 @@
 # MUTATION_WORKERS (2) behave processes at a time, stopping at the first failure.
 # MUTATION_TAGS (a behave tag expression, e.g. 'not @serial') narrows the map's run, and so
 # every mutant's; MUTATION_MAP_WORKERS (4) is the map run's behave processes.
+# MUTATION_LEGS ('swarm podman') are the map's legs beside Docker's, as .ci/run runs them:
+# Podman's run beside Docker's, the Swarm backend's @on-swarm scenarios after it. A mutant
+# that survives Docker's scenarios runs those that reached its lines only on another leg.
 # cosmic-ray edits agents_runner/ in place while it runs (and puts each file back), so run it
 # in a clean clone or `git worktree`, and edit nothing there meanwhile. Needs the engine that
 # scripts/setup.sh provisions.
@@ -24,6 +27,14 @@ session=$out/session.sqlite
 map=$out/coverage-map.json
 tags=()
 if [ -n "${MUTATION_TAGS:-}" ]; then tags=(--tags "$MUTATION_TAGS"); fi
+read -r -a other_legs <<<"${MUTATION_LEGS-swarm podman}"
+legs=()
+for leg in "${other_legs[@]}"; do
+  case $leg in
+    swarm | podman) legs+=(--leg "$leg=$PWD/$out/coverage-data-$leg") ;;
+    *) echo "mutation: MUTATION_LEGS names '$leg': the legs are swarm and podman" >&2; exit 2 ;;
+  esac
+done
 
 if ! git diff --quiet -- agents_runner; then
   echo "mutation: agents_runner/ has uncommitted changes; run this in a clean checkout" >&2
@@ -33,23 +44,47 @@ mkdir -p "$out"
 rm -f mutation/engine-lost
 uv sync --locked --group mutation --quiet
 
-make_map() {
-  # The unmutated suite, once, with every Python process it starts measured by coverage.py
-  # (mutation/coverage.rc, mutation/coverage_hook.py): it is also the baseline that must pass.
-  local data=$PWD/$out/coverage-data started
-  started=$(date +%s)
+# map_leg LEG [ENV=VALUE ...] -- [behave options]: one leg's run of the unmutated suite,
+# every Python process it starts measured by coverage.py (mutation/coverage.rc,
+# mutation/coverage_hook.py) into $out/coverage-data-LEG; the output in $out/map-LEG.txt.
+map_leg() {
+  local leg=$1 data=$PWD/$out/coverage-data-$1 environment=()
+  shift
+  while [ "$1" != -- ]; do environment+=("$1") && shift; done
+  shift
   rm -rf "$data" && mkdir -p "$data"
+  env "${environment[@]}" AGENTS_RUNNER_COVERAGE="$data" \
+    COVERAGE_PROCESS_START="$PWD/mutation/coverage.rc" AGENTS_RUNNER_REQUIRE_DOCKER=1 \
+    uv run --no-sync python -m agents_runner.testing.parallel \
+    --workers "${MUTATION_MAP_WORKERS:-4}" --junit-directory "$out/map-junit-$leg" \
+    "${tags[@]}" "$@" >"$out/map-$leg.txt" 2>&1
+}
+
+make_map() {
+  # The unmutated suite, once per leg: it is also the baseline that must pass.
+  local started failed=()
+  started=$(date +%s)
   uv run --no-sync python mutation/coverage_hook.py >/dev/null
-  echo "mutation: the coverage map: the whole suite once, every process measured" >&2
-  if ! AGENTS_RUNNER_COVERAGE=$data COVERAGE_PROCESS_START=$PWD/mutation/coverage.rc \
-    AGENTS_RUNNER_REQUIRE_DOCKER=1 uv run --no-sync python -m agents_runner.testing.parallel \
-    --workers "${MUTATION_MAP_WORKERS:-4}" --junit-directory "$out/map-junit" "${tags[@]}" \
-    >"$out/map-run.txt" 2>&1; then
-    echo "mutation: the unmutated suite failed (see $out/map-run.txt); no map, no score" >&2
+  echo "mutation: the coverage map: the whole suite once (legs: docker ${other_legs[*]}), every process measured" >&2
+  local podman=0
+  if [[ " ${other_legs[*]} " == *" podman "* ]]; then
+    map_leg podman DOCKER_HOST=unix:///run/agents-runner-podman.sock -- --tags 'not @docker-only' &
+    podman=$!
+  fi
+  map_leg docker -- || failed+=(docker)
+  if [[ " ${other_legs[*]} " == *" swarm "* ]]; then
+    map_leg swarm AGENTS_RUNNER_TEST_BACKEND=swarm -- --tags @on-swarm || failed+=(swarm)
+  fi
+  if [ "$podman" != 0 ] && ! wait "$podman"; then failed+=(podman); fi
+  if [ ${#failed[@]} -gt 0 ]; then
+    for leg in "${failed[@]}"; do
+      echo "mutation: the unmutated suite failed on the $leg leg (see $out/map-$leg.txt); no map, no score" >&2
+    done
     exit 1
   fi
-  uv run --no-sync python mutation/coverage_map.py "$data" "$map" "${tags[@]}"
-  rm -rf "$data"
+  uv run --no-sync python mutation/coverage_map.py "$PWD/$out/coverage-data-docker" "$map" \
+    "${tags[@]}" "${legs[@]}"
+  rm -rf "$PWD/$out"/coverage-data-*
   echo "mutation: the map took $(($(date +%s) - started)) s" >&2
 }
 
@@ -68,7 +103,7 @@ if [ "$suite" = whole ]; then
     echo "mutation: the unmutated suite failed (see $out/baseline.txt); no score" >&2
     exit 1
   fi
-elif uv run --no-sync python mutation/coverage_map.py --current "$map"; then
+elif uv run --no-sync python mutation/coverage_map.py --current "$map" "${legs[@]}"; then
   echo "mutation: the coverage map of this code and these scenarios is there ($map)" >&2
 else
   make_map

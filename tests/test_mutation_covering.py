@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "mutation"))
 
-from covering import OUTSIDE, Change, changes, ordered, select
+from covering import OUTSIDE, Change, by_leg, changes, leg_of, ordered, select
 
 MODULE = """\
 LIMIT = 5
@@ -91,3 +91,18 @@ def test_the_cheapest_scenarios_take_turns_with_those_most_about_the_file():
     # a and b are the cheapest; c runs only lines of the mutant's file
     order = ordered(coverage_map_, "pkg/module.py", SCENARIOS)
     assert order == ["a.feature:1", "c.feature:3", "b.feature:2", "d.feature:4"]
+
+
+def test_a_location_names_its_leg_and_docker_is_the_leg_of_a_plain_one():
+    assert leg_of("podman@features/a.feature:12") == ("podman", "features/a.feature:12")
+    assert leg_of("features/a.feature:12") == ("docker", "features/a.feature:12")
+
+
+def test_a_scenario_runs_on_the_first_leg_that_ran_the_lines_only():
+    found = by_leg(["podman@a.feature:1", "swarm@b.feature:2", "b.feature:2", "podman@c.feature:3"])
+    assert found == [("docker", ["b.feature:2"]), ("podman", ["a.feature:1", "c.feature:3"])]
+
+
+def test_the_swarm_backend_runs_before_podman():
+    found = by_leg(["podman@a.feature:1", "swarm@a.feature:1", "podman@b.feature:2"])
+    assert found == [("swarm", ["a.feature:1"]), ("podman", ["b.feature:2"])]
