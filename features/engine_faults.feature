@@ -136,6 +136,9 @@ Feature: A task rides out engine faults
     When the user notes the time just after the engine's timestamp of the line "line <count>" (past its second where the engine gives whole seconds), as written two hours east of UTC
     And the user runs "logs --since {noted time} {id}"
     Then its output is exactly "late"
+    When the user notes the engine's timestamp of each line of the log
+    And the user runs "logs -t -n 1 {id}"
+    Then its output is the lines "late", each after the engine's time of it
 
     Examples:
       | count | when                                   | whence                                                        | taking over                                                                                                                                            |
