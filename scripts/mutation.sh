@@ -35,6 +35,7 @@ for leg in "${other_legs[@]}"; do
     *) echo "mutation: MUTATION_LEGS names '$leg': the legs are swarm and podman" >&2; exit 2 ;;
   esac
 done
+has_leg() { [[ " ${other_legs[*]} " == *" $1 "* ]]; }
 
 if ! git diff --quiet -- agents_runner; then
   echo "mutation: agents_runner/ has uncommitted changes; run this in a clean checkout" >&2
@@ -67,12 +68,12 @@ make_map() {
   uv run --no-sync python mutation/coverage_hook.py >/dev/null
   echo "mutation: the coverage map: the whole suite once (legs: docker ${other_legs[*]}), every process measured" >&2
   local podman=0
-  if [[ " ${other_legs[*]} " == *" podman "* ]]; then
+  if has_leg podman; then
     map_leg podman DOCKER_HOST=unix:///run/agents-runner-podman.sock -- --tags 'not @docker-only' &
     podman=$!
   fi
   map_leg docker -- || failed+=(docker)
-  if [[ " ${other_legs[*]} " == *" swarm "* ]]; then
+  if has_leg swarm; then
     map_leg swarm AGENTS_RUNNER_TEST_BACKEND=swarm -- --tags @on-swarm || failed+=(swarm)
   fi
   if [ "$podman" != 0 ] && ! wait "$podman"; then failed+=(podman); fi
