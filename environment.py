@@ -90,7 +90,7 @@ def before_all(context: Context) -> None:
         if not engine.image_present(context.image):
             engine.pull(context.image)
         context.engine = engine
-        for line in reaper.reap(engine, context.registry, _swarm_reaper(engine)):
+        for line in reaper.reap(engine, _swarm_reaper(engine)):
             print(f"reaped {line}")
         reaper.register(context.run_id)
         if context.registry and registry_answers(context.registry):
@@ -119,6 +119,15 @@ def _on_the_swarm() -> ClusterDocker:
     os.environ["AGENTS_RUNNER_BACKEND"] = "swarm"
     os.environ["DOCKER_HOST"] = manager
     return ClusterDocker(manager)
+
+
+def _end_the_runs_own(engine: SuiteDocker, run_id: str) -> list[str]:
+    """End the run's processes still working in its folders, remove what it made on the
+    test Swarm and every copy of its registry image; a line for each."""
+    removed = reaper.end_processes(run_id)
+    if swarm_reaper := _swarm_reaper(engine):
+        removed += swarm_reaper(run_id)
+    return removed + reaper.remove_pulled_images(engine, run_id)
 
 
 def _swarm_reaper(engine: SuiteDocker) -> Callable[[str], list[str]] | None:
@@ -246,11 +255,12 @@ def after_all(context: Context) -> None:
     junit.polish(Path(context.config.junit_directory), context._runner.features, context.evidence)
     if context.engine is None:
         return
+    # What an interrupted scenario (Ctrl-C, or a mutation run's --stop) could not clean up.
+    for line in _end_the_runs_own(context.engine, context.run_id):
+        print(f"removed {line} at the end of run {context.run_id}")
     left = raw_containers(context.engine, {RUN_LABEL: context.run_id})
     for container in left:
         context.engine.remove(container["Id"])
-    if context.registry_image:
-        context.engine.remove_image(context.registry_image)
     context.engine.close()
     folders = reaper.remove_folders(context.run_id)
     reaper.unregister(context.run_id)

@@ -37,6 +37,14 @@ Feature: Nothing is left behind
       And this run's own state dir and registration are untouched
 
     @C-7.3
+    Scenario: A killed test run's detached supervisor is ended by the next run
+      Given a test run process that registered and started a detached task in a folder of its own
+      When that test run process is killed with SIGKILL
+      And a later run starts and reaps what dead runs left
+      Then the dead run's detached supervisor has exited, as /proc shows
+      And the dead run's container and folder are gone
+
+    @C-7.3
     Scenario: A killed test run on another engine is left for that engine's next run to reap
       Given a test run process on another engine that registered and made a folder
       When that test run process is killed with SIGKILL

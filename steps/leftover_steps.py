@@ -3,6 +3,7 @@ and the timing of deadlines and kills."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -12,6 +13,7 @@ from behave import given, then, when
 from behave.runner import Context
 from hamcrest import assert_that, empty, equal_to, is_
 
+from agents_runner.processes import ProcessIdentity
 from agents_runner.states import TaskState
 from agents_runner.testing import reaper
 from agents_runner.testing.cli_driver import CliDriver
@@ -111,6 +113,66 @@ def a_test_run_process(context: Context) -> None:
     assert len(line) == 2, f"the test run process said {line!r}"
     context.dead_container, context.dead_folder = line[0], Path(line[1])
     harness.foreign_containers.append(context.dead_container)
+
+
+# A stand-in for a test run whose scenario started a detached task: it registers, makes
+# a folder named after it and runs `run --detach` with its state dir in that folder, as a
+# scenario does, then waits to be killed. The detached supervisor lives on without it.
+DETACHED_RUN_PROCESS = """
+import json, signal, subprocess, tempfile
+from pathlib import Path
+from agents_runner.store import TaskStore
+from agents_runner.testing import reaper
+from agents_runner.testing.cli_driver import cli_executable
+from agents_runner.testing.waiting import wait_until
+run_id = {run_id!r}
+reaper.register(run_id)
+folder = Path(tempfile.mkdtemp(prefix=reaper.temp_prefix(run_id) + "scenario-"))
+state = folder / "state"
+started = subprocess.run(
+    [*cli_executable(), "--state-dir", str(state), "run", "--detach", "--network", "none",
+     "--label", f"{{reaper.RUN_LABEL}}={{run_id}}", "--image", {image!r}, "--", "sleep", "3600"],
+    capture_output=True, text=True, check=True,
+)
+task = wait_until(
+    lambda: TaskStore(state).load(started.stdout.strip()),
+    lambda task: task.container_id is not None,
+    timeout=60,
+    describe="the detached task's container",
+)
+print(json.dumps([task.container_id, str(folder), task.owner]), flush=True)
+signal.pause()
+"""
+
+
+@given("a test run process that registered and started a detached task in a folder of its own")
+def a_test_run_with_a_detached_task(context: Context) -> None:
+    harness = context.harness
+    context.dead_run_id = "dead" + os.urandom(2).hex()
+    context.dead_run = harness.cli.start_python(
+        DETACHED_RUN_PROCESS.format(run_id=context.dead_run_id, image=harness.image)
+    )
+    line = context.dead_run.stdout.readline()
+    assert line, f"the test run process said nothing: {context.dead_run.stderr.read()!r}"
+    container, folder, owner = json.loads(line)
+    context.dead_container, context.dead_folder = container, Path(folder)
+    harness.foreign_containers.append(container)
+    context.dead_supervisor = ProcessIdentity.from_payload(owner)
+    assert context.dead_supervisor is not None, f"the task's owner is {owner!r}"
+    assert_that(context.dead_supervisor.is_alive(), is_(True), "the detached supervisor")
+    context.add_cleanup(_end_if_alive, context.dead_supervisor)
+    context.add_cleanup(shutil.rmtree, context.dead_folder, ignore_errors=True)
+
+
+def _end_if_alive(process: ProcessIdentity) -> None:
+    if process.is_alive():
+        os.kill(process.pid, signal.SIGKILL)
+
+
+@then("the dead run's detached supervisor has exited, as /proc shows")
+def dead_supervisor_gone(context: Context) -> None:
+    supervisor = context.dead_supervisor
+    assert_that(supervisor.is_alive(), is_(False), f"/proc/{supervisor.pid} ({context.reaped})")
 
 
 @when("that test run process is killed with SIGKILL")

@@ -37,6 +37,7 @@ from .oracle import raw_containers, raw_inspect
 from .reaper import RUN_LABEL, temp_prefix
 from .registry import GatedRegistry
 from .signal_evidence import SignalWitnesses
+from .state_dir_processes import end_processes_in
 from .suite_docker import SuiteDocker
 from .tmpfs import SmallDisk
 from .waiting import wait_until
@@ -386,6 +387,8 @@ class ScenarioHarness:
         """Remove what this scenario left (only containers with its labels), stop its
         runners, delete its state dir. Returns the names of containers that were left."""
         self.cli.cleanup()  # first, so no runner process creates anything afterwards
+        for path in [self.state_dir, *self._old_state_dirs]:
+            end_processes_in(f"{path}/")  # a detached supervisor of a task still running
         for burner in self._burners:
             burner.kill()
             burner.wait()

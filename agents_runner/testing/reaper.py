@@ -4,7 +4,8 @@ testcontainers' reaper does).
 Each run registers itself (its process identity and its engine's address) in
 RUNS_DIR; its containers carry its run label, and its temporary folders are named
 after its run id. A run whose process is gone is dead: the next run on the same engine
-removes its containers and folders, then its entry. A run on another engine (the
+ends the processes still working in its folders (detached supervisors), removes its
+containers and folders, then its entry. A run on another engine (the
 Docker and the Podman suites run side by side) is left for that engine's next run:
 this one could not see its containers, and unregistering it would leak them.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 from ..proc import start_ticks
 from ..processes import ProcessIdentity
 from .oracle import raw_containers
+from .state_dir_processes import end_processes_in
 from .suite_docker import SuiteDocker
 
 RUNS_DIR = Path(tempfile.gettempdir()) / "agents-runner-test-runs"
@@ -98,21 +100,26 @@ def unique_image(registry: str, run_id: str) -> str:
     return f"{registry}/agents-runner-test/pull-{run_id}:1"
 
 
-def reap(
-    engine: SuiteDocker,
-    registry: str | None = None,
-    elsewhere: Callable[[str], list[str]] | None = None,
-) -> list[str]:
+def remove_pulled_images(engine: SuiteDocker, run_id: str) -> list[str]:
+    """Remove the run's registry image wherever it was pulled from (the registry itself or
+    a scenario's gate in front of it); returns a line for each."""
+    suffix = unique_image("", run_id)
+    pulled = [tag for tag in engine.image_tags() if tag.endswith(suffix)]
+    for tag in pulled:
+        engine.remove_image(tag)
+    return [f"image {tag}" for tag in pulled]
+
+
+def reap(engine: SuiteDocker, elsewhere: Callable[[str], list[str]] | None = None) -> list[str]:
     """Remove what dead runs left; returns a line for each thing removed. `elsewhere`
     removes what a run left outside its engine (on the test Swarm) and says what."""
     removed = []
     for run_id in dead_runs():
+        # First, so that no supervisor of the run's makes anything while the rest goes.
+        removed += [f"{line} of dead run {run_id}" for line in end_processes(run_id)]
         if elsewhere is not None:
             removed += [f"{left} of dead run {run_id}" for left in elsewhere(run_id)]
-        image = unique_image(registry, run_id) if registry else None
-        if image and engine.image_present(image):
-            engine.remove_image(image)
-            removed.append(f"image {image} of dead run {run_id}")
+        removed += [f"{line} of dead run {run_id}" for line in remove_pulled_images(engine, run_id)]
         for container in raw_containers(engine, {RUN_LABEL: run_id}):
             engine.remove(container["Id"])
             removed.append(f"container {container['Names'][0].lstrip('/')} of dead run {run_id}")
@@ -120,6 +127,12 @@ def reap(
         unregister(run_id)
     removed += [f"half-written registry entry {p.name}" for p in remove_dead_partials()]
     return removed
+
+
+def end_processes(run_id: str) -> list[str]:
+    """End the processes working in the run's folders (a scenario's detached supervisors
+    and watchdogs, in sessions of their own); returns a line for each."""
+    return end_processes_in(str(Path(tempfile.gettempdir()) / temp_prefix(run_id)))
 
 
 def remove_folders(run_id: str) -> list[Path]:

@@ -104,6 +104,12 @@ class SuiteDocker:
                 return False
         return True
 
+    def image_tags(self) -> list[str]:
+        """Every repository:tag the engine has an image under."""
+        with _asking("listing images"):
+            images = self.api.images()
+        return [tag for image in images for tag in image.get("RepoTags") or []]
+
     def pull(self, reference: str) -> None:
         self._transfer("pulling", self.api.pull, reference)
 
