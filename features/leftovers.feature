@@ -37,8 +37,9 @@ Feature: Nothing is left behind
       And this run's own state dir and registration are untouched
 
     @C-7.3
-    Scenario: A killed test run's detached supervisor is ended by the next run
+    Scenario: A killed test run's hung detached supervisor is ended by the next run
       Given a test run process that registered and started a detached task in a folder of its own
+      And that task's detached supervisor hangs, stopped by SIGSTOP
       When that test run process is killed with SIGKILL
       And a later run starts and reaps what dead runs left
       Then the dead run's detached supervisor has exited, as /proc shows

@@ -19,6 +19,7 @@ from agents_runner.testing import reaper
 from agents_runner.testing.cli_driver import CliDriver
 from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.oracle import raw_inspect
+from agents_runner.testing.waiting import wait_until
 
 # A stand-in for a test run: it registers as a run, makes a folder named after it and
 # starts a labelled container, as the suite does, then waits to be killed (its stdin is
@@ -162,6 +163,20 @@ def a_test_run_with_a_detached_task(context: Context) -> None:
     assert_that(context.dead_supervisor.is_alive(), is_(True), "the detached supervisor")
     context.add_cleanup(_end_if_alive, context.dead_supervisor)
     context.add_cleanup(shutil.rmtree, context.dead_folder, ignore_errors=True)
+
+
+@given("that task's detached supervisor hangs, stopped by SIGSTOP")
+def dead_run_supervisor_hangs(context: Context) -> None:
+    """A supervisor that will not end by itself when its container goes (as one stuck on
+    a lock would not): only the reaper can end it."""
+    pid = context.dead_supervisor.pid
+    os.kill(pid, signal.SIGSTOP)
+    wait_until(
+        lambda: Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0],
+        lambda state: state == "T",
+        timeout=10,
+        describe=f"process {pid} to be stopped",
+    )
 
 
 def _end_if_alive(process: ProcessIdentity) -> None:
