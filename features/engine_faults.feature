@@ -141,10 +141,10 @@ Feature: A task rides out engine faults
     Then its output is the lines "late", each after the engine's time of it
 
     Examples:
-      | count | when                                   | whence                                                        | taking over                                                                                                                                            |
-      | 100   | once the new runner follows it         | from the log's last frames                                    | a new TaskRunner in the same process opens the state dir through the proxy, and the proxy then holds back everything the engine sends on followed log streams |
-      | 9000  | once the new runner follows it         | from a plain read of the log (more than the last frames looked back at) | a new TaskRunner in the same process opens the state dir through the proxy, and the proxy then holds back everything the engine sends on followed log streams |
-      | 100   | before the new runner asks for it      | from the log's last frames, once the follower that never got an answer is given up | the proxy holds back everything the engine sends on followed log streams, and a new TaskRunner in the same process then opens the state dir through the proxy |
+      | count | when                              | whence                                                                                                                          | taking over                                                                                                                                                                                         |
+      | 100   | once the new runner follows it    | from the log's last frames                                                                                                      | a new TaskRunner in the same process opens the state dir through the proxy, and once its copy holds the agent's first line the proxy holds back everything the engine sends on followed log streams |
+      | 9000  | once the new runner follows it    | from a plain read of the log (more than the last frames looked back at)                                                         | a new TaskRunner in the same process opens the state dir through the proxy, and once its copy holds the agent's first line the proxy holds back everything the engine sends on followed log streams |
+      | 100   | before the new runner asks for it | from a plain read of the whole log (nothing was copied to read on from), once the follower that never got an answer is given up | the proxy holds back everything the engine sends on followed log streams, and a new TaskRunner in the same process then opens the state dir through the proxy                                       |
 
   @C-2.20 @C-4.21
   Scenario: An output stream that stalls as the agent exits is cut, and the output is completed from the engine's log

@@ -320,10 +320,13 @@ def new_runner_same_process(context: Context) -> None:
 
 
 @when(
-    "a new TaskRunner in the same process opens the state dir through the proxy, and the proxy"
-    " then holds back everything the engine sends on followed log streams"
+    "a new TaskRunner in the same process opens the state dir through the proxy, and once its"
+    " copy holds the agent's first line the proxy holds back everything the engine sends on"
+    " followed log streams"
 )
 def new_runner_then_hold(context: Context) -> None:
+    """The new runner's copy starts the log file afresh when it asks for the followed log;
+    with the first line copied, the copy has a place in the log to complete from."""
     before = context.proxy.followed_log_requests()
     context.harness.runner(recover=True, engine=Engine.at(context.proxy.url))
     wait_until(
@@ -332,6 +335,7 @@ def new_runner_then_hold(context: Context) -> None:
         timeout=30,
         describe="the new runner to ask for the followed log",
     )
+    context.harness.wait_for_log(context.task.id, "started\n")
     context.proxy.hold_log_streams()
 
 
