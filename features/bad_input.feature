@@ -7,25 +7,25 @@ Feature: Bad input is refused clearly and harms nothing
   @C-2.47 @C-2.49 @C-2.5 @C-2.22 @C-2.23 @C-2.26 @C-2.28 @C-2.29 @C-2.30 @C-2.37 @C-2.38
   Scenario Outline: An invalid task is refused: <field> <problem>
     When a task is submitted with <field> set to <value>
-    Then it is refused with an error that names "<field>"
+    Then it is refused, its error naming "<field>" and saying "<says>"
     And nothing was stored and no container was created
 
     Examples:
-      | field      | problem                    | value             |
-      | image      | empty                      | ""                |
-      | image      | not a reference            | "Not A Reference" |
-      | image      | malformed tag              | "busybox::1.36"   |
-      | timeout    | zero                       | 0                 |
-      | timeout    | negative                   | -5                |
-      | stop_grace | negative                   | -1                |
-      | agent      | unknown                    | "no-such-agent"   |
-      | env        | key containing "="         | {"A=B": "x"}      |
-      | env        | empty key                  | {"": "x"}         |
-      | workspace  | not an existing directory  | "/no/such/dir"    |
-      | workspace  | the whole host             | "/"               |
-      | workspace  | holding the Docker socket  | "/run"            |
-      | memory     | below the engine's minimum | "1m"              |
-      | cpus       | zero                       | 0                 |
+      | field      | problem                    | value             | says                                |
+      | image      | empty                      | ""                | must be a non-empty image reference |
+      | image      | not a reference            | "Not A Reference" | is not a valid image reference      |
+      | image      | malformed tag              | "busybox::1.36"   | is not a valid image reference      |
+      | timeout    | zero                       | 0                 | must be more than 0 seconds         |
+      | timeout    | negative                   | -5                | must be more than 0 seconds         |
+      | stop_grace | negative                   | -1                | must not be negative                |
+      | agent      | unknown                    | "no-such-agent"   | unknown agent 'no-such-agent'       |
+      | env        | key containing "="         | {"A=B": "x"}      | must not contain '='                |
+      | env        | empty key                  | {"": "x"}         | variable names must be non-empty    |
+      | workspace  | not an existing directory  | "/no/such/dir"    | is not an existing directory        |
+      | workspace  | the whole host             | "/"               | would hand the agent the whole host |
+      | workspace  | holding the Docker socket  | "/run"            | contains the Docker socket          |
+      | memory     | below the engine's minimum | "1m"              | is below the minimum                |
+      | cpus       | zero                       | 0                 | must be more than 0                 |
 
   @C-2.50
   Scenario: An unknown task id is named in the error

@@ -47,6 +47,12 @@ def refused_naming(context: Context, field: str) -> None:
     assert_that(str(context.error), starts_with(f"{field}:"))
 
 
+@then('it is refused, its error naming "{field}" and saying "{says}"')
+def refused_naming_why(context: Context, field: str, says: str) -> None:
+    refused_naming(context, field)
+    assert_that(str(context.error), contains_string(says))
+
+
 @then("nothing was stored and no container was created")
 def nothing_stored(context: Context) -> None:
     store = context.harness.runner().store
