@@ -11,7 +11,9 @@ Feature: Prune removes what is ours and nothing else
     And a container that belongs to another store
     And a container of someone else, with no agents-runner label at all
     When the user runs "prune"
-    Then the orphan is still there, being younger than the grace period
+    Then the command exits with status 0
+    And its output does not name the orphan
+    And the orphan is still there, being younger than the grace period
     When the user runs "prune --orphan-grace 0"
     Then the command exits with status 0
     And its output names the orphan as removed

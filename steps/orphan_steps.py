@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from behave import given, then
 from behave.runner import Context
-from hamcrest import assert_that, contains_string, is_, none, not_none
+from hamcrest import assert_that, contains_string, is_, none, not_, not_none
 
 from agents_runner.states import TaskState
 from agents_runner.task import new_task_id
@@ -48,6 +48,12 @@ def orphan_kept(context: Context) -> None:
 def orphan_reported(context: Context) -> None:
     name = f"orphan container {context.orphan_name} removed"
     assert_that(context.result.stdout, contains_string(name))
+
+
+@then("its output does not name the orphan")
+def orphan_not_reported(context: Context) -> None:
+    output = context.result.stdout + context.result.stderr
+    assert_that(output, not_(contains_string(context.orphan_name)))
 
 
 @then("the orphan no longer exists")
