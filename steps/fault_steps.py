@@ -612,9 +612,12 @@ def release_new_lock(context: Context) -> None:
     context.new_lock_holder.join(30)
 
 
-@then('"rm" ends')
+@then('"rm" ends with status 0 and says nothing on stderr, and the task\'s payload is gone')
 def rm_ends(context: Context) -> None:
-    context.rm.wait(60)
+    _, err = context.rm.communicate(timeout=60)
+    assert_that((context.rm.returncode, err), equal_to((0, "")), "rm's status and stderr")
+    payload = context.harness.runner().store.payload_path(context.task.id)
+    assert_that(payload.exists(), is_(False), f"{payload} exists")
 
 
 @given("the proxy holds back the engine's answers to container starts from now on")
