@@ -54,9 +54,11 @@ Feature: A foreground run keeps its task when it is signalled or loses its reade
   Scenario: A foreground run killed with SIGKILL leaves no task behind, and its deadline holds
     Given the user runs an agent that announces a clean shutdown on SIGTERM in the foreground with a deadline of 8 seconds in a first terminal
     When the task is running in the first terminal
+    And 4 seconds of its deadline have passed, by the time it was stored running
     And the first terminal's command is sent SIGKILL
     Then the task ends "timed_out", read from the store alone, with no command run after the kill
     And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
+    And signal 15 was sent no sooner than the deadline after its container started, and at most 2 seconds later
     And its container no longer exists, removed before its end was recorded
 
   @C-3.2

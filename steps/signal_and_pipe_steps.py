@@ -6,6 +6,7 @@ from __future__ import annotations
 import shlex
 import signal
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 from behave import given, then, when
@@ -13,6 +14,7 @@ from behave.runner import Context
 from hamcrest import assert_that, contains_string, equal_to, is_not
 
 from agents_runner.states import TaskState
+from agents_runner.task import parse_time
 from agents_runner.testing.harness import TRAPPING_AGENT
 from agents_runner.testing.waiting import wait_until
 
@@ -109,6 +111,19 @@ def foreground_trapping_agent_with_deadline(context: Context, seconds: int) -> N
     argv = ["run", "--image", context.harness.image, "--workspace", str(workspace)]
     argv += ["--timeout", str(seconds), "--", *TRAPPING_AGENT]
     context.first_terminal = context.harness.cli.start(*argv)
+
+
+@when("{seconds:d} seconds of its deadline have passed, by the time it was stored running")
+def deadline_partly_spent(context: Context, seconds: int) -> None:
+    """Time spent before a take-over counts against the deadline: a kill this late shows
+    whether it does."""
+    running_at = parse_time(context.harness.fresh_load(context.task.id).reached(TaskState.RUNNING))
+    wait_until(
+        lambda: (datetime.now(UTC) - running_at).total_seconds(),
+        lambda spent: spent >= seconds,
+        timeout=seconds + 10,
+        describe=f"{seconds} seconds since the task was stored running",
+    )
 
 
 @then('the task ends "{state}", read from the store alone, with no command run after the kill')
