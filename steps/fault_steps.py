@@ -348,6 +348,38 @@ def hold_then_new_runner(context: Context) -> None:
     context.harness.runner(recover=True, engine=Engine.at(context.proxy.url))
 
 
+# What each Examples row's "whence" says of the reads that completed the copy, in the
+# kinds of read the proxy passed: the log's last frames (tail=N), the log after a time
+# (since=), or the whole log.
+_WHENCE_READS = {
+    "from the log's last frames": lambda kinds: set(kinds) == {"last frames"},
+    "from a plain read of the log (more than the last frames looked back at)": (
+        lambda kinds: kinds[-1] == "after a time" and set(kinds[:-1]) == {"last frames"}
+    ),
+    "from a plain read of the whole log": lambda kinds: set(kinds) == {"whole log"},
+}
+
+
+def _read_kind(query: str) -> str:
+    fields = dict(part.partition("=")[::2] for part in query.split("&"))
+    if fields.get("tail", "all") != "all":
+        return "last frames"
+    return "after a time" if "since" in fields else "whole log"
+
+
+@then(
+    "the rest of its output was read {whence}, by the log reads the proxy passed"
+    " (on Podman, whose followed log may skip records, always from the whole log)"
+)
+def read_whence(context: Context, whence: str) -> None:
+    kinds = [_read_kind(query) for query in context.proxy.plain_log_reads]
+    if context.harness.engine.kind == "podman":
+        wanted = _WHENCE_READS["from a plain read of the whole log"]
+    else:
+        wanted = next(check for start, check in _WHENCE_READS.items() if whence.startswith(start))
+    assert_that(kinds and wanted(kinds), is_(True), f"the reads: {kinds}")
+
+
 @when("another runner without recovery kills the task")
 def other_runner_kills(context: Context) -> None:
     context.harness.runner(recover=False).request_kill(context.task.id)

@@ -44,6 +44,7 @@ class EngineProxy:
         self.connections_cut = 0
         self.connections_refused = 0  # attempts while it refused: how hard it was tried
         self._log_streams: set[socket.socket] = set()  # upstream ends of followed logs
+        self.plain_log_reads: list[str] = []  # the query of each log read without following
         self._attach_streams: set[socket.socket] = set()  # upstream ends of attach streams
         self._start_answers: set[socket.socket] = set()  # upstream ends of container starts
         self._starts_free = threading.Event()
@@ -132,6 +133,9 @@ class EngineProxy:
             while data := source.recv(_CHUNK):
                 if b"/logs?" in data and b"follow=1" in data:
                     self._log_streams.add(target)  # a request: its answer comes from target
+                elif b"/logs?" in data:
+                    line = data.split(b"\r\n", 1)[0].decode(errors="replace")
+                    self.plain_log_reads.append(line.split("?", 1)[1].rsplit(" ", 1)[0])
                 if b"/attach?" in data:
                     self._attach_streams.add(target)
                 if data.startswith(b"POST ") and b"/start " in data.split(b"\r\n", 1)[0]:
