@@ -9,7 +9,9 @@ Feature: No task is stranded when the process that drives it goes away
     Given a workspace
     And the user has started a waiting agent with "run --detach"
     And the task's detached supervisor is killed with SIGKILL
-    When the user starts "wait {id}" and "logs -f {id}" in two more terminals
+    When the user starts "wait {id}" in another terminal
+    Then the task's stored owner becomes a detached supervisor that "wait" started, as /proc shows
+    When the user starts "logs -f {id}" in a third terminal
     And the agent is let go on
     Then "wait" exits with status 0 and prints that the task is completed
     And "logs -f" exits with status 0 after printing "started" and "finished"
@@ -50,5 +52,5 @@ Feature: No task is stranded when the process that drives it goes away
     And the agent has started
     When the runner is closed without waiting
     And another runner without recovery kills the task
-    Then the task ends "killed"
+    Then the task ends "killed", read from the store alone, with no command run after the kill
     And the engine holds no container of the task

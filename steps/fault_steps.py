@@ -30,6 +30,7 @@ from hamcrest import (
 )
 
 from agents_runner import Engine  # the product under test, pointed at the proxy
+from agents_runner.processes import ProcessIdentity
 from agents_runner.states import TaskState
 from agents_runner.task import parse_time
 from agents_runner.testing import engine_control
@@ -271,11 +272,38 @@ def kill_detached_supervisor(context: Context) -> None:
     context.cli_task_id = task_id
 
 
-@when('the user starts "wait {{id}}" and "logs -f {{id}}" in two more terminals')
-def start_wait_and_logs(context: Context) -> None:
-    cli, task_id = context.harness.cli, context.cli_task_id
-    context.waiter = cli.start("wait", task_id)
-    context.follower = cli.start("logs", "-f", task_id)
+@when('the user starts "wait {{id}}" in another terminal')
+def start_wait(context: Context) -> None:
+    context.waiter = context.harness.cli.start("wait", context.cli_task_id)
+
+
+@then('the task\'s stored owner becomes a detached supervisor that "wait" started, as /proc shows')
+def wait_owns(context: Context) -> None:
+    """`wait` exits once the task ends, so it hands a task it takes over to a detached
+    supervisor of its own starting (its child until then)."""
+    waiter = context.waiter.pid
+    owner = wait_until(
+        lambda: ProcessIdentity.from_payload(context.harness.fresh_load(context.cli_task_id).owner),
+        lambda owner: owner is not None and _parent_of(owner.pid) == waiter,
+        timeout=30,
+        describe=f'a process that "wait" (pid {waiter}) started to take the task over',
+    )
+    assert owner is not None
+    assert_that(owner.is_alive(), is_(True), f"owner {owner}")
+    cmdline = Path(f"/proc/{owner.pid}/cmdline").read_bytes().split(b"\0")
+    assert_that(b"agents_runner.detached" in cmdline, is_(True), f"{cmdline}")
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+@when('the user starts "logs -f {{id}}" in a third terminal')
+def start_logs_follow(context: Context) -> None:
+    context.follower = context.harness.cli.start("logs", "-f", context.cli_task_id)
 
 
 @then('"wait" exits with status 0 and prints that the task is completed')
