@@ -155,7 +155,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     When the user runs "<command>"
     Then the command exits with status 2
     And its error output is one line that names "<message>"
-    And "config" still says "max-running 2"
+    And "config" still says exactly "max-running 2", and no task was stored
 
     Examples:
       | command                         | message                                     |

@@ -9,7 +9,7 @@ import signal
 
 from behave import given, then, when
 from behave.runner import Context
-from hamcrest import assert_that, contains_string, equal_to, less_than_or_equal_to
+from hamcrest import assert_that, contains_string, empty, equal_to, is_, less_than_or_equal_to
 
 from agents_runner.states import TaskState
 from agents_runner.testing.cli_driver import CliDriver
@@ -369,10 +369,11 @@ def show_says(context: Context, number: int, text: str) -> None:
     assert_that(result.stdout, contains_string(text))
 
 
-@then('"config" still says "{text}"')
-def config_says(context: Context, text: str) -> None:
+@then('"config" still says exactly "{text}", and no task was stored')
+def config_says_exactly(context: Context, text: str) -> None:
     result = context.harness.cli.run("config")
-    assert_that(result.stdout.splitlines()[0], equal_to(text))
+    assert_that(result.stdout, equal_to(f"{text}\n"))
+    assert_that(context.harness.runner().store.list(), is_(empty()), "stored tasks")
 
 
 @when('task {number:d} is started with a foreground "run" in a terminal')
