@@ -15,5 +15,5 @@ Feature: The README's Python example runs as written
   Scenario: The README's Python example says why when the image cannot be pulled
     When the README's Python example runs with an image the registry does not have
     Then it exits with status 0
-    And it printed "failed" and "not found"
+    And it printed one line "failed None" and a reason that says "not found", then the empty log
     And it printed no traceback

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from behave import then, when
 from behave.runner import Context
-from hamcrest import assert_that, contains_string, equal_to, is_not
+from hamcrest import all_of, assert_that, contains_string, equal_to, is_not, starts_with
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 README_IMAGE = "busybox:1.36"
@@ -56,6 +56,15 @@ def example_exits(context: Context, status: int) -> None:
 def example_printed(context: Context, first: str, second: str) -> None:
     for text in (first, second):
         assert_that(context.example.stdout, contains_string(text))
+
+
+@then('it printed one line "{end}" and a reason that says "{says}", then the empty log')
+def example_printed_end(context: Context, end: str, says: str) -> None:
+    """The example prints the task's end on a line, then its log: nothing, and print's
+    newline."""
+    first, newline, rest = context.example.stdout.partition("\n")
+    assert_that((newline, rest), equal_to(("\n", "\n")), repr(context.example.stdout))
+    assert_that(first, all_of(starts_with(f"{end} "), contains_string(says)))
 
 
 @then("it printed no traceback")
