@@ -42,7 +42,8 @@ Feature: What the agent runs is fenced in
     And a task whose agent runs as root and, once let go, tries to <attempt> with "<command>"
     When the task is submitted
     And the task is "running"
-    Then the kernel shows that its agent holds no capability and can gain none, before the attempt
+    Then the kernel shows that its agent runs as uid 0
+    And the kernel shows that its agent holds no capability and can gain none, before the attempt
     When the agent is let go on
     Then the attempt said "<refusal>" and exited with code <code>
 

@@ -97,6 +97,15 @@ def _capabilities(context: Context) -> tuple[int, int]:
     return int(fields["CapEff"], 16), int(fields["CapBnd"], 16)
 
 
+@then("the kernel shows that its agent runs as uid {uid:d}")
+def runs_as(context: Context, uid: int) -> None:
+    """The real, effective, saved and filesystem uids of the container's first process."""
+    pid = _inspect(context)["State"]["Pid"]
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    uids = next(line for line in status if line.startswith("Uid:")).split()[1:]
+    assert_that(uids, equal_to([str(uid)] * 4), f"/proc/{pid}/status")
+
+
 @then("the kernel shows that its agent holds no capability and can gain none")
 def no_capabilities(context: Context) -> None:
     assert_that(_capabilities(context), equal_to((0, 0)), "(effective, bounding) sets")
