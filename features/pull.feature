@@ -47,6 +47,7 @@ Feature: Pulling the agent's image
     And the task has ended
     Then the task is "completed" with exit code 0
     And its recorded history is queued, pulling, starting, running, completed, in that order
+    And the engine's events show a pull of the task's image while it ran
 
   @smoke
   @C-2.31 @C-1.13

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 
 from behave import given, then, when
 from behave.runner import Context
-from hamcrest import all_of, assert_that, equal_to, greater_than, has_entries, is_, less_than
+from hamcrest import (
+    all_of,
+    assert_that,
+    equal_to,
+    greater_than,
+    has_entries,
+    has_item,
+    is_,
+    less_than,
+)
 
 from agents_runner.states import TaskState
+from agents_runner.task import parse_time
 from agents_runner.testing.oracle import raw_image_present
 from agents_runner.testing.task_refs import fresh
 from agents_runner.testing.waiting import wait_until
@@ -182,3 +193,12 @@ def follow_exits(context: Context) -> None:
 def log_file_exactly(context: Context, text: str) -> None:
     log = context.harness.runner().store.log_path(context.task.id).read_bytes()
     assert_that(log, equal_to(text.encode() + b"\n"))
+
+
+@then("the engine's events show a pull of the task's image while it ran")
+def pulled_by_engine(context: Context) -> None:
+    task = context.harness.fresh_load(context.task.id)
+    since = math.floor(parse_time(task.created_at).timestamp())
+    until = math.ceil(parse_time(task.updated_at).timestamp())
+    pulled = context.harness.engine.image_pulls(since, until + 1)
+    assert_that(pulled, has_item(task.spec.image), f"pull events {since} to {until}")

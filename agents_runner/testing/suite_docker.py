@@ -96,6 +96,19 @@ class SuiteDocker:
 
     # -- images ----------------------------------------------------------------
 
+    def image_pulls(self, since: int, until: int) -> list[str]:
+        """The names the engine's pull events give, from `since` to `until` (Unix seconds):
+        the event's id and its actor's name (Docker names the reference in the first,
+        Podman in the second)."""
+        filters = {"type": "image", "event": "pull"}
+        with _asking("reading the engine's image events"):
+            events = list(self.api.events(since=since, until=until, filters=filters, decode=True))
+        names = []
+        for event in events:
+            attributes = (event.get("Actor") or {}).get("Attributes") or {}
+            names += [str(event.get("id", "")), str(attributes.get("name", ""))]
+        return [name for name in names if name]
+
     def image_present(self, reference: str) -> bool:
         with _asking(f"inspecting image {reference}"):
             try:
