@@ -83,13 +83,8 @@ OTHER_ENGINE = "unix:///run/agents-runner-test-other-engine.sock"
 
 @given("a test run process on another engine that registered and made a folder")
 def a_test_run_on_another_engine(context: Context) -> None:
-    harness = context.harness
-    context.dead_run_id = "dead" + os.urandom(2).hex()
-    context.dead_run = harness.cli.start_python(
-        OTHER_ENGINE_RUN_PROCESS.format(run_id=context.dead_run_id),
-        env={"DOCKER_HOST": OTHER_ENGINE},
-    )
-    context.dead_folder = Path(context.dead_run.stdout.readline().strip())
+    line = _start_test_run(context, OTHER_ENGINE_RUN_PROCESS, env={"DOCKER_HOST": OTHER_ENGINE})
+    context.dead_folder = Path(line.strip())
     entry = reaper.RUNS_DIR / f"{context.dead_run_id}.json"
     context.add_cleanup(entry.unlink, missing_ok=True)
     context.add_cleanup(shutil.rmtree, context.dead_folder, ignore_errors=True)
@@ -105,15 +100,22 @@ def other_engine_run_kept(context: Context) -> None:
 
 @given("a test run process that registered, made a folder and started a container")
 def a_test_run_process(context: Context) -> None:
-    harness = context.harness
-    context.dead_run_id = "dead" + os.urandom(2).hex()
-    context.dead_run = harness.cli.start_python(
-        TEST_RUN_PROCESS.format(run_id=context.dead_run_id, image=harness.image)
-    )
-    line = context.dead_run.stdout.readline().split()
+    line = _start_test_run(context, TEST_RUN_PROCESS).split()
     assert len(line) == 2, f"the test run process said {line!r}"
     context.dead_container, context.dead_folder = line[0], Path(line[1])
-    harness.foreign_containers.append(context.dead_container)
+    context.harness.foreign_containers.append(context.dead_container)
+
+
+def _start_test_run(context: Context, source: str, env: dict[str, str] | None = None) -> str:
+    """Start a stand-in test run from `source` (its run id and the suite's image filled
+    in) and return the first line it prints."""
+    context.dead_run_id = "dead" + os.urandom(2).hex()
+    context.dead_run = context.harness.cli.start_python(
+        source.format(run_id=context.dead_run_id, image=context.harness.image), env=env
+    )
+    line = context.dead_run.stdout.readline()
+    assert line, f"the test run process said nothing: {context.dead_run.stderr.read()!r}"
+    return line
 
 
 # A stand-in for a test run whose scenario started a detached task: it registers, makes
@@ -148,16 +150,9 @@ signal.pause()
 
 @given("a test run process that registered and started a detached task in a folder of its own")
 def a_test_run_with_a_detached_task(context: Context) -> None:
-    harness = context.harness
-    context.dead_run_id = "dead" + os.urandom(2).hex()
-    context.dead_run = harness.cli.start_python(
-        DETACHED_RUN_PROCESS.format(run_id=context.dead_run_id, image=harness.image)
-    )
-    line = context.dead_run.stdout.readline()
-    assert line, f"the test run process said nothing: {context.dead_run.stderr.read()!r}"
-    container, folder, owner = json.loads(line)
+    container, folder, owner = json.loads(_start_test_run(context, DETACHED_RUN_PROCESS))
     context.dead_container, context.dead_folder = container, Path(folder)
-    harness.foreign_containers.append(container)
+    context.harness.foreign_containers.append(container)
     context.dead_supervisor = ProcessIdentity.from_payload(owner)
     assert context.dead_supervisor is not None, f"the task's owner is {owner!r}"
     assert_that(context.dead_supervisor.is_alive(), is_(True), "the detached supervisor")
