@@ -256,6 +256,8 @@ def never_a_container_of_the_task(context: Context) -> None:
 
 
 def _never_had_a_container(context: Context, task_id: str) -> None:
-    """No node's engine reported an event of a container of the task, and none holds one."""
+    """No node's engine reported an event of a container of the task, and none holds one;
+    read once every node's event log is proven to report."""
+    context.swarm.prove_events_report(context.harness.image)
     assert_that(context.swarm.node_events(task_id), empty())
     assert_that(context.swarm.containers({LABEL_TASK_ID: task_id}), empty())
