@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -11,6 +12,9 @@ from typing import Any
 
 from .contract_names import LABEL_TASK_ID
 from .suite_docker import SuiteDocker
+from .waiting import wait_until
+
+PROBE_PREFIX = "probe-"  # the task-id label of the probe containers (prove_reports)
 
 # Podman's names for what Docker calls otherwise.
 _ACTIONS = {"remove": "destroy"}
@@ -81,6 +85,22 @@ class EventLog:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self._stream.close()
+
+    def prove_reports(self, image: str, network: str = "none") -> None:
+        """Make and remove a probe container carrying this log's labels and a task id of
+        its own (PROBE_PREFIX), and wait until its create event comes back through this
+        log: an engine whose events say nothing cannot pass for one that did nothing."""
+        probe_label = {LABEL_TASK_ID: f"{PROBE_PREFIX}{secrets.token_hex(4)}"}
+        probe = self.engine.create(
+            image=image, argv=["true"], labels={**self.labels, **probe_label}, network=network
+        )
+        self.engine.remove(probe)
+        wait_until(
+            lambda: self.for_labels(probe_label),
+            lambda events: any(e.action == "create" and e.container_id == probe for e in events),
+            timeout=10,
+            describe="the engine to report the probe container's create event",
+        )
 
     def for_task(self, task_id: str) -> list[ContainerEvent]:
         return self.for_labels({LABEL_TASK_ID: task_id})

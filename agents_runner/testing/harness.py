@@ -30,9 +30,8 @@ from .agent_record import RECORDER
 from .bare_image import make_bare_image
 from .cli_driver import CliDriver
 from .cluster_docker import ClusterDocker
-from .contract_names import LABEL_TASK_ID
 from .engine_proxy import EngineProxy
-from .events import ContainerEvent
+from .events import PROBE_PREFIX, ContainerEvent
 from .oracle import raw_containers, raw_inspect
 from .reaper import RUN_LABEL, temp_prefix
 from .registry import GatedRegistry
@@ -47,7 +46,6 @@ from .waiting import wait_until
 # about ten a second, at its next start.
 SCENARIO_NETWORK = "none"
 SCENARIO_LABEL = "agents-runner-test.scenario"
-PROBE_PREFIX = "probe-"  # the task-id label of the harness's probe containers
 DEFAULT_IMAGE = "busybox:1.36"
 TASK_TIMEOUT = 60.0
 CLOSE_TIMEOUT = 30.0
@@ -341,24 +339,9 @@ class ScenarioHarness:
         return self.task(task_id).container_id, self.events.for_task(task_id)
 
     def prove_events_report(self) -> None:
-        """Make and remove a probe container, labelled as the scenario's containers are
-        but with a task id of its own, and wait until its create event comes back through
-        the same query: an engine whose events say nothing cannot pass for one that
-        created nothing. The probe's events are left out of every later answer."""
-        probe_label = {LABEL_TASK_ID: f"{PROBE_PREFIX}{secrets.token_hex(4)}"}
-        probe = self.engine.create(
-            image=self.image,
-            argv=["true"],
-            labels={**self.labels, **probe_label},
-            network=SCENARIO_NETWORK,
-        )
-        self.engine.remove(probe)
-        wait_until(
-            lambda: self.events.for_labels(probe_label),
-            lambda events: any(e.action == "create" and e.container_id == probe for e in events),
-            timeout=10,
-            describe="the engine to report the probe container's create event",
-        )
+        """Prove the scenario's event log reports (EventLog.prove_reports): the probe's
+        events are left out of every later answer."""
+        self.events.prove_reports(self.image, SCENARIO_NETWORK)
 
     def all_events(self, *, proven: bool = False) -> list[ContainerEvent]:
         """The scenario's events but the probes'; with `proven`, read only once the event

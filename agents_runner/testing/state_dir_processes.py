@@ -36,10 +36,9 @@ def processes_in(prefix: str) -> list[tuple[int, int]]:
         except OSError:  # it ended meanwhile
             continue
         state_dir = state_dir_of(argv)
-        started = start_ticks(int(entry.name))
-        if state_dir is None or started is None:
+        if state_dir is None or not (state_dir.rstrip("/") + "/").startswith(prefix):
             continue
-        if (state_dir.rstrip("/") + "/").startswith(prefix):
+        if (started := start_ticks(int(entry.name))) is not None:
             found.append((int(entry.name), started))
     return found
 
