@@ -17,6 +17,24 @@ Feature: No task is stranded when the process that drives it goes away
     And "logs -f" exits with status 0 after printing "started" and "finished"
     And the engine holds no container of the task
 
+  @C-4.21 @C-3.19 @C-3.5
+  Scenario: "logs -f" that takes a task over prints each line of its log once
+    A process that takes a task over copies the engine's log again, over the copy on
+    disk: equal bytes stay. Here the new copy's followed log is held back by a proxy, so
+    the log on disk is what the take-over left of it until the agent has ended.
+    Given a workspace
+    And a proxy in front of the engine
+    And the user has started a waiting agent with "run --detach"
+    And the user has started "logs -f {id}" through the proxy, and it has printed "started"
+    And the proxy holds back everything the engine sends on followed log streams from now on
+    When the task's detached supervisor is killed with SIGKILL
+    Then the task's stored owner becomes a detached supervisor that "logs -f" started, as /proc shows
+    And once that supervisor has asked the proxy for the task's followed log, the task's log is still exactly "started"
+    When the agent is let go on
+    Then "logs -f" exits with status 0 after printing "started" and "finished"
+    And its log is exactly the lines "started" and "finished"
+    And the engine holds no container of the task
+
   @registry
   @C-3.19 @C-2.19 @C-1.7 @C-3.21 @C-2.8
   Scenario: "wait" notices that the detached supervisor pulling the image died

@@ -277,16 +277,19 @@ def start_wait(context: Context) -> None:
     context.waiter = context.harness.cli.start("wait", context.cli_task_id)
 
 
-@then('the task\'s stored owner becomes a detached supervisor that "wait" started, as /proc shows')
-def wait_owns(context: Context) -> None:
-    """`wait` exits once the task ends, so it hands a task it takes over to a detached
-    supervisor of its own starting (its child until then)."""
-    waiter = context.waiter.pid
+@then(
+    'the task\'s stored owner becomes a detached supervisor that "{command}" started,'
+    " as /proc shows"
+)
+def command_owns(context: Context, command: str) -> None:
+    """`wait` and `logs -f` exit once the task ends, so each hands a task it takes over to
+    a detached supervisor of its own starting (its child until then)."""
+    starter = (context.waiter if command == "wait" else context.follower).pid
     owner = wait_until(
         lambda: ProcessIdentity.from_payload(context.harness.fresh_load(context.cli_task_id).owner),
-        lambda owner: owner is not None and _parent_of(owner.pid) == waiter,
+        lambda owner: owner is not None and _parent_of(owner.pid) == starter,
         timeout=30,
-        describe=f'a process that "wait" (pid {waiter}) started to take the task over',
+        describe=f'a process that "{command}" (pid {starter}) started to take the task over',
     )
     assert owner is not None
     assert_that(owner.is_alive(), is_(True), f"owner {owner}")
@@ -303,7 +306,47 @@ def _parent_of(pid: int) -> int | None:
 
 @when('the user starts "logs -f {{id}}" in a third terminal')
 def start_logs_follow(context: Context) -> None:
-    context.follower = context.harness.cli.start("logs", "-f", context.cli_task_id)
+    _follow_log(context)
+
+
+@given("a proxy in front of the engine")
+def proxy_in_front(context: Context) -> None:
+    context.proxy = context.harness.engine_proxy()
+
+
+@given('the user has started "logs -f {{id}}" through the proxy, and it has printed "{text}"')
+def follow_through_proxy(context: Context, text: str) -> None:
+    _follow_log(context, env={"DOCKER_HOST": context.proxy.url})
+    wait_until(
+        lambda: (context.follower_output.read_bytes(), context.follower.poll()),
+        lambda seen: f"{text}\n".encode() in seen[0] or seen[1] is not None,
+        timeout=60,
+        describe=f'"logs -f" to print {text!r}',
+    )
+    assert_that(context.follower.poll(), is_(None), '"logs -f" is still following')
+
+
+def _follow_log(context: Context, env: dict[str, str] | None = None) -> None:
+    """`logs -f` in the background, its output written to a file read as it grows."""
+    context.follower_output = context.harness.workspace() / "logs-follow.out"
+    context.follower = context.harness.cli.start_into_file(
+        context.follower_output, "logs", "-f", context.cli_task_id, env=env
+    )
+
+
+@then(
+    "once that supervisor has asked the proxy for the task's followed log, the task's log"
+    ' is still exactly "{text}"'
+)
+def log_kept_across_takeover(context: Context, text: str) -> None:
+    wait_until(
+        context.proxy.followed_log_requests,
+        lambda count: count > 0,
+        timeout=30,
+        describe="the new owner to ask the proxy for the task's followed log",
+    )
+    path = context.harness.runner().store.log_path(context.cli_task_id)
+    assert_that(path.read_bytes(), equal_to(f"{text}\n".encode()))
 
 
 @then('"wait" exits with status 0 and prints that the task is completed')
@@ -315,9 +358,9 @@ def waiter_done(context: Context) -> None:
 
 @then('"logs -f" exits with status 0 after printing "{first}" and "{last}"')
 def follower_done(context: Context, first: str, last: str) -> None:
-    out, err = context.follower.communicate(timeout=60)
+    _, err = context.follower.communicate(timeout=60)
     assert_that(context.follower.returncode, equal_to(0), f"stderr: {err!r}")
-    assert_that(out, equal_to(f"{first}\n{last}\n"))
+    assert_that(context.follower_output.read_text(), equal_to(f"{first}\n{last}\n"))
 
 
 @given("a task whose agent waits for a signal file in the workspace")
@@ -353,17 +396,16 @@ def new_runner_same_process(context: Context) -> None:
     " followed log streams"
 )
 def new_runner_then_hold(context: Context) -> None:
-    """The new runner's copy starts the log file afresh when it asks for the followed log;
-    with the first line copied, the copy has a place in the log to complete from."""
-    before = context.proxy.followed_log_requests()
+    """Once the new runner's followed log has passed the first line on, its copy has a
+    place in the log to complete from."""
+    before = len(context.proxy.followed_log_output())
     context.harness.runner(recover=True, engine=Engine.at(context.proxy.url))
     wait_until(
-        context.proxy.followed_log_requests,
-        lambda count: count > before,
+        lambda: context.proxy.followed_log_output()[before:],
+        lambda passed: b"started\n" in passed,
         timeout=30,
-        describe="the new runner to ask for the followed log",
+        describe="the new runner's followed log to pass the agent's first line on",
     )
-    context.harness.wait_for_log(context.task.id, "started\n")
     context.proxy.hold_log_streams()
 
 
@@ -568,6 +610,7 @@ def thaw_supervisor(context: Context) -> None:
     os.kill(context.frozen_pid, signal.SIGCONT)
 
 
+@given("the proxy holds back everything the engine sends on followed log streams from now on")
 @when("the proxy holds back everything the engine sends on followed log streams from now on")
 def proxy_holds_logs(context: Context) -> None:
     context.proxy.hold_log_streams()

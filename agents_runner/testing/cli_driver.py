@@ -90,6 +90,23 @@ class CliDriver:
         self._background.append(reading)
         return command, reading
 
+    def start_into_file(
+        self, path: Path, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[str]:
+        """The command in the background with its output written to the file `path`, which
+        can be read while it runs; its error output stays a pipe."""
+        with path.open("wb") as output:
+            process = subprocess.Popen(
+                self.argv(*args),
+                env={**os.environ, **(env or {})},
+                stdout=output,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+        self._background.append(process)
+        return process
+
     def start_python(self, source: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         """A separate Python process using the API (for runners the CLI cannot shape)."""
         return self._spawn([sys.executable, "-c", source], env)

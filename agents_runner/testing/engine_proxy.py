@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 _CHUNK = 1 << 16
+_KEPT_OUTPUT = 1 << 20  # how much of what followed log streams passed on is kept
 
 
 def engine_socket_path() -> str:
@@ -44,6 +45,7 @@ class EngineProxy:
         self.connections_cut = 0
         self.connections_refused = 0  # attempts while it refused: how hard it was tried
         self._log_streams: set[socket.socket] = set()  # upstream ends of followed logs
+        self._log_stream_output = bytearray()  # what they passed on, up to _KEPT_OUTPUT
         self.plain_log_reads: list[str] = []  # the query of each log read without following
         self._attach_streams: set[socket.socket] = set()  # upstream ends of attach streams
         self._start_answers: set[socket.socket] = set()  # upstream ends of container starts
@@ -77,6 +79,12 @@ class EngineProxy:
     def followed_log_requests(self) -> int:
         """How many followed log streams have been asked for through the proxy so far."""
         return len(self._log_streams)
+
+    def followed_log_output(self) -> bytes:
+        """What the engine sent on followed log streams and the proxy passed on, as it
+        came, all streams together (its first _KEPT_OUTPUT bytes)."""
+        with self._lock:
+            return bytes(self._log_stream_output)
 
     def hold_attach_streams(self) -> None:
         """From now on, forward nothing the engine sends on attach streams (a container's
@@ -142,6 +150,10 @@ class EngineProxy:
                     self._start_answers.add(target)
                 self._wait_if_held(source)
                 target.sendall(data)
+                if source in self._log_streams:
+                    with self._lock:
+                        kept = _KEPT_OUTPUT - len(self._log_stream_output)
+                        self._log_stream_output += data[: max(0, kept)]
             self._wait_if_held(source)
         except OSError:
             pass
