@@ -35,6 +35,8 @@ _STAMPS_AFTER_EXIT = 0.5  # how long the engine's times may lag behind a whole a
 class AttachedLogCopy(LogCopy):
     """A LogCopy whose follower reads the attach stream first."""
 
+    keeps_copy_on_disk = False  # the attach stream gives the output from the start
+
     def __init__(
         self,
         engine: EngineBoundary,
@@ -109,14 +111,7 @@ class AttachedLogCopy(LogCopy):
                 if ends_like_log(self.engine, self.container_id, self._file):
                     return
             self._check_again()
-        # The log was being read again over the copy: read the rest of it.
-        caught_up = self.cursor.timestamp and self._log_read >= self._file.size
-        if caught_up and self._complete_from_tail():
-            return
-        self._copy(follow=False)
-        with self._lock:
-            if self._log_read < self._file.size:
-                self._file.cut(self._log_read)  # the copy holds more than the log
+        self._complete_over_copy()
 
 
 def task_log_copy(

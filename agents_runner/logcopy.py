@@ -5,12 +5,12 @@ A follower thread appends what the engine's log streams. When the container has
 exited, finish() makes the copy complete by construction: it asks the engine for
 everything after the last frame written (the stream's timestamps make that exact)
 and appends it. On an engine whose followed stream may skip records (Podman), it
-compares the copy with a plain read of the whole log, and writes it again from that
-read when they differ. A broken connection or a full disk never leaves a torn frame
+compares the copy with a plain read of the whole log, and reads the log again over the
+copy when they differ. A broken connection or a full disk never leaves a torn frame
 in the file: a failed write is cut back to the last whole block, and the copy
-resumes from there. A copy made otherwise, once in doubt, is checked by reading the
-log from its start over it (`_check_again`): equal bytes stay, and from the first
-difference on, the log's account is written.
+resumes from there. A copy already on disk (a take-over's), or one made otherwise once
+in doubt, is checked by reading the log from its start over it (`_check_again`): equal
+bytes stay, and from the first difference on, the log's account is written.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ _IDLE_AFTER_EXIT = 2.0  # a follower that receives nothing for this long after t
 class LogCopy:
     """A task's log file, kept an exact copy of the engine's account of its output."""
 
+    keeps_copy_on_disk = True  # the copy begins from the engine's log, over what is there
+
     def __init__(
         self,
         engine: EngineBoundary,
@@ -57,14 +59,15 @@ class LogCopy:
         self._stream: OutputStream | None = None
         self._stop = threading.Event()
         self._last_progress = time.monotonic()
-        # Docker returns the output from the start, so the copy starts afresh: after a
-        # take-over the log is Docker's whole account, never a duplicate.
-        self._file = LogFile(path, times_path)
+        # The engine's log gives the output from its start. A copy already on disk (a
+        # take-over's) is kept and read over, not written afresh: someone following the
+        # file (logs -f) has read it, and must not see it shrink and grow again.
+        self._file = LogFile(path, times_path, keep=self.keeps_copy_on_disk)
         self._times = self._file.times
-        # Once a copy made otherwise (attachcopy.py) is in doubt, the engine's log is
-        # read again from its start over the copy: how many bytes of the log's output
-        # (up to the cursor) have been compared with the copy, or appended to it.
-        self._rereading = False
+        # While a copy on disk, or one made otherwise (attachcopy.py) that is in doubt, is
+        # read over from the log's start: how many bytes of the log's output (up to the
+        # cursor) have been compared with the copy, or appended to it.
+        self._rereading = self._file.size > 0
         self._log_read = 0
         self._closed = False
         self._follower = threading.Thread(target=self._follow, name=f"logs-{task_id}", daemon=True)
@@ -98,12 +101,26 @@ class LogCopy:
         """Make the copy whole once the follower has ended."""
         if not self.engine.follows_exactly:
             # The followed copy may have holes: if a plain read of the whole log
-            # differs from it, write it again from the start.
-            if not self._same_as_whole_log():
-                self._start_over()
+            # differs from it, read the log again over it.
+            if self._same_as_whole_log():
+                return
+            self._check_again()
+        elif not self._rereading:
+            if not self._complete_from_tail():
                 self._copy(follow=False)
-        elif not self._complete_from_tail():
-            self._copy(follow=False)
+            return
+        self._complete_over_copy()
+
+    def _complete_over_copy(self) -> None:
+        """The log was being read again over the copy: read the rest of it, and cut what
+        the copy holds past the log's end."""
+        caught_up = self.cursor.timestamp and self._log_read >= self._file.size
+        if caught_up and self._complete_from_tail():
+            return
+        self._copy(follow=False)
+        with self._lock:
+            if self._log_read < self._file.size:
+                self._file.cut(self._log_read)
 
     def _check_again(self) -> None:
         """Read the engine's log from its start over the copy made so far, its times
@@ -123,13 +140,6 @@ class LogCopy:
             if cursor is not None:
                 self.cursor = cursor
             return cursor is not None
-
-    def _start_over(self) -> None:
-        """Empty the copy (and its time index), so that a plain read of the whole log
-        makes it again from the start."""
-        with self._lock:
-            self._file.cut(0)
-            self.cursor = LogCursor()
 
     def _complete_from_tail(self) -> bool:
         """Append what the follower missed from the log's last frames; False when they

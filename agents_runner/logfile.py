@@ -12,9 +12,12 @@ class LogFile:
     """The log file: a block is appended whole or not at all, the file can be cut back,
     and a read of the engine's log can be compared with what it holds."""
 
-    def __init__(self, path: Path, times_path: Path | None) -> None:
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        self.size = 0
+    def __init__(self, path: Path, times_path: Path | None, *, keep: bool = False) -> None:
+        """Open the log file empty, or with `keep` as it is, to be appended to or checked
+        (the time index starts afresh either way)."""
+        flags = os.O_RDWR | os.O_CREAT | (0 if keep else os.O_TRUNC)
+        self._fd = os.open(path, flags, 0o600)
+        self.size = os.lseek(self._fd, 0, os.SEEK_END)
         self.times = LogTimes(times_path) if times_path is not None else None
 
     def append(self, data: bytes) -> None:
