@@ -18,7 +18,15 @@ from .errors import ContainerGone, EngineUnavailable
 from .records import ContainerInfo, ContainerSummary, epoch
 from .swarm_managers import SwarmManagers
 from .swarm_nodes import SwarmNodes
-from .swarm_tasks import ENDED, POLL_INTERVAL, START_WAIT, container_id_of, newest, state_of
+from .swarm_tasks import (
+    ENDED,
+    POLL_INTERVAL,
+    START_WAIT,
+    container_as_told,
+    container_id_of,
+    newest,
+    state_of,
+)
 from .swarm_volumes import leftover_volumes
 from .transport import LogStream, get_streaming
 
@@ -53,8 +61,6 @@ class SwarmReads:
         task = newest(self._tasks(info.id))
         if task is None:
             return info
-        state = state_of(task)
-        at = epoch((task.get("Status") or {}).get("Timestamp"))
         node, container_id = self._node_and_container(task)
         container = None
         if node is not None and container_id:
@@ -62,26 +68,17 @@ class SwarmReads:
                 container = node.inspect(container_id)
             except EngineUnavailable:
                 container = None
-        if container is not None:
-            return ContainerInfo(
-                id=info.id,
-                name=info.name,
-                status=container.status,
-                running=container.running and state not in ENDED,
-                labels=info.labels,
-                started_at=container.started_at,
-                finished_at=container.finished_at,
-                oom_killed=container.oom_killed,
-            )
-        ended = state in ENDED
+        if container is None:
+            return container_as_told(info, task)
         return ContainerInfo(
             id=info.id,
             name=info.name,
-            status="exited" if ended else ("running" if state == "running" else "created"),
-            running=state == "running",
+            status=container.status,
+            running=container.running and state_of(task) not in ENDED,
             labels=info.labels,
-            started_at=at if state == "running" or (ended and container_id) else None,
-            finished_at=at if ended else None,
+            started_at=container.started_at,
+            finished_at=container.finished_at,
+            oom_killed=container.oom_killed,
         )
 
     def oom_reported(self, service_id: str, *, since: float, wait: float) -> bool:

@@ -6,7 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import LABEL_TASK_ID
-from .records import NEVER_RAN, PULLING, STARTED, STARTING, WAITING, ContainerExit
+from .records import (
+    NEVER_RAN,
+    PULLING,
+    STARTED,
+    STARTING,
+    WAITING,
+    ContainerExit,
+    ContainerInfo,
+    epoch,
+)
 
 POLL_INTERVAL = 0.1  # how often a task's state is read while it is waited on
 START_WAIT = 10.0  # how long a read of the output waits for the task's container
@@ -62,3 +71,20 @@ def exit_of(task: Mapping[str, Any]) -> ContainerExit:
 def newest(tasks: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The service's latest task (a service of one replica has one, or none yet)."""
     return max(tasks, key=lambda t: t.get("CreatedAt") or "", default=None)
+
+
+def container_as_told(service: ContainerInfo, task: Mapping[str, Any]) -> ContainerInfo:
+    """The service (its id, name and labels) as a container, from what the swarm API says
+    of its task alone: where the node's engine cannot say more."""
+    state = state_of(task)
+    at = epoch((task.get("Status") or {}).get("Timestamp"))
+    ended = state in ENDED
+    return ContainerInfo(
+        id=service.id,
+        name=service.name,
+        status="exited" if ended else ("running" if state == "running" else "created"),
+        running=state == "running",
+        labels=service.labels,
+        started_at=at if state == "running" or (ended and container_id_of(task)) else None,
+        finished_at=at if ended else None,
+    )
