@@ -398,11 +398,11 @@ def new_runner_same_process(context: Context) -> None:
 def new_runner_then_hold(context: Context) -> None:
     """Once the new runner's followed log has passed the first line on, its copy has a
     place in the log to complete from."""
-    before = len(context.proxy.followed_log_output())
+    before = context.proxy.followed_log_requests()  # the first runner's (its stamper's)
     context.harness.runner(recover=True, engine=Engine.at(context.proxy.url))
     wait_until(
-        lambda: context.proxy.followed_log_output()[before:],
-        lambda passed: b"started\n" in passed,
+        lambda: context.proxy.followed_log_outputs()[before:],
+        lambda passed: any(b"started\n" in output for output in passed),
         timeout=30,
         describe="the new runner's followed log to pass the agent's first line on",
     )

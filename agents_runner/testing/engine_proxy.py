@@ -44,8 +44,9 @@ class EngineProxy:
         self._closed = False
         self.connections_cut = 0
         self.connections_refused = 0  # attempts while it refused: how hard it was tried
-        self._log_streams: set[socket.socket] = set()  # upstream ends of followed logs
-        self._log_stream_output = bytearray()  # what they passed on, up to _KEPT_OUTPUT
+        # The upstream end of each followed log stream, in the order they were asked for,
+        # and what it passed on (up to _KEPT_OUTPUT bytes).
+        self._log_streams: dict[socket.socket, bytearray] = {}
         self.plain_log_reads: list[str] = []  # the query of each log read without following
         self._attach_streams: set[socket.socket] = set()  # upstream ends of attach streams
         self._start_answers: set[socket.socket] = set()  # upstream ends of container starts
@@ -80,11 +81,11 @@ class EngineProxy:
         """How many followed log streams have been asked for through the proxy so far."""
         return len(self._log_streams)
 
-    def followed_log_output(self) -> bytes:
-        """What the engine sent on followed log streams and the proxy passed on, as it
-        came, all streams together (its first _KEPT_OUTPUT bytes)."""
+    def followed_log_outputs(self) -> list[bytes]:
+        """What the engine sent on each followed log stream and the proxy passed on (its
+        first _KEPT_OUTPUT bytes), in the order the streams were asked for."""
         with self._lock:
-            return bytes(self._log_stream_output)
+            return [bytes(output) for output in self._log_streams.values()]
 
     def hold_attach_streams(self) -> None:
         """From now on, forward nothing the engine sends on attach streams (a container's
@@ -140,7 +141,8 @@ class EngineProxy:
         try:
             while data := source.recv(_CHUNK):
                 if b"/logs?" in data and b"follow=1" in data:
-                    self._log_streams.add(target)  # a request: its answer comes from target
+                    with self._lock:  # a request: its answer comes from target
+                        self._log_streams.setdefault(target, bytearray())
                 elif b"/logs?" in data:
                     line = data.split(b"\r\n", 1)[0].decode(errors="replace")
                     self.plain_log_reads.append(line.split("?", 1)[1].rsplit(" ", 1)[0])
@@ -152,8 +154,8 @@ class EngineProxy:
                 target.sendall(data)
                 if source in self._log_streams:
                     with self._lock:
-                        kept = _KEPT_OUTPUT - len(self._log_stream_output)
-                        self._log_stream_output += data[: max(0, kept)]
+                        output = self._log_streams[source]
+                        output += data[: max(0, _KEPT_OUTPUT - len(output))]
             self._wait_if_held(source)
         except OSError:
             pass
