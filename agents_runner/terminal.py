@@ -71,7 +71,7 @@ class LogFollower:
         try:
             with open(self.path, "rb") as log:
                 log.seek(0, 2)
-                if log.tell() < self.offset:  # rewritten from the start by a take-over
+                if log.tell() < self.offset:  # cut back where it differed from the engine's log
                     self.offset = 0
                 log.seek(self.offset)
                 data = log.read()

@@ -35,7 +35,7 @@ class TimestampedLog:
         try:
             with open(self.log_path, "rb") as log:
                 size = os.fstat(log.fileno()).st_size
-                if size < self.offset:  # rewritten from the start by a take-over
+                if size < self.offset:  # cut back where it differed from the engine's log
                     self.offset, self._held_at = 0, None
                 log.seek(self.offset)
                 data = log.read()
