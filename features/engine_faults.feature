@@ -134,7 +134,7 @@ Feature: A task rides out engine faults
     And the task has ended
     Then the task is "completed" with exit code 0
     And its log is byte for byte what the engine's own "logs" command prints of its container
-    And the rest of its output was read <whence>, by the log reads the proxy passed (on Podman, whose followed log may skip records, always from the whole log)
+    And the rest of its output was read <whence>, by the log reads the new runner's proxy passed (on Podman, whose followed log may skip records, always from the whole log)
     When the user notes the time just after the engine's timestamp of the line "line <count>" (past its second where the engine gives whole seconds), as written two hours east of UTC
     And the user runs "logs --since {noted time} {id}"
     Then its output is exactly "late"
@@ -143,10 +143,10 @@ Feature: A task rides out engine faults
     Then its output is the lines "late", each after the engine's time of it
 
     Examples:
-      | count | when                              | whence                                                                                                                          | taking over                                                                                                                                                                                         |
-      | 100   | once the new runner follows it    | from the log's last frames                                                                                                      | a new TaskRunner in the same process opens the state dir through the proxy, and once its copy holds the agent's first line the proxy holds back everything the engine sends on followed log streams |
-      | 9000  | once the new runner follows it    | from a plain read of the log (more than the last frames looked back at)                                                         | a new TaskRunner in the same process opens the state dir through the proxy, and once its copy holds the agent's first line the proxy holds back everything the engine sends on followed log streams |
-      | 100   | before the new runner asks for it | from a plain read of the whole log (nothing was copied to read on from), once the follower that never got an answer is given up | the proxy holds back everything the engine sends on followed log streams, and a new TaskRunner in the same process then opens the state dir through the proxy                                       |
+      | count | when                              | whence                                                                                                                          | taking over                                                                                                                                                                                                      |
+      | 100   | once the new runner follows it    | from the log's last frames                                                                                                      | a new TaskRunner in the same process opens the state dir through a proxy of its own, and once that proxy has passed the agent's first line on, it holds back everything the engine sends on followed log streams |
+      | 9000  | once the new runner follows it    | from a plain read of the log (more than the last frames looked back at)                                                         | a new TaskRunner in the same process opens the state dir through a proxy of its own, and once that proxy has passed the agent's first line on, it holds back everything the engine sends on followed log streams |
+      | 100   | before the new runner asks for it | from a plain read of the whole log (nothing was copied to read on from), once the follower that never got an answer is given up | a new TaskRunner in the same process opens the state dir through a proxy of its own, which holds back everything the engine sends on followed log streams                                                        |
 
   @C-2.20 @C-4.21
   Scenario: An output stream that stalls as the agent exits is cut, and the output is completed from the engine's log

@@ -391,17 +391,19 @@ def new_runner_same_process(context: Context) -> None:
 
 
 @when(
-    "a new TaskRunner in the same process opens the state dir through the proxy, and once its"
-    " copy holds the agent's first line the proxy holds back everything the engine sends on"
-    " followed log streams"
+    "a new TaskRunner in the same process opens the state dir through a proxy of its own, and"
+    " once that proxy has passed the agent's first line on, it holds back everything the"
+    " engine sends on followed log streams"
 )
 def new_runner_then_hold(context: Context) -> None:
     """Once the new runner's followed log has passed the first line on, its copy has a
-    place in the log to complete from."""
-    before = context.proxy.followed_log_requests()  # the first runner's (its stamper's)
+    place in the log to complete from. A proxy of its own: the first runner's followed
+    stream (its stamper's), asked for under load only as the runner let go, would pass
+    the same line on; the reads checked after are the new runner's alone too."""
+    context.proxy = context.harness.engine_proxy()
     context.harness.runner(recover=True, engine=Engine.at(context.proxy.url))
     wait_until(
-        lambda: context.proxy.followed_log_outputs()[before:],
+        context.proxy.followed_log_outputs,
         lambda passed: any(b"started\n" in output for output in passed),
         timeout=30,
         describe="the new runner's followed log to pass the agent's first line on",
@@ -410,10 +412,11 @@ def new_runner_then_hold(context: Context) -> None:
 
 
 @when(
-    "the proxy holds back everything the engine sends on followed log streams, and a new"
-    " TaskRunner in the same process then opens the state dir through the proxy"
+    "a new TaskRunner in the same process opens the state dir through a proxy of its own,"
+    " which holds back everything the engine sends on followed log streams"
 )
 def hold_then_new_runner(context: Context) -> None:
+    context.proxy = context.harness.engine_proxy()
     context.proxy.hold_log_streams()
     context.harness.runner(recover=True, engine=Engine.at(context.proxy.url))
 
@@ -438,7 +441,7 @@ def _read_kind(query: str) -> str:
 
 
 @then(
-    "the rest of its output was read {whence}, by the log reads the proxy passed"
+    "the rest of its output was read {whence}, by the log reads the new runner's proxy passed"
     " (on Podman, whose followed log may skip records, always from the whole log)"
 )
 def read_whence(context: Context, whence: str) -> None:
