@@ -79,7 +79,8 @@ class LogCopy:
         """After the container exited: end the follower (it ends by itself when the engine
         closes the stream; one that stalls is cut), then append whatever it missed. Raises
         OSError (the disk) or EngineUnavailable (the engine) when that cannot be done now;
-        calling it again carries on."""
+        calling it again completes it (where the followed log may skip records, by
+        comparing the copy with the whole log again)."""
         aborted_at = None
         while self._follower.is_alive():
             self._follower.join(0.2)
@@ -123,8 +124,8 @@ class LogCopy:
                 self._file.cut(self._log_read)
 
     def _check_again(self) -> None:
-        """Read the engine's log from its start over the copy made so far, its times
-        too."""
+        """From now on, read the engine's log from its start over the copy made so far:
+        the next read starts at the log's start, and the time index is written again."""
         with self._lock:
             self._rereading = True
             self._log_read = 0

@@ -62,8 +62,11 @@ class LogTimes:
         return True
 
     def cut(self, offset: int) -> None:
-        """Forget the lines past `offset`: the log was cut back there."""
-        self._held = None
+        """Forget the lines past `offset`: the log was cut back there. A line held back
+        that is not past it stays held, to be written before the next."""
+        held = self._held
+        if held is not None and int(held.split(b" ", 1)[0]) > offset:
+            self._held = None
         self._last = -self._STEP
         if self._fd is None:
             return
