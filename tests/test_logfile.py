@@ -5,27 +5,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from agents_runner.logfile import LogFile
 from agents_runner.logtimes import LogTimes
 
 
-def test_a_kept_log_keeps_its_bytes_and_appends_at_its_end(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("on_disk", "engine_log"),
+    [
+        (b"started\n", b"started\nfinished\n"),  # kept, and appended to at its end
+        (b"started\nwrong\n", b"started\nright\n"),  # cut at the first difference
+    ],
+)
+def test_a_kept_log_read_over_becomes_the_engine_s_log(
+    tmp_path: Path, on_disk: bytes, engine_log: bytes
+) -> None:
     path = tmp_path / "task.log"
-    path.write_bytes(b"started\n")
-    log = LogFile(path, None, keep=True)
-    assert log.size == 8
-    log.append(log.check(b"started\nfinished\n", at=0))
-    log.close()
-    assert path.read_bytes() == b"started\nfinished\n"
-
-
-def test_a_kept_log_is_cut_at_the_first_difference(tmp_path: Path) -> None:
-    path = tmp_path / "task.log"
-    path.write_bytes(b"started\nwrong\n")
+    path.write_bytes(on_disk)
     log = LogFile(path, tmp_path / "task.times", keep=True)
-    log.append(log.check(b"started\nright\n", at=0))
+    assert log.size == len(on_disk)
+    log.append(log.check(engine_log, at=0))
     log.close()
-    assert path.read_bytes() == b"started\nright\n"
+    assert path.read_bytes() == engine_log
 
 
 def test_a_log_opened_without_keep_starts_empty(tmp_path: Path) -> None:
