@@ -345,8 +345,7 @@ def log_kept_across_takeover(context: Context, text: str) -> None:
         timeout=30,
         describe="the new owner to ask the proxy for the task's followed log",
     )
-    path = context.harness.runner().store.log_path(context.cli_task_id)
-    assert_that(path.read_bytes(), equal_to(f"{text}\n".encode()))
+    assert_that(context.harness.log_bytes(context.cli_task_id), equal_to(f"{text}\n".encode()))
 
 
 @then('"wait" exits with status 0 and prints that the task is completed')

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from .pseudo_terminal import TerminalSession
 from .waiting import wait_until
@@ -96,26 +97,19 @@ class CliDriver:
         """The command in the background with its output written to the file `path`, which
         can be read while it runs; its error output stays a pipe."""
         with path.open("wb") as output:
-            process = subprocess.Popen(
-                self.argv(*args),
-                env={**os.environ, **(env or {})},
-                stdout=output,
-                stderr=subprocess.PIPE,
-                stdin=subprocess.DEVNULL,
-                text=True,
-            )
-        self._background.append(process)
-        return process
+            return self._spawn(self.argv(*args), env, stdout=output)
 
     def start_python(self, source: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         """A separate Python process using the API (for runners the CLI cannot shape)."""
         return self._spawn([sys.executable, "-c", source], env)
 
-    def _spawn(self, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    def _spawn(
+        self, argv: list[str], env: dict[str, str] | None = None, stdout: Any = subprocess.PIPE
+    ) -> subprocess.Popen[str]:
         process = subprocess.Popen(
             argv,
             env={**os.environ, **(env or {})},
-            stdout=subprocess.PIPE,
+            stdout=stdout,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             text=True,

@@ -329,6 +329,10 @@ class ScenarioHarness:
         path = self.runner().store.log_path(task_id)
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def log_bytes(self, task_id: str) -> bytes:
+        path = self.runner().store.log_path(task_id)
+        return path.read_bytes() if path.exists() else b""
+
     def container(self, task: Task) -> dict[str, Any] | None:
         return raw_inspect(self.engine, task.container_name)
 
