@@ -29,6 +29,7 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     database=None,
+    print_blob=True,  # a failure prints the @reproduce_failure line that replays it
 )
 FIELD_ERROR = re.compile(r"^[a-z_]+(\[\d+\])?: \S")
 INTERNAL_NAME = re.compile(r"^(stop_grace|agent_args|agent_path|cap_add|pids_limit|tmp_size)")
