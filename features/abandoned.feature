@@ -35,6 +35,26 @@ Feature: No task is stranded when the process that drives it goes away
     And its log is exactly the lines "started" and "finished"
     And the engine holds no container of the task
 
+  @C-4.21 @C-4.3 @C-3.5
+  Scenario: "logs -t" during a take-over stamps the lines copied before it with the engine's times
+    A process that takes a task over keeps the log's time index with the log. Here the
+    new copy's followed log is held back by a proxy, so "logs -t" reads the index the
+    take-over left: the two lines keep their own times, 0.3 s apart.
+    Given a workspace
+    And a proxy in front of the engine
+    And the user has started an agent that prints "early", then "started" 0.3 s later, and waits, with "run --detach"
+    And the user has started "logs -f {id}" through the proxy, and it has printed "started"
+    And the proxy holds back everything the engine sends on followed log streams from now on
+    When the user notes the engine's timestamp of each line of the log
+    And the task's detached supervisor is killed with SIGKILL
+    Then the task's stored owner becomes a detached supervisor that "logs -f" started, as /proc shows
+    When that supervisor has asked the proxy for the task's followed log
+    And the user runs "logs -t {id}"
+    Then its output is the lines "early", "started", each after the engine's time of it
+    When the agent is let go on
+    Then "logs -f" exits with status 0 after printing the lines "early", "started", "finished"
+    And the engine holds no container of the task
+
   @registry
   @C-3.19 @C-2.19 @C-1.7 @C-3.21 @C-2.8
   Scenario: "wait" notices that the detached supervisor pulling the image died

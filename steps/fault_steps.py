@@ -262,6 +262,24 @@ def detached_waiting_agent(context: Context) -> None:
     context.task = context.harness.wait_for_state(context.cli_task_id, TaskState.RUNNING)
 
 
+@given(
+    'the user has started an agent that prints "{first}", then "{second}" {delay:g} s later,'
+    ' and waits, with "run --detach"'
+)
+def detached_agent_printing_twice(context: Context, first: str, second: str, delay: float) -> None:
+    script = (
+        f"echo {first}; sleep {delay}; echo {second}; "
+        "until [ -f /workspace/go ]; do sleep 0.1; done; echo finished"
+    )
+    workspace = str(context.workspace)
+    image = context.harness.image
+    argv = ["run", "--detach", "--image", image, "--workspace", workspace, "--", "sh", "-c", script]
+    result = context.harness.cli.run(*argv)
+    assert_that(result.returncode, equal_to(0), f"stderr: {result.stderr!r}")
+    context.cli_task_id = result.stdout.strip()
+    context.task = context.harness.wait_for_state(context.cli_task_id, TaskState.RUNNING)
+
+
 @given("the task's detached supervisor is killed with SIGKILL")
 @when("the task's detached supervisor is killed with SIGKILL")
 def kill_detached_supervisor(context: Context) -> None:
@@ -339,13 +357,18 @@ def _follow_log(context: Context, env: dict[str, str] | None = None) -> None:
     ' is still exactly "{text}"'
 )
 def log_kept_across_takeover(context: Context, text: str) -> None:
+    followed_log_asked_for(context)
+    assert_that(context.harness.log_bytes(context.cli_task_id), equal_to(f"{text}\n".encode()))
+
+
+@when("that supervisor has asked the proxy for the task's followed log")
+def followed_log_asked_for(context: Context) -> None:
     wait_until(
         context.proxy.followed_log_requests,
         lambda count: count > 0,
         timeout=30,
         describe="the new owner to ask the proxy for the task's followed log",
     )
-    assert_that(context.harness.log_bytes(context.cli_task_id), equal_to(f"{text}\n".encode()))
 
 
 @then('"wait" exits with status 0 and prints that the task is completed')
@@ -360,6 +383,14 @@ def follower_done(context: Context, first: str, last: str) -> None:
     _, err = context.follower.communicate(timeout=60)
     assert_that(context.follower.returncode, equal_to(0), f"stderr: {err!r}")
     assert_that(context.follower_output.read_text(), equal_to(f"{first}\n{last}\n"))
+
+
+@then('"logs -f" exits with status 0 after printing the lines {lines}')
+def follower_printed_lines(context: Context, lines: str) -> None:
+    _, err = context.follower.communicate(timeout=60)
+    assert_that(context.follower.returncode, equal_to(0), f"stderr: {err!r}")
+    expected = "".join(f"{line}\n" for line in re.findall(r'"([^"]*)"', lines))
+    assert_that(context.follower_output.read_text(), equal_to(expected))
 
 
 @given("a task whose agent waits for a signal file in the workspace")
