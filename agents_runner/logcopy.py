@@ -61,7 +61,8 @@ class LogCopy:
         self._last_progress = time.monotonic()
         # The engine's log gives the output from its start. A copy already on disk (a
         # take-over's) is kept and read over, not written afresh: someone following the
-        # file (logs -f) has read it, and must not see it shrink and grow again.
+        # file (logs -f) has read it, and must not see it shrink and grow again. Its time
+        # index is kept with it, so that `logs -t` still has the lines' times meanwhile.
         self._file = LogFile(path, times_path, keep=self.keeps_copy_on_disk)
         self._times = self._file.times
         # While a copy on disk, or one made otherwise (attachcopy.py) that is in doubt, is

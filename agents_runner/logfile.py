@@ -13,12 +13,13 @@ class LogFile:
     and a read of the engine's log can be compared with what it holds."""
 
     def __init__(self, path: Path, times_path: Path | None, *, keep: bool = False) -> None:
-        """Open the log file empty, or with `keep` as it is, to be appended to or checked
-        (the time index starts afresh either way)."""
+        """Open the log file and its time index empty, or with `keep` as they are, to be
+        appended to or checked."""
         flags = os.O_RDWR | os.O_CREAT | (0 if keep else os.O_TRUNC)
         self._fd = os.open(path, flags, 0o600)
         self.size = os.lseek(self._fd, 0, os.SEEK_END)
-        self.times = LogTimes(times_path) if times_path is not None else None
+        kept = self.size if keep else None
+        self.times = LogTimes(times_path, kept_log_size=kept) if times_path is not None else None
 
     def append(self, data: bytes) -> None:
         """Write all of `data` or none of it."""

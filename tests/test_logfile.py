@@ -56,3 +56,46 @@ def test_a_cut_keeps_the_time_held_back_for_bytes_it_keeps(tmp_path: Path) -> No
         "16 1000.005000000",
         "24 1003.000000000",
     ]
+
+
+def test_a_kept_log_keeps_its_time_index_and_notes_only_past_it(tmp_path: Path) -> None:
+    """A take-over reads the engine's log again over the copy: the lines the index has
+    stay as they are, the times noted again for them are not written twice, and the
+    lines past the kept log's end (or cut short) go."""
+    path, times_path = tmp_path / "task.log", tmp_path / "task.times"
+    path.write_bytes(b"early\nstarted\n")
+    times_path.write_text("6 1000.000000000\n14 1000.300000000\n99 1001.000000000\n100 10")
+    log = LogFile(path, times_path, keep=True)
+    assert log.times is not None
+    kept = ["6 1000.000000000", "14 1000.300000000"]
+    assert times_path.read_text().splitlines() == kept  # what "logs -t" reads meanwhile
+    log.times.note_at(6, 1000 * 10**9)  # the reread's times for the kept lines
+    log.times.note_at(14, 1000 * 10**9 + 300_000_000)
+    log.append(log.check(b"early\nstarted\nfinished\n", at=0))
+    log.times.note_at(23, 1002 * 10**9)
+    log.close()
+    assert times_path.read_text().splitlines() == [*kept, "23 1002.000000000"]
+
+
+def test_a_kept_index_cut_where_the_log_differs_takes_the_new_times(tmp_path: Path) -> None:
+    path, times_path = tmp_path / "task.log", tmp_path / "task.times"
+    path.write_bytes(b"early\nwrong\n")
+    times_path.write_text("6 1000.000000000\n12 1000.300000000\n")
+    log = LogFile(path, times_path, keep=True)
+    assert log.times is not None
+    log.append(log.check(b"early\nright\n", at=0))  # cut at byte 6, the index too
+    log.times.note_at(6, 1000 * 10**9)
+    log.times.note_at(12, 1000 * 10**9 + 400_000_000)
+    log.close()
+    assert times_path.read_text().splitlines() == ["6 1000.000000000", "12 1000.400000000"]
+
+
+def test_a_log_opened_without_keep_starts_its_time_index_afresh(tmp_path: Path) -> None:
+    path, times_path = tmp_path / "task.log", tmp_path / "task.times"
+    path.write_bytes(b"old\n")
+    times_path.write_text("4 1000.000000000\n")
+    log = LogFile(path, times_path)
+    assert log.times is not None
+    log.times.note_at(4, 2000 * 10**9)
+    log.close()
+    assert times_path.read_text() == "4 2000.000000000\n"
