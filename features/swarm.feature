@@ -57,6 +57,20 @@ Feature: Tasks on a Docker Swarm cluster
     And nothing of the task is left on any node: no service, no container, no volume
 
   @docker-only @swarm-cluster @swarm
+  @C-9.4 @C-9.6 @C-4.22
+  Scenario: A task whose service someone else removes ends "failed", and nothing of it is left, its secret included
+    The cluster removes the service's container in its own time, but not its /tmp volume
+    on the node or its Swarm secret: the runner removes those.
+    Given the test Swarm's three nodes are ready
+    When the user starts an agent on the Swarm that prints the MD5 of its secret TOKEN, then waits, with "run --detach --secret TOKEN" and TOKEN a fresh value in the host's environment
+    And the agent on the Swarm has said it is ready
+    And someone else removes the task's service through the manager, as "docker service rm" does
+    And the task on the Swarm has ended
+    Then the task is "failed"
+    And its error says "container lost: it was removed while the agent ran"
+    And nothing of the task is left on the cluster: no service, no secret, no container, no volume
+
+  @docker-only @swarm-cluster @swarm
   @C-9.3
   Scenario: A task on the cluster that outlives its deadline is stopped and ends timed out
     Given the test Swarm's three nodes are ready

@@ -89,6 +89,13 @@ def agent_ready(context: Context) -> None:
     context.harness.wait_for_log(context.task.id, "ready")
 
 
+@when('someone else removes the task\'s service through the manager, as "docker service rm" does')
+def service_removed_behind_back(context: Context) -> None:
+    service_id = context.harness.fresh_load(context.task.id).container_id
+    assert service_id is not None, "the task has no service yet"
+    context.swarm.manager.api.remove_service(service_id)
+
+
 @when("the task on the Swarm has ended")
 @then("the task on the Swarm has ended")
 def task_ended(context: Context) -> None:
@@ -161,6 +168,7 @@ def node_reports_exit(context: Context, code: int) -> None:
 
 
 @then("nothing of the task is left on any node: no service, no container, no volume")
+@then("nothing of the task is left on the cluster: no service, no secret, no container, no volume")
 def nothing_left(context: Context) -> None:
     assert_that(context.swarm.task_leftovers(context.task.id), empty())
 
