@@ -32,7 +32,14 @@ from .records import ContainerExit, ContainerLimits, Placement
 from .swarm_managers import SwarmManagers
 from .swarm_nodes import SwarmNodes
 from .swarm_reads import SwarmReads
-from .swarm_secrets import create_secrets, remove_secrets, secrets_of, split_env, wrapped
+from .swarm_secrets import (
+    create_secrets,
+    remove_secrets,
+    secrets_labelled,
+    secrets_of,
+    split_env,
+    wrapped,
+)
 from .swarm_spec import task_template
 from .swarm_tasks import ENDED, POLL_INTERVAL, exit_of, stage_of, state_of, task_id_of
 from .swarm_volumes import VOLUME_PREFIX, remove_from_node, remove_leftover
@@ -52,6 +59,7 @@ class SwarmEngine(SwarmReads):
         self.managers = SwarmManagers(api, address)
         self.manager = Engine(api, ping)
         self.nodes = SwarmNodes(self.managers)
+        self.seen_tasks = {}
 
     @property
     def api(self) -> docker.APIClient:
@@ -281,6 +289,7 @@ class SwarmEngine(SwarmReads):
             tasks = self._tasks(service_id)
             secrets = secrets_of(self.managers, service_id)
         except ContainerGone:
+            self._remove_what_is_left(service_id)
             return
         with self.managers.call("removing the service"):
             try:
@@ -288,7 +297,19 @@ class SwarmEngine(SwarmReads):
             except errors.APIError as exc:
                 if not is_gone(exc):
                     raise
+        self.seen_tasks.pop(service_id, None)
         remove_secrets(self.managers, secrets)
         for task in tasks:
             with contextlib.suppress(EngineUnavailable):  # a node away: see swarm_volumes.py
                 remove_from_node(*self._node_and_container(task), task_id_of(task))
+
+    def _remove_what_is_left(self, service_id: str) -> None:
+        """Someone else removed the service: the cluster removes its container in its
+        own time, but neither its volumes nor its secrets. The task last read of it says
+        where they are; a service this process never read is left to recover."""
+        task = self.seen_tasks.pop(service_id, None)
+        if task is None or not (task_id := task_id_of(task)):
+            return
+        remove_secrets(self.managers, secrets_labelled(self.managers, {LABEL_TASK_ID: task_id}))
+        with contextlib.suppress(EngineUnavailable):  # a node away: see swarm_volumes.py
+            remove_from_node(*self._node_and_container(task), task_id)

@@ -36,6 +36,9 @@ class SwarmReads:
 
     managers: SwarmManagers
     nodes: SwarmNodes
+    # Each service's newest task as last read: what is left of a service someone else
+    # removed (its container on its node, its volumes, its secrets) is found by it.
+    seen_tasks: dict[str, dict[str, Any]]
 
     @property
     def api(self) -> docker.APIClient: ...
@@ -153,6 +156,8 @@ class SwarmReads:
                 tasks = list(self.api.tasks(filters={"service": service_id}))
                 if not tasks:
                     self.api.inspect_service(service_id)
+                else:
+                    self.seen_tasks[service_id] = newest(tasks)
                 return tasks
             except errors.APIError as exc:
                 if is_gone(exc):

@@ -101,6 +101,13 @@ def secrets_of(managers: SwarmManagers, service_id: str) -> list[str]:
     return [str(s["SecretID"]) for s in container.get("Secrets") or []]
 
 
+def secrets_labelled(managers: SwarmManagers, labels: Mapping[str, str]) -> list[str]:
+    """The ids of the Swarm secrets that carry all of `labels`."""
+    selectors = [f"{key}={value}" for key, value in labels.items()]
+    with managers.call("listing the task's secrets"):
+        return [str(s["ID"]) for s in managers.api.secrets(filters={"label": selectors})]
+
+
 def remove_secrets(managers: SwarmManagers, secret_ids: list[str]) -> None:
     """Remove them (once no service uses them); one already gone is fine."""
     for secret_id in secret_ids:
