@@ -72,6 +72,21 @@ Feature: Clauses of the contract that no other feature proves
       And it lists the images of claude, codex, copilot and gemini
       And each row says "missing" exactly where the engine's own inspect finds no such image
 
+  Rule: "images build" exits 1 when a build fails in the engine, and says the engine's reason
+
+    @docker-only @node-base
+    @C-3.12
+    Scenario: A build whose npm install fails in the engine exits 1, ends with the engine's reason, and leaves the image as it was
+      Given a workspace
+      And in the workspace, a folder "offline" for --offline-from whose npm cache is empty
+      And the engine's own inspect gives the id of the codex image
+      When the user runs "images build codex --offline-from {workspace}/offline"
+      Then the command exits with status 1
+      And the last line of its error output names "building agents-runner/codex:0.169.0 failed: The command"
+      And the last line of its error output names "returned a non-zero code: 1"
+      And its output is empty
+      And the engine's own inspect gives the codex image the same id as before
+
   Rule: A command other than "run" exits 130 when Ctrl-C interrupts it
 
     @C-3.25

@@ -15,6 +15,7 @@ from behave.runner import Context
 from hamcrest import assert_that, equal_to, is_, is_not, less_than
 
 from agents_runner import Engine
+from agents_runner.agents import get_profile
 from agents_runner.states import TaskState
 from agents_runner.testing.harness import (
     READY_LINE,
@@ -92,6 +93,32 @@ def here_column_matches(context: Context) -> None:
         for agent, (image, _) in _image_rows(context).items()
     }
     assert_that(said, equal_to(absent))
+
+
+@given('in the workspace, a folder "{name}" for --offline-from whose npm cache is empty')
+def offline_folder_without_packages(context: Context, name: str) -> None:
+    """It passes the folder's own checks (an npm cache, a .deb), so the build starts and
+    its `npm install`, offline, finds nothing to install."""
+    folder = context.workspace / name
+    (folder / "npm-cache" / "_cacache").mkdir(parents=True)
+    (folder / "debs").mkdir()
+    (folder / "debs" / "not-a-package.deb").write_text("not a Debian package\n")
+
+
+@given("the engine's own inspect gives the id of the codex image")
+def codex_image_id(context: Context) -> None:
+    context.image_id_before = _codex_image_id(context)
+
+
+@then("the engine's own inspect gives the codex image the same id as before")
+def codex_image_unchanged(context: Context) -> None:
+    assert_that(_codex_image_id(context), equal_to(context.image_id_before))
+
+
+def _codex_image_id(context: Context) -> str:
+    image = get_profile("codex").default_image
+    assert image is not None
+    return str(context.harness.engine.api.inspect_image(image)["Id"])
 
 
 # -- a command other than run, interrupted --------------------------------------------

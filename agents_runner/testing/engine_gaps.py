@@ -21,6 +21,11 @@ GAPS: dict[str, str] = {
         "Podman has no live-restore setting to turn off: each container is watched by its "
         "own conmon process and always outlives a restart of the service"
     ),
+    "node-base": (
+        "the agents' images are built FROM the Node.js base image, which provisioning "
+        "assembles for Docker alone (scripts/provision-agent-images.sh): Podman's engine "
+        "does not hold it, and its build would try to pull it from Docker Hub"
+    ),
     "oom-reported": (
         "Podman 4.3 on this cgroup v1 host reports OOMKilled false, and no oom event, for "
         "a container the kernel killed for exceeding its memory limit (its conmon writes "
