@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from .logtimes import LogTimes
+from .logtimes_kept import KeptLogTimes
 
 
 class LogFile:
@@ -18,8 +19,11 @@ class LogFile:
         flags = os.O_RDWR | os.O_CREAT | (0 if keep else os.O_TRUNC)
         self._fd = os.open(path, flags, 0o600)
         self.size = os.lseek(self._fd, 0, os.SEEK_END)
-        kept = self.size if keep else None
-        self.times = LogTimes(times_path, kept_log_size=kept) if times_path is not None else None
+        self.times: LogTimes | None = None
+        if times_path is not None and keep:
+            self.times = KeptLogTimes(times_path, self.size, os.fstat(self._fd).st_mtime_ns)
+        elif times_path is not None:
+            self.times = LogTimes(times_path)
 
     def append(self, data: bytes) -> None:
         """Write all of `data` or none of it."""

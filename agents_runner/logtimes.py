@@ -20,20 +20,15 @@ class LogTimes:
 
     _STEP = 10_000_000  # nanoseconds
 
-    def __init__(self, path: Path, *, kept_log_size: int | None = None) -> None:
-        """A new index, or with `kept_log_size` the one on disk, kept for the log that
-        is kept (a take-over's): its lines up to that size stay, and the times noted
-        again for them are not written twice."""
+    def __init__(self, path: Path, *, empty: bool = True) -> None:
+        """The index at `path`, emptied (or, not `empty`, as it is: KeptLogTimes)."""
         self._last = -self._STEP
         self._held: bytes | None = None  # the last line held back
-        self._kept_until = -1  # a kept index's last offset: notes up to it are written
-        truncate = os.O_TRUNC if kept_log_size is None else 0
+        flags = os.O_RDWR | os.O_CREAT | (os.O_TRUNC if empty else 0)
         try:
-            self._fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT | truncate, 0o600)
+            self._fd: int | None = os.open(path, flags, 0o600)
         except OSError:
             self._fd = None
-        if kept_log_size is not None:
-            self._kept_until = self._keep_lines_to(kept_log_size)
 
     def note(self, offset: int, stamp: bytes) -> None:
         seconds, _, nanos = to_unix_nanos(stamp).partition(".")
@@ -45,9 +40,9 @@ class LogTimes:
 
     def note_at(self, offset: int, at: int) -> None:
         """Everything before `offset` was written by `at` (nanoseconds since the epoch)."""
-        if self._fd is None or offset <= self._kept_until:
+        if self._fd is None:
             return
-        line = f"{offset} {at // 1_000_000_000}.{at % 1_000_000_000:09d}\n".encode()
+        line = index_line(offset, at)
         if at - self._last < self._STEP:
             self._held = line
             return
@@ -68,49 +63,38 @@ class LogTimes:
             return False
         return True
 
-    def cut(self, offset: int) -> None:
+    def cut(self, offset: int) -> int:
         """Forget the lines past `offset`: the log was cut back there. A line held back
-        that is not past it stays held, to be written before the next."""
+        that is not past it stays held, to be written before the next. Returns the
+        offset of the last line the file keeps, -1 for none."""
         held = self._held
         if held is not None and int(held.split(b" ", 1)[0]) > offset:
             self._held = None
         self._last = -self._STEP
-        self._kept_until = min(self._kept_until, self._keep_lines_to(offset))
+        return self._keep_lines_to(offset)
 
     def _keep_lines_to(self, offset: int) -> int:
-        """Cut the index file after its last line not past `offset`; that line's offset,
-        or -1 when none is left."""
+        """Cut the file after its last whole line not past `offset` (a line cut short, or
+        one that cannot be read, ends what is kept); that line's offset, or -1."""
         if self._fd is None:
             return -1
-        last = -1
+        last, kept = -1, 0  # the offsets only grow: the lines kept are the file's start
         try:
             written = os.pread(self._fd, os.fstat(self._fd).st_size, 0)
-            kept = 0  # the offsets only grow: the lines kept are the file's start
             for line in written.splitlines(keepends=True):
-                line_offset = int(line.split(b" ", 1)[0])
-                if line_offset > offset or not line.endswith(b"\n"):
+                number, space, _ = line.partition(b" ")
+                if not (space and number.isdigit() and line.endswith(b"\n")):
+                    break
+                if int(number) > offset:
                     break
                 kept += len(line)
-                last = line_offset
+                last = int(number)
             os.ftruncate(self._fd, kept)
             os.lseek(self._fd, kept, os.SEEK_SET)
-        except (OSError, ValueError):
+        except OSError:
             self.close()
             return -1
         return last
-
-    def reset(self) -> None:
-        """Empty the index: the log is being written again from its start."""
-        self._held = None
-        self._kept_until = -1
-        if self._fd is None:
-            return
-        try:
-            os.ftruncate(self._fd, 0)
-            os.lseek(self._fd, 0, os.SEEK_SET)
-        except OSError:
-            self.close()
-        self._last = -self._STEP
 
     def close(self) -> None:
         if self._fd is not None:
@@ -118,3 +102,7 @@ class LogTimes:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def index_line(offset: int, at: int) -> bytes:
+    return f"{offset} {at // 1_000_000_000}.{at % 1_000_000_000:09d}\n".encode()

@@ -44,6 +44,7 @@ Feature: No task is stranded when the process that drives it goes away
     And a proxy in front of the engine
     And the user has started an agent that prints "early", then "started" 0.3 s later, and waits, with "run --detach"
     And the user has started "logs -f {id}" through the proxy, and it has printed "started"
+    And the log's time index on disk reaches the end of the log
     And the proxy holds back everything the engine sends on followed log streams from now on
     When the user notes the engine's timestamp of each line of the log
     And the task's detached supervisor is killed with SIGKILL

@@ -280,6 +280,26 @@ def detached_agent_printing_twice(context: Context, first: str, second: str, del
     context.task = context.harness.wait_for_state(context.cli_task_id, TaskState.RUNNING)
 
 
+@given("the log's time index on disk reaches the end of the log")
+def time_index_reaches_log_end(context: Context) -> None:
+    """The runner stamps what it copied a moment after copying it (and Docker's attach
+    copy by a second read of the log): the precondition of a scenario about lines copied
+    with their times."""
+    task_id = context.cli_task_id
+
+    def index_end() -> tuple[int, int]:
+        lines = context.harness.log_times_text(task_id).splitlines()
+        last = int(lines[-1].split(" ", 1)[0]) if lines else -1
+        return last, len(context.harness.log_bytes(task_id))
+
+    wait_until(
+        index_end,
+        lambda ends: ends[0] >= ends[1] > 0,
+        timeout=30,
+        describe="the time index to reach the log's end",
+    )
+
+
 @given("the task's detached supervisor is killed with SIGKILL")
 @when("the task's detached supervisor is killed with SIGKILL")
 def kill_detached_supervisor(context: Context) -> None:

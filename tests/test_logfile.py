@@ -3,6 +3,7 @@ over it appends only what the file does not hold yet."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,77 @@ def test_a_log_opened_without_keep_starts_its_time_index_afresh(tmp_path: Path) 
     log.times.note_at(4, 2000 * 10**9)
     log.close()
     assert times_path.read_text() == "4 2000.000000000\n"
+
+
+def _kept(tmp_path: Path, log: bytes, index: str) -> tuple[LogFile, Path]:
+    path, times_path = tmp_path / "task.log", tmp_path / "task.times"
+    path.write_bytes(log)
+    os.utime(path, ns=(1005 * 10**9, 1005 * 10**9))  # the last write to the log: 1005 s
+    times_path.write_text(index)
+    return LogFile(path, times_path, keep=True), times_path
+
+
+def test_a_kept_index_that_ends_before_the_log_says_the_rest_came_by_its_mtime(
+    tmp_path: Path,
+) -> None:
+    """The dead process's last time was held back, or its stamper lagged: until the times
+    read again reach the log's end, the rest is stamped late (the log's mtime), never
+    with the index's last time, which is early for it."""
+    log, times_path = _kept(tmp_path, b"early\nstarted\nlate\n", "6 1000.000000000\n")
+    assert times_path.read_text().splitlines() == ["6 1000.000000000", "19 1005.000000000"]
+    assert log.times is not None
+    log.times.note_at(6, 1000 * 10**9)
+    log.times.note_at(14, 1000 * 10**9 + 300_000_000)  # inside the gap: kept back
+    assert times_path.read_text().splitlines()[-1] == "19 1005.000000000"
+    log.times.note_at(19, 1004 * 10**9)  # the gap's end: its times take the line's place
+    log.close()
+    assert times_path.read_text().splitlines() == [
+        "6 1000.000000000",
+        "14 1000.300000000",
+        "19 1004.000000000",
+    ]
+
+
+def test_a_kept_log_cut_inside_the_gap_keeps_the_times_read_before_the_cut(
+    tmp_path: Path,
+) -> None:
+    log, times_path = _kept(tmp_path, b"early\nwrong\n", "6 1000.000000000\n")
+    assert log.times is not None
+    log.times.note_at(6, 1000 * 10**9)
+    log.times.note_at(9, 1000 * 10**9 + 100_000_000)
+    log.append(log.check(b"early\nwr!ng\n", at=0))  # differs at byte 8
+    log.times.note_at(12, 1000 * 10**9 + 200_000_000)
+    log.close()
+    assert times_path.read_text().splitlines() == ["6 1000.000000000", "12 1000.200000000"]
+
+
+def test_a_cut_inside_the_kept_index_writes_the_last_time_skipped_before_it(
+    tmp_path: Path,
+) -> None:
+    """The kept line at 20 goes with the cut at 16; the time read again for byte 14
+    (skipped, as the kept line covered it) is written in its place."""
+    log, times_path = _kept(
+        tmp_path, b"early\nstarted\nwrong\n", "6 1000.000000000\n20 1000.500000000\n"
+    )
+    assert log.times is not None
+    log.times.note_at(6, 1000 * 10**9)
+    log.times.note_at(14, 1000 * 10**9 + 300_000_000)  # skipped: the line at 20 covers it
+    log.append(log.check(b"early\nstarted\nwr!ng\n", at=0))  # differs at byte 16
+    log.times.note_at(20, 1000 * 10**9 + 600_000_000)
+    log.close()
+    assert times_path.read_text().splitlines() == [
+        "6 1000.000000000",
+        "14 1000.300000000",
+        "20 1000.600000000",
+    ]
+
+
+def test_a_kept_index_with_a_line_it_cannot_read_keeps_the_lines_before_it(
+    tmp_path: Path,
+) -> None:
+    log, times_path = _kept(tmp_path, b"early\nstarted\n", "6 1000.000000000\nx7 garbage\n")
+    assert log.times is not None
+    log.times.note_at(6, 1000 * 10**9)
+    log.times.note_at(14, 1000 * 10**9 + 300_000_000)
+    log.close()
+    assert times_path.read_text().splitlines() == ["6 1000.000000000", "14 1000.300000000"]

@@ -333,6 +333,11 @@ class ScenarioHarness:
         path = self.runner().store.log_path(task_id)
         return path.read_bytes() if path.exists() else b""
 
+    def log_times_text(self, task_id: str) -> str:
+        """The log's time index as it is on disk (logs/<id>.times), "" before it exists."""
+        path = self.runner().store.log_times_path(task_id)
+        return path.read_text() if path.exists() else ""
+
     def container(self, task: Task) -> dict[str, Any] | None:
         return raw_inspect(self.engine, task.container_name)
 
