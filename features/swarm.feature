@@ -71,6 +71,26 @@ Feature: Tasks on a Docker Swarm cluster
     And nothing of the task is left on the cluster: no service, no secret, no container, no volume
 
   @docker-only @swarm-cluster @swarm
+  @C-9.4 @C-9.6 @C-3.10
+  Scenario: A service someone else removes while no supervisor watches it: recover ends its task and removes its secret and its /tmp volume
+    No process has read where the task's container was, so its /tmp volume and its
+    secret are found as orphans of the store, once the cluster has removed the
+    container (in its own time): recover removes them when the task has ended.
+    Given the test Swarm's three nodes are ready
+    When the user starts an agent on the Swarm that prints the MD5 of its secret TOKEN, then waits, with "run --detach --secret TOKEN" and TOKEN a fresh value in the host's environment
+    And the agent on the Swarm has said it is ready
+    And the task's detached supervisor is killed with SIGKILL
+    And someone else removes the task's service through the manager, as "docker service rm" does
+    And its node's own engine reports the task's container destroyed
+    And the user runs "--backend swarm recover --orphan-grace 0" on the Swarm
+    Then the command exits with status 0
+    And the task on the Swarm has ended
+    And the task is "failed"
+    And its output says "orphan container secret agents-runner-"
+    And its output says "orphan container volume agents-runner-"
+    And nothing of the task is left on the cluster: no service, no secret, no container, no volume
+
+  @docker-only @swarm-cluster @swarm
   @C-9.3
   Scenario: A task on the cluster that outlives its deadline is stopped and ends timed out
     Given the test Swarm's three nodes are ready

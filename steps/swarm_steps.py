@@ -96,6 +96,11 @@ def service_removed_behind_back(context: Context) -> None:
     context.swarm.manager.api.remove_service(service_id)
 
 
+@when("its node's own engine reports the task's container destroyed")
+def node_reports_destroyed(context: Context) -> None:
+    context.swarm.wait_for_node_event(context.task.id, "destroy", timeout=60)
+
+
 @when("the task on the Swarm has ended")
 @then("the task on the Swarm has ended")
 def task_ended(context: Context) -> None:
