@@ -11,7 +11,6 @@ cluster")."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import time
@@ -19,11 +18,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import docker
-from docker import errors
 from docker.types import ServiceMode
 
 from . import LABEL_TASK_ID
-from .calls import engine_call, is_gone
+from .calls import engine_call
 from .dialect import EngineDialect
 from .docker_engine import Engine
 from .errors import ContainerGone, EngineError, EngineUnavailable, NotASwarmManager
@@ -32,17 +30,22 @@ from .records import ContainerExit, ContainerLimits, Placement
 from .swarm_managers import SwarmManagers
 from .swarm_nodes import SwarmNodes
 from .swarm_reads import SwarmReads
+from .swarm_removal import remove_leftover, remove_service, remove_what_is_left
 from .swarm_secrets import (
     create_secrets,
     remove_secrets,
-    secrets_labelled,
     secrets_of,
     split_env,
     wrapped,
 )
 from .swarm_spec import task_template
-from .swarm_tasks import ENDED, POLL_INTERVAL, exit_of, stage_of, state_of, task_id_of
-from .swarm_volumes import VOLUME_PREFIX, remove_from_node, remove_leftover
+from .swarm_tasks import (
+    ENDED,
+    POLL_INTERVAL,
+    exit_of,
+    stage_of,
+    state_of,
+)
 
 NODE_LOST = "node lost"
 Ping = Mapping[str, str] | None  # the headers of the manager's `/_ping` answer
@@ -282,34 +285,13 @@ class SwarmEngine(SwarmReads):
     def remove(self, service_id: str) -> None:
         """The service, its secrets, and its task's container and tmpfs volumes on its
         node (the cluster removes the container too, in its own time, but not those)."""
-        if service_id.startswith(VOLUME_PREFIX):
-            remove_leftover(self.nodes, service_id)
+        if remove_leftover(self.managers, self.nodes, service_id):
             return
         try:
             tasks = self._tasks(service_id)
             secrets = secrets_of(self.managers, service_id)
-        except ContainerGone:
-            self._remove_what_is_left(service_id)
-            return
-        with self.managers.call("removing the service"):
-            try:
-                self.api.remove_service(service_id)
-            except errors.APIError as exc:
-                if not is_gone(exc):
-                    raise
-        self.seen_tasks.pop(service_id, None)
-        remove_secrets(self.managers, secrets)
-        for task in tasks:
-            with contextlib.suppress(EngineUnavailable):  # a node away: see swarm_volumes.py
-                remove_from_node(*self._node_and_container(task), task_id_of(task))
-
-    def _remove_what_is_left(self, service_id: str) -> None:
-        """Someone else removed the service: the cluster removes its container in its
-        own time, but neither its volumes nor its secrets. The task last read of it says
-        where they are; a service this process never read is left to recover."""
-        task = self.seen_tasks.pop(service_id, None)
-        if task is None or not (task_id := task_id_of(task)):
-            return
-        remove_secrets(self.managers, secrets_labelled(self.managers, {LABEL_TASK_ID: task_id}))
-        with contextlib.suppress(EngineUnavailable):  # a node away: see swarm_volumes.py
-            remove_from_node(*self._node_and_container(task), task_id)
+        except ContainerGone:  # someone else removed it
+            remove_what_is_left(self.managers, self.nodes, self.seen_tasks.get(service_id))
+        else:
+            remove_service(self.managers, self.nodes, service_id, tasks, secrets)
+        self.seen_tasks.pop(service_id, None)  # last: a removal retried still finds it

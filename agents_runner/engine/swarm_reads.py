@@ -18,13 +18,16 @@ from .errors import ContainerGone, EngineUnavailable
 from .records import ContainerInfo, ContainerSummary, epoch
 from .swarm_managers import SwarmManagers
 from .swarm_nodes import SwarmNodes
+from .swarm_secrets import leftover_secrets
 from .swarm_tasks import (
     ENDED,
     POLL_INTERVAL,
     START_WAIT,
+    SeenTask,
     container_as_told,
     container_id_of,
     newest,
+    seen_task,
     state_of,
 )
 from .swarm_volumes import leftover_volumes
@@ -36,9 +39,7 @@ class SwarmReads:
 
     managers: SwarmManagers
     nodes: SwarmNodes
-    # Each service's newest task as last read: what is left of a service someone else
-    # removed (its container on its node, its volumes, its secrets) is found by it.
-    seen_tasks: dict[str, dict[str, Any]]
+    seen_tasks: dict[str, SeenTask]  # by service id: where each task was when last read
 
     @property
     def api(self) -> docker.APIClient: ...
@@ -97,8 +98,9 @@ class SwarmReads:
             return False
 
     def containers(self, labels: Mapping[str, str | None]) -> list[ContainerSummary]:
-        """The services carrying every label given, and the tmpfs volumes carrying them
-        that outlived their service (swarm_volumes.py)."""
+        """The services carrying every label given, and the tmpfs volumes and Swarm
+        secrets carrying them that outlived their service (swarm_volumes.py,
+        swarm_secrets.py)."""
         with self.managers.call("listing services"):
             found = self.api.services(filters={"label": label_filter(labels)})
         listed = [
@@ -112,7 +114,8 @@ class SwarmReads:
         ]
         services = [s for s in listed if has_labels(s.labels, labels)]
         live = {s.labels.get(LABEL_TASK_ID, "") for s in services}
-        return services + leftover_volumes(self.nodes, labels, live)
+        volumes = leftover_volumes(self.nodes, labels, live)
+        return services + volumes + leftover_secrets(self.managers, labels, live)
 
     def open_logs(
         self, service_id: str, *, follow: bool, since: str | None, tail: int | None = None
@@ -157,7 +160,7 @@ class SwarmReads:
                 if not tasks:
                     self.api.inspect_service(service_id)
                 else:
-                    self.seen_tasks[service_id] = newest(tasks)
+                    self.seen_tasks[service_id] = seen_task(newest(tasks) or tasks[0])
                 return tasks
             except errors.APIError as exc:
                 if is_gone(exc):

@@ -12,11 +12,15 @@ from typing import Any
 
 from docker import errors
 
+from . import LABEL_TASK_ID
 from .calls import is_gone
+from .containers import has_labels, label_filter
 from .errors import ContainerGone
+from .records import ContainerSummary, epoch
 from .swarm_managers import SwarmManagers
 
 SECRET_PREFIX = "agents-runner-"  # the files' names under /run/secrets
+LEFTOVER_PREFIX = "secret:"  # the id of a leftover secret among the "containers"
 # For each file: its name after the prefix is the variable, its bytes the value (every
 # trailing newline kept); then the agent's argv, with the image's sh as its parent no
 # longer.
@@ -101,11 +105,32 @@ def secrets_of(managers: SwarmManagers, service_id: str) -> list[str]:
     return [str(s["SecretID"]) for s in container.get("Secrets") or []]
 
 
-def secrets_labelled(managers: SwarmManagers, labels: Mapping[str, str]) -> list[str]:
-    """The ids of the Swarm secrets that carry all of `labels`."""
-    selectors = [f"{key}={value}" for key, value in labels.items()]
-    with managers.call("listing the task's secrets"):
-        return [str(s["ID"]) for s in managers.api.secrets(filters={"label": selectors})]
+def secrets_labelled(managers: SwarmManagers, labels: Mapping[str, str | None]) -> list[dict]:
+    """The Swarm secrets that carry all of `labels`, as the manager lists them."""
+    with managers.call("listing secrets"):
+        found = managers.api.secrets(filters={"label": label_filter(labels)})
+    return [s for s in found if has_labels((s.get("Spec") or {}).get("Labels") or {}, labels)]
+
+
+def leftover_secrets(
+    managers: SwarmManagers, labels: Mapping[str, str | None], live_tasks: set[str]
+) -> list[ContainerSummary]:
+    """The secrets carrying `labels` of a task whose service is gone (someone else
+    removed it while no supervisor watched): `recover` removes them as orphans."""
+    found = []
+    for secret in secrets_labelled(managers, labels):
+        spec = secret.get("Spec") or {}
+        secret_labels = dict(spec.get("Labels") or {})
+        if secret_labels.get(LABEL_TASK_ID) not in live_tasks:
+            found.append(
+                ContainerSummary(
+                    id=f"{LEFTOVER_PREFIX}{secret['ID']}",
+                    name=f"secret {spec.get('Name') or secret['ID']}",
+                    labels=secret_labels,
+                    created=epoch(secret.get("CreatedAt")) or 0.0,
+                )
+            )
+    return found
 
 
 def remove_secrets(managers: SwarmManagers, secret_ids: list[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from . import LABEL_TASK_ID
@@ -28,6 +29,20 @@ ENDED = ("complete", "failed", "shutdown", "rejected", "orphaned", "remove")
 
 def state_of(task: Mapping[str, Any]) -> str:
     return str((task.get("Status") or {}).get("State") or "")
+
+
+@dataclass(frozen=True)
+class SeenTask:
+    """Where a service's task was when last read: what is left of the service after
+    someone else removed it is found by it."""
+
+    node_id: str
+    container_id: str | None
+    task_id: str
+
+
+def seen_task(task: Mapping[str, Any]) -> SeenTask:
+    return SeenTask(str(task.get("NodeID") or ""), container_id_of(task), task_id_of(task))
 
 
 def container_id_of(task: Mapping[str, Any]) -> str | None:

@@ -49,7 +49,7 @@ def leftover_volumes(
     return found
 
 
-def remove_leftover(nodes: SwarmNodes, summary_id: str) -> None:
+def remove_leftover_volume(nodes: SwarmNodes, summary_id: str) -> None:
     """Remove the volume leftover_volumes() named `summary_id`; one still in use (its
     node has not removed the container yet) is left for a later recover."""
     node_id, _, name = summary_id.removeprefix(VOLUME_PREFIX).partition("/")
