@@ -99,18 +99,16 @@ def _serve(app: Any, listener: socket.socket) -> int:
     import uvicorn
 
     class Server(uvicorn.Server):
-        """uvicorn's server, remembering the signal that stopped it."""
-
-        stopped_by = 0
+        """uvicorn's server, ending the page's event streams when a signal stops it."""
 
         def handle_exit(self, sig: int, frame: Any) -> None:
-            self.stopped_by = sig
             app.state.closing.set()  # the event streams end, so the server can
             super().handle_exit(sig, frame)
 
     config = uvicorn.Config(
         app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=5
     )
-    server = Server(config)
-    server.run(sockets=[listener])
-    return 128 + server.stopped_by if server.stopped_by else 0
+    # uvicorn raises the signal that stopped it again once it has shut down: Ctrl-C then
+    # ends the command as KeyboardInterrupt does (130), SIGTERM as the signal's own.
+    Server(config).run(sockets=[listener])
+    return 0

@@ -1,0 +1,53 @@
+"""Checks for what the mutation sample drawn on 2026-12-06 (seed 20261213) found no test
+looking at: each fails with its mutant applied (mutation/SURVIVORS.md)."""
+
+import os
+import select
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from agents_runner.taskqueue import QueueSettings, TaskQueue
+
+
+def test_a_pool_shrunk_below_its_running_tasks_says_so_to_the_task_waiting_for_it(
+    tmp_path: Path,
+) -> None:
+    """`config pool gpu 1` while two of its tasks run: the third waits for the pool,
+    two of one running, not for a slot of the state dir's limit."""
+    queue = TaskQueue(tmp_path)
+    queue.ensure()
+    queue.active_dir.mkdir()  # the store's index of unfinished tasks
+    queue.write_settings(QueueSettings(4, {"gpu": 2}))
+    running = ["a" * 12, "b" * 12]
+    for task_id in running:
+        (queue.active_dir / task_id).touch()
+        queue.enter(task_id, pool="gpu", owner_pid=os.getpid())
+    assert queue.admit(set(running)).admitted == running
+    queue.write_settings(QueueSettings(4, {"gpu": 1}))
+    waiting = "c" * 12
+    (queue.active_dir / waiting).touch()
+    queue.enter(waiting, pool="gpu", owner_pid=os.getpid())
+    assert queue.why_waiting(waiting) == "waiting for a slot in pool gpu: 2 of 1 running"
+
+
+def test_ui_stopped_by_sigterm_ends_by_that_signal(tmp_path: Path) -> None:
+    """uvicorn raises the signal that stopped the server again once it has shut down:
+    the command ends by SIGTERM, as a shell sees it (143), and by Ctrl-C with 130."""
+    for sent, ended in ((signal.SIGTERM, -signal.SIGTERM), (signal.SIGINT, 130)):
+        server = subprocess.Popen(
+            [sys.executable, "-m", "agents_runner.cli", "ui", "--state-dir", str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert server.stdout is not None
+        try:
+            ready, _, _ = select.select([server.stdout], [], [], 60)
+            assert ready and server.stdout.readline().startswith("http://127.0.0.1:")
+            server.send_signal(sent)
+            assert server.wait(timeout=30) == ended
+        finally:
+            server.kill()
+            server.communicate()
