@@ -82,9 +82,9 @@ class Ticket:
 
     def __init__(self, name: str) -> None:
         rank, seq, task_id, pool, pid, started = name.split(_SEP)
+        if not (rank.isdigit() and seq.isdigit()):  # the name's order is the line's
+            raise ValueError(f"not a ticket: {name}")
         self.name = name
-        self.priority = MAX_PRIORITY - int(rank)
-        self.seq = int(seq)
         self.task_id = task_id
         self.pool = pool or None
         self.pid = int(pid)

@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agents_runner.taskqueue import QueueSettings, TaskQueue
+import pytest
+
+from agents_runner.spec import TaskSpec
+from agents_runner.taskqueue import _SEP, QueueSettings, TaskQueue
 
 
 def test_a_pool_shrunk_below_its_running_tasks_says_so_to_the_task_waiting_for_it(
@@ -51,3 +54,25 @@ def test_ui_stopped_by_sigterm_ends_by_that_signal(tmp_path: Path) -> None:
         finally:
             server.kill()
             server.communicate()
+
+
+def test_a_file_in_the_line_that_is_not_a_ticket_holds_no_place(tmp_path: Path) -> None:
+    """The line's order is the tickets' names (rank, then sequence): a name whose rank or
+    sequence is not a number is no ticket, and no task waits by it."""
+    queue = TaskQueue(tmp_path)
+    queue.ensure()
+    queue.active_dir.mkdir()
+    for task_id in ("t" * 12, "u" * 12):
+        (queue.active_dir / task_id).touch()
+    queue.enter("t" * 12, owner_pid=os.getpid())
+    (ticket,) = os.listdir(queue.waiting_dir)
+    fields = ticket.replace("t" * 12, "u" * 12).split(_SEP)
+    for place, bad in ((0, "x"), (0, "-1"), (1, "x"), (1, "1e3")):
+        (queue.waiting_dir / _SEP.join([*fields[:place], bad, *fields[place + 1 :]])).touch()
+    assert queue.places() == {"t" * 12: (1, None)}
+    assert not queue.is_waiting("u" * 12)
+
+
+def test_constraints_given_as_one_string_are_refused_as_not_a_list() -> None:
+    with pytest.raises(ValueError, match=r"^constraints: must be a list of expressions"):
+        TaskSpec(image="busybox:1.36", command=["true"], constraints="node.hostname==n1")
