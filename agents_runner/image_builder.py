@@ -7,7 +7,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .agents import PROFILES, AgentProfile, get_profile
@@ -45,10 +45,15 @@ def image_state(engine: Engine, agent: str) -> str:
     """ "built", "missing", or "stale" (built from another Dockerfile)."""
     tag = profile_with_image(agent).default_image
     assert tag is not None
-    labels = engine.image_labels(tag)
+    return state_by_labels(engine.image_labels(tag), dockerfile_digest(agent))
+
+
+def state_by_labels(labels: Mapping[str, str] | None, digest: str) -> str:
+    """An image's state by its labels (None: no such image) and today's Dockerfile's
+    digest."""
     if labels is None:
         return "missing"
-    return "built" if labels.get(DOCKERFILE_LABEL) == dockerfile_digest(agent) else "stale"
+    return "built" if labels.get(DOCKERFILE_LABEL) == digest else "stale"
 
 
 def build_agent_image(

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from agents_runner.cli.parser import parse
+from agents_runner.cli.run_verb import spec_from_args
+from agents_runner.image_builder import DOCKERFILE_LABEL, state_by_labels
 from agents_runner.spec import TaskSpec
 from agents_runner.taskqueue import _SEP, QueueSettings, TaskQueue
 
@@ -76,3 +79,24 @@ def test_a_file_in_the_line_that_is_not_a_ticket_holds_no_place(tmp_path: Path) 
 def test_constraints_given_as_one_string_are_refused_as_not_a_list() -> None:
     with pytest.raises(ValueError, match=r"^constraints: must be a list of expressions"):
         TaskSpec(image="busybox:1.36", command=["true"], constraints="node.hostname==n1")
+
+
+def test_images_list_says_built_only_for_today_s_dockerfile() -> None:
+    digest = "ab" * 32
+    same = "".join(list(digest))  # equal, but not the same object: compared by value
+    assert state_by_labels({DOCKERFILE_LABEL: same}, digest) == "built"
+    assert state_by_labels({DOCKERFILE_LABEL: "cd" * 32}, digest) == "stale"
+    assert state_by_labels({}, digest) == "stale"
+    assert state_by_labels(None, digest) == "missing"
+
+
+def test_a_prompt_file_whose_name_sorts_before_a_dash_is_read_from_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only "-" means stdin: "+prompt.txt" is a file."""
+    monkeypatch.chdir(tmp_path)
+    Path("+prompt.txt").write_text("from the file\n")
+    args = parse(
+        ["run", "--agent", "echo", "--image", "busybox:1.36", "--prompt-file", "+prompt.txt"]
+    )
+    assert spec_from_args(args).prompt == "from the file"
