@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import docker
 import pytest
 
 from agents_runner.cli.parser import parse
 from agents_runner.cli.run_verb import spec_from_args
+from agents_runner.engine.swarm import SwarmEngine
 from agents_runner.image_builder import DOCKERFILE_LABEL, state_by_labels
 from agents_runner.spec import TaskSpec
 from agents_runner.taskqueue import _SEP, QueueSettings, TaskQueue
@@ -100,3 +102,12 @@ def test_a_prompt_file_whose_name_sorts_before_a_dash_is_read_from_the_file(
         ["run", "--agent", "echo", "--image", "busybox:1.36", "--prompt-file", "+prompt.txt"]
     )
     assert spec_from_args(args).prompt == "from the file"
+
+
+def test_the_swarm_backend_says_its_followed_log_is_not_exact() -> None:
+    """Where no node's engine answers, a task's log is the service's, followed through
+    the manager, which may skip records: the copy is compared with the whole log at its
+    end only when the backend says it does not follow exactly. (The test Swarm's nodes
+    all answer, so no scenario reads a log that way.)"""
+    api = docker.APIClient(base_url="unix:///nonexistent/docker.sock", version="1.41")
+    assert SwarmEngine(api).follows_exactly is False
