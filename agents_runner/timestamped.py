@@ -86,7 +86,7 @@ def _from_nanos(nanos: int) -> str:
 
 
 def _format(stamp: str) -> str:
-    """'1795622712.507341621' -> '2025-11-25T16:05:12.507341621Z'."""
+    """'1795622712.507341621' -> '2026-11-25T16:05:12.507341621Z'."""
     seconds, _, nanos = stamp.partition(".")
     when = datetime.fromtimestamp(int(seconds), UTC)
     return f"{when:%Y-%m-%dT%H:%M:%S}.{(nanos + '000000000')[:9]}Z"

@@ -11,11 +11,14 @@ from pathlib import Path
 import docker
 import pytest
 
+from agents_runner.cli import main
 from agents_runner.cli.parser import parse
 from agents_runner.cli.run_verb import spec_from_args
 from agents_runner.engine.swarm import SwarmEngine
 from agents_runner.image_builder import DOCKERFILE_LABEL, state_by_labels
 from agents_runner.spec import TaskSpec
+from agents_runner.store import TaskStore
+from agents_runner.task import Task
 from agents_runner.taskqueue import _SEP, QueueSettings, TaskQueue
 
 
@@ -111,3 +114,20 @@ def test_the_swarm_backend_says_its_followed_log_is_not_exact() -> None:
     all answer, so no scenario reads a log that way.)"""
     api = docker.APIClient(base_url="unix:///nonexistent/docker.sock", version="1.41")
     assert SwarmEngine(api).follows_exactly is False
+
+
+def test_logs_t_prints_every_line_once_with_the_last_one_s_unfinished_part(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`logs -t` without -f prints all there is, the last line's unfinished part too,
+    each after its time, though the index has no line for the log's end yet."""
+    store = TaskStore(tmp_path)
+    task = Task.new(TaskSpec(image="busybox", agent="echo", prompt="hi"))
+    store.create(task)
+    store.log_path(task.id).write_bytes(b"first\nno newline yet")
+    store.log_times_path(task.id).write_text("6 1795622712.500000000\n")
+    assert main(["--state-dir", str(tmp_path), "logs", "-t", task.id]) == 0
+    lines = capfd.readouterr().out.splitlines()
+    assert lines[0] == "2026-11-25T16:05:12.500000000Z first"
+    assert lines[1].endswith("Z no newline yet")
+    assert len(lines) == 2
