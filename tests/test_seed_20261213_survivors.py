@@ -14,6 +14,7 @@ import pytest
 from agents_runner.cli import main
 from agents_runner.cli.parser import parse
 from agents_runner.cli.run_verb import spec_from_args
+from agents_runner.cli.summary import describe
 from agents_runner.engine.swarm import SwarmEngine
 from agents_runner.image_builder import DOCKERFILE_LABEL, state_by_labels
 from agents_runner.spec import TaskSpec
@@ -131,3 +132,15 @@ def test_logs_t_prints_every_line_once_with_the_last_one_s_unfinished_part(
     assert lines[0] == "2026-11-25T16:05:12.500000000Z first"
     assert lines[1].endswith("Z no newline yet")
     assert len(lines) == 2
+
+
+def test_show_gives_a_queued_task_s_place_in_line_and_why_it_waits() -> None:
+    task = Task.new(TaskSpec(image="busybox", command=["true"]))
+
+    def queue_line(queue: dict) -> str:
+        lines = describe(task, queue).splitlines()
+        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("Queue"))
+
+    waiting = "waiting for its turn: 1 ahead of it"
+    assert queue_line({"place": 2, "waiting": waiting}) == f"place 2: {waiting}"
+    assert queue_line({"place": None, "waiting": None}) == "place -: waiting"
