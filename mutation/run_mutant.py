@@ -36,6 +36,9 @@ NOT_COVERED = "NOT_COVERED"
 KILLED_ON = "run_mutant: KILLED on the "  # mutation/report.py counts the legs by it
 _TAIL = 60  # lines of the runner's output kept in the session database
 _TRIES = 3
+# The unit tests of a mutant's lines take seconds (the whole unit suite, 20 s here); a
+# mutant that makes one loop forever is killed once they have run this long.
+UNIT_TESTS_TIMEOUT = 180.0
 # What each leg of the map changes in the suite's environment, as .ci/run runs it.
 LEG_ENVIRONMENT = {
     "docker": {},
@@ -82,9 +85,19 @@ def unit_tests_kill(unit_map: dict, found: list) -> bool:
         return False
     started = time.monotonic()
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *files]
-    done = subprocess.run(
-        command, cwd=REPOSITORY, capture_output=True, text=True, errors="replace", check=False
-    )
+    try:
+        done = subprocess.run(
+            command,
+            cwd=REPOSITORY,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            check=False,
+            timeout=UNIT_TESTS_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:  # a mutant that loops forever in a unit test
+        print(f"unit tests: KILLED by {' '.join(files)} (no end in {UNIT_TESTS_TIMEOUT:.0f} s)")
+        return True
     took = time.monotonic() - started
     if done.returncode == 0:
         print(f"unit tests: {len(files)} file(s) passed in {took:.0f} s: {' '.join(files)}")
