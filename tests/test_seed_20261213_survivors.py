@@ -144,3 +144,10 @@ def test_show_gives_a_queued_task_s_place_in_line_and_why_it_waits() -> None:
     waiting = "waiting for its turn: 1 ahead of it"
     assert queue_line({"place": 2, "waiting": waiting}) == f"place 2: {waiting}"
     assert queue_line({"place": None, "waiting": None}) == "place -: waiting"
+
+
+def test_show_says_whether_the_root_filesystem_is_read_only() -> None:
+    for read_only, said in ((True, "yes"), (False, "no")):
+        task = Task.new(TaskSpec(image="busybox", command=["true"], read_only=read_only))
+        lines = describe(task).splitlines()
+        assert next(line for line in lines if line.startswith("Read-only")).split()[-1] == said
