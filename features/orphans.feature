@@ -16,7 +16,7 @@ Feature: Prune removes what is ours and nothing else
     And the orphan is still there, being younger than the grace period
     When the user runs "prune --orphan-grace 0"
     Then the command exits with status 0
-    And its output names the orphan as removed
+    And its output names the orphan as removed, and the task id it carries that no task has
     And the orphan no longer exists
     And the other store's container is still there
     And the container of someone else is still there

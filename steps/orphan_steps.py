@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from behave import given, then
 from behave.runner import Context
-from hamcrest import assert_that, contains_string, is_, none, not_, not_none
+from hamcrest import assert_that, contains_string, has_item, is_, none, not_, not_none
 
 from agents_runner.states import TaskState
 from agents_runner.task import new_task_id
@@ -13,30 +13,29 @@ from agents_runner.testing.harness import TRAPPING_AGENT
 from agents_runner.testing.oracle import raw_inspect
 
 
-def _container(context: Context, store_id: str | None) -> tuple[str, str]:
+def _container(context: Context, store_id: str | None) -> tuple[str, str, str]:
     """A container as a store would label it (or, without `store_id`, with no
     agents-runner label at all: the suite's cleanup then removes it by its id)."""
     harness = context.harness
-    name = f"agents-runner-{new_task_id()}"
-    labels = {**harness.labels, LABEL_STORE: store_id, LABEL_TASK_ID: new_task_id()}
+    name, task_id = f"agents-runner-{new_task_id()}", new_task_id()
+    labels = {**harness.labels, LABEL_STORE: store_id, LABEL_TASK_ID: task_id}
     container = harness.engine.create(
         name=name, image=harness.image, argv=["true"], labels=labels if store_id else {}
     )
     if store_id != harness.runner().store.store_id:
         harness.foreign_containers.append(container)  # not this store's: the suite removes it
-    return name, container
+    return name, container, task_id
 
 
 @given("a container of this store that no task knows")
 def orphan_of_this_store(context: Context) -> None:
-    context.orphan_name, context.orphan = _container(
-        context, context.harness.runner().store.store_id
-    )
+    store_id = context.harness.runner().store.store_id
+    context.orphan_name, context.orphan, context.orphan_task_id = _container(context, store_id)
 
 
 @given("a container that belongs to another store")
 def container_of_another_store(context: Context) -> None:
-    _, context.foreign = _container(context, "another-store")
+    _, context.foreign, _ = _container(context, "another-store")
 
 
 @then("the orphan is still there, being younger than the grace period")
@@ -44,10 +43,13 @@ def orphan_kept(context: Context) -> None:
     assert_that(raw_inspect(context.harness.engine, context.orphan), not_none())
 
 
-@then("its output names the orphan as removed")
+@then("its output names the orphan as removed, and the task id it carries that no task has")
 def orphan_reported(context: Context) -> None:
-    name = f"orphan container {context.orphan_name} removed"
-    assert_that(context.result.stdout, contains_string(name))
+    line = (
+        f"orphan container {context.orphan_name} removed "
+        f"(no task {context.orphan_task_id} in this store)"
+    )
+    assert_that(context.result.stdout.splitlines(), has_item(line))
 
 
 @then("its output does not name the orphan")
@@ -63,7 +65,7 @@ def orphan_gone(context: Context) -> None:
 
 @given("a container of someone else, with no agents-runner label at all")
 def container_of_someone_else(context: Context) -> None:
-    _, context.someone_elses = _container(context, None)
+    _, context.someone_elses, _ = _container(context, None)
 
 
 @then("the other store's container is still there")
