@@ -131,38 +131,47 @@ def test_a_kept_index_that_ends_before_the_log_says_the_rest_came_by_its_mtime(
     ]
 
 
-def test_a_kept_log_cut_inside_the_gap_keeps_the_times_read_before_the_cut(
+@pytest.mark.parametrize(
+    ("on_disk", "index", "read_before", "engine_log", "read_after", "kept"),
+    [
+        pytest.param(  # cut at byte 8, inside the gap: the times read up to it stay
+            b"early\nwrong\n",
+            "6 1000.000000000\n",
+            [(6, 1000.0), (9, 1000.1)],
+            b"early\nwr!ng\n",
+            [(12, 1000.2)],
+            ["6 1000.000000000", "12 1000.200000000"],
+            id="inside the gap",
+        ),
+        pytest.param(  # the kept line at 20 goes with the cut at 16: the time read
+            b"early\nstarted\nwrong\n",  # again for byte 14 (skipped, as that line
+            "6 1000.000000000\n20 1000.500000000\n",  # covered it) takes its place
+            [(6, 1000.0), (14, 1000.3)],
+            b"early\nstarted\nwr!ng\n",
+            [(20, 1000.6)],
+            ["6 1000.000000000", "14 1000.300000000", "20 1000.600000000"],
+            id="inside the kept index",
+        ),
+    ],
+)
+def test_a_kept_log_cut_where_it_differs_keeps_a_time_for_every_byte_before_the_cut(
     tmp_path: Path,
+    on_disk: bytes,
+    index: str,
+    read_before: list[tuple[int, float]],
+    engine_log: bytes,
+    read_after: list[tuple[int, float]],
+    kept: list[str],
 ) -> None:
-    log, times_path = _kept(tmp_path, b"early\nwrong\n", "6 1000.000000000\n")
+    log, times_path = _kept(tmp_path, on_disk, index)
     assert log.times is not None
-    log.times.note_at(6, 1000 * 10**9)
-    log.times.note_at(9, 1000 * 10**9 + 100_000_000)
-    log.append(log.check(b"early\nwr!ng\n", at=0))  # differs at byte 8
-    log.times.note_at(12, 1000 * 10**9 + 200_000_000)
+    for offset, seconds in read_before:
+        log.times.note_at(offset, round(seconds * 10**9))
+    log.append(log.check(engine_log, at=0))
+    for offset, seconds in read_after:
+        log.times.note_at(offset, round(seconds * 10**9))
     log.close()
-    assert times_path.read_text().splitlines() == ["6 1000.000000000", "12 1000.200000000"]
-
-
-def test_a_cut_inside_the_kept_index_writes_the_last_time_skipped_before_it(
-    tmp_path: Path,
-) -> None:
-    """The kept line at 20 goes with the cut at 16; the time read again for byte 14
-    (skipped, as the kept line covered it) is written in its place."""
-    log, times_path = _kept(
-        tmp_path, b"early\nstarted\nwrong\n", "6 1000.000000000\n20 1000.500000000\n"
-    )
-    assert log.times is not None
-    log.times.note_at(6, 1000 * 10**9)
-    log.times.note_at(14, 1000 * 10**9 + 300_000_000)  # skipped: the line at 20 covers it
-    log.append(log.check(b"early\nstarted\nwr!ng\n", at=0))  # differs at byte 16
-    log.times.note_at(20, 1000 * 10**9 + 600_000_000)
-    log.close()
-    assert times_path.read_text().splitlines() == [
-        "6 1000.000000000",
-        "14 1000.300000000",
-        "20 1000.600000000",
-    ]
+    assert times_path.read_text().splitlines() == kept
 
 
 def test_a_kept_index_with_a_line_it_cannot_read_keeps_the_lines_before_it(
