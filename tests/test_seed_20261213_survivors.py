@@ -6,6 +6,8 @@ import select
 import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import docker
@@ -21,6 +23,7 @@ from agents_runner.spec import TaskSpec
 from agents_runner.store import TaskStore
 from agents_runner.task import Task
 from agents_runner.taskqueue import _SEP, QueueSettings, TaskQueue
+from agents_runner.testing.waiting import wait_until
 
 
 def test_a_pool_shrunk_below_its_running_tasks_says_so_to_the_task_waiting_for_it(
@@ -44,25 +47,54 @@ def test_a_pool_shrunk_below_its_running_tasks_says_so_to_the_task_waiting_for_i
     assert queue.why_waiting(waiting) == "waiting for a slot in pool gpu: 2 of 1 running"
 
 
-def test_ui_stopped_by_sigterm_ends_by_that_signal(tmp_path: Path) -> None:
-    """uvicorn raises the signal that stopped the server again once it has shut down:
-    the command ends by SIGTERM, as a shell sees it (143), and by Ctrl-C with 130."""
-    for sent, ended in ((signal.SIGTERM, -signal.SIGTERM), (signal.SIGINT, 130)):
-        server = subprocess.Popen(
-            [sys.executable, "-m", "agents_runner.cli", "ui", "--state-dir", str(tmp_path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert server.stdout is not None
-        try:
-            ready, _, _ = select.select([server.stdout], [], [], 60)
-            assert ready and server.stdout.readline().startswith("http://127.0.0.1:")
-            server.send_signal(sent)
-            assert server.wait(timeout=30) == ended
-        finally:
-            server.kill()
-            server.communicate()
+@pytest.mark.parametrize(
+    ("inherited", "sent", "ended"),
+    [
+        (signal.SIG_DFL, signal.SIGINT, 130),  # KeyboardInterrupt, raised by uvicorn again
+        (signal.SIG_IGN, signal.SIGINT, 130),  # run() returns: 128 + the signal
+        (signal.SIG_DFL, signal.SIGTERM, -signal.SIGTERM),  # ended by the signal
+        (signal.SIG_IGN, signal.SIGTERM, 128 + signal.SIGTERM),
+    ],
+    ids=["Ctrl-C", "Ctrl-C, ignored from the start", "SIGTERM", "SIGTERM, ignored from the start"],
+)
+def test_ui_stopped_by_a_signal_says_which_whatever_it_inherited(
+    tmp_path: Path, inherited: signal.Handlers, sent: signal.Signals, ended: int
+) -> None:
+    """Ctrl-C ends `ui` with 130, and SIGTERM with its own status, also where the signal
+    was ignored from the start (as for `agents-runner ui &` in a script)."""
+
+    def inherit() -> None:
+        signal.signal(sent, inherited)
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "agents_runner.cli", "ui", "--state-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=inherit,
+    )
+    assert server.stdout is not None
+    try:
+        ready, _, _ = select.select([server.stdout], [], [], 60)
+        url = server.stdout.readline().strip() if ready else ""
+        assert url.startswith("http://127.0.0.1:"), url
+        # Once it answers, uvicorn has its signal handlers: it installs them first.
+        wait_until(lambda: _answers(url), bool, timeout=30, describe="the server to answer")
+        server.send_signal(sent)
+        assert server.wait(timeout=30) == ended
+    finally:
+        server.kill()
+        server.communicate()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
 
 
 def test_a_file_in_the_line_that_is_not_a_ticket_holds_no_place(tmp_path: Path) -> None:

@@ -99,16 +99,22 @@ def _serve(app: Any, listener: socket.socket) -> int:
     import uvicorn
 
     class Server(uvicorn.Server):
-        """uvicorn's server, ending the page's event streams when a signal stops it."""
+        """uvicorn's server, remembering the signal that stopped it."""
+
+        stopped_by = 0
 
         def handle_exit(self, sig: int, frame: Any) -> None:
+            self.stopped_by = sig
             app.state.closing.set()  # the event streams end, so the server can
             super().handle_exit(sig, frame)
 
     config = uvicorn.Config(
         app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=5
     )
-    # uvicorn raises the signal that stopped it again once it has shut down: Ctrl-C then
-    # ends the command as KeyboardInterrupt does (130), SIGTERM as the signal's own.
-    Server(config).run(sockets=[listener])
-    return 0
+    server = Server(config)
+    server.run(sockets=[listener])
+    # uvicorn raises the signal that stopped it again once it has shut down, so that
+    # Ctrl-C usually ends the command as KeyboardInterrupt (130) and SIGTERM by the
+    # signal; where that signal was ignored from the start (a `ui &` in a script),
+    # run() returns, and the status says which signal it was.
+    return 128 + server.stopped_by if server.stopped_by else 0
