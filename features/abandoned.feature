@@ -39,10 +39,11 @@ Feature: No task is stranded when the process that drives it goes away
   Scenario: "logs -t" during a take-over stamps the lines copied before it with the engine's times
     A process that takes a task over keeps the log's time index with the log. Here the
     new copy's followed log is held back by a proxy, so "logs -t" reads the index the
-    take-over left: the two lines keep their own times, 0.3 s apart.
+    take-over left: the two lines keep their own times, 1.1 s apart (Podman stamps
+    whole seconds, and holds back a time within 10 ms of the last one written).
     Given a workspace
     And a proxy in front of the engine
-    And the user has started an agent that prints "early", then "started" 0.3 s later, and waits, with "run --detach"
+    And the user has started an agent that prints "early", then "started" 1.1 s later, and waits, with "run --detach"
     And the user has started "logs -f {id}" through the proxy, and it has printed "started"
     And the log's time index on disk reaches the end of the log
     And the proxy holds back everything the engine sends on followed log streams from now on

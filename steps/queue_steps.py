@@ -31,14 +31,19 @@ def _named(context: Context) -> dict[int, str]:
 class _ScenarioEvents:
     """The scenario's container events: the harness records the engine's live stream
     from the scenario's start and adds a query of the engine's history on each read, so
-    neither an event before a stream connected nor one the history dropped is missed."""
+    neither an event before a stream connected nor one the history dropped is missed.
+    What one read saw stays seen: Podman's history, asked again, may leave out events
+    that it gave before (a read then saw 1 create where the one before saw 3)."""
 
     def __init__(self, harness) -> None:
         self._harness = harness
+        self._seen: dict[tuple[str, str, float], ContainerEvent] = {}
 
     @property
     def events(self) -> list[ContainerEvent]:
-        return self._harness.all_events()
+        for event in self._harness.all_events():
+            self._seen.setdefault((event.container_id, event.action, event.time), event)
+        return sorted(self._seen.values(), key=lambda event: event.time)
 
 
 def _start_detached(context: Context, number: int, options: str = "") -> None:
