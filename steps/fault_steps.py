@@ -256,7 +256,12 @@ def destroyed_never_started(context: Context) -> None:
 
 @given('the user has started a waiting agent with "run --detach"')
 def detached_waiting_agent(context: Context) -> None:
-    result = context.harness.cli.run(*_waiting_run(context, "--detach"))
+    _run_detached(context, WAITING_AGENT)
+
+
+def _run_detached(context: Context, script: str) -> None:
+    """`run --detach` of `script` in the scenario's workspace, once the task is running."""
+    result = context.harness.cli.run(*_waiting_run(context, "--detach", script=script))
     assert_that(result.returncode, equal_to(0), f"stderr: {result.stderr!r}")
     context.cli_task_id = result.stdout.strip()
     context.task = context.harness.wait_for_state(context.cli_task_id, TaskState.RUNNING)
@@ -267,17 +272,11 @@ def detached_waiting_agent(context: Context) -> None:
     ' and waits, with "run --detach"'
 )
 def detached_agent_printing_twice(context: Context, first: str, second: str, delay: float) -> None:
-    script = (
+    _run_detached(
+        context,
         f"echo {first}; sleep {delay}; echo {second}; "
-        "until [ -f /workspace/go ]; do sleep 0.1; done; echo finished"
+        "until [ -f /workspace/go ]; do sleep 0.1; done; echo finished",
     )
-    workspace = str(context.workspace)
-    image = context.harness.image
-    argv = ["run", "--detach", "--image", image, "--workspace", workspace, "--", "sh", "-c", script]
-    result = context.harness.cli.run(*argv)
-    assert_that(result.returncode, equal_to(0), f"stderr: {result.stderr!r}")
-    context.cli_task_id = result.stdout.strip()
-    context.task = context.harness.wait_for_state(context.cli_task_id, TaskState.RUNNING)
 
 
 @given("the log's time index on disk reaches the end of the log")
@@ -590,7 +589,7 @@ def no_container_created(context: Context) -> None:
 # -- helpers ---------------------------------------------------------------------------
 
 
-def _waiting_run(context: Context, *options: str) -> list[str]:
+def _waiting_run(context: Context, *options: str, script: str = WAITING_AGENT) -> list[str]:
     return [
         "run",
         *options,
@@ -601,7 +600,7 @@ def _waiting_run(context: Context, *options: str) -> list[str]:
         "--",
         "sh",
         "-c",
-        WAITING_AGENT,
+        script,
     ]
 
 

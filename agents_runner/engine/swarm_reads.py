@@ -159,8 +159,8 @@ class SwarmReads:
                 tasks = list(self.api.tasks(filters={"service": service_id}))
                 if not tasks:
                     self.api.inspect_service(service_id)
-                else:
-                    self.seen_tasks[service_id] = seen_task(newest(tasks) or tasks[0])
+                elif latest := newest(tasks):
+                    self.seen_tasks[service_id] = seen_task(latest)
                 return tasks
             except errors.APIError as exc:
                 if is_gone(exc):
