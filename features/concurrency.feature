@@ -15,3 +15,13 @@ Feature: A runner never runs more than its limit at once
     Then all 20 tasks end "completed"
     And Docker's events never show more than 3 of their containers at once, from create to destroy
     And no task's container started while a task submitted before it was still queued
+
+  @C-2.2
+  Scenario: Tasks submitted from many threads at once still share the runner's slots
+    Given a runner that runs 2 tasks at a time
+    And a workspace
+    When 10 tasks whose agents wait for the go file in that workspace are submitted from 10 threads at once
+    Then Docker's events show 2 of their containers running, while the other 8 tasks are "queued"
+    When the agents are let go on
+    Then all 10 tasks end "completed"
+    And Docker's events never show more than 2 of their containers at once, from create to destroy

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from behave import given, then, when
 from behave.runner import Context
 from hamcrest import assert_that, equal_to, less_than_or_equal_to
@@ -23,6 +26,26 @@ def submit_many_waiting(context: Context, count: int) -> None:
     """They run until let go, so that the slots fill however slowly containers start."""
     fields = context.harness.waiting_agent(context.workspace)
     context.batch = [context.harness.submit(**fields) for _ in range(count)]
+
+
+@when(
+    "{count:d} tasks whose agents wait for the go file in that workspace are submitted "
+    "from {threads:d} threads at once"
+)
+def submit_many_from_threads(context: Context, count: int, threads: int) -> None:
+    """Each thread submits its share as soon as all are ready, as a program that
+    submits from a pool of workers would."""
+    fields = context.harness.waiting_agent(context.workspace)
+    ready = threading.Barrier(threads)
+
+    def submit_share(share: int) -> list:
+        ready.wait(timeout=30)
+        return [context.harness.submit(**fields) for _ in range(share)]
+
+    shares = [count // threads + (i < count % threads) for i in range(threads)]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        batches = list(pool.map(submit_share, shares))
+    context.batch = [task for batch in batches for task in batch]
 
 
 @then(
