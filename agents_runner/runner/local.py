@@ -41,6 +41,8 @@ class LocalTasks:
         self.changed = threading.Condition(self.lock)
         self._specs: dict[str, TaskSpec] = {}  # waiting here or in the state dir's queue
         self._held_back: deque[str] = deque()  # over this runner's own max_running
+        self._through: set[str] = set()  # let through that limit, not yet ended
+        self._entry = threading.Lock()  # taken before `lock`, never while holding it
         self.supervisors: dict[str, TaskSupervisor] = {}
         self._threads: list[threading.Thread] = []
         self.closed = False
@@ -82,11 +84,13 @@ class LocalTasks:
             if waited:
                 if task_id in self._held_back:
                     self._held_back.remove(task_id)
+                self._through.discard(task_id)
                 unmark_driven(task_id)
             supervisor = self.supervisors.get(task_id)
         if waited:
             self.admitter.discard(task_id)
             self.admitter.queue.leave(task_id)
+            self._let_through()
         self.notify()
         return waited, supervisor
 
@@ -106,6 +110,7 @@ class LocalTasks:
                 queued = list(self._specs)
                 self._specs.clear()
                 self._held_back.clear()
+                self._through.clear()
                 unmark_driven(*queued)
                 for supervisor in self.supervisors.values():
                     supervisor.detached.set()
@@ -134,18 +139,32 @@ class LocalTasks:
         self.admitter.close()
 
     def _enqueue(self, task_id: str) -> None:
-        """Into the state dir's queue, unless this runner's own limit holds it back."""
+        """Behind the tasks this runner's own limit holds back, then into the state dir's
+        queue as that limit lets them through."""
         with self.lock:
-            mine = sum(1 for s in self.supervisors.values() if not s.resume)
-            mine += len(self.admitter.waiting())
-            if self.max_running is not None and mine >= self.max_running:
-                self._held_back.append(task_id)
-                return
-            spec = self._specs[task_id]
-        self.admitter.queue.enter(
-            task_id, priority=spec.priority, pool=spec.pool, owner_pid=self.identity.pid
-        )
-        self.admitter.add(task_id)
+            self._held_back.append(task_id)
+        self._let_through()
+
+    def _let_through(self) -> None:
+        """Send held-back tasks, oldest first, into the state dir's queue while this
+        runner's own limit allows. A task counts against it from the moment it is let
+        through until it ends, so threads that submit at once cannot all pass; one thread
+        lets tasks through at a time (`_entry`), so none overtakes one held back before
+        it."""
+        with self._entry:
+            while True:
+                with self.lock:
+                    if not self._held_back or (
+                        self.max_running is not None and len(self._through) >= self.max_running
+                    ):
+                        return
+                    task_id = self._held_back.popleft()
+                    self._through.add(task_id)
+                    spec = self._specs[task_id]
+                self.admitter.queue.enter(
+                    task_id, priority=spec.priority, pool=spec.pool, owner_pid=self.identity.pid
+                )
+                self.admitter.add(task_id)
 
     def _admitted(self, task_id: str) -> None:
         """The queue gave the task its slot: its supervisor starts."""
@@ -162,7 +181,9 @@ class LocalTasks:
         with self.lock:
             if self._specs.pop(task_id, None) is not None:
                 unmark_driven(task_id)
+            self._through.discard(task_id)
             self.changed.notify_all()
+        self._let_through()
 
     def _start(self, supervisor: TaskSupervisor) -> None:
         """Run a supervisor in a thread of its own; the caller holds the lock."""
@@ -183,12 +204,10 @@ class LocalTasks:
         finally:
             with self.lock:
                 del self.supervisors[supervisor.task_id]
+                self._through.discard(supervisor.task_id)
                 unmark_driven(supervisor.task_id)
                 current = threading.current_thread()
                 self._threads = [t for t in self._threads if t.is_alive() and t is not current]
                 self.changed.notify_all()
             self.admitter.queue.leave(supervisor.task_id)
-            with self.lock:
-                next_id = self._held_back.popleft() if self._held_back else None
-            if next_id is not None:
-                self._enqueue(next_id)
+            self._let_through()
