@@ -60,7 +60,7 @@ class TaskRunner:
         adopt_in: Literal["thread", "process"] = "thread",
     ) -> None:
         if max_running is not None:
-            check_limit("max_running", max_running)
+            max_running = check_limit("max_running", max_running)
         self.store = TaskStore(resolve_state_dir(state_dir))
         self._engine = engine
         self.max_running = max_running
