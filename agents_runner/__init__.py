@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .engine.errors import EngineError, EngineUnavailable
 from .states import InvalidTransition, TaskState
-from .store import AmbiguousTaskId, TaskNotFound
+from .store import AmbiguousTaskId, TaskNotFound, UnreadableTask
 from .task import Task
 
 TYPE_CHECKING = False  # typing stays out of the read verbs' imports
@@ -29,6 +29,7 @@ __all__ = [
     "TaskRunner",
     "TaskSpec",
     "TaskState",
+    "UnreadableTask",
 ]
 
 

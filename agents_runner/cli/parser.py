@@ -28,9 +28,11 @@ if TYPE_CHECKING:
     from ..spec import Option
 
 EXIT_CODES = """\
-exit status of run: the agent's own exit code when it ran; 125 the runner or the engine
-failed before it ran, 126 its command cannot be invoked, 127 its command is not in the
-image, 130 Ctrl-C before it ran. Other verbs: 0 success, 1 the task ended otherwise,
+exit status of run: 128 + the signal when its own Ctrl-C, SIGTERM or SIGHUP ended the
+task (130, 143, 129); else 124 when its deadline passed; else the agent's own exit code
+when it ran; else 125 the runner or the engine failed before it ran, 126 its command
+cannot be invoked, 127 its command is not in the image, 143/137 cancelled/killed from
+elsewhere; never 0 unless completed. Other verbs: 0 success, 1 the task ended otherwise,
 2 bad input, 3 Docker engine unreachable, 124 wait timed out."""
 
 
