@@ -153,7 +153,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         + ", ".join(state.value for state in TaskState),
     )
     listing.add_argument(
-        "--label", action="append", default=[], metavar="K=V", help="only tasks with this label"
+        "--label",
+        action="append",
+        default=[],
+        metavar="K[=V]",
+        help="only tasks with this label (K alone: whatever its value)",
     )
     listing.add_argument("--quiet", "-q", action="store_true", help="print the task ids only")
     listing.add_argument("--json", action="store_true", help="print the payloads as a JSON list")
