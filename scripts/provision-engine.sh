@@ -2,7 +2,8 @@
 # Makes a Docker engine, a loopback registry and the test image available.
 #
 # On a machine where an engine already answers (a person's own Docker), it
-# leaves that engine alone and the suite uses busybox:1.36 from its registry.
+# leaves that engine alone and the suite uses busybox:1.36 from its registry; it
+# still installs what the suite itself needs (curl, gcc, chromium and its driver).
 # On a machine with only the Docker client (CI here), it installs Debian's
 # docker.io, docker-registry and busybox-static, starts dockerd without any
 # container network, starts a registry on 127.0.0.1:5000, builds the test
@@ -61,9 +62,36 @@ wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
   done
 }
 
+# suite_packages: what the suite itself needs, whichever engine it meets.
+suite_packages() {
+  [ -x /usr/bin/curl ] || missing+=(curl)
+  # The containment scenarios compile a static setuid probe.
+  command -v gcc >/dev/null 2>&1 && [ -e /usr/lib/x86_64-linux-gnu/libc.a ] || missing+=(gcc libc6-dev)
+  # The page's scenarios (features/ui.feature) drive a headless chromium.
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-liberation)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+}
+
+install_missing() {
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # The machine already has a newer Docker client in /usr/local/bin; keep it first on PATH.
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
 if engine_answers && [ ! -e "$marker" ]; then
   log "a Docker engine already answers; leaving it alone (the suite uses busybox:1.36)"
   rm -f "$env_file"
+  missing=()
+  suite_packages
+  if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" -ne 0 ]; then
+    log "the suite also needs ${missing[*]} (the page's and the setuid scenarios fail without them); run this as root to install them"
+  else
+    install_missing
+  fi
   exit 0
 fi
 
@@ -73,23 +101,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 install_packages() {
-  local missing=()
+  missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
   [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx sh || missing+=(busybox-static)
-  [ -x /usr/bin/curl ] || missing+=(curl)
-  # The containment scenarios compile a static setuid probe.
-  command -v gcc >/dev/null 2>&1 && [ -e /usr/lib/x86_64-linux-gnu/libc.a ] || missing+=(gcc libc6-dev)
-  # The page's scenarios (features/ui.feature) drive a headless chromium.
-  command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-liberation)
-  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
-  if [ ${#missing[@]} -gt 0 ]; then
-    log "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # The machine already has a newer Docker client in /usr/local/bin; keep it first on PATH.
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  suite_packages
+  install_missing
 }
 
 start_engine() {
