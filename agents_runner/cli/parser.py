@@ -152,13 +152,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="only tasks in this state (repeatable): "
         + ", ".join(state.value for state in TaskState),
     )
-    listing.add_argument(
-        "--label",
-        action="append",
-        default=[],
-        metavar="K[=V]",
-        help="only tasks with this label (K alone: whatever its value)",
-    )
+    label_help = "only tasks with this label (K alone: whatever its value)"
+    listing.add_argument("--label", action="append", default=[], metavar="K[=V]", help=label_help)
     listing.add_argument("--quiet", "-q", action="store_true", help="print the task ids only")
     listing.add_argument("--json", action="store_true", help="print the payloads as a JSON list")
     listing.add_argument(
