@@ -21,9 +21,9 @@ from ..states import TaskState
 from ..store import TaskStore
 from ..supervise import TaskSupervisor
 from ..task import Task, utc_now
-from ..taskqueue import check_limit
 from .checks import check_before_storing
 from .local import LocalTasks
+from .options import checked_options
 from .ownership import claim, mark_driven, owner_gone
 from .recovery import Recovery, Report
 
@@ -59,8 +59,7 @@ class TaskRunner:
         recover: bool = True,
         adopt_in: Literal["thread", "process"] = "thread",
     ) -> None:
-        if max_running is not None:
-            max_running = check_limit("max_running", max_running)
+        max_running, poll_interval = checked_options(engine, max_running, poll_interval, adopt_in)
         self.store = TaskStore(resolve_state_dir(state_dir))
         self._engine = engine
         self.max_running = max_running
