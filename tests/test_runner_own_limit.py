@@ -1,0 +1,79 @@
+"""A runner's own limit (runner/local.py) when a task cannot join the state dir's queue
+(here its waiting folder is a file, as a broken disk might leave it): the task is
+counted no more, and waits at the front of those held back for the next change."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from agents_runner.processes import ProcessIdentity
+from agents_runner.runner.local import LocalTasks
+from agents_runner.spec import TaskSpec
+from agents_runner.store import TaskStore
+from agents_runner.task import Task
+from agents_runner.testing.waiting import wait_until
+
+
+class _HeldSupervisor:
+    """Stands in for a task's supervisor (what starts it is under test, not what it
+    does): it runs until released, holding its place under the limit."""
+
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
+        self.resume = False
+        self.detached = threading.Event()
+        self.wake = threading.Event()
+        self.release = threading.Event()
+
+    def run(self) -> None:
+        self.release.wait(60)
+
+
+def test_a_task_that_could_not_join_the_queue_waits_at_the_front_and_holds_no_place(
+    tmp_path: Path,
+) -> None:
+    store = TaskStore(tmp_path)
+    started: list[_HeldSupervisor] = []
+
+    def new_supervisor(task_id: str, spec: TaskSpec) -> _HeldSupervisor:
+        started.append(_HeldSupervisor(task_id))
+        return started[-1]
+
+    local = LocalTasks(
+        store,
+        ProcessIdentity.current(),
+        max_running=1,
+        poll_interval=0.2,
+        new_supervisor=new_supervisor,  # type: ignore[arg-type]
+        adopt=lambda task: None,
+    )
+    spec = TaskSpec(image="busybox:1.36", command=["true"])
+    first, second = Task.new(spec), Task.new(spec)
+    queue = local.admitter.queue
+    queue.ensure()
+    shutil.rmtree(queue.waiting_dir)
+    queue.waiting_dir.write_text("")
+    try:
+        with pytest.raises(OSError):
+            local.add(first.id, spec, store=lambda: store.create(first))
+        queue.waiting_dir.unlink()
+        queue.waiting_dir.mkdir()
+        local.add(second.id, spec, store=lambda: store.create(second))
+        wait_until(lambda: [s.task_id for s in started], bool, timeout=30, describe="a start")
+        assert [s.task_id for s in started] == [first.id]
+        started[0].release.set()
+        wait_until(
+            lambda: [s.task_id for s in started],
+            lambda ids: len(ids) == 2,
+            timeout=30,
+            describe="the second task's start once the first ended",
+        )
+        assert [s.task_id for s in started] == [first.id, second.id]
+    finally:
+        for supervisor in started:
+            supervisor.release.set()
+        local.close(wait=False)
