@@ -3,10 +3,12 @@ dir's queue, and the supervisor threads that drive those it started."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable
 
+from ..logsetup import get_logger
 from ..processes import ProcessIdentity
 from ..spec import TaskSpec
 from ..store import TaskStore
@@ -16,6 +18,8 @@ from .ownership import mark_driven, unmark_driven
 
 DETACH_TIMEOUT = 5.0  # how long close(wait=False) lets its supervisors take to let go
 IDLE_RECHECK = 30.0  # close() waiting on queued tasks: notified of each change anyway
+
+log = get_logger(__name__)
 
 
 class LocalTasks:
@@ -90,7 +94,7 @@ class LocalTasks:
         if waited:
             self.admitter.discard(task_id)
             self.admitter.queue.leave(task_id)
-            self._let_through()
+            self._let_through_after_change()
         self.notify()
         return waited, supervisor
 
@@ -159,12 +163,37 @@ class LocalTasks:
                     ):
                         return
                     task_id = self._held_back.popleft()
+                    spec = self._specs.get(task_id)
+                    if spec is None:  # settled before it was held back
+                        continue
                     self._through.add(task_id)
-                    spec = self._specs[task_id]
-                self.admitter.queue.enter(
-                    task_id, priority=spec.priority, pool=spec.pool, owner_pid=self.identity.pid
-                )
-                self.admitter.add(task_id)
+                try:
+                    self.admitter.queue.enter(
+                        task_id, priority=spec.priority, pool=spec.pool, owner_pid=self.identity.pid
+                    )
+                    self.admitter.add(task_id)
+                except BaseException:
+                    self._not_let_through(task_id)
+                    raise
+
+    def _not_let_through(self, task_id: str) -> None:
+        """Letting the task through failed (a full disk, say): it waits at the front
+        again, counted no more, for the next change to try again."""
+        with contextlib.suppress(OSError):
+            self.admitter.queue.leave(task_id)
+        self.admitter.discard(task_id)
+        with self.lock:
+            self._through.discard(task_id)
+            if task_id in self._specs:
+                self._held_back.appendleft(task_id)
+
+    def _let_through_after_change(self) -> None:
+        """`_let_through` for a thread that submits nothing: what fails is logged, and the
+        held-back tasks wait for the next change."""
+        try:
+            self._let_through()
+        except Exception:
+            log.exception("a held-back task could not join the queue; it waits for the next change")
 
     def _admitted(self, task_id: str) -> None:
         """The queue gave the task its slot: its supervisor starts."""
@@ -183,7 +212,7 @@ class LocalTasks:
                 unmark_driven(task_id)
             self._through.discard(task_id)
             self.changed.notify_all()
-        self._let_through()
+        self._let_through_after_change()
 
     def _start(self, supervisor: TaskSupervisor) -> None:
         """Run a supervisor in a thread of its own; the caller holds the lock."""
@@ -210,4 +239,4 @@ class LocalTasks:
                 self._threads = [t for t in self._threads if t.is_alive() and t is not current]
                 self.changed.notify_all()
             self.admitter.queue.leave(supervisor.task_id)
-            self._let_through()
+            self._let_through_after_change()
