@@ -28,6 +28,12 @@ def submit_many_waiting(context: Context, count: int) -> None:
     context.batch = [context.harness.submit(**fields) for _ in range(count)]
 
 
+@given('a runner given a max_running of "{text}", a string')
+def runner_with_slots_as_text(context: Context, text: str) -> None:
+    context.harness.runner(max_running=text)
+    context.slots = int(text)
+
+
 @when(
     "{count:d} tasks whose agents wait for the go file in that workspace are submitted "
     "from {threads:d} threads at once"
@@ -112,3 +118,60 @@ def fifo(context: Context) -> None:
         if started[later.container_id] < left_queue[i]
     ]
     assert_that(overtakes, equal_to([]))
+
+
+@given("the state dir lets {count:d} task run at a time")
+def state_dir_limit(context: Context, count: int) -> None:
+    result = context.harness.cli.run("config", "max-running", str(count))
+    assert_that(result.returncode, equal_to(0), result.stderr)
+
+
+def _list_places(context: Context) -> dict[str, str]:
+    """Each task's PLACE column, as `list` (another process, reading the disk) shows it."""
+    result = context.harness.cli.run("list")
+    assert_that(result.returncode, equal_to(0), result.stderr)
+    return {row[0]: row[2] for row in (line.split() for line in result.stdout.splitlines()[1:])}
+
+
+@then('the first task runs, "list" shows the second in place 1, and the third in no place')
+def first_runs_second_in_line_third_held(context: Context) -> None:
+    first, second, third = (task.id for task in context.batch)
+    wait_until(
+        lambda: context.harness.fresh_load(first).state,
+        lambda state: state is TaskState.RUNNING,
+        timeout=60,
+        describe="the first task to run",
+    )
+    places = wait_until(
+        lambda: _list_places(context),
+        lambda places: places.get(second) == "1",
+        timeout=30,
+        describe="the second task in place 1",
+    )
+    assert_that([places.get(second), places.get(third)], equal_to(["1", "-"]), f"{places}")
+
+
+@when("the second task is cancelled")
+def cancel_second(context: Context) -> None:
+    context.harness.runner().request_stop(context.batch[1].id)
+
+
+@then('"list" shows the third task in place 1 while the first still runs')
+def third_in_line(context: Context) -> None:
+    first, _, third = (task.id for task in context.batch)
+    wait_until(
+        lambda: _list_places(context),
+        lambda places: places.get(third) == "1",
+        timeout=30,
+        describe="the third task in place 1",
+    )
+    assert_that(context.harness.fresh_load(first).state, equal_to(TaskState.RUNNING))
+
+
+@then('the first and third tasks end "completed", and the second "cancelled"')
+def ends_of_three(context: Context) -> None:
+    ended = [context.harness.wait_for_end(task.id, timeout=120) for task in context.batch]
+    assert_that(
+        [task.state for task in ended],
+        equal_to([TaskState.COMPLETED, TaskState.CANCELLED, TaskState.COMPLETED]),
+    )
