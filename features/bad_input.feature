@@ -27,6 +27,26 @@ Feature: Bad input is refused clearly and harms nothing
       | memory     | below the engine's minimum | "1m"              | is below the minimum                |
       | cpus       | zero                       | 0                 | must be more than 0                 |
 
+  @C-2.2 @C-2.3
+  Scenario Outline: A runner's option out of range is refused before anything is made: <option> <problem>
+    When a runner is opened on a state dir not yet made, with <option> set to <value>
+    Then it is refused, its error naming "<option>" and saying "<says>"
+    And that state dir was not made
+
+    Examples:
+      | option        | problem      | value       | says                                    |
+      | max_running   | zero         | 0           | must be a whole number of at least 1    |
+      | max_running   | not a number | "four"      | must be a whole number of at least 1    |
+      | poll_interval | zero         | 0           | must be a number of seconds more than 0 |
+      | poll_interval | a string     | "0.2"       | must be a number of seconds more than 0 |
+      | adopt_in      | misspelt     | "processes" | must be 'thread' or 'process'           |
+
+  @C-2.2
+  Scenario: A runner given an engine's address instead of an engine says how to make one
+    When a runner is opened on a state dir not yet made, with engine set to "unix:///run/agents-runner-podman.sock"
+    Then it is refused with a TypeError naming "engine" and saying "Engine.at(url)"
+    And that state dir was not made
+
   @C-2.50
   Scenario: An unknown task id is named in the error
     When the user asks for the task "0123456789ab", which does not exist

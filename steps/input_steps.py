@@ -19,6 +19,7 @@ from hamcrest import (
     starts_with,
 )
 
+from agents_runner import TaskRunner
 from agents_runner.store import TaskNotFound
 from agents_runner.task import new_task_id
 
@@ -58,6 +59,25 @@ def nothing_stored(context: Context) -> None:
     store = context.harness.runner().store
     assert_that(list(store.tasks_dir.iterdir()), is_(empty()), "files in tasks/")
     assert_that(context.harness.leftover_containers(), is_(empty()))
+
+
+@when("a runner is opened on a state dir not yet made, with {option} set to {value}")
+def open_runner_with(context: Context, option: str, value: str) -> None:
+    context.unmade_state_dir = context.harness.state_dir / "not-yet-made"
+    options = {option: json.loads(value), "recover": False}
+    context.error = _error_of(lambda: TaskRunner(context.unmade_state_dir, **options).close())
+
+
+@then('it is refused with a TypeError naming "{option}" and saying "{says}"')
+def refused_with_type_error(context: Context, option: str, says: str) -> None:
+    assert_that(context.error, instance_of(TypeError), "the error raised")
+    assert_that(str(context.error), starts_with(f"{option}:"))
+    assert_that(str(context.error), contains_string(says))
+
+
+@then("that state dir was not made")
+def state_dir_not_made(context: Context) -> None:
+    assert_that(context.unmade_state_dir.exists(), is_(False), str(context.unmade_state_dir))
 
 
 @when('the user asks for the task "{task_id}", which does not exist')
