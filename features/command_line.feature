@@ -229,12 +229,15 @@ Feature: The command line a person expects
 
   @C-3.3 @C-3.14 @C-3.4 @C-2.33
   Scenario: list filters by state and label, prints ids alone with --quiet, and a unique id prefix is enough
-    When the user runs "run --label team=red -- echo red"
+    When the user runs "run --label owner=me -- echo unlabelled by team"
+    And the user runs "run --label team=red -- echo red"
     And the user runs "run --label team=blue -- sh -c 'exit 4'"
     And the user runs "list --all --state failed --quiet"
     Then its output is exactly the new task's id
     When the user runs "list --all --label team=blue -q"
     Then its output is exactly the new task's id
+    When the user runs "list --all --label team -q"
+    Then its output is exactly the ids of the 2 newest tasks, newest first
     When the user runs "show --json" with the task's id cut to its first 6 characters
     Then the command exits with status 0
     And its output is the task's stored payload as JSON

@@ -12,6 +12,7 @@ from hamcrest import (
     assert_that,
     contains_string,
     equal_to,
+    greater_than,
     has_item,
     has_length,
     matches_regexp,
@@ -102,6 +103,14 @@ def output_is(context: Context, text: str) -> None:
 def output_is_id(context: Context) -> None:
     assert_that(context.result.stdout, matches_regexp(r"^[0-9a-f]{12}\n$"))
     assert_that(context.result.stdout.strip(), equal_to(context.harness.newest_task().id))
+
+
+@then("its output is exactly the ids of the {count:d} newest tasks, newest first")
+def output_is_newest_ids(context: Context, count: int) -> None:
+    tasks = context.harness.runner().list()  # oldest first
+    assert_that(len(tasks), greater_than(count), "the scenario stored too few tasks to tell")
+    expected = "".join(f"{task.id}\n" for task in reversed(tasks[-count:]))
+    assert_that(context.result.stdout, equal_to(expected))
 
 
 @then('its error output says "{text}"')
