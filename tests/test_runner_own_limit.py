@@ -77,3 +77,43 @@ def test_a_task_that_could_not_join_the_queue_waits_at_the_front_and_holds_no_pl
         for supervisor in started:
             supervisor.release.set()
         local.close(wait=False)
+
+
+def test_close_waits_for_a_task_that_could_not_join_the_queue_and_tries_it_again(
+    tmp_path: Path,
+) -> None:
+    store = TaskStore(tmp_path)
+    started: list[_HeldSupervisor] = []
+
+    def new_supervisor(task_id: str, spec: TaskSpec) -> _HeldSupervisor:
+        started.append(_HeldSupervisor(task_id))
+        return started[-1]
+
+    local = LocalTasks(
+        store,
+        ProcessIdentity.current(),
+        max_running=1,
+        poll_interval=0.2,
+        new_supervisor=new_supervisor,  # type: ignore[arg-type]
+        adopt=lambda task: None,
+    )
+    spec = TaskSpec(image="busybox:1.36", command=["true"])
+    only = Task.new(spec)
+    queue = local.admitter.queue
+    queue.ensure()
+    shutil.rmtree(queue.waiting_dir)
+    queue.waiting_dir.write_text("")
+    with pytest.raises(OSError):
+        local.add(only.id, spec, store=lambda: store.create(only))
+    queue.waiting_dir.unlink()
+    queue.waiting_dir.mkdir()
+    closing = threading.Thread(target=local.close, kwargs={"wait": True}, daemon=True)
+    closing.start()
+    try:
+        wait_until(lambda: [s.task_id for s in started], bool, timeout=20, describe="its start")
+        assert [s.task_id for s in started] == [only.id]
+    finally:
+        for supervisor in started:
+            supervisor.release.set()
+    closing.join(20)
+    assert not closing.is_alive(), "close(wait=True) still waits"
