@@ -129,6 +129,7 @@ class LocalTasks:
             for thread in threads:
                 thread.join(DETACH_TIMEOUT)
         while wait:
+            self._let_through_after_change()  # one that could not join the queue tries again
             with self.changed:
                 pending = [t for t in self._threads if t.is_alive()]
                 if not pending:
