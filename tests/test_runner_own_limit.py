@@ -33,9 +33,8 @@ class _HeldSupervisor:
         self.release.wait(60)
 
 
-def test_a_task_that_could_not_join_the_queue_waits_at_the_front_and_holds_no_place(
-    tmp_path: Path,
-) -> None:
+def _runner_of_one(tmp_path: Path) -> tuple[TaskStore, LocalTasks, list[_HeldSupervisor]]:
+    """A runner's own tasks with a limit of 1, and the supervisors it started, in order."""
     store = TaskStore(tmp_path)
     started: list[_HeldSupervisor] = []
 
@@ -51,6 +50,13 @@ def test_a_task_that_could_not_join_the_queue_waits_at_the_front_and_holds_no_pl
         new_supervisor=new_supervisor,  # type: ignore[arg-type]
         adopt=lambda task: None,
     )
+    return store, local, started
+
+
+def test_a_task_that_could_not_join_the_queue_waits_at_the_front_and_holds_no_place(
+    tmp_path: Path,
+) -> None:
+    store, local, started = _runner_of_one(tmp_path)
     spec = TaskSpec(image="busybox:1.36", command=["true"])
     first, second = Task.new(spec), Task.new(spec)
     queue = local.admitter.queue
@@ -82,21 +88,7 @@ def test_a_task_that_could_not_join_the_queue_waits_at_the_front_and_holds_no_pl
 def test_close_waits_for_a_task_that_could_not_join_the_queue_and_tries_it_again(
     tmp_path: Path,
 ) -> None:
-    store = TaskStore(tmp_path)
-    started: list[_HeldSupervisor] = []
-
-    def new_supervisor(task_id: str, spec: TaskSpec) -> _HeldSupervisor:
-        started.append(_HeldSupervisor(task_id))
-        return started[-1]
-
-    local = LocalTasks(
-        store,
-        ProcessIdentity.current(),
-        max_running=1,
-        poll_interval=0.2,
-        new_supervisor=new_supervisor,  # type: ignore[arg-type]
-        adopt=lambda task: None,
-    )
+    store, local, started = _runner_of_one(tmp_path)
     spec = TaskSpec(image="busybox:1.36", command=["true"])
     only = Task.new(spec)
     queue = local.admitter.queue
