@@ -12,11 +12,10 @@ ADOPT_IN = ("thread", "process")
 
 
 def check_poll_interval(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not (is_number and math.isfinite(value) and value > 0):  # type: ignore[arg-type, operator]
         raise ValueError(f"poll_interval: must be a number of seconds more than 0, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"poll_interval: must be a number of seconds more than 0, got {value!r}")
-    return value
+    return value  # type: ignore[return-value]
 
 
 def check_adopt_in(value: object) -> str:
