@@ -127,10 +127,7 @@ def state_dir_limit(context: Context, count: int) -> None:
 
 
 def _list_places(context: Context) -> dict[str, str]:
-    """Each task's PLACE column, as `list` (another process, reading the disk) shows it."""
-    result = context.harness.cli.run("list")
-    assert_that(result.returncode, equal_to(0), result.stderr)
-    return {row[0]: row[2] for row in (line.split() for line in result.stdout.splitlines()[1:])}
+    return context.harness.cli.listed_places()
 
 
 @then('the first task runs, "list" shows the second in place 1, and the third in no place')

@@ -341,10 +341,7 @@ def created_in_order(context: Context, order: str) -> None:
 
 
 def _places(context: Context) -> dict[str, str]:
-    result = context.harness.cli.run("list")
-    assert_that(result.returncode, equal_to(0), result.stderr)
-    rows = [line.split() for line in result.stdout.splitlines()[1:]]
-    return {row[0]: row[2] for row in rows}
+    return context.harness.cli.listed_places()
 
 
 @then('"list" shows the queued tasks in places 1 to {last:d}, in the order they were submitted')

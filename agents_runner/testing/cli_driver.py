@@ -59,6 +59,15 @@ class CliDriver:
             stdin=None if stdin is not None else subprocess.DEVNULL,
         )
 
+    def listed_places(self) -> dict[str, str]:
+        """Each unfinished task's PLACE column, as `list` (a process of its own, reading
+        the disk) shows it."""
+        result = self.run("list")
+        if result.returncode != 0:
+            raise AssertionError(f"list exited {result.returncode}: {result.stderr}")
+        rows = [line.split() for line in result.stdout.splitlines()[1:]]
+        return {row[0]: row[2] for row in rows}
+
     def start_in_terminal(self, *args: str) -> TerminalSession:
         """The command on a pseudo-terminal of its own, as a person's terminal runs it."""
         session = TerminalSession(self.argv(*args), env=dict(os.environ))
