@@ -96,6 +96,21 @@ Feature: One queue per state dir: every task from every process waits its turn
     When every task is let go on
     Then task 1 ends "completed"
 
+  @C-4a.7
+  Scenario: A foreground run says its place in the queue again only when it changes
+    Given the user has run "config max-running 1"
+    And task 1 started with "run --detach", waiting for its own go file
+    And the engine's events show task 1's agent started, and the task is "running"
+    When task 2 is started with a foreground "run" in a terminal
+    Then the terminal shows "place 1 in the queue, waiting for a slot: 1 of 1 running"
+    When task 3 started with "run --detach --priority 5", waiting for its own go file
+    Then the terminal shows "place 2 in the queue, waiting for a slot: 1 of 1 running"
+    When the user cancels task 3 from another terminal
+    Then the terminal shows "place 1 in the queue" a second time
+    When every task is let go on
+    Then that terminal's command exits with status 0
+    And the terminal showed "place 1 in the queue" exactly twice and "place 2 in the queue" exactly once
+
   @C-1.19 @C-3.7 @C-3.19
   Scenario: A waiting task cancelled from another terminal lets its detached supervisor go
     Given the user has run "config max-running 1"

@@ -77,6 +77,7 @@ def one_detached(context: Context, number: int) -> None:
 
 
 @given('task {number:d} started with "run --detach {options}", waiting for its own go file')
+@when('task {number:d} started with "run --detach {options}", waiting for its own go file')
 def one_detached_with(context: Context, number: int, options: str) -> None:
     _start_detached(context, number, options)
 
@@ -399,6 +400,23 @@ def foreground_in_terminal(context: Context, number: int) -> None:
 @then('the terminal shows "{text}"')
 def terminal_shows(context: Context, text: str) -> None:
     context.queue_terminal.wait_for_output(text, timeout=30)
+
+
+@then('the terminal shows "{text}" a second time')
+def terminal_shows_again(context: Context, text: str) -> None:
+    wait_until(
+        lambda: context.queue_terminal.output,
+        lambda shown: shown.count(text) >= 2,
+        timeout=30,
+        describe=f"{text!r} a second time on the terminal",
+    )
+
+
+@then('the terminal showed "{first}" exactly twice and "{second}" exactly once')
+def terminal_showed_counts(context: Context, first: str, second: str) -> None:
+    shown = context.queue_terminal.output
+    counts = (shown.count(first), shown.count(second))
+    assert_that(counts, equal_to((2, 1)), f"it showed: {shown!r}")
 
 
 @when("the user presses Ctrl-C in that terminal")
