@@ -139,6 +139,19 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then all 2 named tasks end "completed"
     And the engine's events never show more than 1 of their containers at once, from create to destroy
 
+  @C-4a.4 @C-2.15
+  Scenario: A queued task whose process was killed runs when a new runner drives it
+    Given the user has run "config max-running 1"
+    And task 1 started with "run --detach", waiting for its own go file
+    And the engine's events show task 1's agent started, and the task is "running"
+    And a TaskRunner process that submits task 2 waiting for its own go file
+    When the TaskRunner process is killed with SIGKILL
+    And a new TaskRunner in this process drives task 2
+    And every task is let go on
+    Then task 1 ends "completed"
+    And task 2 ends "completed"
+    And the containers were created in the order of tasks 1, 2
+
   @C-4a.1 @C-2.2
   Scenario: Two TaskRunners in two processes and detached tasks all share one limit
     Given the user has run "config max-running 2"

@@ -122,6 +122,11 @@ def kill_runner_process(context: Context) -> None:
     CliDriver.kill_hard(context.runner_process)
 
 
+@when("a new TaskRunner in this process drives task {number:d}")
+def new_runner_drives(context: Context, number: int) -> None:
+    context.harness.runner(poll_interval=0.2).drive(_named(context)[number])
+
+
 @when("the user cancels task {number:d} from another terminal")
 def cancel_from_elsewhere(context: Context, number: int) -> None:
     task_id = _named(context)[number]
