@@ -166,15 +166,20 @@ class TaskQueue:
         self, task_id: str, *, priority: int = 0, pool: str | None = None, owner_pid: int
     ) -> None:
         """Put a waiting task in line behind every task submitted before it (of its
-        priority). Its owner is the process that will run it."""
+        priority). Its owner is the process that will run it: a task already in line (a
+        runner that drives a task whose process died) keeps its place, under its new owner."""
         self.ensure()
+        started = start_ticks(owner_pid) or 0
         with self._locked():
-            if self._ticket_of(task_id) is not None:
-                return
-            seq = self._next_seq()
-            started = start_ticks(owner_pid) or 0
-            name = Ticket.name_for(task_id, seq, priority, pool, owner_pid, started)
-            _touch(self.waiting_dir / name)
+            ticket = self._ticket_of(task_id)
+            if ticket is None:
+                seq = self._next_seq()
+                name = Ticket.name_for(task_id, seq, priority, pool, owner_pid, started)
+                _touch(self.waiting_dir / name)
+            elif (ticket.pid, ticket.started) != (owner_pid, started):
+                rank, seq = ticket.name.split(_SEP)[:2]
+                kept = (rank, seq, task_id, ticket.pool or "", str(owner_pid), str(started))
+                os.rename(self.waiting_dir / ticket.name, self.waiting_dir / _SEP.join(kept))
 
     def leave(self, task_id: str) -> None:
         """The task no longer waits, and holds no slot (it ended, or was given up)."""
