@@ -240,13 +240,16 @@ class TaskQueue:
                 size = settings.pools.get(ticket.pool or "")
                 if size is not None and per_pool.get(ticket.pool or "", 0) >= size:
                     continue
+                if ticket.task_id in mine:
+                    holder = self.running_dir / _SEP.join((ticket.task_id, ticket.pool or ""))
+                    try:
+                        os.rename(self.waiting_dir / ticket.name, holder)
+                    except FileNotFoundError:  # taken back meanwhile (a cancel takes no lock)
+                        continue
+                    found.admitted.append(ticket.task_id)
                 free -= 1
                 if ticket.pool:
                     per_pool[ticket.pool] = per_pool.get(ticket.pool, 0) + 1
-                if ticket.task_id in mine:
-                    holder = self.running_dir / _SEP.join((ticket.task_id, ticket.pool or ""))
-                    os.rename(self.waiting_dir / ticket.name, holder)
-                    found.admitted.append(ticket.task_id)
         return found
 
     def clean(self) -> int:
@@ -323,11 +326,15 @@ class TaskQueue:
         return holders
 
     def _next_seq(self) -> int:
+        """The next submission number: past the last handed out and past every waiting
+        ticket's, so a number lost in a crash mid-write never puts a task ahead. (Written
+        in place: a rename in queue/ would wake every waiter.)"""
         path = self.folder / "seq"
         try:
-            seq = int(path.read_text().strip() or 0) + 1
-        except (FileNotFoundError, ValueError):
-            seq = 1
+            last = int(path.read_text().strip() or 0)
+        except (FileNotFoundError, ValueError, UnicodeDecodeError):
+            last = 0
+        seq = max([last, *(int(t.name.split(_SEP)[1]) for t in self._tickets())]) + 1
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.write(fd, f"{seq}\n".encode())
