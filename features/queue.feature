@@ -177,6 +177,26 @@ Feature: One queue per state dir: every task from every process waits its turn
     And the containers were created in the order of tasks 1, 2, 3
     And the engine's events never show more than 1 of their containers at once, from create to destroy
 
+  @C-4a.2 @C-3.13
+  Scenario: Settings changed from ten terminals at once are all kept
+    Given the user has run "config max-running 2"
+    When ten terminals each run "config pool team-N 1" at once, N from 1 to 10
+    Then each of the ten commands exits with status 0
+    And "config" says "max-running 2", then pools team-1 to team-10 of size 1
+
+  @C-4a.2 @C-3.13
+  Scenario: A settings file that cannot be read is named, and a change does not overwrite it
+    Given the user has run "config pool reviews 2"
+    And queue/settings.json is overwritten with "{not json"
+    When the user runs "config max-running 3"
+    Then the command exits with status 2
+    And its error output is one line that names "settings.json cannot be read"
+    And queue/settings.json still holds exactly "{not json"
+    When the user runs "config"
+    Then the command exits with status 0
+    And its output is exactly "max-running 4"
+    And its error output is one line that names "the queue uses the defaults until it is fixed or removed"
+
   @C-3.13 @C-3.22
   Scenario Outline: Bad queue settings are refused with one line, and nothing changes
     Given the user has run "config max-running 2"

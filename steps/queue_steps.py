@@ -377,6 +377,36 @@ def show_says(context: Context, number: int, text: str) -> None:
     assert_that(result.stdout, contains_string(text))
 
 
+@when('ten terminals each run "config pool team-N 1" at once, N from 1 to 10')
+def ten_config_changes(context: Context) -> None:
+    started = [context.harness.cli.start("config", "pool", f"team-{n}", "1") for n in range(1, 11)]
+    context.config_results = [(p.communicate(timeout=60)[1], p.returncode) for p in started]
+
+
+@then("each of the ten commands exits with status 0")
+def ten_exit_zero(context: Context) -> None:
+    codes = [code for _, code in context.config_results]
+    assert_that(codes, equal_to([0] * 10), f"stderr: {context.config_results!r}")
+
+
+@then('"config" says "max-running 2", then pools team-1 to team-10 of size 1')
+def config_has_ten_pools(context: Context) -> None:
+    pools = sorted(f"pool team-{n} 1" for n in range(1, 11))
+    result = context.harness.cli.run("config")
+    assert_that(result.stdout.splitlines(), equal_to(["max-running 2", *pools]))
+
+
+@given('queue/settings.json is overwritten with "{text}"')
+def settings_overwritten(context: Context, text: str) -> None:
+    (context.harness.state_dir / "queue" / "settings.json").write_text(text)
+
+
+@then('queue/settings.json still holds exactly "{text}"')
+def settings_still_hold(context: Context, text: str) -> None:
+    path = context.harness.state_dir / "queue" / "settings.json"
+    assert_that(path.read_text(), equal_to(text))
+
+
 @then('"config" still says exactly "{text}", and no task was stored')
 def config_says_exactly(context: Context, text: str) -> None:
     result = context.harness.cli.run("config")
