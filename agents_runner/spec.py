@@ -20,6 +20,7 @@ from .config import (
     PULL_POLICIES,
 )
 from .host_login import check_host_login
+from .queue_settings import check_pool_name, check_priority
 from .spec_checks import (
     check_agent_secrets,
     check_argv,
@@ -42,7 +43,6 @@ from .spec_checks import (
     check_workspace_owner,
 )
 from .spec_fields import Option, spec_field, when_absent
-from .taskqueue import check_pool_name, check_priority
 
 TYPE_CHECKING = False  # typing stays out of the read verbs' imports
 if TYPE_CHECKING:

@@ -23,58 +23,13 @@ import contextlib
 import fcntl
 import json
 import os
-import re
+from collections.abc import Callable
 from pathlib import Path
 
 from .proc import start_ticks
+from .queue_settings import MAX_PRIORITY, QueueSettings, UnreadableSettings, read_settings
 
-DEFAULT_MAX_RUNNING = 4
-MAX_PRIORITY = 1_000_000
-POOL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _SEP = "~"
-
-
-class QueueSettings:
-    """The state dir's limit on running tasks, and its pools' sizes."""
-
-    def __init__(self, max_running: int = DEFAULT_MAX_RUNNING, pools: dict | None = None):
-        self.max_running = max_running
-        self.pools: dict[str, int] = dict(pools or {})
-
-    def to_payload(self) -> dict:
-        return {"max_running": self.max_running, "pools": dict(sorted(self.pools.items()))}
-
-
-def check_limit(option: str, value: object) -> int:
-    """A limit: a whole number of at least 1 (ValueError naming `option` otherwise)."""
-    if isinstance(value, str):
-        text = value.strip()
-        if not re.fullmatch(r"[+-]?\d+", text):
-            raise ValueError(f"{option}: must be a whole number of at least 1, got {value!r}")
-        value = int(text)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{option}: must be a whole number of at least 1, got {value!r}")
-    return value
-
-
-def check_pool_name(option: str, name: object) -> str:
-    if not isinstance(name, str) or not POOL_NAME.fullmatch(name):
-        raise ValueError(
-            f"{option}: a pool name is 1 to 64 letters, digits, '.', '_' or '-' (starting "
-            f"with a letter or digit), got {name!r}"
-        )
-    return name
-
-
-def check_priority(option: str, value: object) -> int:
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_PRIORITY:
-        raise ValueError(
-            f"{option}: must be a whole number from {-MAX_PRIORITY} to {MAX_PRIORITY}, "
-            f"got {value!r}"
-        )
-    return value
 
 
 class Ticket:
@@ -136,29 +91,39 @@ class TaskQueue:
     # -- settings ---------------------------------------------------------------
 
     def settings(self) -> QueueSettings:
+        """The settings in effect: the defaults where the file cannot be read (`config`
+        says so)."""
         try:
-            data = json.loads(self.settings_path.read_text())
-        except (FileNotFoundError, NotADirectoryError):
+            return self.stored_settings()
+        except UnreadableSettings:
             return QueueSettings()
-        except (OSError, ValueError, UnicodeDecodeError):
-            return QueueSettings()  # unreadable: the defaults, and `config` says so
-        try:
-            limit = check_limit("max-running", data.get("max_running", DEFAULT_MAX_RUNNING))
-            pools = {
-                check_pool_name("pool", k): check_limit("pool", v)
-                for k, v in (data.get("pools") or {}).items()
-            }
-        except (ValueError, AttributeError):
-            return QueueSettings()
-        return QueueSettings(limit, pools)
 
-    def write_settings(self, settings: QueueSettings) -> None:
-        from .store_files import write_atomically  # a writer's import: the readers skip it
+    def stored_settings(self) -> QueueSettings:
+        """The settings as stored (the defaults where there is no file yet);
+        UnreadableSettings, saying why, for a file that cannot be read or holds a bad value."""
+        return read_settings(self.settings_path)
 
+    def change_settings(self, change: Callable[[QueueSettings], None]) -> None:
+        """Read, change and write the settings under the queue's lock, so that changes
+        made at once are all kept. A stored file that cannot be read is left as it is
+        (UnreadableSettings)."""
         self.ensure()
         with self._locked():
-            data = json.dumps(settings.to_payload(), indent=2).encode() + b"\n"
-            write_atomically(self.settings_path, data)
+            settings = self.stored_settings()
+            change(settings)
+            self._write_settings(settings)
+
+    def write_settings(self, settings: QueueSettings) -> None:
+        """Set the settings whole, under the queue's lock."""
+        self.ensure()
+        with self._locked():
+            self._write_settings(settings)
+
+    def _write_settings(self, settings: QueueSettings) -> None:
+        from .store_files import write_atomically  # a writer's import: the readers skip it
+
+        data = json.dumps(settings.to_payload(), indent=2).encode() + b"\n"
+        write_atomically(self.settings_path, data)
 
     # -- entering and leaving -----------------------------------------------------
 

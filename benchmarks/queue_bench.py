@@ -49,10 +49,11 @@ from bench import NETWORK, test_image
 from agents_runner import TaskRunner, TaskSpec
 from agents_runner.engine import LABEL_TASK_ID
 from agents_runner.proc import start_ticks
+from agents_runner.queue_settings import QueueSettings
 from agents_runner.states import TaskState
 from agents_runner.store import TaskStore
 from agents_runner.task import Task, parse_time
-from agents_runner.taskqueue import QueueSettings, TaskQueue
+from agents_runner.taskqueue import TaskQueue
 
 LABEL = "agents-runner-bench.run"
 TICK = os.sysconf("SC_CLK_TCK")

@@ -32,8 +32,9 @@ from bench import NETWORK, test_image
 
 from agents_runner import SwarmEngine, TaskRunner, TaskSpec
 from agents_runner.engine import LABEL_TASK_ID, Engine
+from agents_runner.queue_settings import QueueSettings
 from agents_runner.task import parse_time
-from agents_runner.taskqueue import QueueSettings, TaskQueue
+from agents_runner.taskqueue import TaskQueue
 
 LABEL = "agents-runner-bench.run"
 PROVISIONED = Path(__file__).resolve().parent.parent / ".provisioned.env"

@@ -11,10 +11,11 @@ from agents_runner.engine.records import _under
 from agents_runner.logstream import LogCursor, after_cursor
 from agents_runner.processes import ProcessIdentity
 from agents_runner.queue_changes import FolderChanges
+from agents_runner.queue_settings import QueueSettings
 from agents_runner.runner.task_runner import TaskRunner
 from agents_runner.spec_checks import check_seconds
 from agents_runner.supervise.endings import ENGINE_SHUTDOWN_WINDOW, exited_during_outage
-from agents_runner.taskqueue import QueueSettings, TaskQueue
+from agents_runner.taskqueue import TaskQueue
 from agents_runner.terminal import describe_pull
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from agents_runner.cli.summary import _size
+from agents_runner.queue_settings import check_priority
 from agents_runner.spec_checks import check_size
 from agents_runner.supervise.endings import log_tail
 from agents_runner.supervise.escalation import StopEscalation
-from agents_runner.taskqueue import TaskQueue, check_priority
+from agents_runner.taskqueue import TaskQueue
 from agents_runner.terminal import describe_pull
 from agents_runner.watchdog import Watchdog
 

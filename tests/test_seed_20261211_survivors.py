@@ -14,12 +14,13 @@ from agents_runner.cli.summary import describe
 from agents_runner.cli.ui_verb import _listening
 from agents_runner.engine.dialect import means_not_running
 from agents_runner.processes import ProcessIdentity
+from agents_runner.queue_settings import MAX_PRIORITY
 from agents_runner.runner import TaskRunner
 from agents_runner.spec import TaskSpec
 from agents_runner.states import TaskState
 from agents_runner.store import TaskStore
 from agents_runner.task import Task
-from agents_runner.taskqueue import MAX_PRIORITY, TaskQueue
+from agents_runner.taskqueue import TaskQueue
 from agents_runner.terminal import offset_since
 
 NO_SUCH_PID = 2**22 + 1  # above the kernel's largest pid

@@ -19,10 +19,11 @@ from agents_runner.cli.run_verb import spec_from_args
 from agents_runner.cli.summary import describe
 from agents_runner.engine.swarm import SwarmEngine
 from agents_runner.image_builder import DOCKERFILE_LABEL, state_by_labels
+from agents_runner.queue_settings import QueueSettings
 from agents_runner.spec import TaskSpec
 from agents_runner.store import TaskStore
 from agents_runner.task import Task
-from agents_runner.taskqueue import _SEP, QueueSettings, TaskQueue
+from agents_runner.taskqueue import _SEP, TaskQueue
 from agents_runner.testing.waiting import wait_until
 
 

@@ -13,11 +13,12 @@ from agents_runner.cli.parser import parse
 from agents_runner.engine.swarm_spec import _tmpfs_volume
 from agents_runner.logstream import StreamError, split_frames
 from agents_runner.queue_changes import FolderChanges
+from agents_runner.queue_settings import QueueSettings
 from agents_runner.spec import TaskSpec
 from agents_runner.states import TaskState
 from agents_runner.store import TaskStore
 from agents_runner.task import Task
-from agents_runner.taskqueue import QueueSettings, TaskQueue
+from agents_runner.taskqueue import TaskQueue
 from agents_runner.terminal import PullLines, describe_pull, format_table
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from ..engine.boundary import EngineBoundary
-from ..taskqueue import check_limit
+from ..queue_settings import check_limit
 
 ADOPT_IN = ("thread", "process")
 
