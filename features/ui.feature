@@ -118,22 +118,36 @@ Feature: A live page and a JSON API, seen in a real browser
     When the agent is let go on
     Then the task ends "completed"
 
+  @C-8.10 @C-4.20
+  Scenario: A payload with a malformed field, or one the server cannot read, does not stop the board
+    Given the state dir holds 5 finished tasks, written as the store writes them
+    And a sixth task's payload, written by hand, whose labels are "oops", not a mapping
+    And a seventh task's payload is a folder, not a file
+    Then the API's pages of 2 hold exactly the 5 readable tasks, and its counts count those 5
+    And the sixth task's payload was moved to quarantine/, and the API answers it with 404
+    And the API answers the seventh task with 404, saying it "cannot be read", and its folder is left in place
+
   @C-8.11
   Scenario: Bad input, an unknown task or endpoint, and a request on an ended task are refused with a reason
     Given a task whose agent prints "done" and exits with code 0
     When the task is submitted
     And the task has ended
     Then the API answers these requests with these statuses and errors:
-      | method | path                          | status | error starts with                      |
-      | GET    | /api/tasks?limit=0            | 400    | limit:                                 |
-      | GET    | /api/tasks?state=asleep       | 400    | state:                                 |
-      | GET    | /api/tasks?cursor=nonsense    | 400    | cursor:                                |
-      | GET    | /api/tasks/TASK/log?since=-1  | 400    | since:                                 |
-      | GET    | /api/tasks/TASK/log?tail=1&since=0 | 400 | tail:                                 |
-      | GET    | /api/tasks/000000000000       | 404    | unknown task '000000000000'            |
-      | GET    | /api/no-such-thing            | 404    | no such endpoint                       |
-      | POST   | /api/tasks/TASK/cancel        | 409    | task TASK has ended completed          |
-      | POST   | /api/tasks/TASK/kill          | 409    | task TASK has ended completed          |
+      | method | path                          | body            | status | error starts with              |
+      | GET    | /api/tasks?limit=0            |                 | 400    | limit:                         |
+      | GET    | /api/tasks?limit=%C2%B2       |                 | 400    | limit:                         |
+      | GET    | /api/tasks?limit=9 x 4301     |                 | 400    | limit:                         |
+      | GET    | /api/tasks?state=asleep       |                 | 400    | state:                         |
+      | GET    | /api/tasks?cursor=nonsense    |                 | 400    | cursor:                        |
+      | GET    | /api/tasks/TASK/log?since=-1  |                 | 400    | since:                         |
+      | GET    | /api/tasks/TASK/log?since=9 x 30 |              | 400    | since:                         |
+      | GET    | /api/tasks/TASK/log?tail=1&since=0 |            | 400    | tail:                          |
+      | GET    | /api/tasks/000000000000       |                 | 404    | unknown task '000000000000'    |
+      | GET    | /api/no-such-thing            |                 | 404    | no such endpoint               |
+      | POST   | /api/tasks/TASK/cancel        | {}              | 409    | task TASK has ended completed  |
+      | POST   | /api/tasks/TASK/cancel        | {"grace": NaN}  | 400    | grace:                         |
+      | POST   | /api/tasks/TASK/cancel        | {"grace": 1e400} | 400   | grace:                         |
+      | POST   | /api/tasks/TASK/kill          | {}              | 409    | task TASK has ended completed  |
     And the task's stored payload is byte for byte what it was when it ended
 
   @C-8.11 @C-8.4

@@ -17,6 +17,7 @@ from hamcrest import (
     contains_string,
     equal_to,
     greater_than,
+    has_item,
     has_length,
     is_,
     not_,
@@ -60,6 +61,58 @@ def _board_shows(context: Context, wanted: list[str], what: str) -> None:
 @given("the state dir holds {count:d} finished tasks, written as the store writes them")
 def many_finished(context: Context, count: int) -> None:
     context.fabricated = make_finished(TaskStore(context.harness.state_dir), count)
+
+
+@given('a sixth task\'s payload, written by hand, whose labels are "oops", not a mapping')
+def malformed_payload(context: Context) -> None:
+    (task,) = make_finished(TaskStore(context.harness.state_dir), 1)
+    payload = task.to_payload()
+    payload["spec"]["labels"] = "oops"
+    context.malformed_id = task.id
+    path = context.harness.state_dir / "tasks" / f"{task.id}.json"
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+
+
+@given("a seventh task's payload is a folder, not a file")
+def folder_payload(context: Context) -> None:
+    (task,) = make_finished(TaskStore(context.harness.state_dir), 1)
+    context.folder_id = task.id
+    path = context.harness.state_dir / "tasks" / f"{task.id}.json"
+    path.unlink()
+    path.mkdir()
+
+
+@then(
+    "the API's pages of {limit:d} hold exactly the {count:d} readable tasks, and its counts "
+    "count those {same:d}"
+)
+def api_holds_readable(context: Context, limit: int, count: int, same: int) -> None:
+    readable = sorted(task.id for task in context.fabricated)
+    assert_that(sorted(_client(context).all_pages("", limit)), equal_to(readable))
+    counted = _client(context).json("/api/counts")
+    assert_that((counted["total"], len(readable)), equal_to((same, count)))
+
+
+@then("the sixth task's payload was moved to quarantine/, and the API answers it with 404")
+def malformed_quarantined(context: Context) -> None:
+    state_dir = context.harness.state_dir
+    assert_that((state_dir / "tasks" / f"{context.malformed_id}.json").exists(), is_(False))
+    moved = [p.name for p in (state_dir / "quarantine").iterdir()]
+    assert_that(moved, has_item(starts_with(f"{context.malformed_id}.json.")))
+    status, answer = _client(context).request(f"/api/tasks/{context.malformed_id}")
+    assert_that(status, equal_to(404), repr(answer[:300]))
+
+
+@then(
+    'the API answers the seventh task with 404, saying it "{words}", and its folder is left in '
+    "place"
+)
+def folder_refused(context: Context, words: str) -> None:
+    status, answer = _client(context).request(f"/api/tasks/{context.folder_id}")
+    assert_that(status, equal_to(404), repr(answer[:300]))
+    assert_that(json.loads(answer)["error"], contains_string(words))
+    folder = context.harness.state_dir / "tasks" / f"{context.folder_id}.json"
+    assert_that(folder.is_dir(), is_(True), "the folder in the payload's place")
 
 
 @then("the board shows the newest 50 of the state dir's tasks, newest first")
@@ -185,8 +238,9 @@ def api_filters(context: Context, limit: int) -> None:
 def api_refusals(context: Context) -> None:
     client = _client(context)
     for row in context.table:
-        path = row["path"].replace("TASK", context.task.id)
-        body = b"{}" if row["method"] == "POST" else None
+        path = re.sub(r"(\d) x (\d+)", lambda m: m[1] * int(m[2]), row["path"])  # 9 x 30: 30 nines
+        path = path.replace("TASK", context.task.id)
+        body = row["body"].encode() if row["method"] == "POST" else None
         status, answer = client.request(path, row["method"], body)
         said = f"{row['method']} {path}: {status} {answer[:300]!r}"
         assert_that(status, equal_to(int(row["status"])), said)
