@@ -69,11 +69,11 @@ class AmbiguousTaskId(LookupError):
 
 
 class UnreadableTask(LookupError):
-    """A task whose payload this version cannot read, left in place (a newer version
-    wrote it)."""
+    """A task whose payload this process cannot read, left in place: a newer version
+    wrote it, or it is not this user's to read (or not a file)."""
 
     def __init__(self, task_id: str, reason: str) -> None:
-        super().__init__(f"task {task_id!r} cannot be read by this version: {reason}")
+        super().__init__(f"task {task_id!r} cannot be read: {reason}")
         self.task_id = task_id
 
 
@@ -144,8 +144,8 @@ class TaskStore(TaskLocks, UnfinishedIndex):
             return self._read(path)
         except FileNotFoundError:
             raise TaskNotFound(task_id) from None
-        except NewerPayload as exc:
-            raise UnreadableTask(task_id, str(exc)) from None
+        except (OSError, NewerPayload) as exc:
+            raise UnreadableTask(task_id, _left_in_place(path, exc)) from None
         except PayloadError as exc:
             self._quarantine(path, str(exc), announce=False)  # the error says so
             raise TaskNotFound(
@@ -263,8 +263,8 @@ class TaskStore(TaskLocks, UnfinishedIndex):
             return self._read(path)
         except FileNotFoundError:
             return None
-        except NewerPayload as exc:
-            _warn("skipping task payload %s: %s", path.name, exc)
+        except (OSError, NewerPayload) as exc:
+            _warn("skipping task payload %s: %s", path.name, _left_in_place(path, exc))
         except PayloadError as exc:
             self._quarantine(path, str(exc))
         return None
@@ -344,3 +344,11 @@ def _checked_id(task_id: str) -> str:
     if not TASK_ID_PATTERN.match(task_id):
         raise TaskNotFound(task_id, "not a task id (12 hex digits)")
     return task_id
+
+
+def _left_in_place(path: Path, exc: Exception) -> str:
+    """Why a payload is left as it is, not quarantined: a newer version wrote it, or
+    this process cannot read it (another user's, a folder in its place)."""
+    if isinstance(exc, OSError):
+        return f"its payload {path} cannot be read ({exc.strerror or type(exc).__name__})"
+    return str(exc)

@@ -90,5 +90,5 @@ class UnfinishedIndex:
             return not self._read(path).is_terminal
         except FileNotFoundError:
             return False
-        except PayloadError:  # damaged or newer: list_unfinished treats it as list() does
+        except (PayloadError, OSError):  # damaged, newer or not ours to read: as list() does
             return True

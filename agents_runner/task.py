@@ -33,6 +33,12 @@ SPEC_PAYLOAD_FIELDS = frozenset(
         "constraints",
     }
 )  # fmt: skip
+# Of those, the lists of strings and the mappings of strings to strings (a unit test keeps
+# them those TaskSpec.to_payload() writes): any other shape makes a payload unreadable.
+SPEC_LIST_FIELDS = frozenset(
+    {"command", "agent_args", "secret_names", "cap_add", "constraints", "argv"}
+)
+SPEC_MAP_FIELDS = frozenset({"env", "labels"})
 TASK_ID_PATTERN = re.compile(r"\A[0-9a-f]{12}\Z")  # \Z: "$" would accept a final newline
 
 
@@ -265,10 +271,18 @@ def _checked_spec(spec: Any) -> dict[str, Any]:
         raise PayloadError("spec is not an object")
     if not isinstance(spec.get("image"), str):
         raise PayloadError("malformed payload: spec.image is missing or not a string")
-    try:
-        tuple(spec.get("secret_names") or ())
-    except TypeError as exc:
-        raise PayloadError(f"malformed payload: spec.secret_names: {exc}") from None
+    for name in SPEC_LIST_FIELDS:
+        value = spec.get(name)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(item, str) for item in value)
+        ):
+            raise PayloadError(f"malformed payload: spec.{name} is not a list of strings")
+    for name in SPEC_MAP_FIELDS:
+        value = spec.get(name)
+        if value is not None and not (
+            isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+        ):
+            raise PayloadError(f"malformed payload: spec.{name} is not a mapping of strings")
     return spec
 
 

@@ -99,5 +99,5 @@ def test_a_folder_holds_only_the_paths_beneath_it() -> None:
 
 def test_a_negative_grace_is_refused_before_anything_is_asked() -> None:
     runner = TaskRunner.__new__(TaskRunner)  # the argument is checked before any state is used
-    with pytest.raises(ValueError, match="grace: must be a number of seconds, 0 or more"):
+    with pytest.raises(ValueError, match="grace: must not be negative"):
         runner.request_stop("0123456789ab", grace=-0.5)

@@ -180,3 +180,14 @@ def test_the_fence_can_be_opened_on_purpose():
     assert (s.memory, s.pids_limit, s.tmp_size, s.cap_add, s.user) == (
         None, None, None, ("NET_RAW",), "root",
     )  # fmt: skip
+
+
+def test_the_task_knows_which_fields_of_the_spec_payload_are_lists_and_mappings():
+    from agents_runner.spec import _PAYLOAD_FORMS
+    from agents_runner.task import SPEC_LIST_FIELDS, SPEC_MAP_FIELDS
+
+    lists = {name for name, form in _PAYLOAD_FORMS if form == "list"} | {"argv"}
+    assert (
+        lists,
+        {name for name, form in _PAYLOAD_FORMS if form == "dict"},
+    ) == (SPEC_LIST_FIELDS, SPEC_MAP_FIELDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,11 @@ def test_both_engines_pass_as_engines(tmp_path: Path) -> None:
     for engine in (Engine(api), SwarmEngine(api)):
         with TaskRunner(tmp_path, engine=engine, recover=False) as runner:
             assert runner.engine is engine
+
+
+@pytest.mark.parametrize("grace", [math.inf, math.nan, "5"])
+def test_a_grace_that_is_no_number_of_seconds_is_refused(grace: object) -> None:
+    """An endless grace would be stored as `Infinity`, which no JSON reader takes."""
+    runner = TaskRunner.__new__(TaskRunner)  # the argument is checked before any state is used
+    with pytest.raises(ValueError, match="grace: must be a number of seconds"):
+        runner.request_stop("0123456789ab", grace=grace)

@@ -17,6 +17,7 @@ from ..logsetup import get_logger
 from ..outcome import record_kill_request, record_stop_request, settle
 from ..processes import DetachedSupervisor, ProcessIdentity
 from ..spec import TaskSpec
+from ..spec_checks import check_seconds
 from ..states import TaskState
 from ..store import TaskStore
 from ..supervise import TaskSupervisor
@@ -187,10 +188,8 @@ class TaskRunner:
     def request_stop(self, task_id: str, grace: float | None = None) -> Task:
         """Cancel gracefully: the agent gets its stop signal, then SIGKILL after `grace`
         seconds (default: the spec's stop_grace). Returns at once."""
-        if grace is not None and (
-            isinstance(grace, bool) or not isinstance(grace, int | float) or not grace >= 0
-        ):
-            raise ValueError(f"grace: must be a number of seconds, 0 or more, got {grace!r}")
+        if grace is not None:
+            grace = check_seconds("grace", grace, positive=False)
 
         def record(task: Task) -> bool:
             chosen = task.spec.stop_grace if grace is None else float(grace)

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
+from ..spec_checks import check_seconds
 from ..store import AmbiguousTaskId, TaskNotFound, TaskStore, UnreadableTask
 from ..task import Task
 from . import events
 from .catalog import Catalog, summary
 from .logview import log_slice, shown, tail_offset
 from .openapi import document
-from .query import BadParameter, parse_query
+from .query import MAX_DIGITS, BadParameter, parse_query, whole_number
 from .submit import BadField, build_spec
 
 if TYPE_CHECKING:
@@ -43,9 +44,12 @@ def _whole_number(request: Request, name: str) -> int | None:
     text = request.query_params.get(name)
     if text is None:
         return None
-    if not text.isdigit():
-        raise BadParameter(name, f"{text!r} is not a whole number, 0 or more")
-    return int(text)
+    number = whole_number(text)
+    if number is None:
+        raise BadParameter(
+            name, f"{text[:40]!r} is not a whole number, 0 or more, of at most {MAX_DIGITS} digits"
+        )
+    return number
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -202,12 +206,11 @@ class Api:
             try:
                 body = await request.json() if await request.body() else {}
                 grace = body.get("grace") if isinstance(body, dict) else None
-                if grace is not None and (
-                    isinstance(grace, bool) or not isinstance(grace, int | float) or grace < 0
-                ):
-                    raise ValueError
-            except ValueError:
-                return refusal(400, "grace: a number of seconds, 0 or more")
+                if grace is not None:
+                    grace = check_seconds("grace", grace, positive=False)
+            except ValueError as exc:
+                said = str(exc) if str(exc).startswith("grace:") else ""
+                return refusal(400, said or "grace: a number of seconds, 0 or more")
         if found.is_terminal:
             return refusal(409, f"task {found.id} has ended {found.state.value}: nothing to {what}")
         task = await asyncio.to_thread(self._send, found.id, what, grace)

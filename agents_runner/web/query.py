@@ -13,6 +13,18 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 _PREFIX = re.compile(r"[0-9a-f]{1,12}")
 _CURSOR = re.compile(r"([uf])\.(\S+)\.([0-9a-f]{12})")
+# At most this many digits in a number a client sends: far past any offset, limit or time
+# in nanoseconds, and short of what int() and a file's seek refuse.
+MAX_DIGITS = 19
+
+
+def whole_number(text: str) -> int | None:
+    """`text` as a whole number, 0 or more (ASCII digits, at most MAX_DIGITS); else None."""
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS):
+        return None
+    return int(text)
+
+
 _STATES = {state.value: state for state in TaskState}
 
 
@@ -75,12 +87,13 @@ def parse_query(params: Mapping[str, str], lists: Mapping[str, Sequence[str]]) -
     if prefix and not _PREFIX.fullmatch(prefix):
         raise BadParameter("q", f"{prefix!r} is not the start of a task id (hex digits)")
     text = params.get("limit", str(DEFAULT_LIMIT))
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise BadParameter("limit", f"{text!r} is not a number from 1 to {MAX_LIMIT}")
+    limit = whole_number(text)
+    if limit is None or not 1 <= limit <= MAX_LIMIT:
+        raise BadParameter("limit", f"{text[:40]!r} is not a number from 1 to {MAX_LIMIT}")
     cursor = None
     if params.get("cursor"):
         found = _CURSOR.fullmatch(params["cursor"])
-        if not found or (found[1] == "f" and not found[2].isdigit()):
+        if not found or (found[1] == "f" and whole_number(found[2]) is None):
             raise BadParameter("cursor", "not a cursor this server gave (use `next`)")
         cursor = Cursor(found[1], found[2], found[3])
     return TaskQuery(
@@ -88,6 +101,6 @@ def parse_query(params: Mapping[str, str], lists: Mapping[str, Sequence[str]]) -
         labels=tuple(labels),
         agent=params.get("agent") or None,
         prefix=prefix,
-        limit=int(text),
+        limit=limit,
         cursor=cursor,
     )
