@@ -266,6 +266,16 @@ Feature: A live page and a JSON API, seen in a real browser
     When the user runs "ui --open" with BROWSER naming a stand-in browser that writes down the URL it is given
     Then the stand-in browser was given the URL the server printed, which answers 200
 
+  @C-8.12
+  Scenario: A Download of a log that grows meanwhile serves the log as it was when it began, whole
+    Given a workspace
+    And a task whose agent prints numbered 80-byte lines until its go file is in that workspace
+    When the task is submitted
+    And the task's log file holds at least 20 MB
+    Then a Download of the task's log, while it grows, serves at least those 20 MB whole: the start of the log file, byte for byte
+    When the agent is let go on
+    Then the task ends "completed"
+
   @slow
   @C-8.12
   Scenario: A 100 MB log does not hold up its page: the page shows the last 500 lines and says so, and Download serves the whole log

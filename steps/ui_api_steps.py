@@ -464,6 +464,42 @@ def post_kill(context: Context) -> None:
     assert_that(answered, equal_to(202), said.decode())
 
 
+@given("a task whose agent prints numbered 80-byte lines until its go file is in that workspace")
+def lines_until_go(context: Context) -> None:
+    burst = "awk 'BEGIN{for(i=1;i<=10000;i++) printf \"%079d\\n\", i}'"
+    script = f"until [ -f /workspace/go ]; do {burst}; done"
+    context.spec_fields = {
+        "command": ["sh", "-c", script],
+        "workspace": context.workspace,
+        "timeout": 300.0,
+    }
+
+
+@when("the task's log file holds at least {megabytes:d} MB")
+def log_holds(context: Context, megabytes: int) -> None:
+    path = context.harness.runner().store.log_path(context.task.id)
+    context.log_size_before = wait_until(
+        lambda: path.stat().st_size if path.exists() else 0,
+        lambda size: size >= megabytes * 10**6,
+        timeout=120,
+        describe=f"the task's log file to hold {megabytes} MB",
+    )
+
+
+@then(
+    "a Download of the task's log, while it grows, serves at least those {megabytes:d} MB "
+    "whole: the start of the log file, byte for byte"
+)
+def download_growing(context: Context, megabytes: int) -> None:
+    path = f"/api/tasks/{context.task.id}/log?download=1"
+    status, body = _client(context).request(path)
+    assert_that(status, equal_to(200))
+    stored = _log_file(context)
+    assert_that(len(body), greater_than(context.log_size_before - 1))
+    assert_that(len(stored), greater_than(len(body)), "the log grew while it was served")
+    assert_that(body == stored[: len(body)], is_(True), "the start of the log file")
+
+
 @given("a task whose agent prints 100 MB of numbered 80-byte lines")
 def hundred_megabytes(context: Context) -> None:
     script = "awk 'BEGIN{for(i=1;i<=1250000;i++) printf \"%079d\\n\", i}'"
