@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from ..spec_checks import check_seconds
 from ..store import AmbiguousTaskId, TaskNotFound, TaskStore, UnreadableTask
@@ -117,15 +118,22 @@ class Api:
         )
 
     def _download(self, task_id: str) -> Response:
-        """The log file as stored, streamed from disk (a log may be larger than memory)."""
-        path = self.store.log_path(task_id)
+        """The log file as stored when the request came, streamed from disk (a log may be
+        larger than memory); what a running task writes meanwhile is for the next one."""
         name = f"agents-runner-{task_id}.log"
-        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
-        if not path.exists():
-            headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        headers = {
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{name}"',
+        }
+        try:  # closed by the stream, once sent
+            log = open(self.store.log_path(task_id), "rb")  # noqa: SIM115
+        except FileNotFoundError:
             return Response(b"", media_type="application/octet-stream", headers=headers)
-        return FileResponse(
-            path, media_type="application/octet-stream", filename=name, headers=headers
+        size = os.fstat(log.fileno()).st_size
+        headers["Content-Length"] = str(size)
+        return StreamingResponse(
+            _first_bytes(log, size), media_type="application/octet-stream", headers=headers
         )
 
     async def _follow(self, task_id: str, offset: int) -> AsyncIterator[bytes]:
@@ -229,3 +237,19 @@ class Api:
             return runner.request_kill(task_id)
         finally:
             runner.close(wait=False)
+
+
+_CHUNK = 256 * 1024
+
+
+async def _first_bytes(log: BinaryIO, size: int) -> AsyncIterator[bytes]:
+    """The first `size` bytes of the open file, read in a thread, chunk by chunk."""
+    try:
+        while size > 0:
+            chunk = await asyncio.to_thread(log.read, min(_CHUNK, size))
+            if not chunk:  # cut short meanwhile (not by agents-runner, which only appends)
+                return
+            size -= len(chunk)
+            yield chunk
+    finally:
+        log.close()
