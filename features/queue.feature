@@ -185,7 +185,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     And "config" says "max-running 2", then pools team-1 to team-10 of size 1
 
   @C-4a.2 @C-3.13
-  Scenario: A settings file that cannot be read is named, and a change does not overwrite it
+  Scenario: A settings file that cannot be read is named, a change does not overwrite it, and a pool is not guessed
     Given the user has run "config pool reviews 2"
     And queue/settings.json is overwritten with "{not json"
     When the user runs "config max-running 3"
@@ -196,6 +196,9 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then the command exits with status 0
     And its output is exactly "max-running 4"
     And its error output is one line that names "the queue uses the defaults until it is fixed or removed"
+    When the user runs "run --pool reviews -- true"
+    Then the command exits with status 2
+    And its error output is one line that names "--pool: the state dir's pools are unknown"
 
   @C-3.13 @C-3.22
   Scenario Outline: Bad queue settings are refused with one line, and nothing changes

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..agents import PROFILES
 from ..engine.boundary import EngineBoundary
+from ..queue_settings import UnreadableSettings
 from ..spec import TaskSpec
 from ..taskqueue import TaskQueue
 
@@ -14,11 +15,16 @@ def check_before_storing(spec: TaskSpec, engine: EngineBoundary, queue: TaskQueu
     an agent's own image; secrets only where the backend keeps them out of what it
     stores. Refused here (ValueError naming the field), nothing is stored
     and no container is created."""
-    if spec.pool is not None and spec.pool not in queue.settings().pools:
-        raise ValueError(
-            f"pool: this state dir has no pool named {spec.pool!r}; make it with "
-            f"'agents-runner config pool {spec.pool} N'"
-        )
+    if spec.pool is not None:
+        try:
+            pools = queue.stored_settings().pools
+        except UnreadableSettings as exc:
+            raise ValueError(f"pool: the state dir's pools are unknown: {exc}") from None
+        if spec.pool not in pools:
+            raise ValueError(
+                f"pool: this state dir has no pool named {spec.pool!r}; make it with "
+                f"'agents-runner config pool {spec.pool} N'"
+            )
     engine.ping()
     if spec.secrets and not engine.takes_secrets:
         raise ValueError(
