@@ -69,3 +69,8 @@ Feature: Bad input is refused clearly and harms nothing
       | truncated JSON     | not valid JSON         |
       | of a schema no version wrote | unsupported schema |
       | not a JSON object  | not an object          |
+      | whole, but its labels are text | spec.labels is not a mapping of strings |
+      | whole, but its command is a number | spec.command is not a list of strings |
+      | whole, but its error is a number | error 5 is not text |
+      | whole, but its timeout is a word | spec.timeout 'soon' is not a number |
+      | whole, but a time has no time zone | has no time zone |

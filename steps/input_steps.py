@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 
 from behave import given, then, when
 from behave.runner import Context
@@ -23,12 +24,35 @@ from agents_runner import TaskRunner
 from agents_runner.store import TaskNotFound
 from agents_runner.task import new_task_id
 
-_CORRUPTIONS = {
-    "truncated JSON": lambda good: good[: len(good) // 2],
-    "of a schema no version wrote": lambda good: json.dumps(
-        {**json.loads(good), "schema": 0}
-    ).encode(),
-    "not a JSON object": lambda good: b'["a", "list"]',
+
+def _changed(good: bytes, task_id: str, change: Callable[[dict], object]) -> bytes:
+    """The good payload under the corrupted one's id, with one change."""
+    payload = {**json.loads(good), "id": task_id}
+    change(payload)
+    return json.dumps(payload).encode()
+
+
+_CORRUPTIONS: dict[str, Callable[[bytes, str], bytes]] = {
+    "truncated JSON": lambda good, _: good[: len(good) // 2],
+    "of a schema no version wrote": lambda good, task_id: _changed(
+        good, task_id, lambda p: p.update(schema=0)
+    ),
+    "not a JSON object": lambda good, _: b'["a", "list"]',
+    "whole, but its labels are text": lambda good, task_id: _changed(
+        good, task_id, lambda p: p["spec"].update(labels="oops")
+    ),
+    "whole, but its command is a number": lambda good, task_id: _changed(
+        good, task_id, lambda p: p["spec"].update(command=5)
+    ),
+    "whole, but its error is a number": lambda good, task_id: _changed(
+        good, task_id, lambda p: p.update(error=5)
+    ),
+    "whole, but its timeout is a word": lambda good, task_id: _changed(
+        good, task_id, lambda p: p["spec"].update(timeout="soon")
+    ),
+    "whole, but a time has no time zone": lambda good, task_id: _changed(
+        good, task_id, lambda p: p.update(updated_at="2020-01-01T00:00:00")
+    ),
 }
 
 
@@ -105,7 +129,7 @@ def corrupted_payload(context: Context, kind: str) -> None:
     store = context.harness.runner().store
     good = store.payload_path(context.task.id).read_bytes()
     context.corrupt_id = new_task_id()
-    store.payload_path(context.corrupt_id).write_bytes(_CORRUPTIONS[kind](good))
+    store.payload_path(context.corrupt_id).write_bytes(_CORRUPTIONS[kind](good, context.corrupt_id))
     context.warnings = _capture_warnings(context, "agents_runner.store")
 
 
