@@ -17,6 +17,7 @@ from .states import TaskState, check_transition
 
 TYPE_CHECKING = False  # typing stays out of the read verbs' imports
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
     from .spec import TaskSpec
@@ -39,6 +40,13 @@ SPEC_LIST_FIELDS = frozenset(
     {"command", "agent_args", "secret_names", "cap_add", "constraints", "argv"}
 )
 SPEC_MAP_FIELDS = frozenset({"env", "labels"})
+# The shapes of the rest that a reader relies on: text or null, a number or null.
+SPEC_TEXT_FIELDS = frozenset(
+    {"agent", "prompt", "agent_path", "workspace", "pull", "network", "user", "pool"}
+)
+SPEC_NUMBER_FIELDS = frozenset(
+    {"timeout", "stop_grace", "cpus", "pids_limit", "nofile", "priority"}
+)
 TASK_ID_PATTERN = re.compile(r"\A[0-9a-f]{12}\Z")  # \Z: "$" would accept a final newline
 
 
@@ -232,6 +240,7 @@ class Task:
                 HistoryEntry(TaskState(entry["state"]), _text(entry["at"], "history.at"))
                 for entry in data["history"]
             ]
+            _check_shapes(data, {"error", "stop_reason", "container_id"}, {"stop_grace"}, "")
             exit_code = data.get("exit_code")
             if exit_code is not None and (
                 isinstance(exit_code, bool) or not isinstance(exit_code, int)
@@ -271,6 +280,7 @@ def _checked_spec(spec: Any) -> dict[str, Any]:
         raise PayloadError("spec is not an object")
     if not isinstance(spec.get("image"), str):
         raise PayloadError("malformed payload: spec.image is missing or not a string")
+    _check_shapes(spec, SPEC_TEXT_FIELDS, SPEC_NUMBER_FIELDS, "spec.")
     for name in SPEC_LIST_FIELDS:
         value = spec.get(name)
         if value is not None and not (
@@ -295,8 +305,20 @@ def _copied(value: Any) -> Any:
     return value
 
 
+def _check_shapes(data: dict, texts: Iterable[str], numbers: Iterable[str], where: str) -> None:
+    """Each of `texts` is text or null, each of `numbers` a number or null."""
+    for name in texts:
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise PayloadError(f"malformed payload: {where}{name} {data[name]!r} is not text")
+    for name in numbers:
+        value = data.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise PayloadError(f"malformed payload: {where}{name} {value!r} is not a number")
+
+
 def _text(value: Any, name: str) -> str:
     if not isinstance(value, str):
         raise PayloadError(f"{name} {value!r} is not a time string")
-    parse_time(value)
+    if parse_time(value).tzinfo is None:
+        raise PayloadError(f"{name} {value!r} has no time zone")
     return value
