@@ -26,6 +26,12 @@ Feature: Bad input is refused clearly and harms nothing
       | workspace  | holding the Docker socket  | "/run"            | contains the Docker socket          |
       | memory     | below the engine's minimum | "1m"              | is below the minimum                |
       | cpus       | zero                       | 0                 | must be more than 0                 |
+      | cpus       | below the smallest share   | 0.001             | at least 0.01                       |
+      | cpus       | so small it is no limit    | 1e-10             | at least 0.01                       |
+      | memory     | beyond what an engine takes | "99999999999999999999g" | more than an engine takes     |
+      | tmp_size   | beyond what an engine takes | 9223372036854775808 | more than an engine takes         |
+      | pids_limit | beyond the kernel's        | 99999999999999999999999 | at most 4194304             |
+      | nofile     | beyond the kernel's        | 99999999999999    | at most 2147483584                  |
 
   @C-2.2 @C-2.3
   Scenario Outline: A runner's option out of range is refused before anything is made: <option> <problem>
