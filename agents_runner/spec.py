@@ -22,6 +22,8 @@ from .config import (
 from .host_login import check_host_login
 from .queue_settings import check_pool_name, check_priority
 from .spec_checks import (
+    MAX_NOFILE,
+    MAX_PIDS,
     check_agent_secrets,
     check_argv,
     check_capabilities,
@@ -368,8 +370,10 @@ def _validate_and_normalise(spec: TaskSpec) -> None:
     if spec.user is None and spec.workspace is not None:
         check_workspace_owner(spec.workspace)  # type: ignore[arg-type]
     _set(spec, "cap_add", check_capabilities(spec.cap_add))
-    _set(spec, "pids_limit", check_count("pids_limit", spec.pids_limit, minimum=8))
-    _set(spec, "nofile", check_count("nofile", spec.nofile, minimum=64))
+    _set(
+        spec, "pids_limit", check_count("pids_limit", spec.pids_limit, minimum=8, maximum=MAX_PIDS)
+    )
+    _set(spec, "nofile", check_count("nofile", spec.nofile, minimum=64, maximum=MAX_NOFILE))
     _set(spec, "tmp_size", check_size("tmp_size", spec.tmp_size, minimum=1024**2))
     check_flag("read_only", spec.read_only)
     if spec.host_login is False:

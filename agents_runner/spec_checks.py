@@ -204,6 +204,10 @@ def check_agent_secrets(spec: TaskSpec) -> None:
 _MEMORY = r"\s*(\d+(?:\.\d+)?)\s*([kmgKMG]?)[bB]?\s*"
 _MEMORY_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 MIN_MEMORY = 6 * 1024**2  # the engine refuses less
+MAX_SIZE = 2**63 - 1  # the engine keeps sizes in a signed 64-bit number
+MIN_CPUS = 0.01  # a smaller share is a CFS quota under 1 ms, which the kernel refuses
+MAX_PIDS = 4_194_304  # the kernel's largest number of processes (PID_MAX_LIMIT)
+MAX_NOFILE = 2_147_483_584  # the kernel's largest fs.nr_open: no host takes more open files
 
 
 def check_memory(memory: Any) -> int | None:
@@ -224,14 +228,18 @@ def check_size(name: str, value: Any, *, minimum: int) -> int | None:
         raise ValueError(f"{name}: {value!r} is not a size such as 512m or 2g")
     if size < minimum:
         raise ValueError(f"{name}: {value!r} is below the minimum of {minimum // 1024**2}m")
+    if size > MAX_SIZE:
+        raise ValueError(f"{name}: {value!r} is more than an engine takes (8 EiB)")
     return size
 
 
-def check_count(name: str, value: Any, *, minimum: int) -> int | None:
+def check_count(name: str, value: Any, *, minimum: int, maximum: int) -> int | None:
     if value is None or value == "unlimited":
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name}: must be a whole number of at least {minimum}, or unlimited")
+    if value > maximum:
+        raise ValueError(f"{name}: at most {maximum} (the kernel's limit), got {value}")
     return value
 
 
@@ -255,6 +263,10 @@ def check_cpus(cpus: Any) -> float | None:
         raise ValueError(f"cpus: {cpus!r} is not a number of CPUs such as 1.5")
     if cpus <= 0:
         raise ValueError(f"cpus: must be more than 0, got {cpus}")
+    if cpus < MIN_CPUS:
+        raise ValueError(
+            f"cpus: at least {MIN_CPUS} (the smallest share the kernel gives), got {cpus:g}"
+        )
     return float(cpus)
 
 
