@@ -2,7 +2,8 @@
 process SIGKILL itself the moment it reaches that point, as a power cut or `kill -9`
 would. Unset (always, outside tests), every point is a no-op.
 
-Points: start-up, after-create, after-start, during-stopping, before-end, after-removal.
+Points: start-up, after-create, after-start, during-stopping, before-end, after-removal,
+after-end (the end written, the task's active/ marker not yet removed).
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ import signal
 
 FAILPOINTS_VARIABLE = "AGENTS_RUNNER_FAILPOINTS"
 POINTS = frozenset(
-    {"start-up", "after-create", "after-start", "during-stopping", "before-end", "after-removal"}
+    {
+        "start-up",
+        "after-create",
+        "after-start",
+        "during-stopping",
+        "before-end",
+        "after-removal",
+        "after-end",
+    }
 )
 
 _armed = frozenset(

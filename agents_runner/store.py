@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from . import failpoints
 from .logsetup import get_logger
 from .states import TaskState
 from .store_files import DIR_MODE, fsync_dir, random_hex, write_atomically
@@ -91,14 +92,9 @@ class TaskStore(TaskLocks, UnfinishedIndex):
         self.quarantine_dir = self.root / "quarantine"
         self.locks_dir = self.root / "locks"
         self.active_dir = self.root / "active"
-        for folder in (
-            self.root,
-            self.tasks_dir,
-            self.logs_dir,
-            self.quarantine_dir,
-            self.locks_dir,
-        ):
+        for folder in (self.root, self.tasks_dir, self.logs_dir, self.quarantine_dir):
             folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        self.locks_dir.mkdir(mode=DIR_MODE, exist_ok=True)
         self.store_id = self._load_or_create_store_id()
         # A state dir from before the index gets one now. Readers do without it if it
         # cannot be built (a full disk, no write access); writers retry and fail then.
@@ -288,6 +284,7 @@ class TaskStore(TaskLocks, UnfinishedIndex):
         data = json.dumps(task.to_payload(), indent=2, sort_keys=True).encode() + b"\n"
         write_atomically(self.payload_path(task.id), data)
         if task.is_terminal:
+            failpoints.reach("after-end")
             self._unmark(task.id)
             self.prompt_path(task.id).unlink(missing_ok=True)
 

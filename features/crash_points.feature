@@ -1,5 +1,5 @@
 Feature: A runner killed at any of its named crash points leaves no container and loses no exit code
-  The process that drives a task is SIGKILLed at six named points (a failpoint armed
+  The process that drives a task is SIGKILLed at seven named points (a failpoint armed
   by AGENTS_RUNNER_FAILPOINTS, for tests only). "agents-runner recover" then
   finishes the task: a container that was only created is removed, with the secret
   in its environment; one that was started is driven to its end; one that exited is
@@ -81,3 +81,16 @@ Feature: A runner killed at any of its named crash points leaves no container an
     Then the task ends "failed"
     And the stored exit code is 7
     And the task's log is exactly "started" then "finished", each line once
+
+  @C-2.19 @C-6.7 @C-4a.4
+  Scenario: Killed after the end was written, before the task's slot in the queue was given back
+    Given the user has run "config max-running 1"
+    When the user runs a waiting agent with the secret in the foreground, armed to die at "after-end"
+    And the task is running in the first terminal
+    And the agent is let go on, to exit with code 0
+    And the runner process has died of SIGKILL
+    Then the task ends "completed"
+    When the user runs "recover"
+    And the user runs "run -- echo next", which must answer within 60 seconds
+    Then the command exits with status 0
+    And the state dir's queue holds no slot and active/ no marker of the first task

@@ -529,10 +529,20 @@ def payload_schema(context: Context, schema: int) -> None:
 @when('the user runs "{line}", which must answer within {seconds:d} seconds')
 def user_runs_bounded(context: Context, line: str, seconds: int) -> None:
     args = line.replace("{id}", context.cli_task_id).split()
+    if args[0] == "run":
+        args[1:1] = ["--image", context.harness.image]
     try:
         context.result = context.harness.cli.run(*args, timeout=seconds)
     except subprocess.TimeoutExpired:
         raise AssertionError(f"'agents-runner {line}' did not answer in {seconds}s") from None
+
+
+@then("the state dir's queue holds no slot and active/ no marker of the first task")
+def no_slot_left(context: Context) -> None:
+    state_dir, task_id = context.harness.state_dir, context.cli_task_id
+    slots = [name for name in os.listdir(state_dir / "queue" / "running") if task_id in name]
+    assert_that(slots, is_(empty()), "queue/running/")
+    assert_that((state_dir / "active" / task_id).exists(), is_(False), "its active/ marker")
 
 
 @then("the payload is still in place, byte for byte, and nothing is in quarantine")
