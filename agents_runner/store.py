@@ -174,7 +174,7 @@ class TaskStore(TaskLocks, UnfinishedIndex):
             if task is not None and not task.is_terminal:
                 tasks.append(task)
             else:
-                self._drop_stale_marker(name)
+                self.drop_stale_marker(name)
         return _oldest_first(tasks)
 
     def resolve_id(self, text: str) -> str:

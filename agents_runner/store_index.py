@@ -39,7 +39,7 @@ class UnfinishedIndex:
         # No fsync: if a crash loses the unlink, the marker is one readers skip.
         (self.active_dir / task_id).unlink(missing_ok=True)
 
-    def _drop_stale_marker(self, task_id: str) -> None:
+    def drop_stale_marker(self, task_id: str) -> None:
         """Remove the marker of a task that ended or vanished (a crash came between its
         last write and the unmarking). Under the task's lock, so that a task being created
         (marked, its payload not written yet) keeps its marker; a reader never waits for

@@ -148,14 +148,18 @@ class Admitter:
         return not (self.queue.active_dir / task_id).exists()
 
     def _adopt_if_abandoned(self, task_id: str) -> None:
-        """Take over, in a thread of its own, a task whose owner is gone."""
+        """Take over, in a thread of its own, a task whose owner is gone; give back the
+        slot of one that has ended."""
         if task_id in self._adopting:
             return
         try:
             task = self.store.load(task_id)
         except (TaskNotFound, UnreadableTask):
             return
-        if task.is_terminal or not owner_gone(task, self.identity):
+        if task.is_terminal:  # a crash came between its end and its marker's removal
+            self.store.drop_stale_marker(task_id)  # which frees its slot
+            return
+        if not owner_gone(task, self.identity):
             return
         self._adopting.add(task_id)
 
