@@ -95,23 +95,30 @@ def _open_in_browser(url: str) -> None:
     threading.Thread(target=open_it, name="open-browser", daemon=True).start()
 
 
-def _serve(app: Any, listener: socket.socket) -> int:
+def stopping_server(app: Any) -> Any:
+    """uvicorn's server for `app`, remembering the signal that stopped it, and ending the
+    app's event streams (`app.state.closing`) at the first, so that it can stop."""
     import uvicorn
 
     class Server(uvicorn.Server):
-        """uvicorn's server, remembering the signal that stopped it."""
-
         stopped_by = 0
 
         def handle_exit(self, sig: int, frame: Any) -> None:
-            self.stopped_by = sig
-            app.state.closing.set()  # the event streams end, so the server can
+            first, self.stopped_by = not self.stopped_by, sig
+            # A second signal may come while the first one's handler is setting the
+            # event, under the event's lock: setting it again there would wait for ever.
+            if first:
+                app.state.closing.set()
             super().handle_exit(sig, frame)
 
     config = uvicorn.Config(
         app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=5
     )
-    server = Server(config)
+    return Server(config)
+
+
+def _serve(app: Any, listener: socket.socket) -> int:
+    server = stopping_server(app)
     server.run(sockets=[listener])
     # uvicorn raises the signal that stopped it again once it has shut down, so that
     # Ctrl-C usually ends the command as KeyboardInterrupt (130) and SIGTERM by the
