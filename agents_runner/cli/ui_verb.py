@@ -101,6 +101,8 @@ def stopping_server(app: Any) -> Any:
     import uvicorn
 
     class Server(uvicorn.Server):
+        """uvicorn's server, remembering the last signal that stopped it."""
+
         stopped_by = 0
 
         def handle_exit(self, sig: int, frame: Any) -> None:
