@@ -21,6 +21,9 @@ Feature: Bad input is refused clearly and harms nothing
       | agent      | unknown                    | "no-such-agent"   | unknown agent 'no-such-agent'       |
       | env        | key containing "="         | {"A=B": "x"}      | must not contain '='                |
       | env        | empty key                  | {"": "x"}         | variable names must be non-empty    |
+      | env        | a value not UTF-8          | {"A": "\udcff"}   | is not UTF-8 text                   |
+      | labels     | a value not UTF-8          | {"k": "\udcff"}   | is not UTF-8 text                   |
+      | prompt     | not UTF-8                  | "fix \udcff"      | is not UTF-8 text                   |
       | workspace  | not an existing directory  | "/no/such/dir"    | is not an existing directory        |
       | workspace  | the whole host             | "/"               | would hand the agent the whole host |
       | workspace  | holding the Docker socket  | "/run"            | contains the Docker socket          |
