@@ -126,6 +126,18 @@ def check_text(name: str, value: Any) -> str:
         raise ValueError(f"{name}: must be a string")
     if "\x00" in value:
         raise ValueError(f"{name}: contains a NUL character, which no argv can carry")
+    return check_utf8(name, value)
+
+
+def check_utf8(name: str, value: str) -> str:
+    """Text that UTF-8 can carry: not the bytes of another encoding, which Python keeps as
+    lone surrogates (an argument such as $'\\xff'); the engine and JSON take only UTF-8."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"{name}: {value!r} is not UTF-8 text (a byte of another encoding?)"
+        ) from None
     return value
 
 
@@ -157,7 +169,7 @@ def check_variables(name: str, variables: Any) -> dict[str, str]:
             raise ValueError(f"{name}: variable name {key!r} must not contain '=' or NUL")
         if not isinstance(value, str) or "\x00" in value:
             raise ValueError(f"{name}: the value of {key} must be a string without NUL")
-        checked[key] = value
+        checked[check_utf8(name, key)] = check_utf8(f"{name}: the value of {key}", value)
     return checked
 
 
@@ -167,6 +179,8 @@ def check_workspace(workspace: Any) -> str | None:
     if not isinstance(workspace, str | os.PathLike):
         raise ValueError("workspace: must be a path to a directory")
     path = os.path.realpath(os.fspath(workspace))
+    if isinstance(path, str):
+        check_utf8("workspace", path)
     if not os.path.isdir(path):
         raise ValueError(f"workspace: {os.fspath(workspace)!r} is not an existing directory")
     if path == "/":
@@ -313,7 +327,9 @@ def check_constraints(constraints: Any) -> tuple[str, ...]:
     if isinstance(constraints, str) or not isinstance(constraints, Sequence):
         raise ValueError("constraints: must be a list of expressions such as node.hostname==n1")
     for constraint in constraints:
-        if not isinstance(constraint, str) or not _CONSTRAINT.fullmatch(constraint):
+        if not isinstance(constraint, str) or not _CONSTRAINT.fullmatch(
+            check_utf8("constraints", constraint)
+        ):
             raise ValueError(
                 f"constraints: {constraint!r} is not a constraint such as node.hostname==n1 "
                 "or node.labels.gpu!=no"
