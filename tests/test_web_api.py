@@ -290,3 +290,22 @@ def test_the_first_page_reads_only_the_finished_payloads_it_shows(store, monkeyp
     read.clear()
     api.get(f"/api/tasks?limit=50&cursor={urllib.parse.quote(page['next'])}")
     assert len(read) <= 51
+
+
+def test_a_payload_stored_with_text_utf8_cannot_carry_is_still_listed_and_shown(
+    store: TaskStore,
+) -> None:
+    """Versions before the check stored bytes of another encoding in a label (JSON keeps
+    them as a lone surrogate): the board and the task's page still answer."""
+    (task,) = make_finished(store, 1)
+    path = store.payload_path(task.id)
+    payload = json.loads(path.read_text())
+    payload["spec"]["labels"] = {"k": "\udcff"}
+    path.write_text(json.dumps(payload))
+    api = client(store)
+
+    listed = api.get("/api/tasks")
+    shown = api.get(f"/api/tasks/{task.id}")
+
+    assert (listed.status_code, shown.status_code) == (200, 200)
+    assert listed.json()["tasks"][0]["labels"] == {"k": "\udcff"}
