@@ -12,12 +12,13 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from ..spec_checks import check_seconds
 from ..store import AmbiguousTaskId, TaskNotFound, TaskStore, UnreadableTask
 from ..task import Task
 from . import events
+from .answers import JSONResponse
 from .catalog import Catalog, summary
 from .logview import log_slice, shown, tail_offset
 from .openapi import document

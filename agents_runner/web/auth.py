@@ -8,7 +8,9 @@ import secrets
 
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
+
+from .answers import JSONResponse
 
 COOKIE = "agents_runner_token"
 
