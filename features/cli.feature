@@ -93,6 +93,18 @@ Feature: The command line
     When the user runs "show --json {id}"
     Then its output is the task's stored payload as JSON
 
+  @C-3.17
+  Scenario: "logs -f" whose reader closes the pipe early ends quietly, with status 0
+    Given a workspace
+    And a task whose agent waits for its go file in that workspace
+    When the task is submitted
+    And the task is "running"
+    And the user runs "logs -f {id}" on the task, into a reader that closes the pipe after 1 line
+    And the reader has closed the pipe
+    And the agent is let go on
+    Then the piped command exits with status 0
+    And its error output has no error line and no traceback
+
   @C-3.22
   Scenario Outline: An unknown task id gives status 2 and names it: <command>
     When the user runs "<command> 0123456789ab"
@@ -140,6 +152,8 @@ Feature: The command line
       | named                       | how                                                                                                                      |
       | --backend swarm             | the user runs "run --backend swarm --network none --agent echo --prompt hi"                                              |
       | AGENTS_RUNNER_BACKEND=swarm | with AGENTS_RUNNER_BACKEND set to "swarm" in its environment, the user runs "run --network none --agent echo --prompt hi" |
+      | --backend swarm             | the user runs "--backend swarm recover"                                                                                  |
+      | --backend swarm             | the user runs "--backend swarm prune"                                                                                    |
 
   @smoke
   @C-3.23 @C-6.3 @C-2.56

@@ -309,13 +309,28 @@ Feature: The command line a person expects
       | a backend that is not one | run --backend kubernetes -- echo hi         | --backend               | Traceback         |
       | a constraint on one engine | run --constraint node.hostname==n1 -- echo hi | --constraint: only the swarm backend places tasks | constraints |
       | a constraint that is not one | run --constraint gpu -- echo hi            | --constraint: 'gpu' is not a constraint | constraints: |
+      | an agent path with a command | run --agent-path /opt/x -- echo hi         | --agent-path            | --prompt          |
+      | an agent argument with a command | run --agent-arg -v -- echo hi          | --agent-arg             | --prompt          |
+      | a label without a key    | run --label =v -- echo hi                    | --label: '=v' has no name | variable names  |
+      | an env name that is no name | run --env 1A=x -- echo hi                 | --env: '1A' is not a variable name | Traceback |
+      | an empty state dir       | list --state-dir ''                          | --state-dir: must not be empty | Traceback   |
+      | a since that is no date  | logs --since 2026-13-45T00:00:00Z 0123456789ab | --since: '2026-13-45T00:00:00Z' is not a time | parse_since |
+      | a since too long ago     | logs --since 36501d 0123456789ab             | '36501d' is too long: at most 36500 days | neither a duration |
+      | images with an agent and no action | images codex                       | images: 'codex' is not an action | argument action |
+      | an unknown agent's images | images list bogus                           | images list: unknown agent 'bogus' | --agent      |
+      | a list label without a key | list --label =v                            | --label: '=v' has no name | Traceback         |
 
   @C-6.9 @C-3.22
-  Scenario: An AGENTS_RUNNER_BACKEND that names no backend is refused, naming the variable, before anything is stored
-    When with AGENTS_RUNNER_BACKEND set to "kubernetes" in its environment, the user runs "run -- echo hi"
+  Scenario Outline: An AGENTS_RUNNER_BACKEND that names no backend is refused, naming the variable, before anything is stored: <verb>
+    When with AGENTS_RUNNER_BACKEND set to "kubernetes" in its environment, the user runs "<command line>"
     Then the command exits with status 2
     And its error output is one line that names "AGENTS_RUNNER_BACKEND: 'kubernetes' is not a backend"
     And no task was stored and no container was created
+
+    Examples:
+      | verb | command line   |
+      | run  | run -- echo hi |
+      | list | list           |
 
   @root
   @C-3.23

@@ -54,6 +54,14 @@ def run_both_into_reader(context: Context, line: str, lines: int) -> None:
     _start_into_reader(context, line, lines, stderr_too=True)
 
 
+@when('the user runs "{line}" on the task, into a reader that closes the pipe after {lines:d} line')
+def verb_into_reader(context: Context, line: str, lines: int) -> None:
+    args = shlex.split(line.replace("{id}", context.task.id))
+    context.piped_command, context.reader = context.harness.cli.start_into_reader(
+        ["head", "-n", str(lines)], *args
+    )
+
+
 def _reader_closed(context: Context) -> str:
     """What the reader read, once it has exited (and so closed its end of the pipe)."""
     wait_until(
