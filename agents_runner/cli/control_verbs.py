@@ -85,6 +85,7 @@ def _killed(runner: TaskRunner, tasks: list[Task]) -> list[Task]:
 
 def cmd_recover(args: argparse.Namespace) -> int:
     runner = open_controller(args)
+    runner.engine.ping()  # a Swarm backend on no Swarm manager is said in one line
     report = runner.recover(orphan_grace=args.orphan_grace)
     for line in report.lines or ["nothing to recover"]:
         print(line)
@@ -93,6 +94,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 def cmd_prune(args: argparse.Namespace) -> int:
     runner = open_runner(args)
+    runner.engine.ping()  # a Swarm backend on no Swarm manager is said in one line
     report = runner.prune(older_than=args.older_than, orphan_grace=args.orphan_grace)
     for line in report.lines or ["nothing to prune"]:
         print(line)
