@@ -33,6 +33,8 @@ MAX_SECONDS = 100 * 365 * 86400  # the longest duration: a century; longer is a 
 def resolve_state_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """--state-dir, else $AGENTS_RUNNER_STATE_DIR, else $XDG_DATA_HOME/agents-runner,
     else ~/.local/share/agents-runner."""
+    if isinstance(explicit, str) and not explicit.strip():
+        raise ValueError("state_dir: must not be empty (leave it out for the default)")
     if explicit:
         return Path(explicit).expanduser()
     if os.environ.get(STATE_DIR_VARIABLE):
@@ -40,3 +42,14 @@ def resolve_state_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     if os.environ.get("XDG_DATA_HOME"):
         return Path(os.environ["XDG_DATA_HOME"]) / "agents-runner"
     return Path.home() / ".local" / "share" / "agents-runner"
+
+
+def backend_from_environment() -> str:
+    """The backend AGENTS_RUNNER_BACKEND names ("docker" when unset); ValueError for
+    another name, whichever verb reads it."""
+    name = os.environ.get(BACKEND_VARIABLE, "").strip().lower() or "docker"
+    if name not in BACKENDS:
+        raise ValueError(
+            f"{BACKEND_VARIABLE}: {name!r} is not a backend; use one of {', '.join(BACKENDS)}"
+        )
+    return name

@@ -3,17 +3,18 @@ verbs, the parser in parser.py, and main() here."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import os
 import sys
 from collections.abc import Sequence
 
-from ..config import BACKEND_VARIABLE
+from ..config import BACKEND_VARIABLE, backend_from_environment
 from ..engine.errors import EngineUnavailable, NotASwarmManager
 from ..logsetup import warnings_to_stderr
 from ..store import AmbiguousTaskId, TaskNotFound, UnreadableTask
-from .common import EXIT_BAD_INPUT, EXIT_NO_ENGINE, PROG, BadInput, fail, in_user_words
+from .common import EXIT_BAD_INPUT, EXIT_NO_ENGINE, EXIT_OK, PROG, BadInput, fail, in_user_words
 from .parser import parse
 
 # Each verb's module is imported only when that verb runs: `list` never pays for `run`.
@@ -61,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Read where the runner connects, and by the detached supervisors it starts.
             os.environ[BACKEND_VARIABLE] = args.backend
             backend_option = f"--backend {args.backend}"
+        backend_from_environment()  # a name that is no backend is refused by every verb
         module, function = COMMANDS[verb]
         return getattr(importlib.import_module(f".{module}", __name__), function)(args)
     except BadInput as exc:
@@ -74,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NotASwarmManager as exc:
         named = backend_option or f"{BACKEND_VARIABLE}={os.environ.get(BACKEND_VARIABLE, '')}"
         return fail(_naming_the_engine(f"{named}: {exc}"), EXIT_BAD_INPUT)
+    except BrokenPipeError:  # the reader went (`| head`): nothing more to say, to anyone
+        _quiet_stdout()
+        return EXIT_OK
     except OSError as exc:  # the state dir: full, read-only, not a folder, not ours
         where = f" {exc.filename}" if exc.filename else ""
         reason = exc.strerror or str(exc)
@@ -84,3 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"cannot use the state dir{where}: {reason}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         return 130
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit finds no closed pipe
+    to complain about."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -21,7 +21,7 @@ EXIT_WAIT_TIMEOUT = 124
 EXIT_RUNNER_FAILED, EXIT_CANNOT_INVOKE, EXIT_NOT_FOUND, EXIT_INTERRUPTED = 125, 126, 127, 130
 
 # The fields named in errors that are not TaskSpec's (whose options spec.options() gives).
-OTHER_OPTIONS = {"offline_from": "--offline-from"}
+OTHER_OPTIONS = {"offline_from": "--offline-from", "state_dir": "--state-dir"}
 _FIELD_PREFIX = re.compile(r"^(\w+)(\[\d+\])?: ")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

@@ -3,21 +3,14 @@ Docker Swarm cluster, chosen with `--backend` or AGENTS_RUNNER_BACKEND."""
 
 from __future__ import annotations
 
-import os
-
-from ..config import BACKEND_VARIABLE, BACKENDS
+from ..config import backend_from_environment
 from .boundary import EngineBoundary
 
 
 def chosen_backend() -> str:
     """The backend AGENTS_RUNNER_BACKEND names ("docker" when unset); ValueError for
     another name."""
-    name = os.environ.get(BACKEND_VARIABLE, "").strip().lower() or "docker"
-    if name not in BACKENDS:
-        raise ValueError(
-            f"{BACKEND_VARIABLE}: {name!r} is not a backend; use one of {', '.join(BACKENDS)}"
-        )
-    return name
+    return backend_from_environment()
 
 
 def connect() -> EngineBoundary:
