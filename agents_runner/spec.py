@@ -31,6 +31,7 @@ from .spec_checks import (
     check_constraints,
     check_count,
     check_cpus,
+    check_env_names,
     check_flag,
     check_image,
     check_labels,
@@ -339,13 +340,19 @@ def _validate_and_normalise(spec: TaskSpec) -> None:
             )
     elif spec.command is None:
         raise ValueError("agent: give an agent profile name or a command to run")
-    elif spec.prompt or spec.agent_args or spec.agent_path is not None:
-        raise ValueError("prompt: a prompt, agent args or agent path need an agent profile")
+    else:
+        for field_name, given in (
+            ("prompt", spec.prompt),
+            ("agent_args", spec.agent_args),
+            ("agent_path", spec.agent_path is not None),
+        ):
+            if given:
+                raise ValueError(f"{field_name}: needs an agent profile (--agent), not a command")
     if spec.agent_path is not None and (
         not isinstance(spec.agent_path, str) or not spec.agent_path
     ):
         raise ValueError("agent_path: must be the agent CLI's executable name or path")
-    _set(spec, "env", check_variables("env", spec.env))
+    _set(spec, "env", check_env_names(check_variables("env", spec.env)))
     _set(spec, "secrets", check_variables("secrets", spec.secrets))
     if spec.agent is not None and spec.command is None:
         if not spec.host_login:  # a login handed over is the agent's credential

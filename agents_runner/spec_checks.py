@@ -158,6 +158,19 @@ def check_command(command: Any) -> tuple[str, ...] | None:
     return argv
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
+def check_env_names(env: dict[str, str]) -> dict[str, str]:
+    for key in env:
+        if not _ENV_NAME.fullmatch(key):
+            raise ValueError(
+                f"env: {key!r} is not a variable name (a letter or _ first, then letters, "
+                "digits, _, . or -)"
+            )
+    return env
+
+
 def check_variables(name: str, variables: Any) -> dict[str, str]:
     if not isinstance(variables, Mapping):
         raise ValueError(f"{name}: must be a mapping of NAME to value")

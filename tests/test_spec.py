@@ -112,8 +112,15 @@ def test_argv_from_profile_or_command():
     ("changes", "named"),
     [
         ({"command": ["echo", "also"]}, "not both"),
-        ({"agent": None, "command": ["true"]}, "need an agent profile"),
-        ({"agent": None, "prompt": "", "agent_args": ["-v"], "command": ["true"]}, "need an agent"),
+        ({"agent": None, "command": ["true"]}, "prompt: needs an agent profile"),
+        (
+            {"agent": None, "prompt": "", "agent_args": ["-v"], "command": ["true"]},
+            "agent_args: needs an agent profile",
+        ),
+        (
+            {"agent": None, "prompt": "", "agent_path": "/x", "command": ["true"]},
+            "agent_path: needs an agent profile",
+        ),
     ],
 )
 def test_an_agent_and_a_command_are_not_mixed(changes, named):

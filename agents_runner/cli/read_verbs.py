@@ -19,10 +19,13 @@ from ..terminal import (
     terminal_width,
 )
 from ..timestamped import TimestampedLog
-from .common import EXIT_OK, open_controller, open_store
+from .common import EXIT_OK, BadInput, open_controller, open_store
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    for item in args.label:
+        if not item.partition("=")[0]:
+            raise BadInput(f"--label: {item!r} has no name (K=V, or K for any value)")
     store = open_store(args)
     tasks = store.list() if args.all or args.state else store.list_unfinished()
     tasks.sort(key=lambda task: task.created_at, reverse=True)  # newest first, as docker ps

@@ -15,6 +15,7 @@ from .. import failpoints
 from ..agents import PROFILES
 from ..outlet import Outlet
 from ..spec import TaskSpec, options
+from ..spec_checks import check_env_names
 from ..states import TaskState
 from ..task import Task
 from ..taskqueue import TaskQueue
@@ -202,7 +203,11 @@ def _pairs(name: str, items: list[str], *, from_host: bool = False) -> dict[str,
     pairs = {}
     for item in items:
         key, sep, value = item.partition("=")
-        if not sep and from_host and key:
+        if not key:
+            raise BadInput(f"--{name}: {item!r} has no name")
+        if from_host:
+            check_env_names({key: value})
+        if not sep and from_host:
             if key not in os.environ:
                 raise BadInput(f"--{name} {key}: no value given and ${key} is not set")
             value = os.environ[key]
