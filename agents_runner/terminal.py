@@ -361,9 +361,15 @@ def parse_since(text: str, now: float | None = None) -> float:
 
     try:
         return (time.time() if now is None else now) - parse_duration(text)
-    except argparse.ArgumentTypeError:
-        pass
+    except argparse.ArgumentTypeError as exc:
+        if "too long" in str(exc):
+            raise
     if _TIME.fullmatch(text):
+        try:  # a day, an hour or an offset out of range: 2026-13-45, 25:61, +99:00
+            datetime.fromisoformat(re.sub(r"\.\d+", "", text).replace("Z", "+00:00"))
+        except ValueError as exc:
+            reason = "its offset is past ±23:59" if "offset" in str(exc) else str(exc)
+            raise argparse.ArgumentTypeError(f"{text!r} is not a time: {reason}") from None
         return float(to_unix_nanos(text.encode()))
     raise argparse.ArgumentTypeError(
         f"{text!r} is neither a duration such as 10m nor a time such as 2026-11-25T16:05:12Z"

@@ -99,3 +99,14 @@ def count_of_lines(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of lines")
     return int(text)
+
+
+def option_last(words: list[str], option: str) -> list[str]:
+    """`words` with `option` and its value moved to the end, where argparse takes them
+    after every positional word (it stops a list of them at an option)."""
+    for index, word in enumerate(words):
+        if word == option and index + 1 < len(words):
+            return [*words[:index], *words[index + 2 :], word, words[index + 1]]
+        if word.startswith(option + "="):
+            return [*words[:index], *words[index + 1 :], word]
+    return words

@@ -16,9 +16,19 @@ EXIT_BUILD_FAILED = 1
 
 
 def cmd_images(args: argparse.Namespace) -> int:
+    if args.action not in ("list", "build"):
+        raise BadInput(
+            f"images: {args.action!r} is not an action (list or build): 'images list "
+            f"{args.action}' lists its image, 'images build {args.action}' builds it"
+        )
+    if args.offline_from is not None and args.action != "build":
+        raise BadInput("--offline-from: only 'images build' takes it")
     agents = args.agents or agents_with_images()
     for agent in agents:
-        profile_with_image(agent)  # an unknown agent, or one without an image, says so
+        try:  # an unknown agent, or one without an image, says so
+            profile_with_image(agent)
+        except ValueError as exc:
+            raise BadInput(f"images {args.action}: {str(exc).removeprefix('agent: ')}") from None
     engine = Engine.from_env()  # images belong to the engine, not to a state dir
     if args.action == "list":
         rows = [["AGENT", "IMAGE", "CLI", "NODE.JS", "ENGINES", "CHECKED", "HERE"]]

@@ -16,6 +16,7 @@ from .argv import (
     attach_values,
     count_of_lines,
     count_or_unlimited,
+    option_last,
     split_command,
     verb_in,
 )
@@ -305,7 +306,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "'list' shows them and whether this engine has them; 'build' builds them.",
         ["images", "images build codex", "images build claude --offline-from /srv/claude-offline"],
     )
-    images.add_argument("action", nargs="?", choices=("list", "build"), default="list")
+    images.add_argument("action", nargs="?", default="list", metavar="{list,build}")
     images.add_argument("agents", nargs="*", metavar="AGENT", help="default: all of them")
     images.add_argument(
         "--offline-from",
@@ -385,7 +386,10 @@ _TYPES = {"duration": duration, "count_or_unlimited": count_or_unlimited, "numbe
 def parse(argv: list[str]) -> argparse.Namespace:
     own, command = split_command(argv)
     # No verb (`--help`, a typo): the verbs are listed, and none needs its options.
-    parser = build_parser(only=verb_in(own, VERBS) or "")
+    verb = verb_in(own, VERBS) or ""
+    parser = build_parser(only=verb)
+    if verb == "images":  # its agents may follow its option: images build --offline-from D codex
+        own = option_last(own, "--offline-from")
     args = parser.parse_args(attach_values(parser, own))
     if not hasattr(args, "state_dir"):
         args.state_dir = None
