@@ -232,3 +232,18 @@ def test_the_queue_forgets_what_ended_tasks_left(tmp_path):
     assert queue.clean() == 2
     assert [t.split("~")[2] for t in os.listdir(queue.waiting_dir)] == ["b" * 12]
     assert os.listdir(queue.running_dir) == ["b" * 12 + "~"]
+
+
+def test_no_lock_file_outlives_its_task(tmp_path):
+    """locks/ holds a file only for a stored task: not after an update of an unknown id
+    or a quarantine (C-4.3)."""
+    store = TaskStore(tmp_path / "state")
+    with pytest.raises(TaskNotFound):
+        store.update("0123456789ab", lambda task: None)
+    damaged = store.create(Task.new(TaskSpec(image="busybox", command=["true"])))
+    store.payload_path(damaged.id).write_text("{not json")
+    with pytest.raises(TaskNotFound):
+        store.load(damaged.id)
+    kept = store.create(Task.new(TaskSpec(image="busybox", command=["true"])))
+
+    assert sorted(p.name for p in store.locks_dir.iterdir()) in ([], [f"{kept.id}.lock"])
