@@ -227,19 +227,18 @@ class TaskStore(TaskLocks, UnfinishedIndex):
 
     def delete(self, task_id: str) -> None:
         """Remove a task's payload, log, marker and lock file."""
-        with self._locked(task_id):
+        with self._locked(task_id):  # which removes the lock file, once the payload is gone
+            # The payload last: a crash or a failed unlink before it leaves a task that
+            # `rm` can remove again, never a log no id leads to.
             for path in (
-                self.payload_path(task_id),
                 self.log_path(task_id),
                 self.log_times_path(task_id),
                 self.prompt_path(task_id),
+                self.payload_path(task_id),
             ):
                 path.unlink(missing_ok=True)
             fsync_dir(self.tasks_dir)
             self._unmark(task_id)  # after the payload: a crash leaves no unmarked task
-            # Unlinked while held: a process waiting on it sees, once it gets it, that the
-            # path no longer leads to its file, and locks the path anew (see _locked).
-            self._lock_path(task_id).unlink(missing_ok=True)
 
     # -- internals ---------------------------------------------------------------
 
@@ -298,8 +297,13 @@ class TaskStore(TaskLocks, UnfinishedIndex):
                 return
             except PayloadError:
                 pass
+            except OSError:  # gone meanwhile (another process quarantined it), or unreadable
+                return
             target = self.quarantine_dir / f"{path.name}.{utc_now().replace(':', '')}"
-            os.replace(path, target)
+            try:
+                os.replace(path, target)
+            except FileNotFoundError:  # a name that is no task id has no lock to share
+                return
             write_atomically(target.with_name(target.name + ".reason"), (reason + "\n").encode())
             fsync_dir(self.tasks_dir)
             if TASK_ID_PATTERN.match(task_id):

@@ -24,6 +24,9 @@ class TaskLocks:
     def _lock_path(self, task_id: str) -> Path:
         raise NotImplementedError
 
+    def payload_path(self, task_id: str) -> Path:
+        raise NotImplementedError
+
     def locked(self, task_id: str) -> contextlib.AbstractContextManager[None]:
         """Hold the task's lock, which every writer of its payload waits for (reentrant
         in this thread). Tests use it as a gate to hold a task between two writes."""
@@ -38,12 +41,18 @@ class TaskLocks:
         if key in _held:
             yield
             return
-        fd = self._acquire(self._lock_path(task_id), wait=wait)
+        lock_path = self._lock_path(task_id)
+        fd = self._acquire(lock_path, wait=wait)
         _held.add(key)
         try:
             yield
         finally:
             _held.discard(key)
+            # No payload (an unknown id, a quarantine, a delete): no lock file either.
+            # Unlinked while held, as delete() does: a waiter locks the path anew.
+            with contextlib.suppress(OSError):
+                if not self.payload_path(task_id).exists():
+                    lock_path.unlink(missing_ok=True)
             os.close(fd)
 
     @staticmethod
