@@ -51,8 +51,9 @@ class TaskLocks:
             # No payload (an unknown id, a quarantine, a delete): no lock file either.
             # Unlinked while held, as delete() does: a waiter locks the path anew.
             with contextlib.suppress(OSError):
-                if not self.payload_path(task_id).exists():
-                    lock_path.unlink(missing_ok=True)
+                ours = os.stat(lock_path).st_ino == os.fstat(fd).st_ino  # not a newer one
+                if ours and not self.payload_path(task_id).exists():
+                    lock_path.unlink()
             os.close(fd)
 
     @staticmethod
