@@ -104,6 +104,7 @@ Feature: The command line
     And the agent is let go on
     Then the piped command exits with status 0
     And its error output has no error line and no traceback
+    And the task ends "completed"
 
   @C-3.22
   Scenario Outline: An unknown task id gives status 2 and names it: <command>
