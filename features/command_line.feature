@@ -198,11 +198,12 @@ Feature: The command line a person expects
     Then its output is the lines "late", each after the engine's time of it
 
   @C-3.9
-  Scenario: rm removes a finished task, and refuses one that has not finished
+  Scenario: rm removes a finished task (named twice, once), and refuses one that has not finished
     Given a workspace
     When the user runs "run -- echo done"
-    And the user runs "rm {id}"
+    And the user runs "rm {id} {id}"
     Then the command exits with status 0
+    And its output is exactly "{id}"
     And the task's payload and log are gone from the state dir
     When the user runs "run --detach --workspace {workspace} -- sh -c 'until [ -f /workspace/go ]; do sleep 0.1; done'"
     And the task is "running"
