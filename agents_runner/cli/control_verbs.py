@@ -52,7 +52,7 @@ def cmd_kill(args: argparse.Namespace) -> int:
 
 def cmd_rm(args: argparse.Namespace) -> int:
     store = open_store(args)
-    task_ids = [store.resolve_id(text) for text in args.ids]
+    task_ids = list(dict.fromkeys(store.resolve_id(text) for text in args.ids))  # once each
     tasks = [store.load(task_id) for task_id in task_ids]
     unfinished = [task.id for task in tasks if not task.is_terminal]
     if unfinished and not args.force:
