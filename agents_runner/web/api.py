@@ -214,12 +214,14 @@ class Api:
         if what == "cancel":
             try:
                 body = await request.json() if await request.body() else {}
-                grace = body.get("grace") if isinstance(body, dict) else None
+            except ValueError:
+                return refusal(400, 'body: not JSON; send {"grace": SECONDS} or nothing')
+            grace = body.get("grace") if isinstance(body, dict) else None
+            try:
                 if grace is not None:
                     grace = check_seconds("grace", grace, positive=False)
             except ValueError as exc:
-                said = str(exc) if str(exc).startswith("grace:") else ""
-                return refusal(400, said or "grace: a number of seconds, 0 or more")
+                return refusal(400, str(exc))
         if found.is_terminal:
             return refusal(409, f"task {found.id} has ended {found.state.value}: nothing to {what}")
         task = await asyncio.to_thread(self._send, found.id, what, grace)
