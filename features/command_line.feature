@@ -313,7 +313,7 @@ Feature: The command line a person expects
       | an agent path with a command | run --agent-path /opt/x -- echo hi         | --agent-path            | --prompt          |
       | an agent argument with a command | run --agent-arg -v -- echo hi          | --agent-arg             | --prompt          |
       | a label without a key    | run --label =v -- echo hi                    | --label: '=v' has no name | variable names  |
-      | an env name that is no name | run --env 1A=x -- echo hi                 | --env: '1A' is not a variable name | Traceback |
+      | an env name that is an option | run --env -x -- echo hi                 | --env: '-x' is not a variable name | is not set |
       | an empty state dir       | list --state-dir ''                          | --state-dir: must not be empty | Traceback   |
       | a since that is no date  | logs --since 2026-13-45T00:00:00Z 0123456789ab | --since: '2026-13-45T00:00:00Z' is not a time | parse_since |
       | a since too long ago     | logs --since 36501d 0123456789ab             | '36501d' is too long: at most 36500 days | neither a duration |

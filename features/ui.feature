@@ -148,6 +148,7 @@ Feature: A live page and a JSON API, seen in a real browser
       | POST   | /api/tasks/TASK/cancel        | {"grace": NaN}  | 400    | grace:                         |
       | POST   | /api/tasks/TASK/cancel        | {"grace": 1e400} | 400   | grace:                         |
       | POST   | /api/tasks/TASK/cancel        | grace=5         | 400    | body: not JSON                 |
+      | POST   | /api/tasks/TASK/cancel        | {"grace": 1 x 400} | 400 | grace:                         |
       | POST   | /api/tasks/TASK/kill          | {}              | 409    | task TASK has ended completed  |
     And the task's stored payload is byte for byte what it was when it ended
 

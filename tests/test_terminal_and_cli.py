@@ -1,6 +1,7 @@
 import argparse
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -324,3 +325,21 @@ def test_errors_name_the_option_the_user_typed(message, said):
     from agents_runner.cli.common import in_user_words
 
     assert in_user_words(message, None) == said
+
+
+def test_a_broken_pipe_that_is_not_stdout_is_an_error_not_a_quiet_end(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A pipe to a process the command started (a detached supervisor that died before it
+    took its task) is no reader gone from stdout: the command says so and fails."""
+    from agents_runner import cli
+    from agents_runner.cli import control_verbs
+
+    def hand_over_fails(args: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(control_verbs, "cmd_recover", hand_over_fails)
+    status = cli.main(["--state-dir", str(tmp_path / "state"), "recover"])
+
+    assert status != 0
+    assert "Broken pipe" in capsys.readouterr().err

@@ -309,3 +309,18 @@ def test_a_payload_stored_with_text_utf8_cannot_carry_is_still_listed_and_shown(
 
     assert (listed.status_code, shown.status_code) == (200, 200)
     assert listed.json()["tasks"][0]["labels"] == {"k": "\udcff"}
+
+
+@pytest.mark.parametrize("since", [10**15, 10**19 - 1])
+def test_a_log_offset_far_past_the_end_is_answered_with_nothing_new(
+    store: TaskStore, since: int
+) -> None:
+    """Past what a file's seek takes (ext4: about 1.7e13): the same answer as any offset
+    past the end, not a 500."""
+    (task,) = make_finished(store, 1)
+    store.log_path(task.id).write_bytes(b"one\n")
+
+    answer = client(store).get(f"/api/tasks/{task.id}/log?since={since}")
+
+    assert answer.status_code == 200
+    assert (answer.json()["text"], answer.json()["next"]) == ("", since)
