@@ -158,15 +158,13 @@ def check_command(command: Any) -> tuple[str, ...] | None:
     return argv
 
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-
-
 def check_env_names(env: dict[str, str]) -> dict[str, str]:
+    """Any name the engine passes on, but one that starts with '-' (an option given where
+    a name was meant) or holds white space."""
     for key in env:
-        if not _ENV_NAME.fullmatch(key):
+        if key.startswith("-") or any(character.isspace() for character in key):
             raise ValueError(
-                f"env: {key!r} is not a variable name (a letter or _ first, then letters, "
-                "digits, _, . or -)"
+                f"env: {key!r} is not a variable name (it starts with '-' or holds a space)"
             )
     return env
 
@@ -302,6 +300,8 @@ def check_seconds(
 ) -> float | None:
     if value is None and allow_none:
         return None
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_SECONDS:
+        raise ValueError(f"{name}: at most {MAX_SECONDS // 86400} days, got more")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"{name}: must be a number of seconds")
     if positive and value <= 0:

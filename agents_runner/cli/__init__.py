@@ -76,9 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NotASwarmManager as exc:
         named = backend_option or f"{BACKEND_VARIABLE}={os.environ.get(BACKEND_VARIABLE, '')}"
         return fail(_naming_the_engine(f"{named}: {exc}"), EXIT_BAD_INPUT)
-    except BrokenPipeError:  # the reader went (`| head`): nothing more to say, to anyone
-        _quiet_stdout()
-        return EXIT_OK
+    except BrokenPipeError as exc:
+        if _reader_gone(sys.stdout):  # `| head`: nothing more to say, to anyone
+            _quiet_stdout()
+            return EXIT_OK
+        return fail(f"a process this command started went away ({exc.strerror})", 1)
     except OSError as exc:  # the state dir: full, read-only, not a folder, not ours
         where = f" {exc.filename}" if exc.filename else ""
         reason = exc.strerror or str(exc)
@@ -96,3 +98,15 @@ def _quiet_stdout() -> None:
     to complain about."""
     with contextlib.suppress(OSError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _reader_gone(stream: object) -> bool:
+    """Whether `stream` is a pipe whose reader has closed it (poll says POLLERR)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(stream.fileno(), select.POLLOUT)  # type: ignore[attr-defined]
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return False

@@ -23,6 +23,8 @@ def log_slice(path: Path, offset: int) -> tuple[bytes, int]:
     and sees nothing twice."""
     try:
         with open(path, "rb") as log:
+            if offset >= os.fstat(log.fileno()).st_size:  # past the end: nothing new (and
+                return b"", offset  # an offset past what seek takes is no error)
             log.seek(offset)
             data = log.read(LOG_CHUNK)
     except FileNotFoundError:

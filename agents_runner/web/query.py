@@ -14,7 +14,7 @@ MAX_LIMIT = 500
 _PREFIX = re.compile(r"[0-9a-f]{1,12}")
 _CURSOR = re.compile(r"([uf])\.(\S+)\.([0-9a-f]{12})")
 # At most this many digits in a number a client sends: far past any offset, limit or time
-# in nanoseconds, and short of what int() and a file's seek refuse.
+# in nanoseconds, and short of what int() refuses.
 MAX_DIGITS = 19
 
 
