@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         named = backend_option or f"{BACKEND_VARIABLE}={os.environ.get(BACKEND_VARIABLE, '')}"
         return fail(_naming_the_engine(f"{named}: {exc}"), EXIT_BAD_INPUT)
     except BrokenPipeError as exc:
-        if _reader_gone(sys.stdout):  # `| head`: nothing more to say, to anyone
+        if _reader_gone(sys.stdout) or _reader_gone(sys.stderr):  # `| head`: nothing to say
             _quiet_stdout()
             return EXIT_OK
         return fail(f"a process this command started went away ({exc.strerror})", 1)
