@@ -320,6 +320,7 @@ Feature: The command line a person expects
       | images with an agent and no action | images codex                       | images: 'codex' is not an action | argument action |
       | an unknown agent's images | images list bogus                           | images list: unknown agent 'bogus' | --agent      |
       | a list label without a key | list --label =v                            | --label: '=v' has no name | Traceback         |
+      | a task id after --       | show -- 0123456789ab                         | only 'run' takes a command after --, not 'show' | arguments are required |
 
   @C-6.9 @C-3.22
   Scenario Outline: An AGENTS_RUNNER_BACKEND that names no backend is refused, naming the variable, before anything is stored: <verb>
