@@ -387,6 +387,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     own, command = split_command(argv)
     # No verb (`--help`, a typo): the verbs are listed, and none needs its options.
     verb = verb_in(own, VERBS) or ""
+    if command and verb and verb != "run":  # before argparse, which would miss what follows
+        raise BadInput(f"only 'run' takes a command after --, not {verb!r}")
     parser = build_parser(only=verb)
     if verb == "images":  # its agents may follow its option: images build --offline-from D codex
         own = option_last(own, "--offline-from")
@@ -394,7 +396,5 @@ def parse(argv: list[str]) -> argparse.Namespace:
     if not hasattr(args, "state_dir"):
         args.state_dir = None
     if command:
-        if args.command != "run":
-            raise BadInput(f"only 'run' takes a command after --, not {args.command!r}")
         args.command_argv = [*args.command_argv, *command]
     return args
