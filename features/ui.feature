@@ -271,7 +271,7 @@ Feature: A live page and a JSON API, seen in a real browser
   @C-8.12
   Scenario: A Download of a log that grows meanwhile serves the log as it was when it began, whole
     Given a workspace
-    And a task whose agent prints numbered 80-byte lines until its go file is in that workspace
+    And a task whose agent prints 80 MB of numbered 80-byte lines, then waits for its go file in that workspace
     When the task is submitted
     And the task's log file holds at least 20 MB
     Then a Download of the task's log, while it grows, serves at least those 20 MB whole: the start of the log file, byte for byte

@@ -24,7 +24,7 @@ from agents_runner.states import TaskState
 from agents_runner.task import parse_time
 from agents_runner.testing.agent_record import RESOLUTION
 from agents_runner.testing.events import ContainerEvent, exit_codes
-from agents_runner.testing.harness import SHUTDOWN_LINE
+from agents_runner.testing.harness import SHUTDOWN_LINE, TASK_TIMEOUT
 from agents_runner.testing.oracle import raw_inspect
 from agents_runner.testing.task_refs import fresh, task_of
 
@@ -45,7 +45,8 @@ def the_task_is(context: Context, state: str) -> None:
 
 @then('{task:TaskRef} ends "{state}"')
 def the_task_ends(context: Context, task: str, state: str) -> None:
-    ended = context.harness.wait_for_end(task_of(context, task).id)
+    timeout = getattr(context, "end_within", TASK_TIMEOUT)  # longer for big output
+    ended = context.harness.wait_for_end(task_of(context, task).id, timeout=timeout)
     assert_that(ended.state, equal_to(TaskState(state)), f"error: {ended.error}")
 
 

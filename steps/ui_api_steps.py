@@ -466,15 +466,21 @@ def post_kill(context: Context) -> None:
     assert_that(answered, equal_to(202), said.decode())
 
 
-@given("a task whose agent prints numbered 80-byte lines until its go file is in that workspace")
+@given(
+    "a task whose agent prints 80 MB of numbered 80-byte lines, then waits for its go file in that workspace"
+)
 def lines_until_go(context: Context) -> None:
-    burst = "awk 'BEGIN{for(i=1;i<=10000;i++) printf \"%079d\\n\", i}'"
-    script = f"until [ -f /workspace/go ]; do {burst}; done"
+    # 80 MB as fast as the agent can print them (the log grows all through a download of
+    # its first 20 MB), then a wait for the go file: bounded, for an engine with a slower
+    # log (Podman) to copy soon.
+    lines = "awk 'BEGIN{for(i=1;i<=1000000;i++) printf \"%079d\\n\", i}'"
+    script = f"{lines}; until [ -f /workspace/go ]; do sleep 0.1; done"
     context.spec_fields = {
         "command": ["sh", "-c", script],
         "workspace": context.workspace,
         "timeout": 300.0,
     }
+    context.end_within = 300.0
 
 
 @when("the task's log file holds at least {megabytes:d} MB")
