@@ -467,7 +467,8 @@ def post_kill(context: Context) -> None:
 
 
 @given(
-    "a task whose agent prints 80 MB of numbered 80-byte lines, then waits for its go file in that workspace"
+    "a task whose agent prints 80 MB of numbered 80-byte lines, then waits for its go file in "
+    "that workspace"
 )
 def lines_until_go(context: Context) -> None:
     # 80 MB as fast as the agent can print them (the log grows all through a download of
