@@ -152,6 +152,19 @@ Feature: One queue per state dir: every task from every process waits its turn
     And task 2 ends "completed"
     And the containers were created in the order of tasks 1, 2
 
+  @C-4a.2 @C-4a.4 @C-2.16
+  Scenario: A runner closed without waiting leaves its running task's slot taken until the task ends
+    Given the user has run "config max-running 1"
+    And a TaskRunner process that submits task 1 waiting for its own go file, and once it runs closes without waiting and serves on
+    And the engine's events show task 1's agent started, and the task is "running"
+    When task 2 started with "run --detach", waiting for its own go file
+    Then "show" of task 2 says "waiting for a slot: 1 of 1 running"
+    And task 2 is still "queued" and the engine's events show no container of it
+    When every task is let go on
+    Then all 2 named tasks end "completed"
+    And the containers were created in the order of tasks 1, 2
+    And the engine's events never show more than 1 of their containers at once, from create to destroy
+
   @C-4a.1 @C-2.2
   Scenario: Two TaskRunners in two processes and detached tasks all share one limit
     Given the user has run "config max-running 2"

@@ -96,18 +96,36 @@ def runner_process(context: Context, number: int) -> None:
     context.runner_process = _runner_process(context, [number])
 
 
-def _runner_process(context: Context, numbers: list[int]):
+@given(
+    "a TaskRunner process that submits task {number:d} waiting for its own go file, and once "
+    "it runs closes without waiting and serves on"
+)
+def runner_process_let_go(context: Context, number: int) -> None:
+    context.runner_process = _runner_process(context, [number], close_without_waiting=True)
+
+
+def _runner_process(context: Context, numbers: list[int], *, close_without_waiting=False):
     harness = context.harness
     workspaces = {n: str(harness.workspace()) for n in numbers}
+    closing = "runner.close(wait=True)"
+    if close_without_waiting:  # once its tasks run: their containers go on without it
+        closing = (
+            "while any(runner.get(t).state.value != 'running' for t in ids): time.sleep(0.05)\n"
+            "runner.close(wait=False)\n"
+            "time.sleep(3600)  # a service that goes on with other work; killed at cleanup"
+        )
     source = f"""
-import sys
+import sys, time
 from agents_runner import TaskRunner, TaskSpec
-with TaskRunner({str(harness.state_dir)!r}) as runner:
-    for number, workspace in {workspaces!r}.items():
-        task = runner.submit(TaskSpec(
-            image={harness.image!r}, command=["sh", "-c", {WAITING_AGENT!r}],
-            workspace=workspace, timeout=300.0, network="none", labels={harness.labels!r}))
-        print(number, task.id, flush=True)
+runner = TaskRunner({str(harness.state_dir)!r})
+ids = []
+for number, workspace in {workspaces!r}.items():
+    task = runner.submit(TaskSpec(
+        image={harness.image!r}, command=["sh", "-c", {WAITING_AGENT!r}],
+        workspace=workspace, timeout=300.0, network="none", labels={harness.labels!r}))
+    ids.append(task.id)
+    print(number, task.id, flush=True)
+{closing}
 """
     process = harness.cli.start_python(source)
     for _ in numbers:
