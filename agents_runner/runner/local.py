@@ -239,5 +239,9 @@ class LocalTasks:
                 current = threading.current_thread()
                 self._threads = [t for t in self._threads if t.is_alive() and t is not current]
                 self.changed.notify_all()
-            self.admitter.queue.leave(supervisor.task_id)
+            # A task let go unfinished (close(wait=False)) keeps its slot: its container
+            # runs on, and whoever takes it over ends it (C-4a.4). An ended one gives it back.
+            queue = self.admitter.queue
+            if not (queue.active_dir / supervisor.task_id).exists():
+                queue.leave(supervisor.task_id)
             self._let_through_after_change()
