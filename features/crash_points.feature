@@ -47,6 +47,15 @@ Feature: A runner killed at any of its named crash points leaves no container an
     And the task's log is exactly "started" then "finished", each line once
     And the engine holds no container of the task
 
+  @C-2.19 @C-6.7 @C-2.8 @C-1.14
+  Scenario: Killed right after the container was started, its deadline still counts from the container's start
+    When the user runs a waiting agent with the secret in the foreground, armed to die at "after-start", with a deadline of 4 seconds
+    And the runner process has died of SIGKILL
+    And 3 seconds have passed since the engine started the task's container
+    And the user runs "recover"
+    Then the task ends "timed_out", its history running from the engine's start of its container and its end at most 6 seconds after it
+    And the engine holds no container of the task
+
   @C-2.19 @C-6.7 @C-1.15
   Scenario: Killed while a graceful stop is under way
     When the user runs a waiting agent with the secret in the foreground, armed to die at "during-stopping"

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from behave import given, then, when
@@ -24,6 +25,7 @@ from hamcrest import (
     greater_than_or_equal_to,
     has_length,
     is_,
+    less_than,
     less_than_or_equal_to,
     not_,
     not_none,
@@ -225,6 +227,52 @@ def foreground_armed(context: Context, point: str) -> None:
         *_waiting_run(context, "--secret", "API_TOKEN"),
         env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
     )
+
+
+@when(
+    'the user runs a waiting agent with the secret in the foreground, armed to die at "{point}",'
+    " with a deadline of {seconds:d} seconds"
+)
+def foreground_armed_with_deadline(context: Context, point: str, seconds: int) -> None:
+    context.first_terminal = context.harness.cli.start(
+        *_waiting_run(context, "--secret", "API_TOKEN", "--timeout", f"{seconds}s"),
+        env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
+    )
+
+
+@when("{seconds:d} seconds have passed since the engine started the task's container")
+def seconds_since_started(context: Context, seconds: int) -> None:
+    (found,) = raw_containers(context.harness.engine, {LABEL_TASK_ID: context.task.id})
+    state = raw_inspect(context.harness.engine, found["Id"])["State"]
+    context.container_started = parse_time(_whole_microseconds(state["StartedAt"]))
+    wait_until(
+        lambda: (datetime.now(UTC) - context.container_started).total_seconds(),
+        lambda passed: passed >= seconds,
+        timeout=seconds + 30,
+        describe=f"{seconds} s since the container's start",
+    )
+
+
+@then(
+    'the task ends "{state}", its history running from the engine\'s start of its container'
+    " and its end at most {seconds:d} seconds after it"
+)
+def ended_from_container_start(context: Context, state: str, seconds: int) -> None:
+    ended = context.harness.wait_for_end(context.task.id)
+    assert_that(ended.state, equal_to(TaskState(state)), f"error: {ended.error}")
+    running = parse_time(ended.reached(TaskState.RUNNING))
+    drift = abs((running - context.container_started).total_seconds())
+    assert_that(drift, less_than(0.5), f"running at {running}, started {context.container_started}")
+    took = (parse_time(ended.updated_at) - context.container_started).total_seconds()
+    assert_that(took, less_than(seconds), "from the container's start to the recorded end")
+
+
+def _whole_microseconds(stamp: str) -> str:
+    """Docker's RFC 3339 time with nanoseconds, as fromisoformat reads it."""
+    head, _, rest = stamp.partition(".")
+    digits = "".join(c for c in rest if c.isdigit())
+    zone = rest[len(digits) :].replace("Z", "+00:00")
+    return f"{head}.{digits[:6].ljust(6, '0')}{zone}" if digits else head + zone
 
 
 @when("the runner process has died of SIGKILL")
