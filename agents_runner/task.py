@@ -178,11 +178,12 @@ class Task:
     def container_name(self) -> str:
         return f"agents-runner-{self.id}"
 
-    def move_to(self, target: TaskState) -> None:
-        """Change state in memory, checking the contract; the store persists it."""
+    def move_to(self, target: TaskState, at: str | None = None) -> None:
+        """Change state in memory, checking the contract; the store persists it. `at`:
+        when it happened, if not now (a start found later, as the engine dates it)."""
         check_transition(self.id, self.state, target)
         self.state = target
-        self.history.append(HistoryEntry(target, utc_now()))
+        self.history.append(HistoryEntry(target, at or utc_now()))
 
     def reached(self, state: TaskState) -> str | None:
         """When the task reached `state`, or None if it never did."""

@@ -4,6 +4,7 @@ read-change-write, and the listeners told."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from ..diagnosis import diagnose
@@ -90,14 +91,19 @@ class TaskRecord:
     def settle(self, **outcome: Any) -> None:
         self.update_with(lambda task: settle(task, **outcome))
 
-    def record_start(self, container_id: str) -> None:
-        """A container found started for a task still `starting`: it runs."""
+    def record_start(self, container_id: str, started_at: float | None = None) -> None:
+        """A container found started for a task still `starting`: it runs, since the
+        engine started it (`started_at`, seconds since the epoch), which its deadline
+        counts from."""
+        at = None
+        if started_at is not None:
+            at = datetime.fromtimestamp(started_at, UTC).isoformat(timespec="microseconds")
 
         def change(task: Task) -> bool:
             if task.state is not TaskState.STARTING:
                 return False
             task.container_id = container_id
-            task.move_to(TaskState.RUNNING)
+            task.move_to(TaskState.RUNNING, at=at)
             return True
 
         self.update_with(change)

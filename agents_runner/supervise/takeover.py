@@ -51,7 +51,7 @@ class TakeOver:
             task = self.record.load()
         if task.state is TaskState.STARTING and container and container.has_started:
             # Started just before its owner died: it runs, with the secrets it was given.
-            self.record.record_start(container.id)
+            self.record.record_start(container.id, container.started_at)
             task = self.record.load()
         if task.state in (TaskState.QUEUED, TaskState.PULLING, TaskState.STARTING):
             if self.engine.places_tasks:  # a service could still start: it goes first
