@@ -13,7 +13,7 @@ from ..outcome import record_stop_request, settle
 from ..spec import TaskSpec
 from ..states import TaskState, can_transition
 from ..store import TaskStore
-from ..task import Task, utc_now
+from ..task import Task, parse_time, utc_now
 from .agent_container import agent_profile
 from .endings import log_tail
 
@@ -95,14 +95,17 @@ class TaskRecord:
         """A container found started for a task still `starting`: it runs, since the
         engine started it (`started_at`, seconds since the epoch), which its deadline
         counts from."""
-        at = None
-        if started_at is not None:
-            at = datetime.fromtimestamp(started_at, UTC).isoformat(timespec="microseconds")
 
         def change(task: Task) -> bool:
             if task.state is not TaskState.STARTING:
                 return False
             task.container_id = container_id
+            at = None
+            if started_at is not None:
+                at = datetime.fromtimestamp(started_at, UTC).isoformat(timespec="microseconds")
+                last = task.history[-1].at  # a cluster's take-over records pulling and
+                if parse_time(at) < parse_time(last):  # starting only once it finds the
+                    at = last  # container: never before them
             task.move_to(TaskState.RUNNING, at=at)
             return True
 
