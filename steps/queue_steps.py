@@ -110,13 +110,16 @@ def _runner_process(context: Context, numbers: list[int], *, close_without_waiti
     closing = "runner.close(wait=True)"
     if close_without_waiting:  # once its tasks run: their containers go on without it
         closing = (
-            "while any(runner.get(t).state.value != 'running' for t in ids): time.sleep(0.05)\n"
+            "wait_until(lambda: [runner.get(t).state.value for t in ids],\n"
+            "           lambda states: set(states) == {'running'}, timeout=120,\n"
+            "           describe='its tasks to run')\n"
             "runner.close(wait=False)\n"
-            "time.sleep(3600)  # a service that goes on with other work; killed at cleanup"
+            "signal.pause()  # a service that goes on with other work; killed at cleanup"
         )
     source = f"""
-import sys, time
+import signal
 from agents_runner import TaskRunner, TaskSpec
+from agents_runner.testing.waiting import wait_until
 runner = TaskRunner({str(harness.state_dir)!r})
 ids = []
 for number, workspace in {workspaces!r}.items():
