@@ -48,8 +48,7 @@ class UnfinishedIndex:
         with contextlib.suppress(OSError), self._locked(task_id, wait=False):
             path = self.payload_path(task_id)
             if not path.exists():
-                self._unmark(task_id)
-                self._lock_path(task_id).unlink(missing_ok=True)  # as delete() leaves it
+                self._unmark(task_id)  # (its lock file goes as the lock is let go)
                 return
             try:
                 ended = self._read(path).is_terminal

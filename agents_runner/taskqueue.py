@@ -40,6 +40,7 @@ class Ticket:
         if not (rank.isdigit() and seq.isdigit()):  # the name's order is the line's
             raise ValueError(f"not a ticket: {name}")
         self.name = name
+        self.rank, self.seq = int(rank), int(seq)
         self.task_id = task_id
         self.pool = pool or None
         self.pid = int(pid)
@@ -136,15 +137,17 @@ class TaskQueue:
         self.ensure()
         started = start_ticks(owner_pid) or 0
         with self._locked():
-            ticket = self._ticket_of(task_id)
+            tickets = self._tickets()
+            ticket = next((t for t in tickets if t.task_id == task_id), None)
             if ticket is None:
-                seq = self._next_seq()
+                seq = self._next_seq(tickets)
                 name = Ticket.name_for(task_id, seq, priority, pool, owner_pid, started)
                 _touch(self.waiting_dir / name)
             elif (ticket.pid, ticket.started) != (owner_pid, started):
-                rank, seq = ticket.name.split(_SEP)[:2]
-                kept = (rank, seq, task_id, ticket.pool or "", str(owner_pid), str(started))
-                os.rename(self.waiting_dir / ticket.name, self.waiting_dir / _SEP.join(kept))
+                kept = Ticket.name_for(
+                    task_id, ticket.seq, MAX_PRIORITY - ticket.rank, ticket.pool, owner_pid, started
+                )
+                os.rename(self.waiting_dir / ticket.name, self.waiting_dir / kept)
 
     def leave(self, task_id: str) -> None:
         """The task no longer waits, and holds no slot (it ended, or was given up)."""
@@ -290,7 +293,7 @@ class TaskQueue:
                 _unlink(self.running_dir / name)
         return holders
 
-    def _next_seq(self) -> int:
+    def _next_seq(self, tickets: list[Ticket]) -> int:
         """The next submission number: past the last handed out and past every waiting
         ticket's, so a number lost in a crash mid-write never puts a task ahead. (Written
         in place: a rename in queue/ would wake every waiter.)"""
@@ -299,7 +302,7 @@ class TaskQueue:
             last = int(path.read_text().strip() or 0)
         except (FileNotFoundError, ValueError, UnicodeDecodeError):
             last = 0
-        seq = max([last, *(int(t.name.split(_SEP)[1]) for t in self._tickets())]) + 1
+        seq = max([last, *(ticket.seq for ticket in tickets)]) + 1
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.write(fd, f"{seq}\n".encode())

@@ -290,6 +290,10 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
 _SECONDS = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")  # a plain number: 90, 1.5, 1e3
 
 
+class DurationTooLong(argparse.ArgumentTypeError):
+    """A duration past a century: a typo, whatever else the value could be read as."""
+
+
 def parse_duration(text: str) -> float:
     """`90`, `1.5`, `1e3`, `90s`, `15m`, `12h`, `7d`, `1h30m` -> seconds; at most a
     century (config.MAX_SECONDS), however it is written."""
@@ -306,7 +310,7 @@ def parse_duration(text: str) -> float:
             )
         seconds = sum(float(p.group(1)) * _UNITS[p.group(2) or "s"] for p in parts)
     if seconds > MAX_SECONDS:
-        raise argparse.ArgumentTypeError(
+        raise DurationTooLong(
             f"{text!r} is too long: at most {MAX_SECONDS // 86400} days (a century)"
         )
     return seconds
@@ -361,9 +365,10 @@ def parse_since(text: str, now: float | None = None) -> float:
 
     try:
         return (time.time() if now is None else now) - parse_duration(text)
-    except argparse.ArgumentTypeError as exc:
-        if "too long" in str(exc):
-            raise
+    except DurationTooLong:
+        raise
+    except argparse.ArgumentTypeError:
+        pass
     if _TIME.fullmatch(text):
         try:  # a day, an hour or an offset out of range: 2026-13-45, 25:61, +99:00
             datetime.fromisoformat(re.sub(r"\.\d+", "", text).replace("Z", "+00:00"))
