@@ -284,7 +284,7 @@ Feature: The command line a person expects
   Scenario: Every verb has a description and an example in its help
     Then the help of every verb has a description and an example
 
-  @C-3.22 @C-3.14 @C-3.15 @C-2.47 @C-2.38 @C-2.32 @C-2.5 @C-9.5
+  @C-3.22 @C-3.14 @C-3.15 @C-2.47 @C-2.38 @C-2.32 @C-2.5 @C-9.5 @C-3.12
   Scenario Outline: Bad input names the option the user typed, before anything is stored: <problem>
     When the user runs "<command line>"
     Then the command exits with status 2
@@ -319,6 +319,7 @@ Feature: The command line a person expects
       | a since too long ago     | logs --since 36501d 0123456789ab             | '36501d' is too long: at most 36500 days | neither a duration |
       | images with an agent and no action | images codex                       | images: 'codex' is not an action | argument action |
       | an unknown agent's images | images list bogus                           | images list: unknown agent 'bogus' | --agent      |
+      | an offline folder that holds nothing | images build codex --offline-from /nonexistent | --offline-from: '/nonexistent' has no npm cache | building the codex image |
       | a list label without a key | list --label =v                            | --label: '=v' has no name | Traceback         |
       | a task id after --       | show -- 0123456789ab                         | only 'run' takes a command after --, not 'show' | arguments are required |
 
