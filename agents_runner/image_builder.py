@@ -76,14 +76,7 @@ def build_agent_image(
         network = None
         if offline_from is not None:
             source = Path(offline_from)
-            if not Path(source, "npm-cache", "_cacache").is_dir():
-                raise ValueError(
-                    f"offline_from: {os.fspath(source)!r} has no npm cache in npm-cache/"
-                )
-            if not list(source.glob("debs/*.deb")):
-                raise ValueError(
-                    f"offline_from: {os.fspath(source)!r} has no Debian packages in debs/"
-                )
+            check_offline_folder(source)
             _link_tree(source / "npm-cache", Path(context, "npm-cache"))
             _link_tree(source / "debs", Path(context, "debs"))
             buildargs["npm_config_offline"] = "true"
@@ -105,6 +98,16 @@ def build_agent_image(
                 ) from exc
             raise
     return tag
+
+
+def check_offline_folder(source: str | os.PathLike[str]) -> None:
+    """ValueError (naming `offline_from`) unless the folder holds what an offline build
+    takes: npm's cache in npm-cache/ and Debian packages in debs/."""
+    folder = Path(source)
+    if not Path(folder, "npm-cache", "_cacache").is_dir():
+        raise ValueError(f"offline_from: {os.fspath(folder)!r} has no npm cache in npm-cache/")
+    if not list(folder.glob("debs/*.deb")):
+        raise ValueError(f"offline_from: {os.fspath(folder)!r} has no Debian packages in debs/")
 
 
 def _link_tree(source: Path, target: Path) -> None:

@@ -8,7 +8,13 @@ import sys
 from ..agents import NODE_IMAGE, get_profile
 from ..engine import Engine
 from ..engine.errors import EngineError, EngineUnavailable
-from ..image_builder import agents_with_images, build_agent_image, image_state, profile_with_image
+from ..image_builder import (
+    agents_with_images,
+    build_agent_image,
+    check_offline_folder,
+    image_state,
+    profile_with_image,
+)
 from ..terminal import format_rows
 from .common import BadInput, fail
 
@@ -29,6 +35,10 @@ def cmd_images(args: argparse.Namespace) -> int:
             profile_with_image(agent)
         except ValueError as exc:
             raise BadInput(f"images {args.action}: {str(exc).removeprefix('agent: ')}") from None
+    if args.offline_from is not None and not args.agents:
+        raise BadInput("--offline-from: name the agents whose packages the folder holds")
+    if args.offline_from is not None:
+        check_offline_folder(args.offline_from)  # before a line saying a build begins
     engine = Engine.from_env()  # images belong to the engine, not to a state dir
     if args.action == "list":
         rows = [["AGENT", "IMAGE", "CLI", "NODE.JS", "ENGINES", "CHECKED", "HERE"]]
@@ -49,8 +59,6 @@ def cmd_images(args: argparse.Namespace) -> int:
             )
         print(format_rows(rows))
         return 0
-    if args.offline_from is not None and not args.agents:
-        raise BadInput("--offline-from: name the agents whose packages the folder holds")
     for agent in agents:
         print(f"building the {agent} image", file=sys.stderr, flush=True)
         try:
