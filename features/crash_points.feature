@@ -67,6 +67,18 @@ Feature: A runner killed at any of its named crash points leaves no container an
     And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
     And the engine holds no container of the task
 
+  @C-2.19 @C-6.7 @C-2.9 @C-1.15
+  Scenario: Killed while a graceful stop is under way, the stop's grace still counts from the cancel
+    When the user runs an agent that ignores SIGTERM with the secret in the foreground, with a grace of 8 seconds, armed to die at "during-stopping"
+    And the task is running in the first terminal
+    And the user runs "cancel {id} --no-wait" in a second terminal
+    And the runner process has died of SIGKILL
+    And the user runs "recover"
+    Then the task ends "cancelled"
+    And the agent was sent signal 15, then signal 9 (by the engine's events, its own record and its exit code)
+    And signal 9 was sent no sooner than the stop grace after signal 15, and at most 2 seconds later
+    And the engine holds no container of the task
+
   @C-2.19 @C-6.7
   Scenario: Killed after the agent exited, before the end was written
     When the user runs a waiting agent with the secret in the foreground, armed to die at "before-end"

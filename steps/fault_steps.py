@@ -37,7 +37,7 @@ from agents_runner.states import TaskState
 from agents_runner.task import parse_time
 from agents_runner.testing import engine_control
 from agents_runner.testing.contract_names import LABEL_TASK_ID
-from agents_runner.testing.harness import WAITING_AGENT
+from agents_runner.testing.harness import STUBBORN_AGENT, WAITING_AGENT
 from agents_runner.testing.log_capture import capture_records
 from agents_runner.testing.oracle import raw_containers, raw_inspect
 from agents_runner.testing.waiting import wait_until
@@ -236,6 +236,19 @@ def foreground_armed(context: Context, point: str) -> None:
 def foreground_armed_with_deadline(context: Context, point: str, seconds: int) -> None:
     context.first_terminal = context.harness.cli.start(
         *_waiting_run(context, "--secret", "API_TOKEN", "--timeout", f"{seconds}s"),
+        env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
+    )
+
+
+@when(
+    "the user runs an agent that ignores SIGTERM with the secret in the foreground, with a "
+    'grace of {seconds:d} seconds, armed to die at "{point}"'
+)
+def stubborn_foreground_armed(context: Context, seconds: int, point: str) -> None:
+    context.first_terminal = context.harness.cli.start(
+        *_waiting_run(
+            context, "--secret", "API_TOKEN", "--grace", f"{seconds}s", script=STUBBORN_AGENT[2]
+        ),
         env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
     )
 
