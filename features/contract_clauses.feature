@@ -49,6 +49,20 @@ Feature: Clauses of the contract that no other feature proves
         | cancel |
         | kill   |
 
+    @C-3.7 @C-3.8 @C-3.21
+    Scenario Outline: "<verb>" exits 1 for a task that a kill had already ended
+      When the user runs "run --detach -- sleep 300"
+      And the user runs "kill {id}"
+      And the user runs "<verb> {id}"
+      Then the command exits with status 1
+      And its output is exactly "{id} killed"
+      And its error output is one line that names "had already ended killed; the request changed nothing"
+
+      Examples:
+        | verb   |
+        | cancel |
+        | kill   |
+
   Rule: The Python API's wait raises TimeoutError when its timeout runs out
 
     @C-2.7 @C-2.54
