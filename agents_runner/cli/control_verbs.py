@@ -36,7 +36,10 @@ def cmd_wait(args: argparse.Namespace) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    task_id = open_store(args).resolve_id(args.id)
+    store = open_store(args)
+    task_id = store.resolve_id(args.id)
+    if (ended := store.load(task_id)).is_terminal:
+        return _already_ended(ended)
     runner = open_controller(args)
     task = runner.request_stop(task_id, grace=args.grace)
     wanted = {TaskState.CANCELLED, TaskState.TIMED_OUT, TaskState.KILLED}
@@ -44,7 +47,10 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_kill(args: argparse.Namespace) -> int:
-    task_id = open_store(args).resolve_id(args.id)
+    store = open_store(args)
+    task_id = store.resolve_id(args.id)
+    if (ended := store.load(task_id)).is_terminal:
+        return _already_ended(ended)
     runner = open_controller(args)
     task = runner.request_kill(task_id)
     return _after_request(runner, task.id, args.no_wait, {TaskState.KILLED})
@@ -105,8 +111,14 @@ def _after_request(runner: TaskRunner, task_id: str, no_wait: bool, wanted: set[
     if no_wait:
         return EXIT_OK
     task = runner.wait(task_id)
-    print(f"{task.id} {task.state.value}")
     if task.state in wanted:
+        print(f"{task.id} {task.state.value}")
         return EXIT_OK
+    return _already_ended(task)
+
+
+def _already_ended(task: Task) -> int:
+    """A request for a task that had ended before it: a killed task's cancel too."""
+    print(f"{task.id} {task.state.value}")
     note(f"task {task.id} had already ended {task.state.value}; the request changed nothing")
     return EXIT_ENDED_OTHERWISE
