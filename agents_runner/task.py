@@ -81,6 +81,7 @@ _TASK_FIELDS = (
     "id", "spec", "state", "created_at", "updated_at", "history", "container_id",
     "exit_code", "error", "stop_requested_at", "stop_grace", "stop_reason",
     "kill_requested_at", "pull_progress", "owner", "backend", "placement",
+    "stop_signalled_at",
 )  # fmt: skip
 
 
@@ -107,6 +108,7 @@ class Task:
         owner: dict[str, Any] | None = None,  # the process driving it: pid, host, start time
         backend: str | None = None,  # where it runs, when not on one engine: "swarm"
         placement: str | None = None,  # while a cluster has it queued: the cluster's words
+        stop_signalled_at: str | None = None,  # when its owner sent the stop signal
     ) -> None:
         self.id = id
         self.spec = spec
@@ -125,6 +127,7 @@ class Task:
         self.owner = owner
         self.backend = backend
         self.placement = placement
+        self.stop_signalled_at = stop_signalled_at
 
     @property
     def spec(self) -> TaskSpec:
@@ -210,6 +213,7 @@ class Task:
             # Only where the task does not run on one engine: other payloads stay as they were.
             **({"backend": self.backend} if self.backend else {}),
             **({"placement": self.placement} if self.placement else {}),
+            **({"stop_signalled_at": self.stop_signalled_at} if self.stop_signalled_at else {}),
         }
 
     @classmethod
@@ -242,6 +246,7 @@ class Task:
                 for entry in data["history"]
             ]
             _check_shapes(data, {"error", "stop_reason", "container_id"}, {"stop_grace"}, "")
+            signalled = data.get("stop_signalled_at")
             exit_code = data.get("exit_code")
             if exit_code is not None and (
                 isinstance(exit_code, bool) or not isinstance(exit_code, int)
@@ -265,6 +270,9 @@ class Task:
                 owner=data.get("owner"),
                 backend=data.get("backend"),
                 placement=data.get("placement"),
+                stop_signalled_at=None
+                if signalled is None
+                else _text(signalled, "stop_signalled_at"),
             )
             task._stored_spec = stored_spec
             return task

@@ -118,12 +118,31 @@ class TaskRecord:
             lambda t: t.move_to(TaskState.STOPPING) if t.state is TaskState.RUNNING else False
         )
 
+    def record_stop_sent(self, at: str | None = None) -> None:
+        """The stop signal reached the engine: a supervisor that takes the task over then
+        counts the grace on from `at` (now) and does not send it again."""
+
+        def change(task: Task) -> bool:
+            if task.is_terminal or task.stop_signalled_at:
+                return False
+            task.stop_signalled_at = at or utc_now()
+            return True
+
+        self.update_with(change)
+
     def record_deadline(self) -> None:
-        self.update_with(
-            lambda t: record_stop_request(
-                t, at=utc_now(), grace=self.spec.stop_grace, reason="timeout"
-            )
-        )
+        """The deadline's stop signal reached the agent: the stop and its sending, in one
+        write."""
+        at = utc_now()
+
+        def change(task: Task) -> bool:
+            asked = record_stop_request(task, at=at, grace=self.spec.stop_grace, reason="timeout")
+            if task.is_terminal or task.stop_signalled_at:
+                return asked
+            task.stop_signalled_at = at
+            return True
+
+        self.update_with(change)
 
     def end_of_output(self, offline: bool = False) -> dict[str, Any]:
         """The log's last line that says something and, for an agent, what its output

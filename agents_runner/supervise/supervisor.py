@@ -181,7 +181,11 @@ class TaskSupervisor(TakeOver):
         return self._engine("asking for the container's network", ask)
 
     def _watch(
-        self, container_id: str, deadline: float | None, attach: OutputStream | None = None
+        self,
+        container_id: str,
+        deadline: float | None,
+        attach: OutputStream | None = None,
+        stop_sent_at: float | None = None,
     ) -> None:
         """Copy the output and watch the agent until its container exits, then finish."""
         copy = task_log_copy(self.engine, self.store, self.task_id, container_id, attach)
@@ -197,7 +201,7 @@ class TaskSupervisor(TakeOver):
             poll_interval=self.poll_interval,
         )
         try:
-            outcome = watch.until_exit(deadline)
+            outcome = watch.until_exit(deadline, stop_sent_at)
             if outcome is None:
                 return  # detached
             failpoints.reach("before-end")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -70,9 +71,14 @@ class TakeOver:
                 output = self.record.end_of_output(self.offline)
                 self.record.settle(exit_code=task.exit_code, error=task.error, **output)
             return
+        now = datetime.now(UTC)
         running_at = parse_time(task.reached(TaskState.RUNNING) or task.updated_at)
-        elapsed = (datetime.now(UTC) - running_at).total_seconds()
-        self._watch(container.id, self._deadline(elapsed=elapsed))
+        elapsed = (now - running_at).total_seconds()
+        stop_sent_at = None
+        if task.stop_signalled_at:  # the grace goes on; the signal is not sent twice
+            since = max(0.0, (now - parse_time(task.stop_signalled_at)).total_seconds())
+            stop_sent_at = time.monotonic() - since
+        self._watch(container.id, self._deadline(elapsed=elapsed), stop_sent_at=stop_sent_at)
 
 
 def _ours(container: ContainerInfo, task_id: str, store_id: str) -> bool:

@@ -44,8 +44,11 @@ class AgentWatch:
         self.detached = detached
         self.poll_interval = poll_interval
 
-    def until_exit(self, deadline: float | None) -> ContainerExit | None:
-        """The container's exit; None if detached first."""
+    def until_exit(
+        self, deadline: float | None, stop_sent_at: float | None = None
+    ) -> ContainerExit | None:
+        """The container's exit; None if detached first. `stop_sent_at`: when a previous
+        owner sent the stop signal (time.monotonic()), the grace counting on from then."""
         exited: list[ContainerExit | BaseException] = []
         container_id = self.container_id
 
@@ -60,6 +63,10 @@ class AgentWatch:
         name = f"wait-{self.record.task_id}"
         threading.Thread(target=wait_for_exit, name=name, daemon=True).start()
         escalation = StopEscalation(deadline=deadline, grace=self.record.spec.stop_grace)
+        if stop_sent_at is not None:
+            grace = self.record.load().stop_grace
+            escalation.grace = self.record.spec.stop_grace if grace is None else grace
+            escalation.stop_sent_at = stop_sent_at
         while not exited:
             self.wake.clear()
             if self.detached.is_set():
@@ -74,7 +81,8 @@ class AgentWatch:
                     escalation.grace = task.stop_grace
                 if task.state is TaskState.RUNNING:  # not when asked before the container ran
                     self.must("cannot record the stop", self.record.begin_stop)
-                self._signal(self._stop_signal())
+                if self._signal(self._stop_signal()):
+                    self.must("cannot record the stop", self.record.record_stop_sent)
                 escalation.stop_sent_at = time.monotonic()
                 failpoints.reach("during-stopping")
             elif step is Step.DEADLINE:
