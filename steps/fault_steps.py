@@ -253,6 +253,20 @@ def stubborn_foreground_armed(context: Context, seconds: int, point: str) -> Non
     )
 
 
+@when(
+    "the user runs an agent that ignores SIGTERM with the secret in the foreground, with a "
+    'grace of {grace:d} seconds and a deadline of {seconds:d} seconds, armed to die at "{point}"'
+)
+def stubborn_foreground_armed_with_deadline(
+    context: Context, grace: int, seconds: int, point: str
+) -> None:
+    options = ("--secret", "API_TOKEN", "--grace", f"{grace}s", "--timeout", f"{seconds}s")
+    context.first_terminal = context.harness.cli.start(
+        *_waiting_run(context, *options, script=STUBBORN_AGENT[2]),
+        env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
+    )
+
+
 @when("{seconds:d} seconds have passed since the engine started the task's container")
 def seconds_since_started(context: Context, seconds: int) -> None:
     (found,) = raw_containers(context.harness.engine, {LABEL_TASK_ID: context.task.id})
