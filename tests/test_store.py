@@ -247,3 +247,22 @@ def test_no_lock_file_outlives_its_task(tmp_path):
     kept = store.create(Task.new(TaskSpec(image="busybox", command=["true"])))
 
     assert sorted(p.name for p in store.locks_dir.iterdir()) in ([], [f"{kept.id}.lock"])
+
+
+def test_the_time_a_stop_signal_was_sent_is_kept_and_written_only_once_set(store):
+    task = new_task(store)
+    assert "stop_signalled_at" not in json.loads(store.payload_path(task.id).read_text())
+    at = "2026-12-06T10:00:00.000000+00:00"
+    store.update(task.id, lambda t: setattr(t, "stop_signalled_at", at))
+    assert json.loads(store.payload_path(task.id).read_text())["stop_signalled_at"] == at
+    assert TaskStore(store.root).load(task.id).stop_signalled_at == at
+
+
+@pytest.mark.parametrize("value", [7, "2026-12-06T10:00:00"])
+def test_a_stop_signal_time_that_is_no_zoned_time_is_quarantined(store, value):
+    task = new_task(store)
+    payload = json.loads(store.payload_path(task.id).read_text())
+    payload["stop_signalled_at"] = value
+    store.payload_path(task.id).write_text(json.dumps(payload))
+    with pytest.raises(TaskNotFound, match="stop_signalled_at"):
+        store.load(task.id)
