@@ -234,6 +234,7 @@ class TaskSupervisor(TakeOver):
         copy.close()
         # Only now are all the engine's outages known, the shutdown that stopped it too.
         error = known or outage_reason(self.engine, container_id, outcome, self.outages)
+        failpoints.reach("before-removal")
         if not self.spec.keep_container or task.kill_requested_at:
             self._remove()
         failpoints.reach("after-removal")
