@@ -127,3 +127,15 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
     When the user kills the task
     Then the task ends "killed"
     And the second task ends "completed"
+
+  @C-2.20 @C-2.10 @C-6.7
+  Scenario: A kill that comes while a kept container's log is being finished removes the container all the same
+    A task may keep its container after its end (the API's keep_container), but a
+    killed task's is removed: here the kill comes after the agent exited, once its log
+    is complete, before the owner decided whether to remove the container.
+    Given a TaskRunner process whose task keeps its container and prints "done", held at "before-removal" once the agent has exited
+    When that process is held there
+    And the user runs "kill {id} --no-wait"
+    And that process is let go on
+    Then the task ends "killed"
+    And the engine holds no container of the task
