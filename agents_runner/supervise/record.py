@@ -88,8 +88,19 @@ class TaskRecord:
 
         self.update_with(change)
 
-    def settle(self, **outcome: Any) -> None:
-        self.update_with(lambda task: settle(task, **outcome))
+    def settle(self, *, unless_killed: bool = False, **outcome: Any) -> bool:
+        """Record the end. With `unless_killed`, write nothing and answer False when a
+        kill was asked for (a kept container must go before a kill's end is written)."""
+        refused = []
+
+        def change(task: Task) -> bool:
+            if unless_killed and task.kill_requested_at and not task.is_terminal:
+                refused.append(task.kill_requested_at)
+                return False
+            return settle(task, **outcome)
+
+        self.update_with(change)
+        return not refused
 
     def record_start(self, container_id: str, started_at: float | None = None) -> None:
         """A container found started for a task still `starting`: it runs, since the

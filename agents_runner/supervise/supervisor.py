@@ -226,7 +226,7 @@ class TaskSupervisor(TakeOver):
             lambda: killed_for_memory(self.engine, found, outcome.exit_code, task),
         )
         known = outcome.error or (OOM_REASON if oom else None)
-        task = self._must(
+        self._must(
             "cannot record the end",
             lambda: self.record.update(exit_code=outcome.exit_code, error=known),
         )
@@ -235,16 +235,22 @@ class TaskSupervisor(TakeOver):
         # Only now are all the engine's outages known, the shutdown that stopped it too.
         error = known or outage_reason(self.engine, container_id, outcome, self.outages)
         failpoints.reach("before-removal")
-        if not self.spec.keep_container or task.kill_requested_at:
+        # A kill asked for while the log was finishing removes a kept container too.
+        kept = self.spec.keep_container and not self.record.load().kill_requested_at
+        if not kept:
             self._remove()
         failpoints.reach("after-removal")
-        offline = self.offline
-        self._must(
-            "cannot record the end",
-            lambda: self.record.settle(
-                exit_code=outcome.exit_code, error=error, **self.record.end_of_output(offline)
-            ),
-        )
+        output = self.record.end_of_output(self.offline)
+
+        def end(unless_killed: bool) -> bool:
+            return self.record.settle(
+                exit_code=outcome.exit_code, error=error, unless_killed=unless_killed, **output
+            )
+
+        if not self._must("cannot record the end", lambda: end(kept)):
+            # A kill came after the container was kept: it goes before the end is written.
+            self._remove()
+            self._must("cannot record the end", lambda: end(False))
 
     def _engine(self, what: str, call: Callable[[], T]) -> T:
         """An engine call, retried while the engine is unreachable."""
