@@ -141,10 +141,10 @@ class TaskRecord:
 
         self.update_with(change)
 
-    def record_deadline(self) -> None:
-        """The deadline's stop signal reached the agent: the stop and its sending, in one
-        write."""
-        at = utc_now()
+    def record_deadline(self, at: str | None = None) -> None:
+        """The deadline's stop signal reached the agent (at `at`, else now): the stop and
+        its sending, in one write."""
+        at = at or utc_now()
 
         def change(task: Task) -> bool:
             asked = record_stop_request(task, at=at, grace=self.spec.stop_grace, reason="timeout")

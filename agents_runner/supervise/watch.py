@@ -3,9 +3,11 @@ acted on in the order they come, each signal sent before the next is decided."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from .. import failpoints
@@ -16,6 +18,8 @@ from .escalation import Step, StopEscalation
 from .record import TaskRecord
 
 T = TypeVar("T")
+# How long the engine may take to see an exit that came before a signal it took.
+EXIT_NOTICE = 1.0
 
 
 class AgentWatch:
@@ -51,6 +55,7 @@ class AgentWatch:
         owner sent the stop signal (time.monotonic()), the grace counting on from then."""
         exited: list[ContainerExit | BaseException] = []
         container_id = self.container_id
+        ended = threading.Event()
 
         def wait_for_exit() -> None:
             try:
@@ -58,6 +63,7 @@ class AgentWatch:
             except BaseException as exc:
                 exited.append(exc)
             finally:
+                ended.set()
                 self.wake.set()
 
         name = f"wait-{self.record.task_id}"
@@ -89,16 +95,30 @@ class AgentWatch:
                 escalation.deadline = None
                 # The deadline counts only if the stop reaches a running agent: one that
                 # exited a moment before it ends by its own exit.
-                if self._signal(self._stop_signal()):
+                signal, sent_at = self._stop_signal(), time.time()
+                if self._signal(signal):
                     escalation.stop_sent_at = time.monotonic()
-                    self.must("cannot record the deadline", self.record.record_deadline)
-                    failpoints.reach("during-stopping")
+                    if not self._exited_before(sent_at, ended):
+                        at = datetime.fromtimestamp(sent_at, UTC).isoformat(timespec="microseconds")
+                        record = functools.partial(self.record.record_deadline, at)
+                        self.must("cannot record the deadline", record)
+                        failpoints.reach("during-stopping")
                 continue
             self.wake.wait(escalation.seconds_to_next(time.monotonic(), self.poll_interval))
         outcome = exited[0]
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome
+
+    def _exited_before(self, sent_at: float, ended: threading.Event) -> bool:
+        """Whether the agent had exited before a signal sent at `sent_at` (seconds since
+        the epoch): Docker answers a kill of a container it has not yet seen exit with
+        success. An exit it has not seen within EXIT_NOTICE came after the signal."""
+        if not ended.wait(EXIT_NOTICE):
+            return False
+        found = self.engine_call("inspecting", lambda: self.engine.inspect(self.container_id))
+        finished = found.finished_at if found and not found.running else None
+        return finished is not None and finished < sent_at
 
     def _stop_signal(self) -> str:
         """The image's STOPSIGNAL, else SIGTERM."""
