@@ -42,7 +42,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then all 4 named tasks end "completed"
     And the engine's events never show more than 3 of their containers at once, from create to destroy
 
-  @C-4a.2 @C-4a.3 @C-4a.7 @C-3.13
+  @C-4a.2 @C-4a.3 @C-4a.7 @C-3.13 @C-2.59
   Scenario: A pool holds its own tasks back while other tasks use the free slots
     Given the user has run "config max-running 3"
     And the user has run "config pool claude 1"
@@ -57,7 +57,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then all 3 named tasks end "completed"
 
   @smoke
-  @C-4a.3 @C-4a.7
+  @C-4a.3 @C-4a.7 @C-2.58
   Scenario: A higher priority goes first; ties go in submission order
     Given the user has run "config max-running 1"
     And task 1 started with "run --detach", waiting for its own go file

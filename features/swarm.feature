@@ -127,7 +127,7 @@ Feature: Tasks on a Docker Swarm cluster
     And nothing of the task is left on any node: no service, no container, no volume
 
   @docker-only @swarm-cluster @swarm
-  @C-9.5
+  @C-9.5 @C-2.60
   Scenario: A constraint places the task on the node it names, by that node's own engine
     Given the test Swarm's three nodes are ready
     When the user runs "run --constraint node.hostname==agents-runner-swarm-2 -- sh -c 'echo placed'" on the Swarm
