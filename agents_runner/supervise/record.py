@@ -141,9 +141,9 @@ class TaskRecord:
 
         self.update_with(change)
 
-    def record_deadline(self, at: str | None = None) -> None:
-        """The deadline's stop signal reached the agent (at `at`, else now): the stop and
-        its sending, in one write."""
+    def record_deadline(self, at: str | None = None) -> Task:
+        """The deadline's stop signal reached the engine (at `at`, else now): the stop and
+        its sending, in one write; the task as stored."""
         at = at or utc_now()
 
         def change(task: Task) -> bool:
@@ -153,7 +153,7 @@ class TaskRecord:
             task.stop_signalled_at = at
             return True
 
-        self.update_with(change)
+        return self.update_with(change)
 
     def end_of_output(self, offline: bool = False) -> dict[str, Any]:
         """The log's last line that says something and, for an agent, what its output

@@ -4,6 +4,7 @@ acted on in the order they come, each signal sent before the next is decided."""
 from __future__ import annotations
 
 import functools
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from .record import TaskRecord
 
 T = TypeVar("T")
 # How long the engine may take to see an exit that came before a signal it took.
-EXIT_NOTICE = 1.0
+EXIT_NOTICE = 0.5
 
 
 class AgentWatch:
@@ -95,13 +96,16 @@ class AgentWatch:
                 escalation.deadline = None
                 # The deadline counts only if the stop reaches a running agent: one that
                 # exited a moment before it ends by its own exit.
-                signal, sent_at = self._stop_signal(), time.time()
-                if self._signal(signal):
+                stop = self._stop_signal()
+                if self._signal(stop):
+                    sent_at = time.time()
                     escalation.stop_sent_at = time.monotonic()
-                    if not self._exited_before(sent_at, ended):
+                    if not self._exited_before(sent_at, stop, ended, exited):
                         at = datetime.fromtimestamp(sent_at, UTC).isoformat(timespec="microseconds")
                         record = functools.partial(self.record.record_deadline, at)
-                        self.must("cannot record the deadline", record)
+                        stored = self.must("cannot record the deadline", record)
+                        if stored.stop_grace is not None:  # a cancel's, if one came first
+                            escalation.grace = stored.stop_grace
                         failpoints.reach("during-stopping")
                 continue
             self.wake.wait(escalation.seconds_to_next(time.monotonic(), self.poll_interval))
@@ -110,11 +114,26 @@ class AgentWatch:
             raise outcome
         return outcome
 
-    def _exited_before(self, sent_at: float, ended: threading.Event) -> bool:
-        """Whether the agent had exited before a signal sent at `sent_at` (seconds since
-        the epoch): Docker answers a kill of a container it has not yet seen exit with
-        success. An exit it has not seen within EXIT_NOTICE came after the signal."""
-        if not ended.wait(EXIT_NOTICE):
+    def _exited_before(
+        self,
+        sent_at: float,
+        stop: str,
+        ended: threading.Event,
+        exited: list[ContainerExit | BaseException],
+    ) -> bool:
+        """Whether the agent had exited on its own before the `stop` signal reached the engine (by
+        `sent_at`, seconds since the epoch): Docker answers a kill of a container whose
+        exit it has not yet seen with success. An exit it has not seen within
+        EXIT_NOTICE, or with the code the signal gives, came of the signal. (The exit's
+        time is the engine's clock: an engine on another machine whose clock runs behind
+        could make a quick graceful exit look like the agent's own.)"""
+        if not ended.wait(EXIT_NOTICE) or not exited:
+            return False
+        outcome = exited[0]
+        if not isinstance(outcome, ContainerExit) or outcome.exit_code is None:
+            return False
+        number = signal_number(stop)
+        if number is not None and outcome.exit_code == 128 + number:
             return False
         found = self.engine_call("inspecting", lambda: self.engine.inspect(self.container_id))
         finished = found.finished_at if found and not found.running else None
@@ -125,9 +144,20 @@ class AgentWatch:
         found = self.engine_call("inspecting", lambda: self.engine.inspect(self.container_id))
         return (found.stop_signal if found else None) or "SIGTERM"
 
-    def _signal(self, signal: str) -> bool:
-        """Send `signal` now, in this thread, so that signals reach the engine in the order
-        they were decided. False when the container had already stopped."""
+    def _signal(self, name: str) -> bool:
+        """Send the signal `name` now, in this thread, so that signals reach the engine in
+        the order they were decided. False when the container had already stopped."""
         return self.engine_call(
-            f"sending {signal}", lambda: self.engine.kill(self.container_id, signal)
+            f"sending {name}", lambda: self.engine.kill(self.container_id, name)
         )
+
+
+def signal_number(name: str) -> int | None:
+    """`SIGTERM`, `TERM` or `15` as a number; None for a name this host does not know."""
+    if name.isdigit():
+        return int(name)
+    upper = name.upper()
+    try:
+        return signal.Signals[upper if upper.startswith("SIG") else f"SIG{upper}"].value
+    except KeyError:
+        return None
