@@ -109,16 +109,13 @@ def killed_for_memory(
 
 
 def outage_reason(
-    engine: EngineBoundary,
-    container_id: str,
-    outcome: ContainerExit,
-    outages: list[tuple[float, float]],
+    found: ContainerInfo | None, outcome: ContainerExit, outages: list[tuple[float, float]]
 ) -> str | None:
-    """A failure reason that names the engine when the agent exited (non-zero) while
-    the engine could not be reached, or just before it went away."""
+    """A failure reason that names the engine when the agent (`found`, inspected once the
+    engine's outages are known) exited non-zero while the engine could not be reached, or
+    just before it went away."""
     if not outages or not outcome.exit_code:
         return None
-    found = engine.inspect(container_id)
     if not exited_during_outage(found.finished_at if found else None, outages):
         return None
     return engine_stopped_reason(outcome.exit_code)

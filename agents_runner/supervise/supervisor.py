@@ -233,9 +233,7 @@ class TaskSupervisor(TakeOver):
         self._must("cannot record the end: the log is incomplete", copy.finish)
         copy.close()
         # Only now are all the engine's outages known, the shutdown that stopped it too.
-        # An engine that goes away again while asked is ridden out, as every call is.
-        outage = functools.partial(outage_reason, self.engine, container_id, outcome, self.outages)
-        error = known or self._engine("asking the engine when the agent exited", outage)
+        error = known or outage_reason(found, outcome, self.outages)
         failpoints.reach("before-removal")
         # A kill asked for while the log was finishing removes a kept container too.
         kept = self.spec.keep_container and not self.record.load().kill_requested_at
