@@ -129,13 +129,19 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
     And the second task ends "completed"
 
   @C-2.20 @C-2.10 @C-6.7
-  Scenario: A kill that comes while a kept container's log is being finished removes the container all the same
+  Scenario Outline: A kill that comes as a kept container's task ends removes the container all the same: <when>
     A task may keep its container after its end (the API's keep_container), but a
     killed task's is removed: here the kill comes after the agent exited, once its log
-    is complete, before the owner decided whether to remove the container.
-    Given a TaskRunner process whose task keeps its container and prints "done", held at "before-removal" once the agent has exited
+    is complete, before the owner decided whether to remove the container, or after it
+    decided to keep it, before the end was written.
+    Given a TaskRunner process whose task keeps its container and prints "done", held at "<point>" once the agent has exited
     When that process is held there
     And the user runs "kill {id} --no-wait"
     And that process is let go on
     Then the task ends "killed"
     And the engine holds no container of the task
+
+    Examples:
+      | when                               | point          |
+      | before the removal is decided      | before-removal |
+      | after the container was kept       | after-removal  |

@@ -1,5 +1,5 @@
 Feature: A runner killed at any of its named crash points leaves no container and loses no exit code
-  The process that drives a task is SIGKILLed at seven named points (a failpoint armed
+  The process that drives a task is SIGKILLed at its named points (a failpoint armed
   by AGENTS_RUNNER_FAILPOINTS, for tests only). "agents-runner recover" then
   finishes the task: a container that was only created is removed, with the secret
   in its environment; one that was started is driven to its end; one that exited is
