@@ -280,18 +280,33 @@ def seconds_since_started(context: Context, seconds: int) -> None:
     )
 
 
+@when('the user runs "{line}", noting when it began')
+def run_noting_start(context: Context, line: str) -> None:
+    context.command_began = time.time()
+    context.execute_steps(f'When the user runs "{line}"')
+
+
 @then(
-    'the task ends "{state}", its history running from the engine\'s start of its container'
-    " and its end at most {seconds:d} seconds after it"
+    'the task ends "{state}", its history running from the engine\'s start of its container,'
+    " and the engine's stop signal came no sooner than {deadline:d} seconds after that start"
+    " and sooner than {deadline_again:d} seconds after the command began"
 )
-def ended_from_container_start(context: Context, state: str, seconds: int) -> None:
+def ended_from_container_start(
+    context: Context, state: str, deadline: int, deadline_again: int
+) -> None:
+    """A deadline counted again from the take-over would signal the agent no sooner than
+    that long after the command that took it over began."""
     ended = context.harness.wait_for_end(context.task.id)
     assert_that(ended.state, equal_to(TaskState(state)), f"error: {ended.error}")
     running = parse_time(ended.reached(TaskState.RUNNING))
     drift = abs((running - context.container_started).total_seconds())
     assert_that(drift, less_than(0.5), f"running at {running}, started {context.container_started}")
-    took = (parse_time(ended.updated_at) - context.container_started).total_seconds()
-    assert_that(took, less_than(seconds), "from the container's start to the recorded end")
+    witnesses = context.harness.signal_witnesses(context.task.id, recorded=False)
+    assert_that(witnesses.kills, not_(empty()), witnesses.describe())
+    signalled = witnesses.kills[0].time
+    started = context.container_started.timestamp()
+    assert_that(signalled - started, greater_than_or_equal_to(deadline), witnesses.describe())
+    assert_that(signalled - context.command_began, less_than(deadline_again), witnesses.describe())
 
 
 def _whole_microseconds(stamp: str) -> str:
