@@ -1,7 +1,8 @@
 """Named crash points for fault tests: `AGENTS_RUNNER_FAILPOINTS=after-create` makes the
 process SIGKILL itself the moment it reaches that point, as a power cut or `kill -9`
-would; `before-removal=stop` makes it SIGSTOP itself there instead, for a test to act
-while it is held and then SIGCONT it. Unset (always, outside tests), every point is a
+would; `before-removal=hold:/tmp/x` holds the thread that reaches it instead (it creates
+/tmp/x.held, then waits for /tmp/x.go), for a test to act meanwhile; the process's other
+threads go on, so no lock is left held. Unset (always, outside tests), every point is a
 no-op.
 
 Points: start-up, after-create, after-start, during-stopping, before-end, before-removal
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import os
 import signal
+import time
+from pathlib import Path
 
 FAILPOINTS_VARIABLE = "AGENTS_RUNNER_FAILPOINTS"
 POINTS = frozenset(
@@ -28,10 +31,10 @@ POINTS = frozenset(
     }
 )
 
-_STOP = "=stop"
+_HOLD = "=hold:"
 _entries = [e.strip() for e in os.environ.get(FAILPOINTS_VARIABLE, "").split(",") if e.strip()]
-_armed = frozenset(e for e in _entries if not e.endswith(_STOP))
-_held = frozenset(e.removesuffix(_STOP) for e in _entries if e.endswith(_STOP))
+_armed = frozenset(e for e in _entries if _HOLD not in e)
+_held = dict(e.split(_HOLD, 1) for e in _entries if _HOLD in e)
 
 
 def armed() -> bool:
@@ -41,8 +44,11 @@ def armed() -> bool:
 
 
 def reach(point: str) -> None:
-    """SIGKILL this process if `point` is armed; SIGSTOP it if armed to be held there."""
+    """SIGKILL this process if `point` is armed; hold this thread if armed to hold there."""
     if point in _armed:
         os.kill(os.getpid(), signal.SIGKILL)
     if point in _held:
-        os.kill(os.getpid(), signal.SIGSTOP)
+        path = _held[point]
+        Path(f"{path}.held").touch()
+        while not Path(f"{path}.go").exists():
+            time.sleep(0.05)

@@ -1,13 +1,13 @@
-"""A TaskRunner process held (SIGSTOPped by its own crash point, `POINT=stop`) at a
-named point of a task's end, for a request to come while it cannot act."""
+"""A TaskRunner process whose supervisor is held at a named point of a task's end (its
+own crash point, `POINT=hold:PATH`), for a request to come while it cannot act."""
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 from behave import given, when
 from behave.runner import Context
+from hamcrest import assert_that, none
 
 from agents_runner.testing.waiting import wait_until
 
@@ -28,7 +28,9 @@ task = runner.submit(TaskSpec(
 print(task.id, flush=True)
 runner.close(wait=True)
 """
-    process = harness.cli.start_python(source, env={"AGENTS_RUNNER_FAILPOINTS": f"{point}=stop"})
+    context.hold = harness.workspace() / "hold"
+    failpoint = f"{point}=hold:{context.hold}"
+    process = harness.cli.start_python(source, env={"AGENTS_RUNNER_FAILPOINTS": failpoint})
     context.held_process = process
     context.cli_task_id = process.stdout.readline().strip()
     context.task = harness.runner().get(context.cli_task_id)
@@ -36,16 +38,11 @@ runner.close(wait=True)
 
 @when("that process is held there")
 def process_is_held(context: Context) -> None:
-    """The kernel's word: the process's state in /proc is T (stopped by a signal)."""
-    stat = Path(f"/proc/{context.held_process.pid}/stat")
-    wait_until(
-        lambda: stat.read_text().rsplit(")", 1)[1].split()[0],
-        lambda state: state == "T",
-        timeout=60,
-        describe="the TaskRunner process to stop itself at its crash point",
-    )
+    held = Path(f"{context.hold}.held")
+    wait_until(held.exists, bool, timeout=60, describe="the TaskRunner process to reach its hold")
+    assert_that(context.held_process.poll(), none(), "the TaskRunner process still runs")
 
 
 @when("that process is let go on")
 def process_goes_on(context: Context) -> None:
-    context.held_process.send_signal(signal.SIGCONT)
+    Path(f"{context.hold}.go").touch()
