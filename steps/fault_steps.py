@@ -267,6 +267,34 @@ def stubborn_foreground_armed_with_deadline(
     )
 
 
+@when(
+    'the user runs in the foreground, armed to die at "{point}", an agent that prints a line'
+    " of {count:d} bytes on stdout with a line on stderr in the middle of it"
+)
+def foreground_armed_long_line(context: Context, point: str, count: int) -> None:
+    """Docker's log splits a line longer than 16 KiB into pieces that all carry the first
+    piece's time, so the stderr line, logged between them, is later than the piece after
+    it: the log's order and its times disagree."""
+    half = count // 2
+    script = (
+        f"head -c {half} /dev/zero | tr '\\0' x; sleep 1; echo middle >&2; sleep 1; "
+        f"head -c {count - half} /dev/zero | tr '\\0' x; echo"
+    )
+    context.long_line = count
+    context.first_terminal = context.harness.cli.start(
+        *_waiting_run(context, "--secret", "API_TOKEN", script=script),
+        env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
+    )
+
+
+@then("the task's log holds the long line's {count:d} bytes and the line \"{line}\", each once")
+def log_holds_long_line_once(context: Context, count: int, line: str) -> None:
+    text = context.harness.log_text(context.task.id)
+    rest = text.replace(f"{line}\n", "", 1)
+    assert_that(text.count(line), equal_to(1), f"{line!r} in a log of {len(text)} characters")
+    assert_that(rest, equal_to("x" * count + "\n"), f"the log without {line!r}")
+
+
 @when("{seconds:d} seconds have passed since the engine started the task's container")
 def seconds_since_started(context: Context, seconds: int) -> None:
     (found,) = raw_containers(context.harness.engine, {LABEL_TASK_ID: context.task.id})
