@@ -111,7 +111,10 @@ class AttachedLogCopy(LogCopy):
                 if ends_like_log(self.engine, self.container_id, self._file):
                     return
             self._check_again()
+            self._complete_over_copy()
+            return
         self._complete_over_copy()
+        self._read_again_unless_ends_like_log()
 
 
 def task_log_copy(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .engine.boundary import EngineBoundary, OutputStream
 from .engine.errors import ContainerGone, EngineUnavailable
-from .logchecks import missed_frames, whole_log_cursor
+from .logchecks import ends_like_log, missed_frames, whole_log_cursor
 from .logfile import LogFile
 from .logsetup import get_logger
 from .logstream import (
@@ -107,10 +107,24 @@ class LogCopy:
             if self._same_as_whole_log():
                 return
             self._check_again()
-        elif not self._rereading:
-            if not self._complete_from_tail():
-                self._copy(follow=False)
+            self._complete_over_copy()
             return
+        if self._rereading:
+            self._complete_over_copy()
+        elif not self._complete_from_tail():
+            self._copy(follow=False)
+        self._read_again_unless_ends_like_log()
+
+    def _read_again_unless_ends_like_log(self) -> None:
+        """Docker's log may order lines unlike their times (the pieces of a line over
+        16 KiB all carry the first piece's time; stdout and stderr are stamped apart),
+        so what comes after the copy's last time may hold a frame it has, or miss one it
+        lacks: a copy that does not end as the log does is read over from the log's start."""
+        with self._lock:
+            if ends_like_log(self.engine, self.container_id, self._file):
+                return
+        log.info("task %s: the copy does not end as the log does; reading it again", self.task_id)
+        self._check_again()
         self._complete_over_copy()
 
     def _complete_over_copy(self) -> None:
