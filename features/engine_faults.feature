@@ -196,3 +196,22 @@ Feature: A task rides out engine faults
     And Docker, asked directly, says the task's container is still running
     When the proxy lets connections through again
     Then Docker's events show the task's container destroyed within 30 seconds
+
+  @C-2.20 @C-3.5
+  Scenario: A followed log cut in the middle of a long line, after a line on stderr the engine logged later than the line's rest, still gets the whole line
+    Docker's log keeps a line longer than 16 KiB in pieces that all carry the first
+    piece's time, so a read "since" the line on stderr copied last finds none of the
+    line's later pieces. A supervisor that took the task over follows the engine's log;
+    its stream is cut once it has copied the line on stderr, while the agent waits.
+    Given a proxy in front of the engine
+    And a workspace
+    And a secret API_TOKEN with a value never seen before
+    When the user runs in the foreground, armed to die at "after-start", an agent that prints half of a line of 40000 bytes, then "middle" on stderr, and once let go on, the rest of the line and 300 numbered lines
+    And the runner process has died of SIGKILL
+    And the user runs "recover" through the proxy
+    And its log holds "middle" by now
+    And the proxy cuts every engine connection and refuses new ones for 2 seconds
+    And the agent is let go on
+    Then the task ends "completed"
+    And the task's log holds the long line's 40000 bytes, then the line "middle" and 300 numbered lines, each once
+    And the engine holds no container of the task

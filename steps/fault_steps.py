@@ -287,6 +287,48 @@ def foreground_armed_long_line(context: Context, point: str, count: int) -> None
     )
 
 
+@when(
+    'the user runs in the foreground, armed to die at "{point}", an agent that prints half of'
+    ' a line of {count:d} bytes, then "{line}" on stderr, and once let go on, the rest of the'
+    " line and {lines:d} numbered lines"
+)
+def foreground_armed_long_line_let_go(
+    context: Context, point: str, count: int, line: str, lines: int
+) -> None:
+    half = count // 2
+    script = (
+        f"head -c {half} /dev/zero | tr '\\0' x; sleep 1; echo {line} >&2; "
+        "until [ -f /workspace/go ]; do sleep 0.1; done; "
+        f"head -c {count - half} /dev/zero | tr '\\0' x; echo; {_numbered_lines(lines)}"
+    )
+    context.first_terminal = context.harness.cli.start(
+        *_waiting_run(context, "--secret", "API_TOKEN", script=script),
+        env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
+    )
+
+
+@when('the user runs "{line}" through the proxy')
+def run_through_proxy(context: Context, line: str) -> None:
+    context.result = context.harness.cli.run(*line.split(), env={"DOCKER_HOST": context.proxy.url})
+    assert_that(context.result.returncode, equal_to(0), f"stderr: {context.result.stderr!r}")
+
+
+@then(
+    "the task's log holds the long line's {count:d} bytes, then the line \"{line}\" and"
+    " {lines:d} numbered lines, each once"
+)
+def log_holds_long_line_and_lines(context: Context, count: int, line: str, lines: int) -> None:
+    text = context.harness.log_text(context.task.id)
+    numbered = "".join(f"line {n}\n" for n in range(1, lines + 1))
+    rest = text.replace(f"{line}\n", "", 1)
+    assert_that(text.count(line), equal_to(1), f"{line!r} in a log of {len(text)} characters")
+    assert_that(
+        (rest.count("x"), rest.endswith(numbered), len(rest)),
+        equal_to((count, True, count + 1 + len(numbered))),
+        f"the log without {line!r}: x's, whether it ends with the numbered lines, its length",
+    )
+
+
 @then("the task's log holds the long line's {count:d} bytes and the line \"{line}\", each once")
 def log_holds_long_line_once(context: Context, count: int, line: str) -> None:
     text = context.harness.log_text(context.task.id)
