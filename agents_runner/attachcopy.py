@@ -114,7 +114,7 @@ class AttachedLogCopy(LogCopy):
             self._complete_over_copy()
             return
         self._complete_over_copy()
-        self._read_again_unless_ends_like_log()
+        self._check_end()
 
 
 def task_log_copy(

@@ -11,6 +11,11 @@ in the file: a failed write is cut back to the last whole block, and the copy
 resumes from there. A copy already on disk (a take-over's), or one made otherwise once
 in doubt, is checked by reading the log from its start over it (`_check_again`): equal
 bytes stay, and from the first difference on, the log's account is written.
+
+Docker's log may order lines unlike their times: the pieces of a line over 16 KiB all
+carry the first piece's time, and stdout and stderr are stamped apart. So the frames
+found among the log's last ones after the copy's last time may hold one it has, and a
+read "since" that time may pass over one it lacks: the end of such a copy is checked.
 """
 
 from __future__ import annotations
@@ -71,6 +76,8 @@ class LogCopy:
         self._rereading = self._file.size > 0
         self._log_read = 0
         self._closed = False
+        self._read_since = False  # read "since" a time: compared with the whole log at the end
+        self._found_after_cursor = False  # frames taken from the log's last ones, after it
         self._follower = threading.Thread(target=self._follow, name=f"logs-{task_id}", daemon=True)
 
     def start(self) -> None:
@@ -113,19 +120,23 @@ class LogCopy:
             self._complete_over_copy()
         elif not self._complete_from_tail():
             self._copy(follow=False)
-        self._read_again_unless_ends_like_log()
+        self._check_end()
 
-    def _read_again_unless_ends_like_log(self) -> None:
-        """Docker's log may order lines unlike their times (the pieces of a line over
-        16 KiB all carry the first piece's time; stdout and stderr are stamped apart),
-        so what comes after the copy's last time may hold a frame it has, or miss one it
-        lacks: a copy that does not end as the log does is read over from the log's start."""
-        with self._lock:
-            if ends_like_log(self.engine, self.container_id, self._file):
-                return
-        log.info("task %s: the copy does not end as the log does; reading it again", self.task_id)
-        self._check_again()
-        self._complete_over_copy()
+    def _check_end(self) -> None:
+        """The log's order may disagree with its times (module docstring): after a read
+        "since" a time the copy is compared with the whole log, after frames found among
+        the log's last ones with those, and read over from the log's start if it differs."""
+        if self._read_since:
+            same = self._same_as_whole_log()
+        elif self._found_after_cursor:
+            with self._lock:
+                same = ends_like_log(self.engine, self.container_id, self._file)
+        else:
+            return
+        if not same:
+            log.info("task %s: the copy differs from the log; reading it again", self.task_id)
+            self._check_again()
+            self._complete_over_copy()
 
     def _complete_over_copy(self) -> None:
         """The log was being read again over the copy: read the rest of it, and cut what
@@ -166,6 +177,7 @@ class LogCopy:
             missed = missed_frames(self.engine, self.container_id, self.cursor)
             if missed is None:
                 return False
+            self._found_after_cursor = True
             if missed:
                 start = self._file.size
                 self._file.append(b"".join(payload for _, payload in missed))
@@ -242,7 +254,9 @@ class LogCopy:
     def _copy(self, *, follow: bool) -> None:
         # Opened outside the lock: a followed stream the engine never opens must not keep
         # finish() from completing the copy.
-        stream = self.engine.open_logs(self.container_id, follow=follow, since=self.cursor.since())
+        since = self.cursor.since()
+        self._read_since = self._read_since or since is not None
+        stream = self.engine.open_logs(self.container_id, follow=follow, since=since)
         with self._lock:
             if follow and self._stop.is_set():
                 stream.close()

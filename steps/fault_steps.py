@@ -635,8 +635,10 @@ def hold_then_new_runner(context: Context) -> None:
 # (since=), or the whole log.
 _WHENCE_READS = {
     "from the log's last frames": lambda kinds: set(kinds) == {"last frames"},
-    "from a plain read of the log (more than the last frames looked back at)": (
-        lambda kinds: kinds[-1] == "after a time" and set(kinds[:-1]) == {"last frames"}
+    "from a plain read of the log after its last time (more than the last frames looked": (
+        lambda kinds: (
+            kinds[-2:] == ["after a time", "whole log"] and set(kinds[:-2]) == {"last frames"}
+        )
     ),
     "from a plain read of the whole log": lambda kinds: set(kinds) == {"whole log"},
 }
