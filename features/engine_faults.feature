@@ -145,7 +145,7 @@ Feature: A task rides out engine faults
     Examples:
       | count | when                              | whence                                                                                                                          | taking over                                                                                                                                                                                                      |
       | 100   | once the new runner follows it    | from the log's last frames                                                                                                      | a new TaskRunner in the same process opens the state dir through a proxy of its own, and once that proxy has passed the agent's first line on, it holds back everything the engine sends on followed log streams |
-      | 9000  | once the new runner follows it    | from a plain read of the log after its last time (more than the last frames looked back at), then checked against the whole log | a new TaskRunner in the same process opens the state dir through a proxy of its own, and once that proxy has passed the agent's first line on, it holds back everything the engine sends on followed log streams |
+      | 9000  | once the new runner follows it    | from a plain read of the whole log, over the copy (more than the last frames looked back at)                                     | a new TaskRunner in the same process opens the state dir through a proxy of its own, and once that proxy has passed the agent's first line on, it holds back everything the engine sends on followed log streams |
       | 100   | before the new runner asks for it | from a plain read of the whole log (nothing was copied to read on from), once the follower that never got an answer is given up | a new TaskRunner in the same process opens the state dir through a proxy of its own, which holds back everything the engine sends on followed log streams                                                        |
 
   @C-2.20 @C-4.21
@@ -198,11 +198,12 @@ Feature: A task rides out engine faults
     Then Docker's events show the task's container destroyed within 30 seconds
 
   @C-2.20 @C-3.5
-  Scenario: A followed log cut in the middle of a long line, after a line on stderr the engine logged later than the line's rest, still gets the whole line
+  Scenario Outline: A followed log <fault> in the middle of a long line, after a line on stderr the engine logged later than the line's rest, still gets the whole line
     Docker's log keeps a line longer than 16 KiB in pieces that all carry the first
     piece's time, so a read "since" the line on stderr copied last finds none of the
-    line's later pieces. A supervisor that took the task over follows the engine's log;
-    its stream is cut once it has copied the line on stderr, while the agent waits.
+    line's later pieces, and nor do the log's last frames after that time. A supervisor
+    that took the task over follows the engine's log; its stream is <fault> once it has
+    copied the line on stderr, while the agent waits.
     Given a proxy in front of the engine
     And a workspace
     And a secret API_TOKEN with a value never seen before
@@ -210,8 +211,13 @@ Feature: A task rides out engine faults
     And the runner process has died of SIGKILL
     And the user runs "recover" through the proxy
     And its log holds "middle" by now
-    And the proxy cuts every engine connection and refuses new ones for 2 seconds
+    And <the fault>
     And the agent is let go on
     Then the task ends "completed"
-    And the task's log holds the long line's 40000 bytes, then the line "middle" and 300 numbered lines, each once
+    And the task's log holds the long line's 40000 bytes, the line "middle" and 300 numbered lines after them, each once
     And the engine holds no container of the task
+
+    Examples:
+      | fault | the fault                                                                  |
+      | cut   | the proxy cuts every engine connection and refuses new ones for 2 seconds |
+      | held  | the proxy holds back everything the engine sends on followed log streams from now on |
