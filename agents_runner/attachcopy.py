@@ -114,7 +114,6 @@ class AttachedLogCopy(LogCopy):
             self._complete_over_copy()
             return
         self._complete_over_copy()
-        self._check_end()
 
 
 def task_log_copy(

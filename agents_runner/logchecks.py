@@ -56,8 +56,13 @@ def ends_like_log(engine: EngineBoundary, container_id: str, file: LogFile) -> b
     """Whether the copy ends with the engine's last log frames (is all of them, when
     the log has fewer), byte for byte, or as Docker's json-file log keeps it as text."""
     frames = last_frames(engine, container_id, LAST_FRAMES)
+    return ends_like(frames, file, whole=len(frames) < LAST_FRAMES)
+
+
+def ends_like(frames: list[tuple[bytes, bytes]], file: LogFile, *, whole: bool) -> bool:
+    """Whether the copy ends with these frames (the log's last ones; is all of them,
+    when they are the `whole` log), byte for byte or as json-file keeps it as text."""
     last = b"".join(payload for _, payload in frames)
-    whole = len(frames) < LAST_FRAMES
     start = 0 if whole else max(0, file.size - len(last))
     ours = file.read(file.size - start, start)
     if ours == last:
@@ -66,19 +71,24 @@ def ends_like_log(engine: EngineBoundary, container_id: str, file: LogFile) -> b
     return text == last if whole else text.endswith(last)
 
 
+Frames = list[tuple[bytes, bytes]]
+
+
 def missed_frames(
     engine: EngineBoundary, container_id: str, cursor: LogCursor
-) -> list[tuple[bytes, bytes]] | None:
+) -> tuple[Frames, Frames, bool] | None:
     """The frames after `cursor`, from the log's last frames, which the engine reads
-    from the end of its file (a read "since" a time scans the whole file); None when
-    the last frames do not reach back to the cursor."""
+    from the end of its file (a read "since" a time scans the whole file), with the last
+    frames they were found in and whether those are the whole log; None when the last
+    frames do not reach back to the cursor."""
     for tail in TAILS:
         frames = last_frames(engine, container_id, tail)
         missed = after_cursor(frames, cursor)
-        if missed is None and len(frames) < tail:
+        whole = len(frames) < tail
+        if missed is None and whole:
             missed = after_cursor([(b"0001-01-01T00:00:00Z", b""), *frames], cursor)
         if missed is not None:
-            return missed
+            return missed, frames, whole
     return None
 
 

@@ -2,20 +2,20 @@
 engine's log (a copy begun from the attach stream is attachcopy.AttachedLogCopy).
 
 A follower thread appends what the engine's log streams. When the container has
-exited, finish() makes the copy complete by construction: it asks the engine for
-everything after the last frame written (the stream's timestamps make that exact)
-and appends it. On an engine whose followed stream may skip records (Podman), it
-compares the copy with a plain read of the whole log, and reads the log again over the
-copy when they differ. A broken connection or a full disk never leaves a torn frame
-in the file: a failed write is cut back to the last whole block, and the copy
-resumes from there. A copy already on disk (a take-over's), or one made otherwise once
-in doubt, is checked by reading the log from its start over it (`_check_again`): equal
-bytes stay, and from the first difference on, the log's account is written.
+exited, finish() makes the copy complete: it takes what comes after the last frame
+written from the log's last frames, and checks that the copy then ends as they do. On
+an engine whose followed stream may skip records (Podman), it compares the copy with a
+plain read of the whole log, and reads the log again over the copy when they differ. A
+broken connection or a full disk never leaves a torn frame in the file: a failed write
+is cut back to the last whole block. A copy already on disk (a take-over's), one whose
+stream broke, or one otherwise in doubt, is checked by reading the log from its start
+over it (`_check_again`): equal bytes stay, and from the first difference on, the log's
+account is written.
 
-Docker's log may order lines unlike their times: the pieces of a line over 16 KiB all
-carry the first piece's time, and stdout and stderr are stamped apart. So the frames
-found among the log's last ones after the copy's last time may hold one it has, and a
-read "since" that time may pass over one it lacks: the end of such a copy is checked.
+The log is never read "since" the copy's last time: Docker's log may order lines unlike
+their times (the pieces of a line over 16 KiB all carry the first piece's time; stdout
+and stderr are stamped apart), so such a read may pass over a frame the copy lacks, and
+the frames after the copy's last time among the log's last ones may hold one it has.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .engine.boundary import EngineBoundary, OutputStream
 from .engine.errors import ContainerGone, EngineUnavailable
-from .logchecks import ends_like_log, missed_frames, whole_log_cursor
+from .logchecks import ends_like, missed_frames, whole_log_cursor
 from .logfile import LogFile
 from .logsetup import get_logger
 from .logstream import (
@@ -76,8 +76,6 @@ class LogCopy:
         self._rereading = self._file.size > 0
         self._log_read = 0
         self._closed = False
-        self._read_since = False  # read "since" a time: compared with the whole log at the end
-        self._found_after_cursor = False  # frames taken from the log's last ones, after it
         self._follower = threading.Thread(target=self._follow, name=f"logs-{task_id}", daemon=True)
 
     def start(self) -> None:
@@ -119,22 +117,8 @@ class LogCopy:
         if self._rereading:
             self._complete_over_copy()
         elif not self._complete_from_tail():
-            self._copy(follow=False)
-        self._check_end()
-
-    def _check_end(self) -> None:
-        """The log's order may disagree with its times (module docstring): after a read
-        "since" a time the copy is compared with the whole log, after frames found among
-        the log's last ones with those, and read over from the log's start if it differs."""
-        if self._read_since:
-            same = self._same_as_whole_log()
-        elif self._found_after_cursor:
-            with self._lock:
-                same = ends_like_log(self.engine, self.container_id, self._file)
-        else:
-            return
-        if not same:
-            log.info("task %s: the copy differs from the log; reading it again", self.task_id)
+            # Never a read "since" the copy's last time (module docstring): the whole log,
+            # read over the copy.
             self._check_again()
             self._complete_over_copy()
 
@@ -144,6 +128,8 @@ class LogCopy:
         caught_up = self.cursor.timestamp and self._log_read >= self._file.size
         if caught_up and self._complete_from_tail():
             return
+        if self.cursor.timestamp:  # never a read "since" a time: from the log's start
+            self._check_again()
         self._copy(follow=False)
         with self._lock:
             if self._log_read < self._file.size:
@@ -170,20 +156,25 @@ class LogCopy:
 
     def _complete_from_tail(self) -> bool:
         """Append what the follower missed from the log's last frames; False when they
-        do not reach back to the cursor."""
+        do not reach back to the cursor, or when the copy then does not end as they do
+        (their order and their times disagreed: the copy is then to be read again)."""
         if not self.cursor.timestamp:
             return False  # nothing copied yet: the whole log is wanted
         with self._lock:
-            missed = missed_frames(self.engine, self.container_id, self.cursor)
-            if missed is None:
+            found = missed_frames(self.engine, self.container_id, self.cursor)
+            if found is None:
                 return False
-            self._found_after_cursor = True
+            missed, frames, whole = found
+            start = self._file.size
             if missed:
-                start = self._file.size
                 self._file.append(b"".join(payload for _, payload in missed))
                 self.cursor = advance(self.cursor, [stamp for stamp, _ in missed])
                 self._note_frame_times(start, missed)
-            return True
+            if ends_like(frames, self._file, whole=whole):
+                return True
+        log.info("task %s: the copy differs from the log's end; reading it again", self.task_id)
+        self._check_again()
+        return False
 
     def abort(self) -> None:
         """Stop following now (the runner is shutting down or the stream stalled)."""
@@ -248,15 +239,16 @@ class LogCopy:
             except Exception:
                 log.exception("task %s: following the log failed", self.task_id)
                 return
-            self._stop.wait(delay)
+            if self._stop.wait(delay):
+                return  # stopped (finish() completes the copy), not to read on
             delay = min(delay * 2, 2.0)
+            if self.cursor.timestamp:  # never a read "since" a time: from the log's start
+                self._check_again()
 
     def _copy(self, *, follow: bool) -> None:
         # Opened outside the lock: a followed stream the engine never opens must not keep
         # finish() from completing the copy.
-        since = self.cursor.since()
-        self._read_since = self._read_since or since is not None
-        stream = self.engine.open_logs(self.container_id, follow=follow, since=since)
+        stream = self.engine.open_logs(self.container_id, follow=follow, since=self.cursor.since())
         with self._lock:
             if follow and self._stop.is_set():
                 stream.close()
