@@ -89,12 +89,12 @@ Feature: A runner killed at any of its named crash points leaves no container an
     And signal 9 was sent no sooner than the stop grace after signal 15, and at most 2 seconds later
     And the engine holds no container of the task
 
-  @docker-only
   @C-2.19 @C-6.7 @C-2.20
   Scenario: Killed right after the start of an agent whose long line the engine's log cuts around a line on stderr, its log is whole and nothing in it twice
     Docker's log keeps a line longer than 16 KiB in pieces that all carry the first
     piece's time, so the line written on stderr between them is logged later than the
-    piece after it. The task taken over copies the engine's log, not an attach stream.
+    piece after it (Podman's log, run here too, stamps each piece itself). The task
+    taken over copies the engine's log, not an attach stream.
     When the user runs in the foreground, armed to die at "after-start", an agent that prints a line of 40000 bytes on stdout with a line on stderr in the middle of it
     And the runner process has died of SIGKILL
     And the user runs "recover"
