@@ -156,8 +156,9 @@ class LogCopy:
 
     def _complete_from_tail(self) -> bool:
         """Append what the follower missed from the log's last frames; False when they
-        do not reach back to the cursor, or when the copy then does not end as they do
-        (their order and their times disagreed: the copy is then to be read again)."""
+        do not reach back to the cursor, or when the copy does not end as the frames
+        before them do (their order and their times disagreed: nothing is written, and
+        the copy is to be read again)."""
         if not self.cursor.timestamp:
             return False  # nothing copied yet: the whole log is wanted
         with self._lock:
@@ -165,12 +166,15 @@ class LogCopy:
             if found is None:
                 return False
             missed, frames, whole = found
-            start = self._file.size
-            if missed:
-                self._file.append(b"".join(payload for _, payload in missed))
-                self.cursor = advance(self.cursor, [stamp for stamp, _ in missed])
-                self._note_frame_times(start, missed)
-            if ends_like(frames, self._file, whole=whole):
+            split = len(frames) - len(missed)
+            # Written only if they are the log's last frames and the copy ends with the
+            # ones before them: else the log's order and its times disagreed.
+            if frames[split:] == missed and ends_like(frames[:split], self._file, whole=whole):
+                if missed:
+                    start = self._file.size
+                    self._file.append(b"".join(payload for _, payload in missed))
+                    self.cursor = advance(self.cursor, [stamp for stamp, _ in missed])
+                    self._note_frame_times(start, missed)
                 return True
         log.info("task %s: the copy differs from the log's end; reading it again", self.task_id)
         self._check_again()
