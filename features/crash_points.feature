@@ -97,9 +97,11 @@ Feature: A runner killed at any of its named crash points leaves no container an
     taken over copies the engine's log, not an attach stream.
     When the user runs in the foreground, armed to die at "after-start", an agent that prints a line of 40000 bytes on stdout with a line on stderr in the middle of it
     And the runner process has died of SIGKILL
+    And the user starts "logs -f {id}" in a third terminal
     And the user runs "recover"
     Then the task ends "completed"
     And the task's log holds the long line's 40000 bytes and the line "middle", each once
+    And "logs -f" exits with status 0, having printed the task's log exactly, each byte once
     And the engine holds no container of the task
 
   @C-2.19 @C-6.7

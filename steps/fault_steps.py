@@ -506,6 +506,19 @@ def start_logs_follow(context: Context) -> None:
     _follow_log(context)
 
 
+@then('"logs -f" exits with status 0, having printed the task\'s log exactly, each byte once')
+def follower_printed_log_once(context: Context) -> None:
+    """A copy that grew with frames it already had and was then cut back would have been
+    printed with them, or printed again from its start."""
+    context.follower.wait(timeout=120)
+    assert_that(context.follower.returncode, equal_to(0), '"logs -f" exit status')
+    printed = context.follower_output.read_bytes()
+    logged = context.harness.log_bytes(context.task.id)
+    assert_that(
+        (len(printed), printed == logged), equal_to((len(logged), True)), "printed vs the log"
+    )
+
+
 @given("a proxy in front of the engine")
 def proxy_in_front(context: Context) -> None:
     context.proxy = context.harness.engine_proxy()
