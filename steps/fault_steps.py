@@ -223,10 +223,7 @@ def fresh_secret(context: Context) -> None:
 
 @when('the user runs a waiting agent with the secret in the foreground, armed to die at "{point}"')
 def foreground_armed(context: Context, point: str) -> None:
-    context.first_terminal = context.harness.cli.start(
-        *_waiting_run(context, "--secret", "API_TOKEN"),
-        env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
-    )
+    _start_armed(context, point)
 
 
 @when(
@@ -234,10 +231,7 @@ def foreground_armed(context: Context, point: str) -> None:
     " with a deadline of {seconds:d} seconds"
 )
 def foreground_armed_with_deadline(context: Context, point: str, seconds: int) -> None:
-    context.first_terminal = context.harness.cli.start(
-        *_waiting_run(context, "--secret", "API_TOKEN", "--timeout", f"{seconds}s"),
-        env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
-    )
+    _start_armed(context, point, "--timeout", f"{seconds}s")
 
 
 @when(
@@ -245,12 +239,7 @@ def foreground_armed_with_deadline(context: Context, point: str, seconds: int) -
     'grace of {seconds:d} seconds, armed to die at "{point}"'
 )
 def stubborn_foreground_armed(context: Context, seconds: int, point: str) -> None:
-    context.first_terminal = context.harness.cli.start(
-        *_waiting_run(
-            context, "--secret", "API_TOKEN", "--grace", f"{seconds}s", script=STUBBORN_AGENT[2]
-        ),
-        env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
-    )
+    _start_armed(context, point, "--grace", f"{seconds}s", script=STUBBORN_AGENT[2])
 
 
 @when(
@@ -260,11 +249,8 @@ def stubborn_foreground_armed(context: Context, seconds: int, point: str) -> Non
 def stubborn_foreground_armed_with_deadline(
     context: Context, grace: int, seconds: int, point: str
 ) -> None:
-    options = ("--secret", "API_TOKEN", "--grace", f"{grace}s", "--timeout", f"{seconds}s")
-    context.first_terminal = context.harness.cli.start(
-        *_waiting_run(context, *options, script=STUBBORN_AGENT[2]),
-        env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
-    )
+    options = ("--grace", f"{grace}s", "--timeout", f"{seconds}s")
+    _start_armed(context, point, *options, script=STUBBORN_AGENT[2])
 
 
 @when(
@@ -281,10 +267,7 @@ def foreground_armed_long_line(context: Context, point: str, count: int) -> None
         f"head -c {count - half} /dev/zero | tr '\\0' x; echo"
     )
     context.long_line = count
-    context.first_terminal = context.harness.cli.start(
-        *_waiting_run(context, "--secret", "API_TOKEN", script=script),
-        env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
-    )
+    _start_armed(context, point, script=script)
 
 
 @when(
@@ -301,10 +284,7 @@ def foreground_armed_long_line_let_go(
         "until [ -f /workspace/go ]; do sleep 0.1; done; "
         f"head -c {count - half} /dev/zero | tr '\\0' x; echo; {_numbered_lines(lines)}"
     )
-    context.first_terminal = context.harness.cli.start(
-        *_waiting_run(context, "--secret", "API_TOKEN", script=script),
-        env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
-    )
+    _start_armed(context, point, script=script)
 
 
 @when('the user runs "{line}" through the proxy')
@@ -771,6 +751,14 @@ def no_container_created(context: Context) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def _start_armed(context: Context, point: str, *options: str, script: str = WAITING_AGENT) -> None:
+    """A foreground run with the secret, armed to die at `point`, in the first terminal."""
+    context.first_terminal = context.harness.cli.start(
+        *_waiting_run(context, "--secret", "API_TOKEN", *options, script=script),
+        env={"API_TOKEN": context.secret_value, "AGENTS_RUNNER_FAILPOINTS": point},
+    )
 
 
 def _waiting_run(context: Context, *options: str, script: str = WAITING_AGENT) -> list[str]:
