@@ -252,7 +252,8 @@ class LogCopy:
     def _copy(self, *, follow: bool) -> None:
         # Opened outside the lock: a followed stream the engine never opens must not keep
         # finish() from completing the copy.
-        stream = self.engine.open_logs(self.container_id, follow=follow, since=self.cursor.since())
+        # Always from the log's start (module docstring): the cursor is empty here.
+        stream = self.engine.open_logs(self.container_id, follow=follow, since=None)
         with self._lock:
             if follow and self._stop.is_set():
                 stream.close()

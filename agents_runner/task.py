@@ -54,6 +54,11 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def utc_at(seconds: float) -> str:
+    """A time given in seconds since the epoch, as the payload writes times."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="microseconds")
+
+
 def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 

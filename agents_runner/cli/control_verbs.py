@@ -36,23 +36,19 @@ def cmd_wait(args: argparse.Namespace) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    store = open_store(args)
-    task_id = store.resolve_id(args.id)
-    if (ended := store.load(task_id)).is_terminal:
-        return _already_ended(ended)
+    if (stored := _stored(args)).is_terminal:
+        return _already_ended(stored)
     runner = open_controller(args)
-    task = runner.request_stop(task_id, grace=args.grace)
+    task = runner.request_stop(stored.id, grace=args.grace)
     wanted = {TaskState.CANCELLED, TaskState.TIMED_OUT, TaskState.KILLED}
     return _after_request(runner, task.id, args.no_wait, wanted)
 
 
 def cmd_kill(args: argparse.Namespace) -> int:
-    store = open_store(args)
-    task_id = store.resolve_id(args.id)
-    if (ended := store.load(task_id)).is_terminal:
-        return _already_ended(ended)
+    if (stored := _stored(args)).is_terminal:
+        return _already_ended(stored)
     runner = open_controller(args)
-    task = runner.request_kill(task_id)
+    task = runner.request_kill(stored.id)
     return _after_request(runner, task.id, args.no_wait, {TaskState.KILLED})
 
 
@@ -115,6 +111,12 @@ def _after_request(runner: TaskRunner, task_id: str, no_wait: bool, wanted: set[
         print(f"{task.id} {task.state.value}")
         return EXIT_OK
     return _already_ended(task)
+
+
+def _stored(args: argparse.Namespace) -> Task:
+    """The task the verb's ID names, as stored before its request."""
+    store = open_store(args)
+    return store.load(store.resolve_id(args.id))
 
 
 def _already_ended(task: Task) -> int:

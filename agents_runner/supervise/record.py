@@ -4,7 +4,6 @@ read-change-write, and the listeners told."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from ..diagnosis import diagnose
@@ -13,7 +12,7 @@ from ..outcome import record_stop_request, settle
 from ..spec import TaskSpec
 from ..states import TaskState, can_transition
 from ..store import TaskStore
-from ..task import Task, parse_time, utc_now
+from ..task import Task, parse_time, utc_at, utc_now
 from .agent_container import agent_profile
 from .endings import log_tail
 
@@ -113,7 +112,7 @@ class TaskRecord:
             task.container_id = container_id
             at = None
             if started_at is not None:
-                at = datetime.fromtimestamp(started_at, UTC).isoformat(timespec="microseconds")
+                at = utc_at(started_at)
                 last = task.history[-1].at  # a cluster's take-over records pulling and
                 if parse_time(at) < parse_time(last):  # starting only once it finds the
                     at = last  # container: never before them
@@ -129,22 +128,21 @@ class TaskRecord:
             lambda t: t.move_to(TaskState.STOPPING) if t.state is TaskState.RUNNING else False
         )
 
-    def record_stop_sent(self, at: str | None = None) -> None:
-        """The stop signal reached the engine: a supervisor that takes the task over then
-        counts the grace on from `at` (now) and does not send it again."""
+    def record_stop_sent(self) -> None:
+        """The stop signal reached the engine (now): a supervisor that takes the task over
+        counts the grace on from then and does not send it again."""
 
         def change(task: Task) -> bool:
             if task.is_terminal or task.stop_signalled_at:
                 return False
-            task.stop_signalled_at = at or utc_now()
+            task.stop_signalled_at = utc_now()
             return True
 
         self.update_with(change)
 
-    def record_deadline(self, at: str | None = None) -> Task:
-        """The deadline's stop signal reached the engine (at `at`, else now): the stop and
-        its sending, in one write; the task as stored."""
-        at = at or utc_now()
+    def record_deadline(self, at: str) -> Task:
+        """The deadline's stop signal reached the engine at `at`: the stop and its sending,
+        in one write; the task as stored."""
 
         def change(task: Task) -> bool:
             asked = record_stop_request(task, at=at, grace=self.spec.stop_grace, reason="timeout")

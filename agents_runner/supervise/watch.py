@@ -8,13 +8,13 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TypeVar
 
 from .. import failpoints
 from ..engine import ContainerExit
 from ..engine.boundary import EngineBoundary
 from ..states import TaskState
+from ..task import utc_at
 from .escalation import Step, StopEscalation
 from .record import TaskRecord
 
@@ -101,8 +101,7 @@ class AgentWatch:
                     sent_at = time.time()
                     escalation.stop_sent_at = time.monotonic()
                     if not self._exited_before(sent_at, stop, ended, exited):
-                        at = datetime.fromtimestamp(sent_at, UTC).isoformat(timespec="microseconds")
-                        record = functools.partial(self.record.record_deadline, at)
+                        record = functools.partial(self.record.record_deadline, utc_at(sent_at))
                         stored = self.must("cannot record the deadline", record)
                         if stored.stop_grace is not None:  # a cancel's, if one came first
                             escalation.grace = stored.stop_grace
