@@ -49,11 +49,11 @@ Feature: A runner killed at any of its named crash points leaves no container an
 
   @C-2.19 @C-6.7 @C-2.8 @C-1.14
   Scenario: Killed right after the container was started, its deadline still counts from the container's start
-    When the user runs a waiting agent with the secret in the foreground, armed to die at "after-start", with a deadline of 4 seconds
+    When the user runs a waiting agent with the secret in the foreground, armed to die at "after-start", with a deadline of 10 seconds
     And the runner process has died of SIGKILL
-    And 3 seconds have passed since the engine started the task's container
+    And 9 seconds have passed since the engine started the task's container
     And the user runs "recover", noting when it began
-    Then the task ends "timed_out", its history running from the engine's start of its container, and the engine's stop signal came no sooner than 4 seconds after that start and sooner than 4 seconds after the command began
+    Then the task ends "timed_out", its history running from the engine's start of its container, and the engine's stop signal came no sooner than 10 seconds after that start and sooner than 10 seconds after the command began
     And the engine holds no container of the task
 
   @C-2.19 @C-6.7 @C-1.15
