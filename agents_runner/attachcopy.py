@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import failpoints
 from .engine.boundary import EngineBoundary, OutputStream
 from .engine.errors import EngineError, EngineUnavailable
 from .logchecks import ends_like_log, exits_soon
@@ -84,6 +85,7 @@ class AttachedLogCopy(LogCopy):
                         stamper = self._stamper
                         if stamper is not None and not stamper.keeps_up(self._file.size):
                             stamper.times.note_at(self._file.size, time.time_ns())
+            failpoints.reach("attach-ended")
             whole = (
                 not decoder.pending
                 and not self._stop.is_set()
@@ -94,13 +96,17 @@ class AttachedLogCopy(LogCopy):
         finally:
             self._stream = None
             stream.close()
+        if self._stop.is_set():
+            # Given up on (finish() waited too long, or the copy is being stopped):
+            # finish() reads the log over the copy, and nothing is touched here after.
+            return True
         if whole:
             self._attach_whole = True
             return True
         if self._stamper is not None:
             self._stamper.stop()
         self._check_again()
-        return self._stop.is_set()  # stopped: finish() reads the rest
+        return False
 
     def _complete(self) -> None:
         """The end of a copy begun from the attach stream."""
@@ -113,6 +119,10 @@ class AttachedLogCopy(LogCopy):
             self._check_again()
             self._complete_over_copy()
             return
+        # The stream broke, or the follower was given up on before it knew whether the
+        # container exited: the copy is read over from the log's start.
+        if not self._rereading:
+            self._check_again()
         self._complete_over_copy()
 
 

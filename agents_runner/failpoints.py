@@ -5,7 +5,8 @@ would; `before-removal=hold:/tmp/x` holds the thread that reaches it instead (it
 threads go on, so no lock is left held. Unset (always, outside tests), every point is a
 no-op.
 
-Points: start-up, after-create, after-start, during-stopping, before-end, before-removal
+Points: start-up, after-create, after-start, attach-ended (the attach stream ended, the
+engine not yet asked whether the container exited), during-stopping, before-end, before-removal
 (the agent exited and its log is complete, the container not yet removed), after-removal,
 after-end (the end written, the task's active/ marker not yet removed).
 """
@@ -23,6 +24,7 @@ POINTS = frozenset(
         "start-up",
         "after-create",
         "after-start",
+        "attach-ended",
         "during-stopping",
         "before-end",
         "before-removal",

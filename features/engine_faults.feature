@@ -221,3 +221,20 @@ Feature: A task rides out engine faults
       | fault | the fault                                                                  |
       | cut   | the proxy cuts every engine connection and refuses new ones for 2 seconds |
       | held  | the proxy holds back everything the engine sends on followed log streams from now on |
+
+  @C-2.20 @C-3.5 @C-6.7 @docker-only @attach-stream
+  Scenario: The attach stream ends but the engine is slow to say that the container exited: the log is read from the engine, and the late answer changes nothing
+    The runner attaches to the container's output on Docker. When that stream ends, it
+    asks the engine whether the container exited; here that thread is held before it
+    asks, as an engine too busy to answer would hold it. The copy is finished from the
+    engine's log without it, and when the thread goes on at last, it leaves the log and
+    its times as they are.
+    Given a TaskRunner process whose task keeps its container and prints "attached", held at "attach-ended" once the agent has exited, that lives on after closing its runner
+    When that process is held there
+    And the task has ended
+    And that process is let go on
+    And that process no longer holds the task's log open
+    And the user notes the engine's timestamp of each line of the log
+    And the user runs "logs -t {id}"
+    Then the task is "completed" with exit code 0
+    And its output is the lines "attached", each after the engine's time of it

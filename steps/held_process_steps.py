@@ -3,6 +3,7 @@ own crash point, `POINT=hold:PATH`), for a request to come while it cannot act."
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from behave import given, when
@@ -17,7 +18,21 @@ from agents_runner.testing.waiting import wait_until
     '"{point}" once the agent has exited'
 )
 def held_runner_process(context: Context, text: str, point: str) -> None:
+    _start_held(context, text, point, live_on=False)
+
+
+@given(
+    'a TaskRunner process whose task keeps its container and prints "{text}", held at '
+    '"{point}" once the agent has exited, that lives on after closing its runner'
+)
+def held_runner_process_living_on(context: Context, text: str, point: str) -> None:
+    """Its threads that are still held once the runner is closed go on when let go."""
+    _start_held(context, text, point, live_on=True)
+
+
+def _start_held(context: Context, text: str, point: str, *, live_on: bool) -> None:
     harness = context.harness
+    context.hold = harness.workspace() / "hold"
     source = f"""
 from agents_runner import TaskRunner, TaskSpec
 runner = TaskRunner({str(harness.state_dir)!r})
@@ -28,7 +43,13 @@ task = runner.submit(TaskSpec(
 print(task.id, flush=True)
 runner.close(wait=True)
 """
-    context.hold = harness.workspace() / "hold"
+    if live_on:
+        source += f"""
+import pathlib, time
+until = time.monotonic() + 300
+while not pathlib.Path({str(context.hold)!r} + ".exit").exists() and time.monotonic() < until:
+    time.sleep(0.05)
+"""
     failpoint = f"{point}=hold:{context.hold}"
     process = harness.cli.start_python(source, env={"AGENTS_RUNNER_FAILPOINTS": failpoint})
     context.held_process = process
@@ -46,3 +67,27 @@ def process_is_held(context: Context) -> None:
 @when("that process is let go on")
 def process_goes_on(context: Context) -> None:
     Path(f"{context.hold}.go").touch()
+
+
+@when("that process no longer holds the task's log open")
+def log_not_held_open(context: Context) -> None:
+    """Its /proc fd table, read until no descriptor names the task's log file."""
+    log_path = os.path.realpath(context.harness.runner().store.log_path(context.cli_task_id))
+    fds = Path(f"/proc/{context.held_process.pid}/fd")
+
+    def open_on_log() -> list[str]:
+        found = []
+        for fd in fds.iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue  # closed meanwhile
+            if target == log_path:
+                found.append(target)
+        return found
+
+    wait_until(open_on_log, lambda found: not found, timeout=30, describe="the log to be closed")
+    assert_that(context.held_process.poll(), none(), "the TaskRunner process still runs")
+    Path(f"{context.hold}.exit").touch()
+    kept = context.harness.fresh_load(context.cli_task_id).container_id
+    context.harness.kept_containers.append(kept)  # its task keeps it: the suite removes it

@@ -26,6 +26,11 @@ GAPS: dict[str, str] = {
         "assembles for Docker alone (scripts/provision-agent-images.sh): Podman's engine "
         "does not hold it, and its build would try to pull it from Docker Hub"
     ),
+    "attach-stream": (
+        "the runner copies a task's output from Docker's attach stream, which carries "
+        "every byte and ends after the last; on Podman it follows the engine's log "
+        "instead, so there is no attach stream whose end could be held"
+    ),
     "oom-reported": (
         "Podman 4.3 on this cgroup v1 host reports OOMKilled false, and no oom event, for "
         "a container the kernel killed for exceeding its memory limit (its conmon writes "
