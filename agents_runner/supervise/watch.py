@@ -21,6 +21,10 @@ from .record import TaskRecord
 T = TypeVar("T")
 # How long the engine may take to see an exit that came before a signal it took.
 EXIT_NOTICE = 0.5
+# How long after an exit the engine may record it as the exit's time (Podman's is when
+# its conmon writes the exit file: seen 0.12 s after a signal that never reached the
+# agent, on a loaded machine). A clean exit (code 0) recorded within it is the agent's own.
+EXIT_RECORDED_LATE = 0.3
 
 
 class AgentWatch:
@@ -123,7 +127,8 @@ class AgentWatch:
         """Whether the agent had exited on its own before the `stop` signal reached the engine (by
         `sent_at`, seconds since the epoch): Docker answers a kill of a container whose
         exit it has not yet seen with success. An exit it has not seen within
-        EXIT_NOTICE, or with the code the signal gives, came of the signal. (The exit's
+        EXIT_NOTICE, or with the code the signal gives, came of the signal; a clean one
+        the engine timed up to EXIT_RECORDED_LATE after `sent_at` did not. (The exit's
         time is the engine's clock: an engine on another machine whose clock runs behind
         could make a quick graceful exit look like the agent's own.)"""
         if not ended.wait(EXIT_NOTICE) or not exited:
@@ -136,7 +141,10 @@ class AgentWatch:
             return False
         found = self.engine_call("inspecting", lambda: self.engine.inspect(self.container_id))
         finished = found.finished_at if found and not found.running else None
-        return finished is not None and finished < sent_at
+        if finished is None:
+            return False
+        late = EXIT_RECORDED_LATE if outcome.exit_code == 0 else 0.0
+        return finished < sent_at + late
 
     def _stop_signal(self) -> str:
         """The image's STOPSIGNAL, else SIGTERM."""
