@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .engine.boundary import EngineBoundary
 from .engine.errors import EngineUnavailable
+from .jsonfile_pieces import ends_with_pieces
 from .logfile import LogFile
 from .logstream import (
     FrameDecoder,
@@ -19,6 +20,7 @@ from .logstream import (
     split_frames,
 )
 
+_REPLACEMENT = "\ufffd".encode()
 TAILS = (256, 8192)  # how many of the log's last frames to look back at, before a full read
 LAST_FRAMES = TAILS[0]  # how many of the log's last frames the copy's end is compared with
 EXIT_AFTER_ATTACH = 3.0  # how long after the attach stream's end the exit may be recorded
@@ -61,14 +63,21 @@ def ends_like_log(engine: EngineBoundary, container_id: str, file: LogFile) -> b
 
 def ends_like(frames: list[tuple[bytes, bytes]], file: LogFile, *, whole: bool) -> bool:
     """Whether the copy ends with these frames (the log's last ones; is all of them,
-    when they are the `whole` log), byte for byte or as json-file keeps it as text."""
+    when they are the `whole` log), byte for byte or as json-file keeps it as text,
+    piece by piece."""
     last = b"".join(payload for _, payload in frames)
     start = 0 if whole else max(0, file.size - len(last))
     ours = file.read(file.size - start, start)
     if ours == last:
         return True
     text = as_json_file_text(ours)
-    return text == last if whole else text.endswith(last)
+    if text == last if whole else text.endswith(last):
+        return True
+    if _REPLACEMENT not in last:
+        return False
+    # A long line's pieces, each kept as text on its own (jsonfile_pieces.py): `ours`
+    # holds them all, for no more bytes than the frames hold can be kept as them.
+    return ends_with_pieces(ours, [payload for _, payload in frames], whole=whole)
 
 
 Frames = list[tuple[bytes, bytes]]

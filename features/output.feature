@@ -6,9 +6,11 @@ Feature: Every byte of the agent's output is kept
   command. The engine's own copy is what its command prints, "docker logs" or
   "podman logs", run as a separate process on the container, which the task keeps
   for the comparison. Docker's json-file log keeps text, each byte that is not
-  UTF-8 as U+FFFD (the 13 binary bytes here are 17 there), so on Docker the log is
-  compared with it as text; Podman's k8s-file log keeps the bytes as they are, and so
-  does the "local" log a Swarm node keeps of a task (asked of the node's engine).
+  UTF-8 as U+FFFD (the 13 binary bytes here are 17 there), and it splits a line
+  longer than 16 KiB into pieces, each kept as text on its own (a character that a
+  piece's end cuts is U+FFFD there too): on Docker the log is compared with it so.
+  Podman's k8s-file log keeps the bytes as they are, and so does the "local" log a
+  Swarm node keeps of a task (asked of the node's engine).
 
   @C-4.21 @C-2.34
   Scenario Outline: The log is the agent's output, byte for byte, and as the engine keeps it: <output>
@@ -30,6 +32,13 @@ Feature: Every byte of the agent's output is kept
     Examples: bytes that are not UTF-8
       | output                   | size     |
       | binary bytes             | 13       |
+
+    # Not on a Swarm: Docker 20.10's local log driver, which a Swarm node keeps the
+    # log in, drops the newline that ends a line longer than 16 KiB (C-9.1).
+
+    Examples: a long line whose pieces cut a character
+      | output                                | size  |
+      | a 21 KB line of three-byte characters | 21001 |
 
     @slow @on-swarm
     Examples: a hundred megabytes

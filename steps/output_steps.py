@@ -19,7 +19,12 @@ AGENT_OUTPUT = {
     "20 MB of 100-byte lines": "yes " + "0123456789" * 9 + "012345678 | head -c 20000000",
     "100 MB of 80-byte lines": "yes " + "0123456789" * 7 + "012345678 | head -c 100000000",
     "100 MB with no newline": "head -c 100000000 /dev/zero | tr '\\0' x",
+    # 7,000 box-drawing characters of three bytes each: Docker's log splits the line
+    # into pieces of 16 KiB, and 16,384 is not a multiple of 3.
+    "a 21 KB line of three-byte characters": "yes '─' | head -n 7000 | tr -d '\\n'; echo",
 }
+
+_JSON_FILE_PIECE = 16 * 1024  # Docker's log driver splits a longer line into pieces
 
 
 @given("a task whose container is kept and whose agent prints {output}")
@@ -62,7 +67,7 @@ def log_matches_engine(context: Context) -> None:
     if kind in ("podman", "swarm"):
         ours = _sha256_of_file(path)
     else:
-        text = as_json_file_text(path.read_bytes())
+        text = _as_json_file_pieces(path.read_bytes())
         ours = hashlib.sha256(text).hexdigest(), len(text)
     theirs = _sha256_of_stdout(_logs_command(context))
     assert_that(ours, equal_to(theirs), f"SHA-256 and size of (our log as text, {kind} logs)")
@@ -98,6 +103,18 @@ def _sha256_of_file(path) -> tuple[str, int]:
             digest.update(block)
             size += len(block)
     return digest.hexdigest(), size
+
+
+def _as_json_file_pieces(data: bytes) -> bytes:
+    """`data` as Docker's json-file log keeps it: each line is split into pieces of
+    16 KiB, and each piece is text, each byte that is not part of valid UTF-8 within it
+    as U+FFFD (so a character cut by a piece's end is U+FFFD too)."""
+    kept = []
+    for body in data.split(b"\n"):
+        for start in range(0, len(body), _JSON_FILE_PIECE):
+            kept.append(as_json_file_text(body[start : start + _JSON_FILE_PIECE]))
+        kept.append(b"\n")
+    return b"".join(kept)[:-1]  # the last part is what follows the last newline
 
 
 def _logs_command(context: Context) -> list[str]:
