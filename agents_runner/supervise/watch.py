@@ -21,10 +21,6 @@ from .record import TaskRecord
 T = TypeVar("T")
 # How long the engine may take to see an exit that came before a signal it took.
 EXIT_NOTICE = 0.5
-# How long after an exit the engine may record it as the exit's time (Podman's is when
-# its conmon writes the exit file: seen 0.12 s after a signal that never reached the
-# agent, on a loaded machine). A clean exit (code 0) recorded within it is the agent's own.
-EXIT_RECORDED_LATE = 0.3
 
 
 class AgentWatch:
@@ -101,10 +97,11 @@ class AgentWatch:
                 # The deadline counts only if the stop reaches a running agent: one that
                 # exited a moment before it ends by its own exit.
                 stop = self._stop_signal()
+                sending_at = time.time()
                 if self._signal(stop):
                     sent_at = time.time()
                     escalation.stop_sent_at = time.monotonic()
-                    if not self._exited_before(sent_at, stop, ended, exited):
+                    if not self._exited_before((sending_at, sent_at), stop, ended, exited):
                         record = functools.partial(self.record.record_deadline, utc_at(sent_at))
                         stored = self.must("cannot record the deadline", record)
                         if stored.stop_grace is not None:  # a cancel's, if one came first
@@ -119,16 +116,18 @@ class AgentWatch:
 
     def _exited_before(
         self,
-        sent_at: float,
+        sent: tuple[float, float],
         stop: str,
         ended: threading.Event,
         exited: list[ContainerExit | BaseException],
     ) -> bool:
-        """Whether the agent had exited on its own before the `stop` signal reached the engine (by
-        `sent_at`, seconds since the epoch): Docker answers a kill of a container whose
-        exit it has not yet seen with success. An exit it has not seen within
-        EXIT_NOTICE, or with the code the signal gives, came of the signal; a clean one
-        the engine timed up to EXIT_RECORDED_LATE after `sent_at` did not. (The exit's
+        """Whether the agent had exited on its own before the `stop` signal reached the
+        engine (`sent`: when the kill was asked for and when it returned, seconds since
+        the epoch): Docker answers a kill of a container whose exit it has not yet seen
+        with success. An exit it has not seen within EXIT_NOTICE, or with the code the
+        signal gives, came of the signal. On an engine that times exits late (Podman), a
+        clean exit (code 0) timed less than that lag after the kill was asked for is the
+        agent's own: an agent that exits 0 that soon on the signal counts as done. (The exit's
         time is the engine's clock: an engine on another machine whose clock runs behind
         could make a quick graceful exit look like the agent's own.)"""
         if not ended.wait(EXIT_NOTICE) or not exited:
@@ -143,8 +142,11 @@ class AgentWatch:
         finished = found.finished_at if found and not found.running else None
         if finished is None:
             return False
-        late = EXIT_RECORDED_LATE if outcome.exit_code == 0 else 0.0
-        return finished < sent_at + late
+        sending_at, sent_at = sent
+        if finished < sent_at:
+            return True
+        late = self.engine.dialect.exit_recorded_late
+        return outcome.exit_code == 0 and finished < sending_at + late
 
     def _stop_signal(self) -> str:
         """The image's STOPSIGNAL, else SIGTERM."""
