@@ -96,16 +96,19 @@ class AttachedLogCopy(LogCopy):
         finally:
             self._stream = None
             stream.close()
-        if self._stop.is_set():
-            # Given up on (finish() waited too long, or the copy is being stopped):
-            # finish() reads the log over the copy, and nothing is touched here after.
-            return True
-        if whole:
-            self._attach_whole = True
-            return True
-        if self._stamper is not None:
+        if not whole and self._stamper is not None:
             self._stamper.stop()
-        self._check_again()
+        with self._lock:
+            # Under the lock: finish() gives up on a follower only after stopping it, and
+            # then completes the copy under the same lock.
+            if self._stop.is_set():
+                # Given up on (finish() waited too long, or the copy is being stopped):
+                # finish() reads the log over the copy, and nothing is touched here after.
+                return True
+            if whole:
+                self._attach_whole = True
+                return True
+            self._read_again_from_start()
         return False
 
     def _complete(self) -> None:

@@ -139,11 +139,15 @@ class LogCopy:
         """From now on, read the engine's log from its start over the copy made so far:
         the next read starts at the log's start, and the time index is written again."""
         with self._lock:
-            self._rereading = True
-            self._log_read = 0
-            self.cursor = LogCursor()
-            if self._times is not None:
-                self._times.cut(0)
+            self._read_again_from_start()
+
+    def _read_again_from_start(self) -> None:
+        """_check_again's work, for a caller that holds the lock."""
+        self._rereading = True
+        self._log_read = 0
+        self.cursor = LogCursor()
+        if self._times is not None:
+            self._times.cut(0)
 
     def _same_as_whole_log(self) -> bool:
         """Whether the copy is byte for byte the engine's whole log, read without
