@@ -12,17 +12,29 @@ from __future__ import annotations
 from .logstream import as_json_file_text
 
 _REPLACEMENT = "\ufffd".encode()
+PIECE = 16 * 1024  # json-file logs a longer line in pieces of this many bytes
+# Past this many U+FFFD in the frames (binary output), the walk would cost more than
+# reading the log again over the copy.
+_MOST_REPLACEMENTS = 1024
 
 
-def ends_with_pieces(raw: bytes, payloads: list[bytes], *, whole: bool) -> bool:
-    """Whether `raw` ends with bytes that json-file keeps as these frames' payloads, one
-    piece each (and is only those bytes, when they are the `whole` log)."""
+def ends_with_pieces(raw: bytes, frames: list[tuple[bytes, bytes]], *, whole: bool) -> bool:
+    """Whether `raw` ends with bytes that json-file keeps as these frames (timestamp and
+    payload), one piece each (and is only those bytes, when they are the `whole` log).
+    A piece that the next frame continues (no newline, the same time: the pieces of a
+    line carry its first one's) holds exactly PIECE bytes."""
+    if sum(payload.count(_REPLACEMENT) for _, payload in frames) > _MOST_REPLACEMENTS:
+        return False
     end = len(raw)
-    for payload in reversed(payloads):
+    following = b""
+    for stamp, payload in reversed(frames):
         start = _piece_start(raw, end, payload)
         if start is None:
             return False
-        end = start
+        continued = stamp == following and not payload.endswith(b"\n")
+        if continued and end - start != PIECE:
+            return False
+        end, following = start, stamp
     return end == 0 or not whole
 
 

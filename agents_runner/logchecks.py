@@ -77,7 +77,7 @@ def ends_like(frames: list[tuple[bytes, bytes]], file: LogFile, *, whole: bool) 
         return False
     # A long line's pieces, each kept as text on its own (jsonfile_pieces.py): `ours`
     # holds them all, for no more bytes than the frames hold can be kept as them.
-    return ends_with_pieces(ours, [payload for _, payload in frames], whole=whole)
+    return ends_with_pieces(ours, frames, whole=whole)
 
 
 Frames = list[tuple[bytes, bytes]]

@@ -4,11 +4,12 @@ from agents_runner.jsonfile_pieces import ends_with_pieces
 from agents_runner.logstream import as_json_file_text as kept
 
 _LINE = ("─" * 7000 + "\n").encode()  # 16,384 is not a multiple of its 3-byte characters
-_PIECES = [kept(_LINE[:16384]), kept(_LINE[16384:])]
+_STAMP = b"2026-12-06T10:00:00.000000000Z"  # the pieces of a line share its first one's time
+_PIECES = [(_STAMP, kept(_LINE[:16384])), (_STAMP, kept(_LINE[16384:]))]
 
 
 def test_a_character_cut_by_a_piece_end_is_the_agents_own_bytes() -> None:
-    assert b"\xef\xbf\xbd" in _PIECES[0] + _PIECES[1]
+    assert b"\xef\xbf\xbd" in _PIECES[0][1] + _PIECES[1][1]
     assert ends_with_pieces(_LINE, _PIECES, whole=True)
 
 
@@ -24,11 +25,27 @@ def test_a_different_byte_is_a_difference() -> None:
 
 def test_the_agents_own_replacement_character_and_bytes_that_are_not_utf8() -> None:
     raw = "a\ufffdb".encode() + b"\xff\xfec\n"
-    assert ends_with_pieces(raw, [kept(raw)], whole=True)
+    assert ends_with_pieces(raw, [(_STAMP, kept(raw))], whole=True)
 
 
 def test_a_replacement_character_cut_by_a_piece_end_is_not_guessed() -> None:
     """The rare case the walk cannot tell apart: answered "different", so the copy is
     read again from the log (never a wrong "same")."""
     raw = b"a" + "\ufffd".encode() + b"\n"
-    assert not ends_with_pieces(raw, [kept(raw[:2]), kept(raw[2:])], whole=True)
+    pieces = [(_STAMP, kept(raw[:2])), (_STAMP, kept(raw[2:]))]
+    assert not ends_with_pieces(raw, pieces, whole=True)
+
+
+def test_a_piece_the_next_one_continues_holds_16_kib_of_the_copy() -> None:
+    """A copy with U+FFFD where the agent printed a byte that is not UTF-8 is not the
+    output, though the walk could fit it to the frames with a longer first piece."""
+    printed = b"x" * 16382 + b"\xff" + "─\n".encode()
+    pieces = [(_STAMP, kept(printed[:16384])), (_STAMP, kept(printed[16384:]))]
+    assert ends_with_pieces(printed, pieces, whole=True)
+    copy = b"x" * 16382 + "\ufffd─\n".encode()
+    assert not ends_with_pieces(copy, pieces, whole=True)
+
+
+def test_binary_output_with_many_replacements_is_left_to_a_read_of_the_log() -> None:
+    printed = bytes(range(128, 256)) * 20 + b"\n"
+    assert not ends_with_pieces(printed, [(_STAMP, kept(printed))], whole=True)
