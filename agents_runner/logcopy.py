@@ -136,13 +136,12 @@ class LogCopy:
                 self._file.cut(self._log_read)
 
     def _check_again(self) -> None:
-        """From now on, read the engine's log from its start over the copy made so far:
-        the next read starts at the log's start, and the time index is written again."""
+        """From now on, read the engine's log from its start over the copy made so far."""
         with self._lock:
             self._read_again_from_start()
 
     def _read_again_from_start(self) -> None:
-        """_check_again's work, for a caller that holds the lock."""
+        """The next read starts at the log's start; the index is written again (locked)."""
         self._rereading = True
         self._log_read = 0
         self.cursor = LogCursor()
