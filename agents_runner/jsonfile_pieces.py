@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .logstream import as_json_file_text
 
-_REPLACEMENT = "\ufffd".encode()
+REPLACEMENT = "\ufffd".encode()  # U+FFFD, as json-file writes it
 PIECE = 16 * 1024  # json-file logs a longer line in pieces of this many bytes
 # Past this many U+FFFD in the frames (binary output), the walk would cost more than
 # reading the log again over the copy.
@@ -23,7 +23,7 @@ def ends_with_pieces(raw: bytes, frames: list[tuple[bytes, bytes]], *, whole: bo
     payload), one piece each (and is only those bytes, when they are the `whole` log).
     A piece that the next frame continues (no newline, the same time: the pieces of a
     line carry its first one's) holds exactly PIECE bytes."""
-    if sum(payload.count(_REPLACEMENT) for _, payload in frames) > _MOST_REPLACEMENTS:
+    if sum(payload.count(REPLACEMENT) for _, payload in frames) > _MOST_REPLACEMENTS:
         return False
     end = len(raw)
     following = b""
@@ -44,16 +44,16 @@ def _piece_start(raw: bytes, end: int, text: bytes) -> int | None:
     (three bytes) or one byte that was not UTF-8 within its piece; the guess is checked."""
     i, j = end, len(text)
     while True:
-        k = text.rfind(_REPLACEMENT, 0, j)
-        same_from = k + len(_REPLACEMENT) if k >= 0 else 0
+        k = text.rfind(REPLACEMENT, 0, j)
+        same_from = k + len(REPLACEMENT) if k >= 0 else 0
         count = j - same_from
         if count > i or raw[i - count : i] != text[same_from:j]:
             return None
         i -= count
         if k < 0:
             break
-        if raw[max(0, i - len(_REPLACEMENT)) : i] == _REPLACEMENT:
-            i -= len(_REPLACEMENT)
+        if raw[max(0, i - len(REPLACEMENT)) : i] == REPLACEMENT:
+            i -= len(REPLACEMENT)
         elif i > 0:
             i -= 1
         else:

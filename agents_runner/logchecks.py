@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .engine.boundary import EngineBoundary
 from .engine.errors import EngineUnavailable
-from .jsonfile_pieces import ends_with_pieces
+from .jsonfile_pieces import REPLACEMENT, ends_with_pieces
 from .logfile import LogFile
 from .logstream import (
     FrameDecoder,
@@ -20,10 +20,11 @@ from .logstream import (
     split_frames,
 )
 
-_REPLACEMENT = "\ufffd".encode()
 TAILS = (256, 8192)  # how many of the log's last frames to look back at, before a full read
 LAST_FRAMES = TAILS[0]  # how many of the log's last frames the copy's end is compared with
 EXIT_AFTER_ATTACH = 3.0  # how long after the attach stream's end the exit may be recorded
+
+Frames = list[tuple[bytes, bytes]]  # (timestamp, output) pairs, in the log's order
 
 
 def exits_soon(engine: EngineBoundary, container_id: str, stop: threading.Event) -> bool:
@@ -41,7 +42,7 @@ def exits_soon(engine: EngineBoundary, container_id: str, stop: threading.Event)
             return False
 
 
-def last_frames(engine: EngineBoundary, container_id: str, tail: int) -> list[tuple[bytes, bytes]]:
+def last_frames(engine: EngineBoundary, container_id: str, tail: int) -> Frames:
     """The log's last `tail` frames, as (timestamp, output) pairs."""
     stream = engine.open_logs(container_id, follow=False, since=None, tail=tail)
     try:
@@ -61,7 +62,7 @@ def ends_like_log(engine: EngineBoundary, container_id: str, file: LogFile) -> b
     return ends_like(frames, file, whole=len(frames) < LAST_FRAMES)
 
 
-def ends_like(frames: list[tuple[bytes, bytes]], file: LogFile, *, whole: bool) -> bool:
+def ends_like(frames: Frames, file: LogFile, *, whole: bool) -> bool:
     """Whether the copy ends with these frames (the log's last ones; is all of them,
     when they are the `whole` log), byte for byte or as json-file keeps it as text,
     piece by piece."""
@@ -73,14 +74,11 @@ def ends_like(frames: list[tuple[bytes, bytes]], file: LogFile, *, whole: bool) 
     text = as_json_file_text(ours)
     if text == last if whole else text.endswith(last):
         return True
-    if _REPLACEMENT not in last:
+    if REPLACEMENT not in last:
         return False
     # A long line's pieces, each kept as text on its own (jsonfile_pieces.py): `ours`
     # holds them all, for no more bytes than the frames hold can be kept as them.
     return ends_with_pieces(ours, frames, whole=whole)
-
-
-Frames = list[tuple[bytes, bytes]]
 
 
 def missed_frames(
