@@ -4,6 +4,7 @@ own crash point, `POINT=hold:PATH`), for a request to come while it cannot act."
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 from behave import given, when
@@ -43,13 +44,9 @@ task = runner.submit(TaskSpec(
 print(task.id, flush=True)
 runner.close(wait=True)
 """
-    if live_on:
-        source += f"""
-import pathlib, time
-until = time.monotonic() + 300
-while not pathlib.Path({str(context.hold)!r} + ".exit").exists() and time.monotonic() < until:
-    time.sleep(0.05)
-"""
+    if live_on:  # until the step sends SIGUSR1 (blocked from the start, so kept pending)
+        lives_on = "import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})\n"
+        source = lives_on + source + "signal.sigtimedwait({signal.SIGUSR1}, 300)\n"
     failpoint = f"{point}=hold:{context.hold}"
     process = harness.cli.start_python(source, env={"AGENTS_RUNNER_FAILPOINTS": failpoint})
     context.held_process = process
@@ -88,6 +85,6 @@ def log_not_held_open(context: Context) -> None:
 
     wait_until(open_on_log, lambda found: not found, timeout=30, describe="the log to be closed")
     assert_that(context.held_process.poll(), none(), "the TaskRunner process still runs")
-    Path(f"{context.hold}.exit").touch()
+    context.held_process.send_signal(signal.SIGUSR1)  # it may end now
     kept = context.harness.fresh_load(context.cli_task_id).container_id
     context.harness.kept_containers.append(kept)  # its task keeps it: the suite removes it
