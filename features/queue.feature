@@ -109,7 +109,7 @@ Feature: One queue per state dir: every task from every process waits its turn
     Then the terminal shows "place 1 in the queue" a second time
     When every task is let go on
     Then that terminal's command exits with status 0
-    And the terminal showed "place 1 in the queue" exactly twice and "place 2 in the queue" exactly once
+    And the terminal showed "place 1 in the queue, waiting for a slot: 1 of 1 running" exactly twice and "place 2 in the queue, waiting for a slot: 1 of 1 running" exactly once
 
   @C-1.19 @C-3.7 @C-3.19
   Scenario: A waiting task cancelled from another terminal lets its detached supervisor go
