@@ -10,7 +10,8 @@ Feature: Every byte of the agent's output is kept
   longer than 16 KiB into pieces, each kept as text on its own (a character that a
   piece's end cuts is U+FFFD there too): on Docker the log is compared with it so.
   Podman's k8s-file log keeps the bytes as they are, and so does the "local" log a
-  Swarm node keeps of a task (asked of the node's engine).
+  Swarm node keeps of a task (asked of the node's engine), but for the newline after a
+  line of 16 KiB or more: the task's log has it back where a line follows.
 
   @C-4.21 @C-2.34
   Scenario Outline: The log is the agent's output, byte for byte, and as the engine keeps it: <output>
@@ -34,11 +35,17 @@ Feature: Every byte of the agent's output is kept
       | binary bytes             | 13       |
 
     # Not on a Swarm: Docker 20.10's local log driver, which a Swarm node keeps the
-    # log in, drops the newline that ends a line longer than 16 KiB (C-9.1).
+    # log in, drops the newline that ends a line of 16 KiB or more, and at the log's end
+    # nothing tells that newline from output that ended without one (C-9.1).
 
     Examples: a long line whose pieces cut a character
       | output                                | size  |
       | a 21 KB line of three-byte characters | 21001 |
+
+    @on-swarm @C-9.1
+    Examples: long lines, whose newlines a Swarm node's log drops, and a line after them
+      | output                                             | size  |
+      | lines of 40,000 and 16,384 bytes, then a short one | 56390 |
 
     @slow @on-swarm
     Examples: a hundred megabytes

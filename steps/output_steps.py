@@ -22,9 +22,15 @@ AGENT_OUTPUT = {
     # 7,000 box-drawing characters of three bytes each: Docker's log splits the line
     # into pieces of 16 KiB, and 16,384 is not a multiple of 3.
     "a 21 KB line of three-byte characters": "yes '─' | head -n 7000 | tr -d '\\n'; echo",
+    # A line longer than 16 KiB and one of exactly 16 KiB, whose newlines a Swarm node's
+    # local log driver drops, then one more line.
+    "lines of 40,000 and 16,384 bytes, then a short one": (
+        "head -c 40000 /dev/zero | tr '\\0' a; echo;"
+        " head -c 16384 /dev/zero | tr '\\0' c; echo; echo end"
+    ),
 }
 
-_JSON_FILE_PIECE = 16 * 1024  # Docker's log driver splits a longer line into pieces
+_LOG_PIECE = 16 * 1024  # Docker's log copier hands a longer line to its driver in pieces
 
 
 @given("a task whose container is kept and whose agent prints {output}")
@@ -60,12 +66,16 @@ def log_matches_engine(context: Context) -> None:
     """The engine's own command: `docker logs`, or `podman logs`, which reads Podman's
     log file itself (its Docker API has been seen to drop bytes of a large log).
     Docker's json-file log keeps text, each byte that is not UTF-8 as U+FFFD; Podman's
-    k8s-file keeps the bytes, and so does the `local` log a Swarm node keeps of a task."""
+    k8s-file keeps the bytes, and so does the `local` log a Swarm node keeps of a task,
+    but for the newline after a line of 16 KiB or more."""
     context.harness.kept_containers.append(context.task.container_id)
     kind = context.harness.engine.kind
     path = context.harness.runner().store.log_path(context.task.id)
-    if kind in ("podman", "swarm"):
+    if kind == "podman":
         ours = _sha256_of_file(path)
+    elif kind == "swarm":
+        text = _as_local_driver_keeps(path.read_bytes())
+        ours = hashlib.sha256(text).hexdigest(), len(text)
     else:
         text = _as_json_file_pieces(path.read_bytes())
         ours = hashlib.sha256(text).hexdigest(), len(text)
@@ -111,10 +121,19 @@ def _as_json_file_pieces(data: bytes) -> bytes:
     as U+FFFD (so a character cut by a piece's end is U+FFFD too)."""
     kept = []
     for body in data.split(b"\n"):
-        for start in range(0, len(body), _JSON_FILE_PIECE):
-            kept.append(as_json_file_text(body[start : start + _JSON_FILE_PIECE]))
+        for start in range(0, len(body), _LOG_PIECE):
+            kept.append(as_json_file_text(body[start : start + _LOG_PIECE]))
         kept.append(b"\n")
     return b"".join(kept)[:-1]  # the last part is what follows the last newline
+
+
+def _as_local_driver_keeps(data: bytes) -> bytes:
+    """`data` as Docker 20.10's `local` log driver gives it back: without the newline
+    that ends a line of 16 KiB or more (the copier hands such a line over in pieces, and
+    the driver keeps the last one as a partial piece)."""
+    lines = data.split(b"\n")
+    kept = [line if len(line) >= _LOG_PIECE else line + b"\n" for line in lines[:-1]]
+    return b"".join(kept) + lines[-1]
 
 
 def _logs_command(context: Context) -> list[str]:
