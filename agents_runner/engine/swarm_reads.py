@@ -15,6 +15,7 @@ from .calls import explain, is_gone
 from .containers import has_labels, label_filter, log_params, log_stream
 from .docker_engine import Engine
 from .errors import ContainerGone, EngineUnavailable
+from .local_logs import LocalDriverLogStream
 from .records import ContainerInfo, ContainerSummary, epoch
 from .swarm_managers import SwarmManagers
 from .swarm_nodes import SwarmNodes
@@ -120,15 +121,17 @@ class SwarmReads:
     def open_logs(
         self, service_id: str, *, follow: bool, since: str | None, tail: int | None = None
     ) -> LogStream:
-        """The output of the task's container from its node's engine (exact, and a
-        followed stream ends when it exits); else the service's log through the manager,
+        """The output of the task's container from its node's engine (exact, with the
+        newlines its log driver drops put back, and a followed stream ends when it
+        exits); else the service's log through the manager,
         whose followed stream does not end by itself. A node that is down has no more to
         give: ContainerGone."""
         task = self._started_task(service_id) if follow else newest(self._tasks(service_id))
         node, container_id = self._node_and_container(task) if task else (None, None)
         if node is not None and container_id and task is not None:
             try:
-                return node.open_logs(container_id, follow=follow, since=since, tail=tail)
+                stream = node.open_logs(container_id, follow=follow, since=since, tail=tail)
+                return LocalDriverLogStream(stream)
             except EngineUnavailable:
                 if self.nodes.is_down(str(task.get("NodeID") or "")):
                     raise ContainerGone("reading the logs: the task's node is lost") from None
@@ -143,7 +146,7 @@ class SwarmReads:
                 if is_gone(exc):
                     raise ContainerGone(f"reading the logs: {explain(exc)}") from exc
                 raise
-        return log_stream(response, follow=follow)
+        return LocalDriverLogStream(log_stream(response, follow=follow))
 
     def open_attach(self, service_id: str) -> None:
         """The swarm API has no attach: the log is followed."""
