@@ -32,6 +32,7 @@ from agents_runner.testing.swarm_cluster import (
     reap_run,
     swarm_problem,
 )
+from agents_runner.testing.swarm_turns import SwarmTurn
 
 PROVISIONED_ENV = Path(__file__).parent / ".provisioned.env"
 # "swarm": the scenarios tagged @on-swarm, run with the Swarm backend on the test Swarm.
@@ -197,6 +198,9 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
             raise RuntimeError(problem)
         scenario.skip(reason=problem)
         return
+    if context.cluster is not None or "swarm" in scenario.effective_tags:
+        context.swarm_turn = SwarmTurn(alone="serial" in scenario.effective_tags)
+        context.swarm_turn.take()
     context.harness = ScenarioHarness(
         context.cluster or context.engine,
         context.run_id,
@@ -214,6 +218,8 @@ def after_scenario(context: Context, scenario: Scenario) -> None:
     try:
         _after_scenario(context, scenario)
     finally:
+        if turn := getattr(context, "swarm_turn", None):
+            turn.give_back()  # once what the scenario left on the Swarm is removed
         scenario_context.leave()
 
 
