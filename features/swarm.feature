@@ -100,10 +100,10 @@ Feature: Tasks on a Docker Swarm cluster
     And the node's own engine reports signal 15 sent to the agent, and no other
     And nothing of the task is left on any node: no service, no container, no volume
 
-  # serial: the Swarm's scheduler puts a task on the node that runs the fewest tasks of
-  # any service; other scenarios' tasks on the test Swarm (those that hold a node with a
-  # reservation) would decide where these six go.
-  @docker-only @swarm-cluster @swarm @serial
+  # Alone on the Swarm: its scheduler puts a task on the node that runs the fewest tasks
+  # of any service; other scenarios' tasks on the test Swarm (those that hold a node
+  # with a reservation) would decide where these six go.
+  @docker-only @swarm-cluster @swarm @swarm-alone
   @C-9.5 @C-9.4 @C-9.10
   Scenario: Six tasks run at once spread over the three nodes
     Given the test Swarm's three nodes are ready
