@@ -1,7 +1,7 @@
 """The newlines that Docker 20.10's `local` log driver drops, put back.
 
 A Swarm node keeps a task's log in the `local` driver. Docker's log copier hands a line
-longer than 16 KiB to the driver in pieces: each full piece holds 16,384 bytes, and the
+of 16 KiB or more to the driver in pieces: each full piece holds 16,384 bytes, and the
 last one what is left before the newline (0 to 16,383 bytes). Every piece carries the
 time of the line's first one. The driver reads the last piece back as a partial one,
 without the newline that ended it.
@@ -12,14 +12,17 @@ and which had no newline. Only the end of a stream tells them apart: a stream th
 on after the piece has not ended, so its line ended with a newline. So a frame that may
 be such a last piece is held back, with every frame after it (to keep their order),
 until a later frame of its own stream shows that the newline was there; at the end of
-the log it is given as the engine keeps it, without one.
+the log it is given as the engine keeps it, without one. So is a piece held behind more
+than HOLD_LIMIT bytes of the other stream's output: what is held stays in memory.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 PIECE = 16 * 1024  # what Docker's log copier hands over of a line too long for one
+HOLD_LIMIT = 8 * 1024 * 1024
 
 
 @dataclass
@@ -37,7 +40,9 @@ class NewlineRestorer:
     def __init__(self) -> None:
         self._buffer = b""
         self._open_lines: dict[int, bytes] = {}  # stream -> time of its full piece
-        self._held: list[_Held] = []
+        self._held: deque[_Held] = deque()
+        self._held_bytes = 0
+        self._waiting: dict[int, _Held] = {}  # stream -> its held last piece
 
     def feed(self, data: bytes) -> bytes:
         """The whole frames of `data` that can be given now; the rest waits."""
@@ -64,7 +69,9 @@ class NewlineRestorer:
         in a long line's last piece may have printed no newline), and any bytes of an
         unfinished frame, for the frames' decoder to find."""
         held = b"".join(h.frame for h in self._held)
-        self._held = []
+        self._held.clear()
+        self._waiting.clear()
+        self._held_bytes = 0
         rest, self._buffer = self._buffer, b""
         return held + rest
 
@@ -87,13 +94,22 @@ class NewlineRestorer:
     def _hold(self, frame: _Held, out: list[bytes]) -> None:
         """Hold `frame` behind those held; a later frame of a held last piece's stream
         shows its line ended with a newline. Give what no longer waits."""
-        for held in self._held:
-            if held.ended_line and held.stream == frame.stream:
-                held.frame = _with_newline(held.frame)
-                held.ended_line = False
+        if (waiting := self._waiting.pop(frame.stream, None)) is not None:
+            waiting.frame = _with_newline(waiting.frame)
+            waiting.ended_line = False
+            self._held_bytes += 1
+        if frame.ended_line:
+            self._waiting[frame.stream] = frame
         self._held.append(frame)
+        self._held_bytes += len(frame.frame)
+        if self._held_bytes > HOLD_LIMIT:  # given as the driver kept them
+            for held in self._waiting.values():
+                held.ended_line = False
+            self._waiting.clear()
         while self._held and not self._held[0].ended_line:
-            out.append(self._held.pop(0).frame)
+            given = self._held.popleft()
+            self._held_bytes -= len(given.frame)
+            out.append(given.frame)
 
 
 def _with_newline(frame: bytes) -> bytes:

@@ -263,9 +263,9 @@ class LogCopy:
                 return
             self._stream = stream
             try:
-                # A plain read brings many frames at once: index each change of time in
-                # it, as a followed stream, frame by frame, does by itself.
-                decoder = FrameDecoder(self.cursor, marks=not follow)
+                # Index each time in a block of many frames (local_driver_newlines.py).
+                marks = not (follow and self.engine.follows_exactly)
+                decoder = FrameDecoder(self.cursor, marks=marks)
                 for block in stream.blocks():
                     self._last_progress = time.monotonic()
                     try:

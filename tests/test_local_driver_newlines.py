@@ -6,7 +6,7 @@ and 7,232 bytes, all with the line's first time and no newline; one of exactly 1
 
 import random
 
-from agents_runner.local_driver_newlines import PIECE, NewlineRestorer
+from agents_runner.local_driver_newlines import HOLD_LIMIT, PIECE, NewlineRestorer
 from agents_runner.logstream import FrameDecoder
 
 STDOUT, STDERR = 1, 2
@@ -108,3 +108,18 @@ def test_ordinary_frames_pass_as_they_came() -> None:
     data = b"".join(frames)
     restorer = NewlineRestorer()
     assert restorer.feed(data[:5000]) + restorer.feed(data[5000:]) + restorer.finish() == data
+
+
+def test_past_the_hold_limit_a_held_piece_is_given_as_the_driver_kept_it() -> None:
+    """Another stream's output goes on behind a held piece; what is held stays in
+    memory, so past HOLD_LIMIT bytes the piece goes as kept, and the rest flows."""
+    out_frames = _as_local_driver_gives(STDOUT, b"a" * 20_000 + b"\nafter\n")
+    line = b"e" * 999 + b"\n"
+    err_count = HOLD_LIMIT // len(line) + 10
+    err_frames = [_frame(STDERR, "2026-12-06T10:01:00.5Z", line)] * err_count
+    restorer = NewlineRestorer()
+    given = restorer.feed(b"".join(out_frames[:2]))
+    given += restorer.feed(b"".join(err_frames))
+    assert len(given) > HOLD_LIMIT  # not all held to the end
+    given += restorer.feed(out_frames[2]) + restorer.finish()
+    assert FrameDecoder().feed(given) == b"a" * 20_000 + line * err_count + b"after\n"

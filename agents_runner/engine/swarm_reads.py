@@ -121,9 +121,9 @@ class SwarmReads:
     def open_logs(
         self, service_id: str, *, follow: bool, since: str | None, tail: int | None = None
     ) -> LogStream:
-        """The output of the task's container from its node's engine (exact, with the
-        newlines its log driver drops put back, and a followed stream ends when it
-        exits); else the service's log through the manager,
+        """The output of the task's container from its node's engine (the bytes as its
+        log driver keeps them, with the newlines it drops put back where the output goes
+        on, and a followed stream ends when it exits); else the service's log through the manager,
         whose followed stream does not end by itself. A node that is down has no more to
         give: ContainerGone."""
         task = self._started_task(service_id) if follow else newest(self._tasks(service_id))
