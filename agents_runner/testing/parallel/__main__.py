@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     plan = make_plan(selected, options.workers, known, order=order)
     workers = _workers(plan, parts_root)
     phases = [
-        [w for w in workers if w.name != "serial"],
-        [w for w in workers if w.name == "serial"],
+        [w for w in workers if w.name not in plan.serial_groups],
+        [w for w in workers if w.name in plan.serial_groups],
     ]
     codes: list[int] = []
     for phase in phases:
@@ -105,8 +105,9 @@ def _workers(plan: Plan, parts_root: Path) -> list[Worker]:
         Worker(f"w{index}", share, parts_root / f"w{index}")
         for index, share in enumerate(plan.shares, start=1)
     ]
-    if plan.serial:
-        workers.append(Worker("serial", plan.serial, parts_root / "serial"))
+    for name, group in plan.serial_groups.items():
+        if group:
+            workers.append(Worker(name, group, parts_root / name))
     return workers
 
 
@@ -114,7 +115,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m agents_runner.testing.parallel",
         description="Run the acceptance suite in parallel behave processes, then the "
-        "@serial scenarios alone, and merge the reports.",
+        "@serial scenarios alone (those on the test Swarm beside the others), and merge "
+        "the reports.",
         allow_abbrev=False,
     )
     parser.add_argument("paths", nargs="*", default=["features"], metavar="PATH")

@@ -2,7 +2,9 @@
 
 The selection is behave's own: a dry run with the user's paths and tag expressions
 lists the scenarios it would run, each with its location (an outline's row has its
-own). Scenarios tagged @serial run after the others, one at a time. The rest are
+own). Scenarios tagged @serial run after the others, one at a time; those on the test
+Swarm (which SIGKILL its nodes' engines, not the engine under test) one at a time beside
+the others of them. The rest are
 spread over the workers longest first (LPT), by how long each took in earlier runs.
 A run that stops at its first failure (a mutant's) starts them in the order given."""
 
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SERIAL_TAG = "serial"
+SWARM_CLUSTER_TAG = "swarm-cluster"
 # A scenario no earlier run has timed: about the suite's median.
 UNKNOWN_SECONDS = 5.0
 
@@ -45,6 +48,14 @@ class Plan:
     @property
     def scenarios(self) -> list[PlannedScenario]:
         return [s for share in self.shares for s in share] + self.serial
+
+    @property
+    def serial_groups(self) -> dict[str, list[PlannedScenario]]:
+        """The @serial scenarios by the behave process that runs them, side by side
+        after the shares: those on the test Swarm disturb only its nodes' engines."""
+        on_swarm = [s for s in self.serial if SWARM_CLUSTER_TAG in s.tags]
+        others = [s for s in self.serial if SWARM_CLUSTER_TAG not in s.tags]
+        return {"serial": others, "serial-swarm": on_swarm}
 
 
 def select(paths: Sequence[str], tags: Sequence[str]) -> list[tuple[str, str, frozenset[str]]]:
