@@ -53,6 +53,19 @@ Feature: Every byte of the agent's output is kept
       | 100 MB of 80-byte lines  | 100000000 |
       | 100 MB with no newline   | 100000000 |
 
+  @C-3.5 @C-9.1
+  @on-swarm
+  Scenario: "logs -t" gives a line of 16 KiB or more the engine's time of it, though only a later line showed where it ended
+    Given a workspace
+    When the user runs "run --detach --workspace {workspace} -- sh -c 'printf %020000d 0; echo; sleep 2; echo next; until [ -f /workspace/go ]; do sleep 0.1; done'"
+    And its log holds "next" by now
+    And the user notes the engine's timestamp of each line of the log, from its frames
+    And the agent is let go on
+    And the user runs "wait {id}"
+    And the user runs "logs -t {id}"
+    Then the command exits with status 0
+    And its output is a line of 20000 bytes, then "next", each after the engine's time of it
+
   @C-4.21 @C-2.20
   @on-swarm
   Scenario: Fifty agents that end without a final newline all keep their output

@@ -16,8 +16,10 @@ from hamcrest import (
     equal_to,
     greater_than_or_equal_to,
     has_length,
+    is_not,
     less_than,
     less_than_or_equal_to,
+    none,
     starts_with,
 )
 
@@ -146,12 +148,7 @@ def lines_with_times(context: Context, lines: str) -> None:
     for line in shown:
         stamp, _, text = line.partition(" ")
         assert_that(stamp, ends_with("Z"), line)
-        engine_stamp = context.engine_times[text]
-        gap = _nanos(stamp) - _nanos(engine_stamp)
-        if "." in engine_stamp:  # the index is exact to 10 ms, either way
-            assert_that(abs(gap), less_than(10_000_000), f"{line} vs {engine_stamp}")
-        else:  # an engine that stamps whole seconds (Podman): within that second
-            assert_that(gap, all_of(greater_than_or_equal_to(0), less_than(10**9)), line)
+        _assert_engine_time(stamp, context.engine_times[text], line)
 
 
 def _nanos(stamp: str) -> int:
@@ -170,3 +167,52 @@ def tasks_sharing_a_prefix(context: Context, count: int, prefix: str) -> None:
         store.create(task)
         for state in (TaskState.STARTING, TaskState.RUNNING, TaskState.COMPLETED):
             store.transition(task.id, state)
+
+
+@when("the user notes the engine's timestamp of each line of the log, from its frames")
+def note_line_times_from_frames(context: Context) -> None:
+    """The engine's own log read frame by frame, where its command would lose the line
+    breaks: a long line comes in pieces that all carry the line's first time (a frame
+    with no newline goes on in the next one of the same time), and on a Swarm node its
+    last piece has no newline either."""
+    task = context.harness.fresh_load(context.cli_task_id)
+    engine = context.harness.engine
+    if engine.kind == "swarm":
+        found = (context.harness.container(task) or {}).get("Id")
+        assert found, "the task's container, on its node"
+        api, container_id = engine.api.node_of(found).api, found
+    else:
+        api, container_id = engine.api, task.container_id
+    context.engine_times = {}
+    line, stamp, goes_on = b"", b"", False
+    for frame in api.logs(container_id, timestamps=True, stream=True, follow=False):
+        frame_stamp, _, body = frame.partition(b" ")
+        if not (goes_on and frame_stamp == stamp):
+            if stamp:
+                context.engine_times[line.rstrip(b"\n").decode()] = stamp.decode()
+            line, stamp = b"", frame_stamp
+        line += body
+        goes_on = not body.endswith(b"\n")
+    if stamp:
+        context.engine_times[line.rstrip(b"\n").decode()] = stamp.decode()
+
+
+@then('its output is a line of {size:d} bytes, then "{text}", each after the engine\'s time of it')
+def long_line_then_text_with_times(context: Context, size: int, text: str) -> None:
+    shown = context.result.stdout.splitlines()
+    texts = [line.partition(" ")[2] for line in shown]
+    assert_that([len(t) for t in texts], equal_to([size, len(text)]), repr(shown)[:300])
+    assert_that(texts[1], equal_to(text))
+    for line in shown:
+        stamp, _, line_text = line.partition(" ")
+        engine_stamp = context.engine_times.get(line_text)
+        assert_that(engine_stamp, is_not(none()), f"{line[:80]}… is a line of the engine's log")
+        _assert_engine_time(stamp, engine_stamp, line[:80])
+
+
+def _assert_engine_time(stamp: str, engine_stamp: str, line: str) -> None:
+    gap = _nanos(stamp) - _nanos(engine_stamp)
+    if "." in engine_stamp:  # the index is exact to 10 ms, either way
+        assert_that(abs(gap), less_than(10_000_000), f"{line} vs {engine_stamp}")
+    else:  # an engine that stamps whole seconds (Podman): within that second
+        assert_that(gap, all_of(greater_than_or_equal_to(0), less_than(10**9)), line)
