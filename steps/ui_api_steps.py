@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import urllib.request
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -500,10 +501,25 @@ def log_holds(context: Context, megabytes: int) -> None:
     "whole: the start of the log file, byte for byte"
 )
 def download_growing(context: Context, megabytes: int) -> None:
-    path = f"/api/tasks/{context.task.id}/log?download=1"
-    status, body = _client(context).request(path)
-    assert_that(status, equal_to(200))
+    """The Download is held open after its first bytes until the log file has grown past
+    what it began with (a busy machine may pause the copy for a while): the log grows
+    while it is served, whatever the machine's load."""
+    url = f"{context.ui_base}/api/tasks/{context.task.id}/log?download=1"
+    headers = {"Authorization": f"Bearer {context.ui_token}"}
+    log_path = context.harness.runner().store.log_path(context.task.id)
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60) as answer:
+        assert_that(answer.status, equal_to(200))
+        served = int(answer.headers["Content-Length"])
+        body = answer.read(1 << 16)
+        wait_until(
+            lambda: log_path.stat().st_size,
+            lambda size: size > served,
+            timeout=120,
+            describe="the log file to grow past what the open Download began with",
+        )
+        body += answer.read()
     stored = _log_file(context)
+    assert_that(len(body), equal_to(served), "the bytes its Content-Length announced")
     assert_that(len(body), greater_than(context.log_size_before - 1))
     assert_that(len(stored), greater_than(len(body)), "the log grew while it was served")
     assert_that(body == stored[: len(body)], is_(True), "the start of the log file")
