@@ -123,9 +123,9 @@ class SwarmReads:
     ) -> LogStream:
         """The output of the task's container from its node's engine (the bytes as its
         log driver keeps them, with the newlines it drops put back where the output goes
-        on, and a followed stream ends when it exits); else the service's log through the manager,
-        whose followed stream does not end by itself. A node that is down has no more to
-        give: ContainerGone."""
+        on, and a followed stream ends when it exits); else the service's log through
+        the manager, whose followed stream does not end by itself. A node that is down
+        has no more to give: ContainerGone."""
         task = self._started_task(service_id) if follow else newest(self._tasks(service_id))
         node, container_id = self._node_and_container(task) if task else (None, None)
         if node is not None and container_id and task is not None:
