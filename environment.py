@@ -32,7 +32,7 @@ from agents_runner.testing.swarm_cluster import (
     reap_run,
     swarm_problem,
 )
-from agents_runner.testing.swarm_turns import ALONE_TAG, SwarmTurn
+from agents_runner.testing.swarm_turns import SwarmTurn, wants_swarm_alone
 
 PROVISIONED_ENV = Path(__file__).parent / ".provisioned.env"
 # "swarm": the scenarios tagged @on-swarm, run with the Swarm backend on the test Swarm.
@@ -199,8 +199,7 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
         scenario.skip(reason=problem)
         return
     if context.cluster is not None or "swarm" in scenario.effective_tags:
-        alone = not {ALONE_TAG, "serial"}.isdisjoint(scenario.effective_tags)
-        context.swarm_turn = SwarmTurn(alone=alone)
+        context.swarm_turn = SwarmTurn(alone=wants_swarm_alone(scenario.effective_tags))
         context.swarm_turn.take()
     context.harness = ScenarioHarness(
         context.cluster or context.engine,

@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-PIECE = 16 * 1024  # what Docker's log copier hands over of a line too long for one
+from .jsonfile_pieces import PIECE  # Docker's log copier's, whatever the driver
+
 HOLD_LIMIT = 8 * 1024 * 1024
 
 

@@ -15,12 +15,18 @@ import os
 import tempfile
 from pathlib import Path
 
+from .parallel.plan import SERIAL_TAG
 from .waiting import wait_until
 
 LOCK_PATH = Path(tempfile.gettempdir()) / "agents-runner-test-swarm.lock"
 ALONE_TAG = "swarm-alone"
 # Longer than a whole Swarm leg under load: a disturbing scenario may wait for it.
 TURN_WAIT = 900.0
+
+
+def wants_swarm_alone(tags: set[str] | frozenset[str] | list[str]) -> bool:
+    """Whether a scenario with these tags needs the test Swarm to itself."""
+    return not {ALONE_TAG, SERIAL_TAG}.isdisjoint(tags)
 
 
 class SwarmTurn:
