@@ -50,6 +50,7 @@ class ContainerInfo:
     finished_at: float | None = None
     oom_killed: bool = False
     stop_signal: str | None = None  # the image's STOPSIGNAL, if it has one
+    exit_code: int | None = None  # once it has exited
 
     @classmethod
     def from_inspect(cls, found: Mapping[str, Any]) -> ContainerInfo:
@@ -65,6 +66,7 @@ class ContainerInfo:
             finished_at=epoch(state.get("FinishedAt")),
             oom_killed=bool(state.get("OOMKilled")),
             stop_signal=config.get("StopSignal") or None,
+            exit_code=_exit_code(state),
         )
 
     @property
@@ -129,3 +131,11 @@ def epoch(engine_time: str | None) -> float | None:
     if not engine_time or engine_time.startswith("0001-"):
         return None
     return float(to_unix_nanos(engine_time.encode()))
+
+
+def _exit_code(state: Mapping[str, Any]) -> int | None:
+    """The exit code inspect gives, once the container has run and stopped."""
+    code = state.get("ExitCode")
+    if state.get("Running") or not state.get("FinishedAt") or not isinstance(code, int):
+        return None
+    return None if str(state["FinishedAt"]).startswith("0001-") else code

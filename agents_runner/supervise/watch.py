@@ -124,29 +124,30 @@ class AgentWatch:
         """Whether the agent had exited on its own before the `stop` signal reached the
         engine (`sent`: when the kill was asked for and when it returned, seconds since
         the epoch): Docker answers a kill of a container whose exit it has not yet seen
-        with success. An exit it has not seen within EXIT_NOTICE, or with the code the
-        signal gives, came of the signal. On an engine that times exits late (Podman), a
-        clean exit (code 0) timed less than that lag after the kill was asked for is the
-        agent's own: an agent that exits 0 that soon on the signal counts as done. (The exit's
-        time is the engine's clock: an engine on another machine whose clock runs behind
-        could make a quick graceful exit look like the agent's own.)"""
-        if not ended.wait(EXIT_NOTICE) or not exited:
-            return False
-        outcome = exited[0]
-        if not isinstance(outcome, ContainerExit) or outcome.exit_code is None:
-            return False
-        number = signal_number(stop)
-        if number is not None and outcome.exit_code == 128 + number:
+        with success. An exit the engine has not seen EXIT_NOTICE after the kill (asked of
+        it then, not only of the wait, whose answer a busy machine can hold back past
+        that), or with the code the signal gives, came of the signal. On an engine that
+        times exits late (Podman), a clean exit (code 0) timed less than that lag after the
+        kill was asked for is the agent's own: an agent that exits 0 that soon on the
+        signal counts as done. (The exit's time is the engine's clock: an engine on another
+        machine whose clock runs behind could make a quick graceful exit look like the
+        agent's own.)"""
+        ended.wait(EXIT_NOTICE)
+        if exited and not isinstance(exited[0], ContainerExit):
             return False
         found = self.engine_call("inspecting", lambda: self.engine.inspect(self.container_id))
         finished = found.finished_at if found and not found.running else None
-        if finished is None:
+        code = exited[0].exit_code if exited else found.exit_code if found else None
+        if finished is None or code is None:
+            return False
+        number = signal_number(stop)
+        if number is not None and code == 128 + number:
             return False
         sending_at, sent_at = sent
         if finished < sent_at:
             return True
         late = self.engine.dialect.exit_recorded_late
-        return outcome.exit_code == 0 and finished < sending_at + late
+        return code == 0 and finished < sending_at + late
 
     def _stop_signal(self) -> str:
         """The image's STOPSIGNAL, else SIGTERM."""
