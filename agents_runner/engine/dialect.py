@@ -62,10 +62,12 @@ class EngineDialect:
 
     @property
     def exit_recorded_late(self) -> float:
-        """Exit times: how long after an exit the engine may time it. Podman times it
-        when its conmon writes the exit file, seen 0.12 s after a signal that never
-        reached the agent on a loaded machine; Docker times it as containerd reports it."""
-        return 0.3 if self.is_podman else 0.0
+        """Exit times: how long after the agent's exit the engine may time the
+        container's. Podman times it when its conmon writes the exit file, seen 0.12 s
+        after a signal that never reached the agent on a loaded machine. Docker times it
+        as containerd reports its init's exit, and the init (`--init`) follows the agent
+        out only when it next runs: on a loaded machine a signal came between the two."""
+        return 0.3
 
     @property
     def compat_wait_spins(self) -> bool:
