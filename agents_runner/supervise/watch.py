@@ -126,12 +126,12 @@ class AgentWatch:
         the epoch): Docker answers a kill of a container whose exit it has not yet seen
         with success. An exit the engine has not seen EXIT_NOTICE after the kill (asked of
         it then, not only of the wait, whose answer a busy machine can hold back past
-        that), or with the code the signal gives, came of the signal. On an engine that
-        times exits late (Podman), a clean exit (code 0) timed less than that lag after the
-        kill was asked for is the agent's own: an agent that exits 0 that soon on the
-        signal counts as done. (The exit's time is the engine's clock: an engine on another
-        machine whose clock runs behind could make a quick graceful exit look like the
-        agent's own.)"""
+        that), or with the code the signal gives, came of the signal. Engines time an
+        exit a moment late (the dialect's exit_recorded_late), so a clean exit (code 0)
+        timed less than that lag after the kill was asked for is the agent's own: an agent
+        that exits 0 that soon on the signal counts as done. (The exit's time is the
+        engine's clock: an engine on another machine whose clock runs behind could make a
+        quick graceful exit look like the agent's own.)"""
         ended.wait(EXIT_NOTICE)
         if exited and not isinstance(exited[0], ContainerExit):
             return False
