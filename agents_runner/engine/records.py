@@ -56,17 +56,22 @@ class ContainerInfo:
     def from_inspect(cls, found: Mapping[str, Any]) -> ContainerInfo:
         state = found.get("State") or {}
         config = found.get("Config") or {}
+        running = bool(state.get("Running"))
+        finished_at = epoch(state.get("FinishedAt"))
+        code = state.get("ExitCode")
         return cls(
             id=str(found["Id"]),
             name=str(found.get("Name") or "").lstrip("/"),
             status=str(state.get("Status") or ""),
-            running=bool(state.get("Running")),
+            running=running,
             labels=dict(config.get("Labels") or {}),
             started_at=epoch(state.get("StartedAt")),
-            finished_at=epoch(state.get("FinishedAt")),
+            finished_at=finished_at,
             oom_killed=bool(state.get("OOMKilled")),
             stop_signal=config.get("StopSignal") or None,
-            exit_code=_exit_code(state),
+            exit_code=code
+            if isinstance(code, int) and finished_at is not None and not running
+            else None,
         )
 
     @property
@@ -131,11 +136,3 @@ def epoch(engine_time: str | None) -> float | None:
     if not engine_time or engine_time.startswith("0001-"):
         return None
     return float(to_unix_nanos(engine_time.encode()))
-
-
-def _exit_code(state: Mapping[str, Any]) -> int | None:
-    """The exit code inspect gives, once the container has run and stopped."""
-    code = state.get("ExitCode")
-    if state.get("Running") or not state.get("FinishedAt") or not isinstance(code, int):
-        return None
-    return None if str(state["FinishedAt"]).startswith("0001-") else code

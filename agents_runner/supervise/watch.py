@@ -136,9 +136,11 @@ class AgentWatch:
         if exited and not isinstance(exited[0], ContainerExit):
             return False
         found = self.engine_call("inspecting", lambda: self.engine.inspect(self.container_id))
-        finished = found.finished_at if found and not found.running else None
-        code = exited[0].exit_code if exited else found.exit_code if found else None
-        if finished is None or code is None:
+        if found is None or found.running or found.finished_at is None:
+            return False
+        finished = found.finished_at
+        code = exited[0].exit_code if exited else found.exit_code
+        if code is None:
             return False
         number = signal_number(stop)
         if number is not None and code == 128 + number:
