@@ -15,7 +15,6 @@ Usage: python mutation/sample.py SESSION.sqlite --count N --seed S
 
 import argparse
 import ast
-import random
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from cosmic_ray.mutating import mutate_code
 from cosmic_ray.plugins import get_operator
 from cosmic_ray.work_db import WorkDB, use_db
 from cosmic_ray.work_item import WorkerOutcome, WorkItem, WorkResult
+from draw import draw_order
 
 
 class _WithoutAnnotations(ast.NodeTransformer):
@@ -72,8 +72,7 @@ def reason_to_skip(item: WorkItem) -> str | None:
 
 
 def prepare(db: WorkDB, count: int, seed: int) -> dict[str, int]:
-    order = sorted(db.pending_work_items, key=lambda item: item.job_id)
-    random.Random(seed).shuffle(order)
+    order = draw_order(list(db.pending_work_items), seed)
     tally: dict[str, int] = {"mutants in the session": len(order)}
     sampled = 0
     drawn = 0
