@@ -67,9 +67,12 @@ Feature: A runner killed at any of its named crash points leaves no container an
     And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
     And the engine holds no container of the task
 
+  # The grace (15 s) is what `recover`, and the detached supervisor it hands the task to,
+  # have to start in before the SIGKILL is due; with 8 s, Podman under the mutation map's
+  # load (coverage.py in every process) took them 13.7 s.
   @C-2.19 @C-6.7 @C-2.9 @C-1.15 @C-4.16
   Scenario: Killed while a graceful stop is under way, the stop's grace still counts from the cancel
-    When the user runs an agent that ignores SIGTERM with the secret in the foreground, with a grace of 8 seconds, armed to die at "during-stopping"
+    When the user runs an agent that ignores SIGTERM with the secret in the foreground, with a grace of 15 seconds, armed to die at "during-stopping"
     And the task is running in the first terminal
     And the user runs "cancel {id} --no-wait" in a second terminal
     And the runner process has died of SIGKILL
@@ -81,7 +84,7 @@ Feature: A runner killed at any of its named crash points leaves no container an
 
   @C-2.19 @C-6.7 @C-2.9 @C-1.14 @C-4.16
   Scenario: Killed while the deadline's graceful stop is under way, the grace still counts from the deadline's signal
-    When the user runs an agent that ignores SIGTERM with the secret in the foreground, with a grace of 8 seconds and a deadline of 2 seconds, armed to die at "during-stopping"
+    When the user runs an agent that ignores SIGTERM with the secret in the foreground, with a grace of 15 seconds and a deadline of 2 seconds, armed to die at "during-stopping"
     And the runner process has died of SIGKILL
     And the user runs "recover"
     Then the task ends "timed_out"
