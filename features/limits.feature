@@ -24,7 +24,7 @@ Feature: Containers run hardened, within limits
     When the task is submitted
     And the task is running
     Then Docker reports its container runs with an init process and no-new-privileges, not privileged, with no added capability or device and no namespace of the host
-    And Docker reports no mount of the Docker socket or of a folder that holds it
+    And the engine reports no mount of its own socket or Docker's, or of a folder that holds one
     And Docker reports a memory limit of 64m without swap and 1.5 CPUs
     When the user kills the task
     Then the task ends "killed"

@@ -17,14 +17,14 @@ Feature: The real agent CLIs accept what their profiles build, offline
     Then the task is "completed" with exit code 0
     And its output names the version <version>
     And the <agent> profile pins <package> at <version>
-    And the image's Node.js meets the "engines" field of the installed <package>
+    And the "engines" field of the installed <package> asks for Node.js <engines>, and the image's Node.js meets it
 
     Examples:
-      | agent   | package                   | version |
-      | codex   | @openai/codex             | 0.169.0 |
-      | claude  | @anthropic-ai/claude-code | 2.1.332 |
-      | gemini  | @google/gemini-cli        | 0.61.0  |
-      | copilot | @github/copilot           | 1.0.102 |
+      | agent   | package                   | version | engines                 |
+      | codex   | @openai/codex             | 0.169.0 | ">=16"                  |
+      | claude  | @anthropic-ai/claude-code | 2.1.332 | ">=22.0.0"              |
+      | gemini  | @google/gemini-cli        | 0.61.0  | ">=20"                  |
+      | copilot | @github/copilot           | 1.0.102 | nothing (no such field) |
 
   @C-4.13 @C-2.23
   Scenario Outline: The real <agent> CLI takes its profile's argv and stops only for the network

@@ -121,7 +121,7 @@ Feature: Tasks on a Docker Swarm cluster
     And the agent on the Swarm has said it is ready
     Then the task's log holds the MD5 of the secret: the agent had it
     And neither the manager's inspect of the task's service and of its task, nor its node's inspect of its container, holds the secret
-    And no file of any node's Swarm state (raft log, snapshots, task store) holds the secret
+    And no file of any node's Swarm state holds the secret in plain text, where a worker's task store holds the task's id (the raft log is encrypted at rest)
     And the task on the Swarm has ended
     And the task is "completed" with exit code 0
     And nothing of the task is left on any node: no service, no container, no volume

@@ -145,9 +145,10 @@ def recorded_between(context: Context, state: str, low: int, high: int) -> None:
 
 @then("its recorded reason names no exception of the code")
 def reason_without_exception(context: Context) -> None:
-    """No CamelCase word (a class name, `EngineUnavailable`, `RemoteDisconnected`)."""
+    """No class name (`EngineUnavailable`, `OSError`, `HTTPError`), errno or traceback."""
     reason = context.task.error or ""
-    assert_that(re.findall(r"\b[A-Z][a-z]+[A-Z]\w*", reason), empty(), reason)
+    names = r"\b[A-Z]\w*(?:Error|Exception)\b|\b[A-Z][a-z]+[A-Z]\w*|Errno|Traceback"
+    assert_that(re.findall(names, reason), empty(), reason)
 
 
 @then("Docker, asked directly, says the task's container is still running")
@@ -728,6 +729,8 @@ def warns_cannot_record(context: Context) -> None:
         timeout=60,
         describe="a warning that the end cannot be recorded",
     )
+    kept = raw_containers(context.harness.engine, {LABEL_TASK_ID: context.task.id})
+    assert_that(kept, has_length(1), "the task's container, as the engine lists it")
 
 
 @then("while the disk is full Docker still holds the container, exited with code {code:d}")

@@ -53,8 +53,11 @@ def profile_pins(context: Context, agent: str, package: str, version: str) -> No
     assert_that((release.package, release.version), equal_to((package, version)))
 
 
-@then('the image\'s Node.js meets the "engines" field of the installed {package}')
-def node_meets_engines(context: Context, package: str) -> None:
+@then(
+    'the "engines" field of the installed {package} asks for Node.js {asked}, '
+    "and the image's Node.js meets it"
+)
+def node_meets_engines(context: Context, package: str, asked: str) -> None:
     manifest = f"/usr/local/lib/node_modules/{package}/package.json"
     task = context.harness.submit(
         image=context.agent_image,
@@ -65,6 +68,8 @@ def node_meets_engines(context: Context, package: str) -> None:
     version_line, _, manifest_text = context.harness.log_text(task.id).partition("--\n")
     running = tuple(int(part) for part in version_line.strip().lstrip("v").split("."))
     engines = (json.loads(manifest_text).get("engines") or {}).get("node")
+    expected = asked.strip('"') if asked.startswith('"') else None
+    assert_that(engines, equal_to(expected), f"the engines.node of {package}")
     if engines is None:
         return  # the package asks nothing of Node.js (copilot); the README says what docs ask
     match = re.fullmatch(r">=\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?", engines.strip())

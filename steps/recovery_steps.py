@@ -11,7 +11,7 @@ from pathlib import Path
 
 from behave import given, then, when
 from behave.runner import Context
-from hamcrest import assert_that, contains_string, equal_to, has_length
+from hamcrest import assert_that, contains_string, empty, equal_to, has_length, is_
 
 from agents_runner import Engine
 from agents_runner.processes import ProcessIdentity
@@ -243,6 +243,8 @@ def remove_while_asked(context: Context) -> None:
     removed.set()
     for asker in askers:
         asker.join(30)
+    hung = [asker for asker in askers if asker.is_alive()]
+    assert_that(hung, is_(empty()), "inspects still unanswered 30 s after the removal")
     context.engine_answers = answers
 
 

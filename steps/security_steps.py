@@ -30,6 +30,7 @@ from hamcrest import (
 )
 from hamcrest.core.matcher import Matcher
 
+from agents_runner.testing.engine_proxy import engine_socket_path
 from agents_runner.testing.harness import TRAPPING_AGENT, WAITING_AGENT, memory_hog
 from agents_runner.testing.kernel_oom import oom_kills_logged
 from agents_runner.testing.log_capture import capture_records
@@ -312,10 +313,12 @@ def hardened(context: Context) -> None:
     assert_that(host["NetworkMode"], is_not_host(), "NetworkMode")
 
 
-@then("Docker reports no mount of the Docker socket or of a folder that holds it")
+@then("the engine reports no mount of its own socket or Docker's, or of a folder that holds one")
 def no_socket(context: Context) -> None:
     info = context.harness.container(context.task)
-    sockets = {os.path.realpath(p) for p in DOCKER_SOCKETS if os.path.exists(p)}
+    candidates = (*DOCKER_SOCKETS, engine_socket_path())
+    sockets = {os.path.realpath(p) for p in candidates if os.path.exists(p)}
+    assert_that(sockets, is_not(empty()), f"no engine socket on this host among {candidates}")
     exposing = [
         mount
         for mount in info["Mounts"]
