@@ -1,0 +1,49 @@
+"""Checks for what the mutation sample drawn on 2026-12-06 (seed 20261217) found no test
+looking at: each fails with its mutant applied (mutation/SURVIVORS.md)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from agents_runner.cli import _reader_gone, main
+from agents_runner.cli.common import EXIT_BAD_INPUT
+from agents_runner.engine.swarm_secrets import secret_reference
+from agents_runner.spec import TaskSpec
+from agents_runner.spec_checks import check_seconds
+
+
+def test_a_whole_number_of_seconds_past_a_century_is_refused_in_days() -> None:
+    # A whole number too big for a float's range is refused before it becomes one.
+    with pytest.raises(ValueError, match=r"^timeout: at most 36500 days, got more$"):
+        check_seconds("timeout", 10**400, positive=True)
+
+
+def test_a_pipe_whose_reader_is_open_is_not_gone_and_one_whose_reader_closed_is() -> None:
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, "w") as writer:
+        try:
+            assert not _reader_gone(writer)  # poll says POLLOUT alone
+        finally:
+            os.close(read_end)
+        assert _reader_gone(writer)  # POLLERR
+
+
+def test_a_host_login_of_zero_is_refused_not_taken_for_false() -> None:
+    with pytest.raises(ValueError, match=r"^host_login: "):
+        TaskSpec(image="busybox:1.36", agent="echo", host_login=0)  # type: ignore[arg-type]
+
+
+def test_only_images_build_takes_an_offline_folder(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["--state-dir", str(tmp_path), "images", "list", "--offline-from", str(tmp_path)]
+    assert main(argv) == EXIT_BAD_INPUT
+    assert "--offline-from: only 'images build' takes it" in capsys.readouterr().err
+
+
+def test_a_swarm_secret_belongs_to_a_user_given_as_a_uid_alone() -> None:
+    file = secret_reference("id", "name", "TOKEN", "1000")["File"]
+    assert (file["UID"], file["GID"], file["Mode"]) == ("1000", "1000", 0o400)
+    named = secret_reference("id", "name", "TOKEN", "agent")["File"]
+    assert (named["UID"], named["GID"], named["Mode"]) == ("0", "0", 0o444)
