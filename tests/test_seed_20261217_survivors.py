@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from agents_runner.cli import _reader_gone, main
-from agents_runner.cli.common import EXIT_BAD_INPUT
+from agents_runner.cli.common import EXIT_BAD_INPUT, BadInput
+from agents_runner.cli.ui_verb import _listening
 from agents_runner.engine.swarm_secrets import secret_reference
 from agents_runner.spec import TaskSpec
 from agents_runner.spec_checks import check_seconds
@@ -47,3 +48,19 @@ def test_a_swarm_secret_belongs_to_a_user_given_as_a_uid_alone() -> None:
     assert (file["UID"], file["GID"], file["Mode"]) == ("1000", "1000", 0o400)
     named = secret_reference("id", "name", "TOKEN", "agent")["File"]
     assert (named["UID"], named["GID"], named["Mode"]) == ("0", "0", 0o444)
+
+
+def test_an_address_this_machine_does_not_have_is_the_hosts_fault_not_the_ports() -> None:
+    # Binding sends nothing: 192.0.2.1 (TEST-NET-1) is simply not an address of this host.
+    with pytest.raises(BadInput, match=r"^--host: cannot listen on 192\.0\.2\.1:0: "):
+        _listening("192.0.2.1", 0)
+
+
+def test_a_port_another_listener_holds_is_said_to_be_in_use() -> None:
+    first = _listening("127.0.0.1", 0)
+    try:
+        port = first.getsockname()[1]
+        with pytest.raises(BadInput, match=rf"^--port: {port} is already in use on 127\.0\.0\.1$"):
+            _listening("127.0.0.1", port)
+    finally:
+        first.close()
