@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 from agents_runner.cli import _reader_gone, main
+from agents_runner.cli.argv import option_last
 from agents_runner.cli.common import EXIT_BAD_INPUT, BadInput
 from agents_runner.cli.ui_verb import _listening
 from agents_runner.engine.swarm_secrets import secret_reference
 from agents_runner.spec import TaskSpec
 from agents_runner.spec_checks import check_seconds
+from agents_runner.terminal import describe_pull
 
 
 def test_a_whole_number_of_seconds_past_a_century_is_refused_in_days() -> None:
@@ -64,3 +66,24 @@ def test_a_port_another_listener_holds_is_said_to_be_in_use() -> None:
             _listening("127.0.0.1", port)
     finally:
         first.close()
+
+
+def test_an_option_before_the_words_it_follows_is_moved_after_them() -> None:
+    words = ["build", "--offline-from", "/x", "codex", "claude"]
+    assert option_last(words, "--offline-from") == [
+        "build",
+        "codex",
+        "claude",
+        "--offline-from",
+        "/x",
+    ]
+    assert option_last(["build", "--offline-from=/x", "codex"], "--offline-from") == [
+        "build",
+        "codex",
+        "--offline-from=/x",
+    ]
+
+
+def test_a_pull_bar_at_99_percent_is_not_yet_full() -> None:
+    line = describe_pull("img", {"percent": 99, "bytes_total": 100}, bar=True, width=30)
+    assert "[" + "#" * 29 + "." + "]" in line
