@@ -9,6 +9,8 @@ import pytest
 from agents_runner.cli import _reader_gone, main
 from agents_runner.cli.argv import option_last
 from agents_runner.cli.common import EXIT_BAD_INPUT, BadInput
+from agents_runner.cli.parser import parse
+from agents_runner.cli.run_verb import spec_from_args
 from agents_runner.cli.ui_verb import _listening
 from agents_runner.engine.swarm_secrets import secret_reference
 from agents_runner.spec import TaskSpec
@@ -87,3 +89,24 @@ def test_an_option_before_the_words_it_follows_is_moved_after_them() -> None:
 def test_a_pull_bar_at_99_percent_is_not_yet_full() -> None:
     line = describe_pull("img", {"percent": 99, "bytes_total": 100}, bar=True, width=30)
     assert "[" + "#" * 29 + "." + "]" in line
+
+
+def test_a_prompt_file_that_cannot_be_read_is_named_with_the_reason(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.txt"
+    args = parse(
+        ["run", "--agent", "echo", "--image", "busybox:1.36", "--prompt-file", str(missing)]
+    )
+    with pytest.raises(BadInput) as refused:
+        spec_from_args(args)
+    assert (
+        str(refused.value) == f"--prompt-file {missing}: cannot read it: No such file or directory"
+    )
+
+
+def test_a_prompt_file_that_is_not_utf8_is_said_to_be_so(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"caf\xe9\n")
+    args = parse(["run", "--agent", "echo", "--image", "busybox:1.36", "--prompt-file", str(latin)])
+    with pytest.raises(BadInput) as refused:
+        spec_from_args(args)
+    assert str(refused.value) == f"--prompt-file {latin}: is not UTF-8 text"

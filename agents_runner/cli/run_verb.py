@@ -185,8 +185,10 @@ def _prompt(args: argparse.Namespace) -> str:
         else:
             with open(args.prompt_file, encoding="utf-8") as file:
                 text = file.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{_prompt_option(args)}: {exc}") from None
+    except OSError as exc:
+        raise BadInput(f"{_prompt_option(args)}: cannot read it: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{_prompt_option(args)}: is not UTF-8 text") from None
     if not text.strip():  # said here: "needs a prompt" would blame the command line
         where = "stdin" if args.prompt_file == "-" else "the file"
         said = "was empty" if not text else "held only blank space"
