@@ -18,6 +18,19 @@ Feature: A task that outlives its deadline is stopped
     And the agent's shutdown line is in the task's log
     And its container no longer exists, removed before its end was recorded
 
+  @C-1.10 @C-1.17
+  Scenario: An agent that shuts down cleanly on its deadline's signal, exit code 0, has still timed out
+    Its exit code is 0, but the engine timed its exit 0.4 s after the signal, past the
+    0.3 s in which an exit with code 0 counts as the agent's own (C-1.17): the deadline
+    ended it, not the agent's own work.
+    Given a task whose agent takes 0.4 seconds to shut down on SIGTERM, then exits with code 0
+    And its deadline is 1 second and its stop grace 5 seconds
+    When the task is submitted
+    And the task has ended
+    Then the task is "timed_out" with exit code 0
+    And the agent's shutdown line is in the task's log
+    And its container no longer exists, removed before its end was recorded
+
   @smoke
   @C-1.10 @C-1.18 @C-2.30 @C-5.3
   @on-swarm

@@ -12,6 +12,7 @@ from behave.runner import Context
 from agents_runner.states import TaskState
 from agents_runner.testing.agent_record import received_signals
 from agents_runner.testing.harness import (
+    LINGERING_AGENT,
     READY_LINE,
     STUBBORN_AGENT,
     TASK_TIMEOUT,
@@ -31,6 +32,14 @@ def a_task_with_agent(context: Context, agent: str, prompt: str) -> None:
 def a_task_that_traps_sigterm(context: Context) -> None:
     context.spec_fields = {
         "command": TRAPPING_AGENT,
+        "workspace": str(context.harness.recording_workspace()),
+    }
+
+
+@given("a task whose agent takes 0.4 seconds to shut down on SIGTERM, then exits with code 0")
+def a_task_that_lingers_on_sigterm(context: Context) -> None:
+    context.spec_fields = {
+        "command": LINGERING_AGENT,
         "workspace": str(context.harness.recording_workspace()),
     }
 

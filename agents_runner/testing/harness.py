@@ -67,6 +67,15 @@ WAITING_AGENT = (
     "echo started; until [ -f /workspace/go ]; do sleep 0.1; done; echo finished; "
     "exit $(cat /workspace/go)"
 )
+# An agent whose clean shutdown on SIGTERM takes 0.4 s, then exits 0: an exit the signal
+# brought about, though its code is the code of success (and a moment past the 0.3 s in
+# which C-1.17 takes an exit with code 0 for the agent's own).
+LINGERING_AGENT = [
+    "sh",
+    "-c",
+    f"{RECORDER}trap 'record TERM; echo \"{SHUTDOWN_LINE}\"; sleep 0.4; exit 0' TERM; "
+    f'echo "{READY_LINE}"; while :; do sleep 3600 & wait $!; done',
+]
 # An agent that ignores SIGTERM (it only records it): only SIGKILL ends it.
 STUBBORN_AGENT = [
     "sh",
