@@ -3,8 +3,9 @@ it, in the coverage map's form (mutation/coverage_map.py), so that mutation/cove
 selects from it as from the scenarios' map. A mutant first runs the unit tests of its
 lines: seconds where a scenario takes a minute.
 
-pytest runs once, in this process's venv, under coverage.py with each test's name as its
-dynamic context (mutation/unit.rc). Only the pytest process itself is measured.
+pytest runs once, in this process's venv, under coverage.py, each test's lines (its
+fixtures' too) measured under its node id (mutation/unit_contexts.py). Only the pytest
+process itself is measured.
 
 Usage: python mutation/unit_map.py MAP.json
 """
@@ -23,23 +24,22 @@ from pathlib import Path
 import coverage
 from coverage_map import OUTSIDE, REPOSITORY, suite_tree
 
-TESTS = REPOSITORY / "tests"
-
 
 def test_file(context: str) -> str:
-    """'test_store.test_clean' or 'tests.test_store.TestX.test_y' -> 'tests/test_store.py';
+    """A test's node id ('tests/test_store.py::test_clean[x]') -> 'tests/test_store.py';
     "" for a context that names no test file (the lines run at collection)."""
-    for part in context.split("."):
-        if part.startswith("test_") and (TESTS / f"{part}.py").exists():
-            return f"tests/{part}.py"
-    return ""
+    path = context.partition("::")[0]
+    return path if path.startswith("tests/") and (REPOSITORY / path).is_file() else ""
 
 
 def measure(data_dir: Path) -> coverage.CoverageData:
-    env = dict(os.environ, AGENTS_RUNNER_COVERAGE=str(data_dir))
+    plugins = os.pathsep.join(
+        filter(None, [str(REPOSITORY / "mutation"), os.environ.get("PYTHONPATH")])
+    )
+    env = dict(os.environ, AGENTS_RUNNER_COVERAGE=str(data_dir), PYTHONPATH=plugins)
     rc = REPOSITORY / "mutation" / "unit.rc"
     command = [sys.executable, "-m", "coverage", "run", f"--rcfile={rc}"]
-    command += ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    command += ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "unit_contexts"]
     done = subprocess.run(command, cwd=REPOSITORY, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"unit map: the unit tests failed unmutated:\n{done.stdout[-3000:]}")
