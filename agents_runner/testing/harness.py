@@ -50,16 +50,21 @@ DEFAULT_IMAGE = "busybox:1.36"
 TASK_TIMEOUT = 60.0
 CLOSE_TIMEOUT = 30.0
 
-# An agent that runs until signalled; its TERM trap announces a clean shutdown. Given a
-# workspace, it records each signal that reaches it (agent_record.py).
+# Given a workspace, the agents below record each signal that reaches them (agent_record.py).
 SHUTDOWN_LINE = "agent: caught SIGTERM, shutting down cleanly"
 READY_LINE = "agent: ready"
-TRAPPING_AGENT = [
-    "sh",
-    "-c",
-    f'{RECORDER}trap \'record TERM; echo "{SHUTDOWN_LINE}"; exit 143\' TERM; echo "{READY_LINE}"; '
-    "while :; do sleep 3600 & wait $!; done",
-]
+
+
+def _until_signalled(on_term: str) -> list[str]:
+    """An agent that says it is ready and runs until signalled; its TERM trap records the
+    signal, announces a clean shutdown, then runs `on_term`."""
+    trap = f'record TERM; echo "{SHUTDOWN_LINE}"; {on_term}'
+    return ["sh", "-c", f"{RECORDER}trap '{trap}' TERM; echo \"{READY_LINE}\"; "
+            "while :; do sleep 3600 & wait $!; done"]  # fmt: skip
+
+
+# An agent that runs until signalled; its TERM trap announces a clean shutdown (exit 143).
+TRAPPING_AGENT = _until_signalled("exit 143")
 # An agent that waits for /workspace/go, then exits with the code written in it. A
 # SIGTERM ends it (exit 143), recorded.
 WAITING_AGENT = (
@@ -70,12 +75,7 @@ WAITING_AGENT = (
 # An agent whose clean shutdown on SIGTERM takes 0.4 s, then exits 0: an exit the signal
 # brought about, though its code is the code of success (and a moment past the 0.3 s in
 # which C-1.17 takes an exit with code 0 for the agent's own).
-LINGERING_AGENT = [
-    "sh",
-    "-c",
-    f"{RECORDER}trap 'record TERM; echo \"{SHUTDOWN_LINE}\"; sleep 0.4; exit 0' TERM; "
-    f'echo "{READY_LINE}"; while :; do sleep 3600 & wait $!; done',
-]
+LINGERING_AGENT = _until_signalled("sleep 0.4; exit 0")
 # An agent that ignores SIGTERM (it only records it): only SIGKILL ends it.
 STUBBORN_AGENT = [
     "sh",
