@@ -102,15 +102,20 @@ Feature: Tasks on a Docker Swarm cluster
 
   # Alone on the Swarm: its scheduler puts a task on the node that runs the fewest tasks
   # of any service; other scenarios' tasks on the test Swarm (those that hold a node
-  # with a reservation) would decide where these six go.
+  # with a reservation) would decide where these six go. The six wait to be let go, so
+  # each is placed while those before it still run: tasks that end before the next is
+  # placed leave every node as empty as the others, and the scheduler picks any.
   @docker-only @swarm-cluster @swarm @swarm-alone
   @C-9.5 @C-9.4 @C-9.10
   Scenario: Six tasks run at once spread over the three nodes
     Given the test Swarm's three nodes are ready
+    And a workspace
     When the user runs "config max-running 6" on the Swarm
-    And the user starts 6 agents on the Swarm with "run --detach", each sleeping 3 seconds
+    And the user starts 6 agents on the Swarm with "run --detach" in the workspace, each waiting to be let go
+    And the nodes' own engines report each of the 6 tasks' containers started
+    And the agents are let go on
     Then every task on the Swarm ends "completed" with exit code 0
-    And the nodes' own engines ran the 6 tasks on all three nodes
+    And the nodes' own engines ran the 6 tasks on all three nodes, each started before any died
     And nothing of any of the tasks is left on any node
 
   @docker-only @swarm-cluster @swarm

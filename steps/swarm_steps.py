@@ -25,6 +25,7 @@ from hamcrest import (
 
 from agents_runner.testing.contract_names import LABEL_TASK_ID
 from agents_runner.testing.events import exit_codes, signals
+from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.swarm_cli import run_on_swarm
 from agents_runner.testing.swarm_cluster import SwarmView
 from agents_runner.testing.ui_client import UiClient, serve_page
@@ -40,6 +41,7 @@ def swarm_ready(context: Context) -> None:
     context.swarm = SwarmView(context.swarm_url, context.harness.labels, since=time.time() - 1)
     context.harness.add_cleanup(context.swarm.cleanup)
     assert_that(sorted(context.swarm.nodes), has_length(3), "nodes whose engine is labelled")
+    context.swarm.wait_until_ready()
 
 
 @when('the user runs "{line}" on the Swarm')
@@ -77,13 +79,23 @@ def starts_detached(context: Context, behaviour: str, options: str) -> None:
 
 
 @when(
-    'the user starts {count:d} agents on the Swarm with "run --detach", each sleeping '
-    "{seconds:d} seconds"
+    'the user starts {count:d} agents on the Swarm with "run --detach" in the workspace, each '
+    "waiting to be let go"
 )
-def starts_several(context: Context, count: int, seconds: int) -> None:
+def starts_several(context: Context, count: int) -> None:
+    context.workspace.chmod(0o755)  # the go file, for whichever user the agents run as
+    agent = shlex.quote(WAITING_AGENT)
     for _ in range(count):
-        run_on_swarm(context, f"run --detach -- sh -c 'echo ready; sleep {seconds}'")
+        run_on_swarm(context, f"run --detach --workspace {context.workspace} -- sh -c {agent}")
         assert_that(context.result.returncode, equal_to(0), context.result.stderr)
+    assert_that(context.swarm_tasks, has_length(count))
+
+
+@when("the nodes' own engines report each of the {count:d} tasks' containers started")
+def all_started(context: Context, count: int) -> None:
+    assert_that(context.swarm_tasks, has_length(count))
+    for task_id in context.swarm_tasks:
+        context.swarm.wait_for_node_event(task_id, "start", timeout=120)
 
 
 @when("the agent on the Swarm has said it is ready")
@@ -186,16 +198,25 @@ def nothing_left_of_any(context: Context) -> None:
     assert_that(left, empty())
 
 
-@then("the nodes' own engines ran the {count:d} tasks on all three nodes")
+@then(
+    "the nodes' own engines ran the {count:d} tasks on all three nodes, each started before "
+    "any died"
+)
 def spread(context: Context, count: int) -> None:
     placed: dict[str, str] = {}
+    starts: list[float] = []
+    deaths: list[float] = []
     for task_id in context.swarm_tasks:
-        found = context.swarm.wait_for_node_event(task_id, "start")
+        found = context.swarm.wait_for_node_event(task_id, "die")
         nodes = [name for name, events in found.items() if any(e.action == "start" for e in events)]
         assert_that(nodes, has_length(1), f"task {task_id} started on {nodes}")
         placed[task_id] = nodes[0]
+        events = found[nodes[0]]
+        starts += [e.time for e in events if e.action == "start"]
+        deaths += [e.time for e in events if e.action == "die"]
     assert_that(placed, has_length(count))
     assert_that(sorted(set(placed.values())), equal_to(sorted(context.swarm.nodes)), str(placed))
+    assert_that(max(starts) < min(deaths), equal_to(True), f"starts {starts}, deaths {deaths}")
 
 
 @then('the task\'s log says "{text}"')

@@ -78,6 +78,27 @@ class SwarmView:
                     return engine
         raise AssertionError("no manager of the test Swarm answers")
 
+    def wait_until_ready(self, timeout: float = 90) -> None:
+        """Wait until the manager lists every node ready and active, as its scheduler
+        needs to place a task there (a node whose engine a scenario restarted may be
+        listed down a while)."""
+
+        def not_ready() -> list[str]:
+            return [
+                f"{(n.get('Description') or {}).get('Hostname')}: "
+                f"{(n.get('Status') or {}).get('State')}, {n['Spec'].get('Availability')}"
+                for n in self.manager.api.nodes()
+                if (n.get("Status") or {}).get("State") != "ready"
+                or n["Spec"].get("Availability") != "active"
+            ]
+
+        wait_until(
+            not_ready,
+            lambda listed: not listed,
+            timeout=timeout,
+            describe="the manager to list every node of the test Swarm ready and active",
+        )
+
     def node_events(self, task_id: str) -> dict[str, list[ContainerEvent]]:
         """Each node's events for the task's container(s), by node hostname; nodes that
         saw none, and nodes whose engine does not answer, are left out."""
