@@ -62,6 +62,24 @@ Feature: Pulling the agent's image
     And its recorded history is queued, failed, in that order
     And no container was ever created for the task
 
+  @C-1.7
+  Scenario: An image removed between its pull and the container's create fails the task, in words that say so
+    The proxy holds back the request to create the container, so that someone else
+    removes the image after the pull and before the engine hears of the container.
+    Given an image that only the registry has
+    And a task that runs the "echo" agent in that image
+    And a runner that reaches the engine through a proxy that can cut connections
+    And the proxy holds back requests to create a container from now on
+    When the task is submitted
+    And the proxy holds back the task's create, once the engine has the image
+    And someone else removes the image from the engine
+    And the proxy lets requests to create a container through
+    And the task has ended
+    Then the task is "failed"
+    And its error names the image and says "not found"
+    And its recorded history is queued, pulling, starting, failed, in that order
+    And no container was ever created for the task
+
   @C-1.7 @C-4.13
   Scenario: A tag the registry does not have
     Given a task that runs the "echo" agent in a tag the registry does not have

@@ -960,6 +960,16 @@ def proxy_releases_starts(context: Context) -> None:
     context.proxy.release_start_answers()
 
 
+@given("the proxy holds back requests to create a container from now on")
+def proxy_holds_creates(context: Context) -> None:
+    context.proxy.hold_create_requests()
+
+
+@when("the proxy lets requests to create a container through")
+def proxy_releases_creates(context: Context) -> None:
+    context.proxy.release_create_requests()
+
+
 @when("the engine reports the task's container running, its start not yet answered")
 def container_running_unanswered(context: Context) -> None:
     wait_until(

@@ -69,6 +69,23 @@ def a_task_in_a_missing_tag(context: Context, agent: str) -> None:
     }
 
 
+@when("the proxy holds back the task's create, once the engine has the image")
+def create_held_with_image(context: Context) -> None:
+    wait_until(
+        lambda: context.proxy.creates_held,
+        lambda held: held == 1,
+        timeout=60,
+        describe="the proxy to hold back the task's create",
+    )
+    assert_that(raw_image_present(context.harness.engine, context.image_ref), is_(True))
+
+
+@when("someone else removes the image from the engine")
+def image_removed_behind_back(context: Context) -> None:
+    context.harness.engine.api.remove_image(context.image_ref)
+    assert_that(raw_image_present(context.harness.engine, context.image_ref), is_(False))
+
+
 @when("the task is pulling, and a layer download is held back")
 def pulling_and_held(context: Context) -> None:
     context.harness.wait_for_state(context.task.id, TaskState.PULLING)

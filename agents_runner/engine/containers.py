@@ -113,9 +113,12 @@ class ContainerCalls:
         if self._default_ulimits is None:
             with engine_call("reading the engine's default ulimits"):
                 self._remove_stale_probes()
-                probe = self.api.create_container(
-                    image, command=["true"], labels={LABEL_PROBE: "ulimits"}
-                )["Id"]
+                try:
+                    probe = self.api.create_container(
+                        image, command=["true"], labels={LABEL_PROBE: "ulimits"}
+                    )["Id"]
+                except errors.NotFound as exc:
+                    raise ImageNotFound(f"image {image} not found: {explain(exc)}") from exc
                 try:
                     found = self.api.inspect_container(probe)["HostConfig"].get("Ulimits")
                 finally:

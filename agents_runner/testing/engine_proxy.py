@@ -52,6 +52,9 @@ class EngineProxy:
         self._start_answers: set[socket.socket] = set()  # upstream ends of container starts
         self._starts_free = threading.Event()
         self._starts_free.set()
+        self._creates_free = threading.Event()
+        self._creates_free.set()
+        self.creates_held = 0  # container creates the proxy has held back from the engine
         self._hold_logs = threading.Event()
         self._hold_attach = threading.Event()
         self._shut_down = threading.Event()
@@ -100,6 +103,14 @@ class EngineProxy:
     def release_start_answers(self) -> None:
         self._starts_free.set()
 
+    def hold_create_requests(self) -> None:
+        """From now on, send the engine nothing of a request to create a container (its
+        caller waits, and the engine knows nothing of it) until `release_create_requests`."""
+        self._creates_free.clear()
+
+    def release_create_requests(self) -> None:
+        self._creates_free.set()
+
     def refusing(self) -> bool:
         return time.monotonic() < self._refuse_until
 
@@ -107,6 +118,7 @@ class EngineProxy:
         self._closed = True
         self._shut_down.set()
         self._starts_free.set()
+        self._creates_free.set()
         self.cut(0)
         _shut(self._server)
         with contextlib.suppress(OSError):
@@ -150,6 +162,8 @@ class EngineProxy:
                     self._attach_streams.add(target)
                 if data.startswith(b"POST ") and b"/start " in data.split(b"\r\n", 1)[0]:
                     self._start_answers.add(target)
+                if data.startswith(b"POST ") and b"/containers/create" in data.split(b"\r\n", 1)[0]:
+                    self._hold_create()
                 self._wait_if_held(source)
                 target.sendall(data)
                 if source in self._log_streams:
@@ -165,6 +179,12 @@ class EngineProxy:
                 self._open.discard(target)
             _shut(source)
             _shut(target)
+
+    def _hold_create(self) -> None:
+        if not self._creates_free.is_set():
+            with self._lock:
+                self.creates_held += 1
+            self._creates_free.wait()
 
     def _wait_if_held(self, source: socket.socket) -> None:
         held = (source in self._log_streams and self._hold_logs.is_set()) or (
