@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import docker
@@ -83,20 +83,17 @@ class ContainerCalls:
             tmpfs=self._tmpfs(limits, user),
             read_only=limits.read_only,
         )
-        with engine_call("creating the container failed"):
-            try:
-                created = self.api.create_container(
-                    image,
-                    command=list(argv),
-                    name=name,
-                    environment=dict(env),
-                    labels=dict(labels),
-                    working_dir=working_dir,
-                    user=numeric_root(user),
-                    host_config=host_config,
-                )
-            except errors.NotFound as exc:
-                raise ImageNotFound(f"image {image} not found: {explain(exc)}") from exc
+        with engine_call("creating the container failed"), _image_must_exist(image):
+            created = self.api.create_container(
+                image,
+                command=list(argv),
+                name=name,
+                environment=dict(env),
+                labels=dict(labels),
+                working_dir=working_dir,
+                user=numeric_root(user),
+                host_config=host_config,
+            )
         return str(created["Id"])
 
     def _ulimits(self, image: str, limits: ContainerLimits) -> list[Ulimit] | None:
@@ -113,12 +110,10 @@ class ContainerCalls:
         if self._default_ulimits is None:
             with engine_call("reading the engine's default ulimits"):
                 self._remove_stale_probes()
-                try:
+                with _image_must_exist(image):
                     probe = self.api.create_container(
                         image, command=["true"], labels={LABEL_PROBE: "ulimits"}
                     )["Id"]
-                except errors.NotFound as exc:
-                    raise ImageNotFound(f"image {image} not found: {explain(exc)}") from exc
                 try:
                     found = self.api.inspect_container(probe)["HostConfig"].get("Ulimits")
                 finally:
@@ -315,3 +310,12 @@ def has_labels(found: Mapping[str, str], wanted: Mapping[str, str | None]) -> bo
     return all(
         key in found and (value is None or found[key] == value) for key, value in wanted.items()
     )
+
+
+@contextlib.contextmanager
+def _image_must_exist(image: str) -> Iterator[None]:
+    """A create that finds no image (removed since it was pulled) says so."""
+    try:
+        yield
+    except errors.NotFound as exc:
+        raise ImageNotFound(f"image {image} not found: {explain(exc)}") from exc
