@@ -41,6 +41,24 @@ Feature: A task that fails says why
     And no exit code is stored for the task
 
   @C-4.22
+  Scenario: A container removed before the runner's wait for it reaches the engine ends its task the same way
+    The proxy holds back the runner's request to wait for the container, so that the
+    engine hears of the wait only once the container is gone: its answer is "no such
+    container", not an exit code.
+    Given a runner that reaches the engine through a proxy that can cut connections
+    And the proxy holds back requests to wait for a container from now on
+    And a task whose agent runs until it is signalled and announces a clean shutdown on SIGTERM
+    When the task is submitted
+    And the task is running
+    And the proxy holds back the runner's wait for the task's container
+    And the task's container is removed behind the runner's back
+    And the proxy lets requests to wait for a container through
+    And the task has ended
+    Then the task is "failed"
+    And its error says "container lost: it was removed while the agent ran"
+    And no exit code is stored for the task
+
+  @C-4.22
   Scenario: While the engine removes a container, the runner's questions about it say it is gone
     Podman, asked about a container in the midst of its removal, can answer with a
     server error ("does not exist in database: no such container"). The runner takes

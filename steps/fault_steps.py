@@ -960,14 +960,28 @@ def proxy_releases_starts(context: Context) -> None:
     context.proxy.release_start_answers()
 
 
-@given("the proxy holds back requests to create a container from now on")
-def proxy_holds_creates(context: Context) -> None:
-    context.proxy.hold_create_requests()
+# The proxy's kinds of held request (engine_proxy.HELD_REQUESTS), by the words of a step.
+_REQUEST_KINDS = {"create": "create", "wait for": "wait"}
 
 
-@when("the proxy lets requests to create a container through")
-def proxy_releases_creates(context: Context) -> None:
-    context.proxy.release_create_requests()
+@given("the proxy holds back requests to {kind} a container from now on")
+def proxy_holds_requests(context: Context, kind: str) -> None:
+    context.proxy.hold_requests(_REQUEST_KINDS[kind])
+
+
+@when("the proxy lets requests to {kind} a container through")
+def proxy_releases_requests(context: Context, kind: str) -> None:
+    context.proxy.release_requests(_REQUEST_KINDS[kind])
+
+
+@when("the proxy holds back the runner's wait for the task's container")
+def wait_held(context: Context) -> None:
+    wait_until(
+        lambda: context.proxy.requests_held["wait"],
+        lambda held: held == 1,
+        timeout=60,
+        describe="the proxy to hold back the runner's wait",
+    )
 
 
 @when("the engine reports the task's container running, its start not yet answered")

@@ -72,7 +72,7 @@ def a_task_in_a_missing_tag(context: Context, agent: str) -> None:
 @when("the proxy holds back the task's create, once the engine has the image")
 def create_held_with_image(context: Context) -> None:
     wait_until(
-        lambda: context.proxy.creates_held,
+        lambda: context.proxy.requests_held["create"],
         lambda held: held == 1,
         timeout=60,
         describe="the proxy to hold back the task's create",

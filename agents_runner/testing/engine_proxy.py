@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -17,6 +18,11 @@ from pathlib import Path
 
 _CHUNK = 1 << 16
 _KEPT_OUTPUT = 1 << 20  # how much of what followed log streams passed on is kept
+# The POST requests a scenario can have the proxy hold back, by the path they ask for.
+HELD_REQUESTS = {
+    "create": re.compile(rb"/containers/create[? ]"),
+    "wait": re.compile(rb"/containers/[^/ ]+/wait[? ]"),
+}
 
 
 def engine_socket_path() -> str:
@@ -52,9 +58,12 @@ class EngineProxy:
         self._start_answers: set[socket.socket] = set()  # upstream ends of container starts
         self._starts_free = threading.Event()
         self._starts_free.set()
-        self._creates_free = threading.Event()
-        self._creates_free.set()
-        self.creates_held = 0  # container creates the proxy has held back from the engine
+        # Requests the proxy may hold back whole (the engine hears nothing of them), by
+        # kind, and how many it has held.
+        self._requests_free = {kind: threading.Event() for kind in HELD_REQUESTS}
+        for free in self._requests_free.values():
+            free.set()
+        self.requests_held = dict.fromkeys(HELD_REQUESTS, 0)
         self._hold_logs = threading.Event()
         self._hold_attach = threading.Event()
         self._shut_down = threading.Event()
@@ -103,13 +112,13 @@ class EngineProxy:
     def release_start_answers(self) -> None:
         self._starts_free.set()
 
-    def hold_create_requests(self) -> None:
-        """From now on, send the engine nothing of a request to create a container (its
-        caller waits, and the engine knows nothing of it) until `release_create_requests`."""
-        self._creates_free.clear()
+    def hold_requests(self, kind: str) -> None:
+        """From now on, send the engine nothing of a request of this kind (HELD_REQUESTS:
+        its caller waits, and the engine knows nothing of it) until `release_requests`."""
+        self._requests_free[kind].clear()
 
-    def release_create_requests(self) -> None:
-        self._creates_free.set()
+    def release_requests(self, kind: str) -> None:
+        self._requests_free[kind].set()
 
     def refusing(self) -> bool:
         return time.monotonic() < self._refuse_until
@@ -118,7 +127,8 @@ class EngineProxy:
         self._closed = True
         self._shut_down.set()
         self._starts_free.set()
-        self._creates_free.set()
+        for free in self._requests_free.values():
+            free.set()
         self.cut(0)
         _shut(self._server)
         with contextlib.suppress(OSError):
@@ -162,8 +172,8 @@ class EngineProxy:
                     self._attach_streams.add(target)
                 if data.startswith(b"POST ") and b"/start " in data.split(b"\r\n", 1)[0]:
                     self._start_answers.add(target)
-                if data.startswith(b"POST ") and b"/containers/create" in data.split(b"\r\n", 1)[0]:
-                    self._hold_create()
+                if data.startswith(b"POST "):
+                    self._hold_request(data.split(b"\r\n", 1)[0])
                 self._wait_if_held(source)
                 target.sendall(data)
                 if source in self._log_streams:
@@ -180,11 +190,13 @@ class EngineProxy:
             _shut(source)
             _shut(target)
 
-    def _hold_create(self) -> None:
-        if not self._creates_free.is_set():
-            with self._lock:
-                self.creates_held += 1
-            self._creates_free.wait()
+    def _hold_request(self, request_line: bytes) -> None:
+        for kind, path in HELD_REQUESTS.items():
+            free = self._requests_free[kind]
+            if path.search(request_line) and not free.is_set():
+                with self._lock:
+                    self.requests_held[kind] += 1
+                free.wait()
 
     def _wait_if_held(self, source: socket.socket) -> None:
         held = (source in self._log_streams and self._hold_logs.is_set()) or (
