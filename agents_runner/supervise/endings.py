@@ -73,10 +73,12 @@ def removed_while_running(
 ) -> bool:
     """Whether the container that `exited` was removed while the agent ran: gone, being
     removed, or, on an engine whose wait answers before it removes (Podman), gone
-    within REMOVAL_WAIT after a 137 agents-runner did not cause."""
+    within REMOVAL_WAIT after a 137 agents-runner did not cause. A wait that found no
+    container (no exit code) was asked after the removal, unless agents-runner stopped it."""
+    gone = found is None or found.is_going
     if exited.exit_code is None:
-        return False
-    if found is None or found.is_going:
+        return gone and not (task.kill_requested_at or task.stop_requested_at)
+    if gone:
         return True
     if exited.exit_code != 137 or task.kill_requested_at or task.stop_requested_at:
         return False
