@@ -976,12 +976,7 @@ def proxy_releases_requests(context: Context, kind: str) -> None:
 
 @when("the proxy holds back the runner's wait for the task's container")
 def wait_held(context: Context) -> None:
-    wait_until(
-        lambda: context.proxy.requests_held["wait"],
-        lambda held: held == 1,
-        timeout=60,
-        describe="the proxy to hold back the runner's wait",
-    )
+    context.proxy.wait_until_held("wait")
 
 
 @when("the engine reports the task's container running, its start not yet answered")

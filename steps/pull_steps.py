@@ -71,12 +71,7 @@ def a_task_in_a_missing_tag(context: Context, agent: str) -> None:
 
 @when("the proxy holds back the task's create, once the engine has the image")
 def create_held_with_image(context: Context) -> None:
-    wait_until(
-        lambda: context.proxy.requests_held["create"],
-        lambda held: held == 1,
-        timeout=60,
-        describe="the proxy to hold back the task's create",
-    )
+    context.proxy.wait_until_held("create")
     assert_that(raw_image_present(context.harness.engine, context.image_ref), is_(True))
 
 

@@ -16,6 +16,8 @@ import threading
 import time
 from pathlib import Path
 
+from .waiting import wait_until
+
 _CHUNK = 1 << 16
 _KEPT_OUTPUT = 1 << 20  # how much of what followed log streams passed on is kept
 # The POST requests a scenario can have the proxy hold back, by the path they ask for.
@@ -119,6 +121,15 @@ class EngineProxy:
 
     def release_requests(self, kind: str) -> None:
         self._requests_free[kind].set()
+
+    def wait_until_held(self, kind: str, timeout: float = 60) -> None:
+        """Wait until the proxy holds back one request of this kind."""
+        wait_until(
+            lambda: self.requests_held[kind],
+            lambda held: held == 1,
+            timeout=timeout,
+            describe=f"the proxy to hold back a request to {kind}",
+        )
 
     def refusing(self) -> bool:
         return time.monotonic() < self._refuse_until
