@@ -31,17 +31,14 @@ def test_the_plan_spreads_the_longest_first_and_keeps_serial_ones_apart():
         assert lines == sorted(lines)
 
 
-def test_the_serial_ones_on_the_test_swarm_have_a_behave_of_their_own():
+def test_the_serial_ones_on_the_test_swarm_run_last_in_the_one_serial_behave():
     selected = [scenario("features/a.feature:1")]
     selected.append(scenario("features/b.feature:9", "serial"))
     selected.append(scenario("features/s.feature:3", "serial", "swarm-cluster"))
     selected.append(scenario("features/s.feature:7", "swarm-cluster"))
     groups = make_plan(selected, 2, {}).serial_groups
     locations = {name: [s.location for s in group] for name, group in groups.items()}
-    assert locations == {
-        "serial": ["features/b.feature:9"],
-        "serial-swarm": ["features/s.feature:3"],
-    }
+    assert locations == {"serial": ["features/b.feature:9", "features/s.feature:3"]}
 
 
 def test_a_run_that_stops_at_its_first_failure_starts_the_scenarios_in_the_order_given():

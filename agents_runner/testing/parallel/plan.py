@@ -51,11 +51,13 @@ class Plan:
 
     @property
     def serial_groups(self) -> dict[str, list[PlannedScenario]]:
-        """The @serial scenarios by the behave process that runs them, side by side
-        after the shares: those on the test Swarm disturb only its nodes' engines."""
+        """The @serial scenarios by the behave process that runs them, after the shares:
+        one, the test Swarm's last. Those on the Swarm disturb only its nodes' engines,
+        but their hooks use the local engine, which the others restart: side by side,
+        a hook met its socket gone."""
         on_swarm = [s for s in self.serial if SWARM_CLUSTER_TAG in s.tags]
         others = [s for s in self.serial if SWARM_CLUSTER_TAG not in s.tags]
-        return {"serial": others, "serial-swarm": on_swarm}
+        return {"serial": others + on_swarm}
 
 
 def select(paths: Sequence[str], tags: Sequence[str]) -> list[tuple[str, str, frozenset[str]]]:
