@@ -87,7 +87,7 @@ class ClusterDocker:
                 task = (container.get("Labels") or {}).get(LABEL_TASK_ID)
                 found = node.api.volumes(filters={"label": f"{LABEL_TASK_ID}={task}"}) or {}
                 for volume in found.get("Volumes") or []:
-                    node.api.remove_volume(volume["Name"], force=True)
+                    node.remove_volume(volume["Name"])
 
 
 class ClusterApi:

@@ -14,6 +14,7 @@ import docker
 from docker import errors
 
 from .contract_names import split_reference
+from .waiting import wait_until
 
 
 class SuiteDockerError(RuntimeError):
@@ -176,6 +177,23 @@ class SuiteDocker:
         except errors.APIError as exc:
             if not (says_gone(exc) or "in progress" in str(exc.explanation or exc).lower()):
                 raise
+
+    def remove_volume(self, name: str, timeout: float = 60) -> None:
+        """Remove a volume; one already gone is fine. While the container that uses it is
+        still being removed (409, "volume is in use"), wait for it, up to `timeout` s."""
+
+        def removed() -> bool:
+            try:
+                self.api.remove_volume(name, force=True)
+            except errors.NotFound:
+                return True
+            except errors.APIError as exc:
+                if exc.status_code != 409:
+                    raise
+                return False
+            return True
+
+        wait_until(removed, bool, timeout=timeout, describe=f"volume {name} no longer in use")
 
     def export(self, container_id: str) -> bytes:
         return b"".join(self.api.export(container_id))

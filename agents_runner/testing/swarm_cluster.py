@@ -258,7 +258,7 @@ class SwarmView:
             for image in self.images:
                 engine.remove_image(image)
         for node, volume in self.volumes():
-            _remove_volume(self.nodes[node], volume)
+            self.nodes[node].remove_volume(volume)
         for log in self.events.values():
             log.close()
         for engine in [self.first_manager, *self.nodes.values()]:
@@ -269,24 +269,6 @@ class SwarmView:
 def reap_run(manager_url: str, run_label: str, run_id: str) -> list[str]:
     """Remove the services and containers a dead run left on the test Swarm."""
     return SwarmView(manager_url, {run_label: run_id}, since=time.time()).cleanup()
-
-
-def _remove_volume(engine: SuiteDocker, volume: str, timeout: float = 60) -> None:
-    """Remove a task's volume on a node, waiting while the node still removes the
-    container that uses it (409, "volume is in use")."""
-
-    def removed() -> bool:
-        try:
-            engine.api.remove_volume(volume, force=True)
-        except docker.errors.NotFound:
-            return True
-        except docker.errors.APIError as exc:
-            if exc.status_code != 409:
-                raise
-            return False
-        return True
-
-    wait_until(removed, bool, timeout=timeout, describe=f"volume {volume} no longer in use")
 
 
 def _not_a_zombie(pid: int) -> bool:
