@@ -19,7 +19,11 @@ from agents_runner.testing.cluster_docker import ClusterDocker
 from agents_runner.testing.engine_control import restart_refusal
 from agents_runner.testing.engine_gaps import engine_gap
 from agents_runner.testing.evidence import write as write_evidence
-from agents_runner.testing.evidence_collection import collect_evidence, describe_run
+from agents_runner.testing.evidence_collection import (
+    collect_evidence,
+    describe_run,
+    settle_late_errors,
+)
 from agents_runner.testing.harness import DEFAULT_IMAGE, RUN_LABEL, ScenarioHarness
 from agents_runner.testing.oracle import raw_containers
 from agents_runner.testing.parallel import parts as evidence_parts
@@ -247,10 +251,7 @@ def _after_scenario(context: Context, scenario: Scenario) -> None:
 
 
 def after_all(context: Context) -> None:
-    for record, scenario in context.evidence_scenarios:
-        if scenario.status.name == "cleanup_error" and record.status == "passed":
-            record.status = "hook_error"
-            record.note = "a clean-up after the scenario failed: behave's output names it"
+    settle_late_errors(context.evidence_scenarios)
     run = describe_run(context)
     if parts_folder := os.environ.get(PARTS_VARIABLE):  # a worker of a parallel run
         evidence_parts.dump(

@@ -23,6 +23,7 @@ from .run_info import (
 )
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+_LATE_ERRORS = {"hook_error", "cleanup_error"}  # after_scenario raised; a context.add_cleanup did
 
 
 def collect_evidence(
@@ -62,6 +63,15 @@ def collect_evidence(
         record.tasks = [TaskRecord.of(task, harness.log_text(task.id)) for task in store.list()]
         record.events = harness.all_events()
     return record
+
+
+def settle_late_errors(pairs: list[tuple[ScenarioRecord, Any]]) -> None:
+    """A record is taken before the scenario's own clean-up; where that clean-up or a
+    later hook then failed, behave's status says so, and the record must too."""
+    for record, scenario in pairs:
+        if scenario.status.name in _LATE_ERRORS and record.status == "passed":
+            record.status = "hook_error"
+            record.note = "a clean-up after the scenario failed: behave's output names it"
 
 
 def describe_run(context: Any, features_dir: Path | None = None) -> RunInfo:
