@@ -14,7 +14,16 @@ from ..config import BACKEND_VARIABLE, backend_from_environment
 from ..engine.errors import EngineUnavailable, NotASwarmManager
 from ..logsetup import warnings_to_stderr
 from ..store import AmbiguousTaskId, TaskNotFound, UnreadableTask
-from .common import EXIT_BAD_INPUT, EXIT_NO_ENGINE, EXIT_OK, PROG, BadInput, fail, in_user_words
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_NO_ENGINE,
+    EXIT_OK,
+    PROG,
+    BadInput,
+    fail,
+    in_user_words,
+)
 from .parser import parse
 
 # Each verb's module is imported only when that verb runs: `list` never pays for `run`.
@@ -90,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             reason = "a part of that path is a file, not a folder"
         return fail(f"cannot use the state dir{where}: {reason}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _quiet_stdout() -> None:

@@ -142,14 +142,8 @@ class AgentWatch:
         code = exited[0].exit_code if exited else found.exit_code
         if code is None:
             return False
-        number = signal_number(stop)
-        if number is not None and code == 128 + number:
-            return False
-        sending_at, sent_at = sent
-        if finished < sent_at:
-            return True
         late = self.engine.dialect.exit_recorded_late
-        return code == 0 and finished < sending_at + late
+        return exited_on_its_own(code, finished, sent, signal_number(stop), late)
 
     def _stop_signal(self) -> str:
         """The image's STOPSIGNAL, else SIGTERM."""
@@ -173,3 +167,17 @@ def signal_number(name: str) -> int | None:
         return signal.Signals[upper if upper.startswith("SIG") else f"SIG{upper}"].value
     except KeyError:
         return None
+
+
+def exited_on_its_own(
+    code: int, finished: float, sent: tuple[float, float], stop_number: int | None, late: float
+) -> bool:
+    """Whether an exit with `code`, timed `finished` by the engine, came before the stop
+    signal numbered `stop_number` (None when unknown) that was sent over `sent` (asked
+    for, returned; seconds since the epoch); `late` is how late the engine times an exit."""
+    if stop_number is not None and code == 128 + stop_number:
+        return False
+    sending_at, sent_at = sent
+    if finished < sent_at:
+        return True
+    return code == 0 and finished < sending_at + late
