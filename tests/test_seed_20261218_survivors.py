@@ -3,9 +3,13 @@ looking at: each fails with its mutant applied (mutation/SURVIVORS.md)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
+
 from agents_runner.logcopy import LogCopy
+from agents_runner.spec import TaskSpec
 from agents_runner.supervise.watch import exited_on_its_own
 
 SIGTERM = 15
@@ -38,6 +42,24 @@ def test_an_exit_timed_past_the_engine_s_lag_or_not_clean_came_of_the_signal() -
     assert exited_on_its_own(128 + SIGTERM, 99.0, SENT, SIGTERM, LATE) is False
 
 
+def test_an_exit_without_a_code_is_not_taken_for_the_agent_s_own() -> None:
+    assert exited_on_its_own(None, 99.0, SENT, SIGTERM, LATE) is False
+
+
 def test_any_exit_timed_before_the_kill_returned_is_the_agent_s_own() -> None:
     assert exited_on_its_own(1, 100.1, SENT, SIGTERM, LATE) is True
     assert exited_on_its_own(0, 100.1, SENT, None, LATE) is True
+
+
+def test_a_login_and_a_workspace_of_two_owners_need_a_user_to_run_as(tmp_path: Path) -> None:
+    """Without --user the agent runs as its login's owner, who must own the workspace
+    too; with --user the person has chosen, and both are handed over as they are."""
+    home, workspace = tmp_path / "home", tmp_path / "workspace"
+    (home / ".codex").mkdir(parents=True)
+    workspace.mkdir()
+    os.chown(home / ".codex", 1000, 1000)
+    os.chown(workspace, 1001, 1001)
+    chosen = {"image": "busybox:1.36", "agent": "codex", "host_login": str(home)}
+    with pytest.raises(ValueError, match=r"belongs to uid 1000 and the workspace to uid 1001"):
+        TaskSpec(**chosen, workspace=str(workspace))
+    assert TaskSpec(**chosen, workspace=str(workspace), user="1000").user == "1000"

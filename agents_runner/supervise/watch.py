@@ -140,8 +140,6 @@ class AgentWatch:
             return False
         finished = found.finished_at
         code = exited[0].exit_code if exited else found.exit_code
-        if code is None:
-            return False
         late = self.engine.dialect.exit_recorded_late
         return exited_on_its_own(code, finished, sent, signal_number(stop), late)
 
@@ -170,11 +168,18 @@ def signal_number(name: str) -> int | None:
 
 
 def exited_on_its_own(
-    code: int, finished: float, sent: tuple[float, float], stop_number: int | None, late: float
+    code: int | None,
+    finished: float,
+    sent: tuple[float, float],
+    stop_number: int | None,
+    late: float,
 ) -> bool:
-    """Whether an exit with `code`, timed `finished` by the engine, came before the stop
-    signal numbered `stop_number` (None when unknown) that was sent over `sent` (asked
-    for, returned; seconds since the epoch); `late` is how late the engine times an exit."""
+    """Whether an exit with `code` (None: the engine gave none), timed `finished` by the
+    engine, came before the stop signal numbered `stop_number` (None when unknown) that
+    was sent over `sent` (asked for, returned; seconds since the epoch); `late` is how
+    late the engine times an exit."""
+    if code is None:
+        return False
     if stop_number is not None and code == 128 + stop_number:
         return False
     sending_at, sent_at = sent
