@@ -96,6 +96,7 @@ Feature: Clauses of the contract that no other feature proves
       And the engine's own inspect gives the id of the codex image
       When the user runs "images build codex --offline-from {workspace}/offline"
       Then the command exits with status 1
+      And its error output says "  Step 1/"
       And the last line of its error output names "building agents-runner/codex:0.169.0 failed: The command"
       And the last line of its error output names "returned a non-zero code: 1"
       And its output is empty

@@ -88,7 +88,18 @@ Feature: Tasks on a Docker Swarm cluster
     And the task is "failed"
     And its output says "orphan container secret agents-runner-"
     And its output says "orphan container volume agents-runner-"
+    And its output names the volume's node as the manager names the node that ran the task
     And nothing of the task is left on the cluster: no service, no secret, no container, no volume
+
+  @docker-only @swarm-cluster @swarm
+  @C-5.1 @C-9.4
+  Scenario: A service of this store that no task knows is an orphan recover removes from the cluster; another store's is left alone
+    Given the test Swarm's three nodes are ready
+    And a service on the Swarm of this store that no task knows, and one of another store
+    When the user runs "--backend swarm recover --orphan-grace 0" on the Swarm
+    Then the command exits with status 0
+    And its output names the orphan service as removed, and the task id it carries that no task has
+    And the manager no longer lists the orphan service, and still lists the other store's
 
   @docker-only @swarm-cluster @swarm
   @C-9.3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import shlex
 import time
@@ -21,9 +22,10 @@ from hamcrest import (
     has_item,
     has_length,
     is_not,
+    matches_regexp,
 )
 
-from agents_runner.testing.contract_names import LABEL_TASK_ID
+from agents_runner.testing.contract_names import LABEL_STORE, LABEL_TASK_ID
 from agents_runner.testing.events import exit_codes, signals
 from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.swarm_cli import run_on_swarm
@@ -113,6 +115,42 @@ def service_removed_behind_back(context: Context) -> None:
 @when("its node's own engine reports the task's container destroyed")
 def node_reports_destroyed(context: Context) -> None:
     context.swarm.wait_for_node_event(context.task.id, "destroy", timeout=60)
+
+
+@then("its output names the volume's node as the manager names the node that ran the task")
+def output_names_volume_node(context: Context) -> None:
+    ran_on = list(context.swarm.node_events(context.task.id))  # hostnames from the manager
+    assert_that(ran_on, has_length(1))
+    on_node = rf"^orphan container volume agents-runner-\S+ on {re.escape(ran_on[0])} removed "
+    assert_that(context.result.stdout, matches_regexp(re.compile(on_node, re.MULTILINE)))
+
+
+@given("a service on the Swarm of this store that no task knows, and one of another store")
+def orphan_services(context: Context) -> None:
+    store_id = context.harness.runner().store.store_id
+    context.orphan_task_id = secrets.token_hex(6)
+    context.orphan_name = f"agents-runner-{context.orphan_task_id}"
+    context.foreign_name = f"agents-runner-{secrets.token_hex(6)}"
+    for name, store in [(context.orphan_name, store_id), (context.foreign_name, "another-store")]:
+        task_id = name.removeprefix("agents-runner-")
+        labels = {LABEL_STORE: store, LABEL_TASK_ID: task_id}
+        context.swarm.make_service(name, labels, context.harness.image)
+
+
+@then("its output names the orphan service as removed, and the task id it carries that no task has")
+def orphan_service_reported(context: Context) -> None:
+    line = (
+        f"orphan container {context.orphan_name} removed "
+        f"(no task {context.orphan_task_id} in this store)"
+    )
+    assert_that(context.result.stdout.splitlines(), has_item(line))
+
+
+@then("the manager no longer lists the orphan service, and still lists the other store's")
+def orphan_service_gone(context: Context) -> None:
+    names = [s["Spec"]["Name"] for s in context.swarm.services()]
+    assert_that(names, is_not(has_item(context.orphan_name)))
+    assert_that(names, has_item(context.foreign_name))
 
 
 @when("the task on the Swarm has ended")

@@ -8,9 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from agents_runner.detached import main as detached_main
 from agents_runner.logcopy import LogCopy
 from agents_runner.spec import TaskSpec
+from agents_runner.spec_checks import check_size
+from agents_runner.supervise.endings import ENGINE_SHUTDOWN_WINDOW, exited_during_outage
 from agents_runner.supervise.watch import exited_on_its_own
+from agents_runner.terminal import format_age
 
 SIGTERM = 15
 SENT = (100.0, 100.2)  # the kill asked for at 100.0 s, returned at 100.2 s
@@ -63,3 +67,33 @@ def test_a_login_and_a_workspace_of_two_owners_need_a_user_to_run_as(tmp_path: P
     with pytest.raises(ValueError, match=r"belongs to uid 1000 and the workspace to uid 1001"):
         TaskSpec(**chosen, workspace=str(workspace))
     assert TaskSpec(**chosen, workspace=str(workspace), user="1000").user == "1000"
+
+
+def test_a_size_given_as_a_string_of_bare_bytes_is_that_many_bytes() -> None:
+    """`--memory 67108864` (a string, as the command line gives it) is 64 MiB, as the
+    same number given as an int is; "b" is a unit of bytes too."""
+    assert check_size("memory", "67108864", minimum=1024**2) == 64 * 1024**2
+    assert check_size("memory", "67108864b", minimum=1024**2) == 64 * 1024**2
+
+
+def test_an_age_under_a_minute_is_in_seconds_and_a_minute_is_1m() -> None:
+    assert [format_age(s) for s in (59, 60, 3599, 3600)] == ["59s", "1m", "59m", "1h"]
+
+
+def test_an_exit_long_before_the_engine_went_away_is_not_of_the_outage() -> None:
+    """Only an exit within the engine's shut-down window before an outage, or during
+    it, is put down to the engine; one long before it is the agent's own."""
+    outage = (2_000_000_000.0, 2_000_000_010.0)
+    assert exited_during_outage(outage[0] - 3600, [outage]) is False
+    assert exited_during_outage(outage[0] - ENGINE_SHUTDOWN_WINDOW, [outage]) is True
+
+
+def test_the_detached_supervisor_is_never_started_without_a_state_dir(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It would otherwise drive a task in whatever state dir its environment names."""
+    monkeypatch.setattr("sys.stdin", None)  # the hand-over is never read
+    with pytest.raises(SystemExit) as ended:
+        detached_main([])
+    assert ended.value.code == 2
+    assert "--state-dir" in capsys.readouterr().err

@@ -53,6 +53,7 @@ class SwarmView:
     def __init__(self, manager_url: str, labels: Mapping[str, str], since: float) -> None:
         self.manager_url = manager_url
         self.labels = dict(labels)
+        self.made: set[str] = set()  # services the scenario made itself, as someone else's
         self.since = since
         self.first_manager = SuiteDocker(docker.APIClient(base_url=manager_url, version="auto"))
         self.nodes: dict[str, SuiteDocker] = {}
@@ -135,6 +136,20 @@ class SwarmView:
         wanted = {**self.labels, **(extra or {})}
         found = self.manager.api.services(filters={"label": _selectors(wanted)})
         return [s for s in found if _carries((s.get("Spec") or {}).get("Labels"), wanted)]
+
+    def make_service(self, name: str, labels: Mapping[str, str], image: str) -> None:
+        """A service of no replica carrying the scenario's labels and `labels`, as one a
+        runner left would: the managers keep it, and no node runs anything of it."""
+        template = docker.types.TaskTemplate(
+            container_spec=docker.types.ContainerSpec(image=image, command=["true"])
+        )
+        self.made.add(name)
+        self.manager.api.create_service(
+            template,
+            name=name,
+            labels={**self.labels, **labels},
+            mode=docker.types.ServiceMode("replicated", replicas=0),
+        )
 
     def containers(self, extra: Mapping[str, str] | None = None) -> dict[str, list[str]]:
         """Each node's containers carrying the scenario's labels (and `extra`), running or
@@ -242,7 +257,8 @@ class SwarmView:
         scenario's services and its containers on every node; returns what was left."""
         if self._killed:
             self.start_nodes_again()
-        left = [f"service {s['Spec']['Name']}" for s in self.services()]
+        made = self.made
+        left = [f"service {n}" for s in self.services() if (n := s["Spec"]["Name"]) not in made]
         left += [f"secret {s['Spec']['Name']}" for s in self.secrets()]
         left += [f"container {c} on {n}" for n, names in self.containers().items() for c in names]
         left += [f"volume {v} on {n}" for n, v in self.volumes()]
