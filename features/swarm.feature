@@ -98,7 +98,7 @@ Feature: Tasks on a Docker Swarm cluster
     And a service on the Swarm of this store that no task knows, and one of another store
     When the user runs "--backend swarm recover --orphan-grace 0" on the Swarm
     Then the command exits with status 0
-    And its output names the orphan service as removed, and the task id it carries that no task has
+    And its output names the orphan as removed, and the task id it carries that no task has
     And the manager no longer lists the orphan service, and still lists the other store's
 
   @docker-only @swarm-cluster @swarm

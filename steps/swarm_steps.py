@@ -137,15 +137,6 @@ def orphan_services(context: Context) -> None:
         context.swarm.make_service(name, labels, context.harness.image)
 
 
-@then("its output names the orphan service as removed, and the task id it carries that no task has")
-def orphan_service_reported(context: Context) -> None:
-    line = (
-        f"orphan container {context.orphan_name} removed "
-        f"(no task {context.orphan_task_id} in this store)"
-    )
-    assert_that(context.result.stdout.splitlines(), has_item(line))
-
-
 @then("the manager no longer lists the orphan service, and still lists the other store's")
 def orphan_service_gone(context: Context) -> None:
     names = [s["Spec"]["Name"] for s in context.swarm.services()]
