@@ -77,17 +77,25 @@ class ClusterDocker:
     def remove(self, reference: str) -> None:
         """A container on whichever node has it; for a service's id (a kept task's
         record, C-9.1), the service and its containers on every node."""
+        task = None
         with contextlib.suppress(errors.NotFound):
+            # Read first: once the service is gone, a node may remove its container before
+            # it is listed here, and the task's volume is then found by the task's label.
+            labels = self.manager.api.inspect_service(reference)["Spec"].get("Labels") or {}
+            task = labels.get(LABEL_TASK_ID)
             self.manager.api.remove_service(reference)
         for node in self.nodes:
             node.remove(reference)
             made = node.api.containers(all=True, filters={"label": f"{SERVICE_ID}={reference}"})
             for container in made:
                 node.remove(container["Id"])
-                task = (container.get("Labels") or {}).get(LABEL_TASK_ID)
-                found = node.api.volumes(filters={"label": f"{LABEL_TASK_ID}={task}"}) or {}
-                for volume in found.get("Volumes") or []:
-                    node.remove_volume(volume["Name"])
+                task = task or (container.get("Labels") or {}).get(LABEL_TASK_ID)
+        if task is None:
+            return
+        for node in self.nodes:
+            found = node.api.volumes(filters={"label": f"{LABEL_TASK_ID}={task}"}) or {}
+            for volume in found.get("Volumes") or []:
+                node.remove_volume(volume["Name"])
 
 
 class ClusterApi:
