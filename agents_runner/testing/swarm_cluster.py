@@ -257,8 +257,8 @@ class SwarmView:
         scenario's services and its containers on every node; returns what was left."""
         if self._killed:
             self.start_nodes_again()
-        made = self.made
-        left = [f"service {n}" for s in self.services() if (n := s["Spec"]["Name"]) not in made]
+        names = [s["Spec"]["Name"] for s in self.services()]
+        left = [f"service {name}" for name in names if name not in self.made]
         left += [f"secret {s['Spec']['Name']}" for s in self.secrets()]
         left += [f"container {c} on {n}" for n, names in self.containers().items() for c in names]
         left += [f"volume {v} on {n}" for n, v in self.volumes()]
