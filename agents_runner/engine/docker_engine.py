@@ -85,8 +85,9 @@ class Engine(ImageCalls, ContainerCalls, EventCalls):
         with engine_call("asking the engine about itself"):
             return dict(self.api.info())
 
-    def cpu_count(self) -> int:
-        return int(self.info().get("NCPU") or 0)
+    def cpu_count(self) -> int | None:
+        """The engine's CPUs; None where its info does not say."""
+        return int(self.info().get("NCPU") or 0) or None
 
     def network_exists(self, name: str) -> bool:
         if self.dialect.is_built_in_network(name):

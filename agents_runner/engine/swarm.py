@@ -125,11 +125,11 @@ class SwarmEngine(SwarmReads):
                 " needs (see 'docker swarm init')"
             )
 
-    def cpu_count(self) -> int:
-        """The most CPUs one node has: a task runs on one node."""
+    def cpu_count(self) -> int | None:
+        """The most CPUs one node has: a task runs on one node; None where no node says."""
         nodes = self.nodes.listing()
         cpus = [(n.get("Description") or {}).get("Resources", {}).get("NanoCPUs", 0) for n in nodes]
-        return int(max(cpus, default=0) // 1_000_000_000)
+        return int(max(cpus, default=0) // 1_000_000_000) or None
 
     def network_exists(self, name: str) -> bool:
         return name == "none"

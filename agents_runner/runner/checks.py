@@ -33,8 +33,8 @@ def check_before_storing(spec: TaskSpec, engine: EngineBoundary, queue: TaskQueu
         )
     if spec.constraints and not engine.places_tasks:
         raise ValueError("constraints: only the swarm backend places tasks (--backend swarm)")
-    if spec.cpus is not None and spec.cpus > (available := engine.cpu_count()):
-        raise ValueError(f"cpus: {spec.cpus:g} is more than the {available} the engine has")
+    if spec.cpus is not None and (problem := cpus_problem(spec.cpus, engine.cpu_count())):
+        raise ValueError(problem)
     if spec.network is not None and not engine.network_exists(spec.network):
         raise ValueError(f"network: the engine has no network named {spec.network!r}")
     profile = PROFILES.get(spec.agent or "")
@@ -48,3 +48,12 @@ def check_before_storing(spec: TaskSpec, engine: EngineBoundary, queue: TaskQueu
             f"image: {spec.image} is not on this engine; build it with "
             f"'agents-runner images build {profile.name}'"
         )
+
+
+def cpus_problem(cpus: float, available: int | None) -> str | None:
+    """Why `--cpus` cannot be had from an engine with `available` CPUs; None where it
+    can, or where the engine does not say how many it has (it then refuses, or not,
+    when the container is made)."""
+    if available is None or cpus <= available:
+        return None
+    return f"cpus: {cpus:g} is more than the {available} the engine has"
