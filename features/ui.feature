@@ -225,6 +225,9 @@ Feature: A live page and a JSON API, seen in a real browser
     Then the page of task "0123456789ab" is answered 404, and a browser is shown a page that says "no task 0123456789ab"
     And the page "/no/such/page" is answered 404, and a browser is shown a page that says "no such page"
 
+  # serial: it measures a timing bound (the exit within 3 seconds of Ctrl-C); beside the
+  # workers of both engines' runs and two busy loops, it once took longer.
+  @serial
   @C-8.17
   Scenario: Ctrl-C stops the server at once, with the board open on its event stream
     When the board is open in a browser, through the printed URL
