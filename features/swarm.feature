@@ -151,6 +151,44 @@ Feature: Tasks on a Docker Swarm cluster
     And only agents-runner-swarm-2's own engine reports the task's container
     And nothing of the task is left on any node: no service, no container, no volume
 
+  # Alone on the Swarm: while a node lacks its label, another scenario's task placed there
+  # would lose what the runner and the checks do through that node's engine.
+  @docker-only @swarm-cluster @swarm @swarm-alone
+  @C-9.7 @C-9.1
+  Scenario: Without its node's engine label, a task's log comes whole through the manager; its /tmp volume stays until recover
+    Given the test Swarm's three nodes are ready
+    And a node that neither leads the Swarm nor is the manager the runner talks to
+    And that node's engine label is taken away through the manager
+    When the user runs an agent on the Swarm, placed on that node by a constraint, that writes 3000 numbered lines and a last line without a newline, then exits with code 3
+    Then the command exits with status 3
+    And the task is "failed" with exit code 3
+    And the task's log is byte for byte what the agent wrote
+    And only that node's own engine reports the task's container
+    And the node's own engine reports the container died with code 3
+    And no service and no container of the task is left on any node
+    And that node's own engine still holds the task's tmpfs volume, which the cluster does not remove
+    And its error output says the task's /tmp volume stays on that node, for want of its label
+    When that node's engine label is put back through the manager
+    And the user runs "--backend swarm recover --orphan-grace 0" on the Swarm
+    Then its output says "volume"
+    And nothing of the task is left on any node: no service, no container, no volume
+
+  @docker-only @swarm-cluster @swarm @swarm-alone
+  @C-9.7 @C-9.2
+  Scenario: Without its node's engine label, a kill stops the task's service: SIGTERM, then SIGKILL once the grace has run out
+    Given the test Swarm's three nodes are ready
+    And a node that neither leads the Swarm nor is the manager the runner talks to
+    And that node's engine label is taken away through the manager
+    When the user starts an agent on the Swarm that ignores SIGTERM with "run --detach --grace 1", placed on that node by a constraint
+    And the agent on the Swarm has said it is ready
+    And the user runs "kill {id}" on the Swarm
+    And the task on the Swarm has ended
+    Then the task is "killed" with exit code 137
+    And the node's own engine reports signal 15, then signal 9 sent to the agent
+    When that node's engine label is put back through the manager
+    And the user runs "--backend swarm recover --orphan-grace 0" on the Swarm
+    Then nothing of the task is left on any node: no service, no container, no volume
+
   # serial: it SIGKILLs one of the test Swarm's engines, which the other @swarm scenarios use.
   @docker-only @swarm-cluster @swarm @serial
   @C-9.8

@@ -57,14 +57,46 @@ def runs_on_swarm(context: Context, line: str) -> None:
     "the user runs an agent on the Swarm that writes {lines:d} numbered lines and a last "
     "line without a newline, then exits with code {code:d}"
 )
-def runs_chatty_agent(context: Context, lines: int, code: int) -> None:
+def runs_chatty_agent(context: Context, lines: int, code: int, options: str = "") -> None:
     script = (
         f'i=1; while [ "$i" -le {lines} ]; do echo "line $i of the agent"; i=$((i+1)); done; '
         f"printf '{LAST_LINE}'; exit {code}"
     )
     context.expected_log = "".join(f"line {i} of the agent\n" for i in range(1, lines + 1))
     context.expected_log += LAST_LINE
-    run_on_swarm(context, f"run -- sh -c {shlex.quote(script)}")
+    run_on_swarm(context, f"run{options} -- sh -c {shlex.quote(script)}")
+
+
+@when(
+    "the user runs an agent on the Swarm, placed on that node by a constraint, that writes "
+    "{lines:d} numbered lines and a last line without a newline, then exits with code {code:d}"
+)
+def runs_chatty_agent_there(context: Context, lines: int, code: int) -> None:
+    runs_chatty_agent(context, lines, code, f" --constraint node.hostname=={context.follower}")
+
+
+@given("that node's engine label is taken away through the manager")
+def engine_label_taken(context: Context) -> None:
+    context.swarm.take_engine_label(context.follower)
+
+
+@when("that node's engine label is put back through the manager")
+def engine_label_back(context: Context) -> None:
+    assert_that(
+        context.swarm.put_engine_labels_back(),
+        equal_to([f"the engine label of node {context.follower}"]),
+    )
+
+
+@then("its error output says the task's /tmp volume stays on that node, for want of its label")
+def says_volume_stays(context: Context) -> None:
+    assert_that(
+        context.result.stderr,
+        contains_string(
+            f"task {context.task.id}: its /tmp volume stays on node {context.follower}: "
+            "without the node's label agents-runner.engine the runner cannot reach its engine"
+        ),
+    )
 
 
 @when('the user starts an agent on the Swarm that {behaviour} with "run --detach{options}"')
@@ -298,13 +330,14 @@ def nothing_left_after_return(context: Context, hostname: str) -> None:
     assert_that(left, empty())
 
 
+@then("no service and no container of the task is left on any node")
 @then("no service and no container of the task is left on any node once {hostname} is back")
-def no_container_after_return(context: Context, hostname: str) -> None:
+def no_container_after_return(context: Context, hostname: str = "") -> None:
     left = wait_until(
         lambda: [x for x in context.swarm.task_leftovers(context.task.id) if "volume" not in x],
         lambda found: not found,
         timeout=60,
-        describe=f"the task's service and container gone from {_node(context, hostname)}",
+        describe="the task's service and container gone from every node",
     )
     assert_that(left, empty())
 
@@ -320,7 +353,7 @@ def volume_still_there(context: Context, hostname: str) -> None:
 @then("only {hostname}'s own engine reports the task's container")
 def placed_on(context: Context, hostname: str) -> None:
     found = context.swarm.wait_for_node_event(context.task.id, "die")
-    assert_that(sorted(found), equal_to([hostname]), str(found))
+    assert_that(sorted(found), equal_to([_node(context, hostname)]), str(found))
 
 
 @given("a node that neither leads the Swarm nor is the manager the runner talks to")
@@ -336,7 +369,16 @@ def a_follower_node(context: Context) -> None:
     "node by a constraint"
 )
 def starts_on_follower(context: Context) -> None:
-    starts_detached(context, "sleeps", f" --constraint node.hostname=={context.follower}")
+    starts_with_options_on_follower(context, "sleeps", "")
+
+
+@when(
+    'the user starts an agent on the Swarm that {behaviour} with "run --detach {options}", '
+    "placed on that node by a constraint"
+)
+def starts_with_options_on_follower(context: Context, behaviour: str, options: str) -> None:
+    constraint = f" --constraint node.hostname=={context.follower}"
+    starts_detached(context, behaviour, f" {options}".rstrip() + constraint)
 
 
 @given("the runner talks to the test Swarm's leader")

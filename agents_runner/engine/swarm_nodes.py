@@ -43,6 +43,11 @@ class SwarmNodes:
         with self._lock:
             return self._engines.setdefault(node_id, engine)
 
+    def hostname(self, node_id: str) -> str:
+        """The node's hostname, as its managers know it; its id where they do not."""
+        found = self._inspect(node_id) if node_id else None
+        return str(((found or {}).get("Description") or {}).get("Hostname") or node_id)
+
     def is_down(self, node_id: str) -> bool:
         """Whether the manager counts the node down (or it has left the cluster)."""
         if not node_id:

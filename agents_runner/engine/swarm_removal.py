@@ -8,14 +8,17 @@ from typing import Any
 
 from docker import errors
 
+from ..logsetup import get_logger
 from . import LABEL_TASK_ID
 from .calls import is_gone
 from .errors import EngineUnavailable
-from .swarm_managers import SwarmManagers
+from .swarm_managers import LABEL_NODE_ENGINE, SwarmManagers
 from .swarm_nodes import SwarmNodes
 from .swarm_secrets import LEFTOVER_PREFIX, remove_secrets, secrets_labelled
 from .swarm_tasks import SeenTask, seen_task
 from .swarm_volumes import VOLUME_PREFIX, remove_from_node, remove_leftover_volume
+
+log = get_logger(__name__)
 
 
 def remove_service(
@@ -62,4 +65,14 @@ def remove_leftover(managers: SwarmManagers, nodes: SwarmNodes, item_id: str) ->
 
 def _remove_from_its_node(nodes: SwarmNodes, seen: SeenTask) -> None:
     with contextlib.suppress(EngineUnavailable):  # a node away: see swarm_volumes.py
-        remove_from_node(nodes.engine_of(seen.node_id), seen.container_id, seen.task_id)
+        node = nodes.engine_of(seen.node_id)
+        if node is None and seen.node_id:
+            log.warning(
+                "task %s: its /tmp volume stays on node %s: without the node's label %s "
+                "the runner cannot reach its engine (label it, then run 'agents-runner "
+                "--backend swarm recover')",
+                seen.task_id,
+                nodes.hostname(seen.node_id),
+                LABEL_NODE_ENGINE,
+            )
+        remove_from_node(node, seen.container_id, seen.task_id)

@@ -5,11 +5,12 @@ ran where. Read through docker-py directly, never through the runner's engine mo
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,9 @@ from .waiting import wait_until
 
 SWARM_VARIABLE = "AGENTS_RUNNER_TEST_SWARM"
 NODE_ENGINE_LABEL = "agents-runner.engine"
+# On a node whose engine label a scenario took away: the address, and the scenario's labels,
+# so that its clean-up, or the reaping of its run if it died, puts the label back.
+TAKEN_LABEL = "agents-runner-test.engine-label-taken"
 PROVISION_SWARM = Path(__file__).resolve().parents[2] / "scripts" / "provision-swarm.sh"
 SWARM_DATA = Path("/var/lib/agents-runner-swarm")  # as scripts/provision-swarm.sh makes it
 NODE_PID_FILE = "/run/agents-runner-swarm-{}.pid"  # as scripts/provision-swarm.sh names it
@@ -248,6 +252,21 @@ class SwarmView:
         )
         return sent
 
+    def take_engine_label(self, hostname: str) -> None:
+        """Take the node's engine label away through the manager (the runner then cannot
+        reach the node's engine, C-9.7); put_engine_labels_back() restores it."""
+        kept = json.dumps({"address": self.addresses[hostname], "labels": self.labels})
+
+        def without(labels: dict[str, str]) -> None:
+            del labels[NODE_ENGINE_LABEL]
+            labels[TAKEN_LABEL] = kept
+
+        _update_node_labels(self.manager.api, hostname, without)
+
+    def put_engine_labels_back(self) -> list[str]:
+        """Give back every engine label this scenario (or run) took; a line for each."""
+        return put_engine_labels_back(self.manager.api, self.labels)
+
     def start_nodes_again(self) -> None:
         """Provisioning, run again, starts what is not running (the node rejoins)."""
         subprocess.run(["bash", str(PROVISION_SWARM)], check=True, timeout=180)
@@ -257,8 +276,9 @@ class SwarmView:
         scenario's services and its containers on every node; returns what was left."""
         if self._killed:
             self.start_nodes_again()
+        left = self.put_engine_labels_back()
         names = [s["Spec"]["Name"] for s in self.services()]
-        left = [f"service {name}" for name in names if name not in self.made]
+        left += [f"service {name}" for name in names if name not in self.made]
         left += [f"secret {s['Spec']['Name']}" for s in self.secrets()]
         left += [f"container {c} on {n}" for n, names in self.containers().items() for c in names]
         left += [f"volume {v} on {n}" for n, v in self.volumes()]
@@ -283,8 +303,41 @@ class SwarmView:
 
 
 def reap_run(manager_url: str, run_label: str, run_id: str) -> list[str]:
-    """Remove the services and containers a dead run left on the test Swarm."""
-    return SwarmView(manager_url, {run_label: run_id}, since=time.time()).cleanup()
+    """Put back the engine labels a dead run took, then remove the services and
+    containers it left on the test Swarm."""
+    api = docker.APIClient(base_url=manager_url, version="auto")
+    try:
+        restored = put_engine_labels_back(api, {run_label: run_id})
+    finally:
+        api.close()
+    return restored + SwarmView(manager_url, {run_label: run_id}, since=time.time()).cleanup()
+
+
+def put_engine_labels_back(api: Any, labels: Mapping[str, str]) -> list[str]:
+    """Restore the engine label of each node whose label was taken by a scenario
+    carrying `labels`; a line for each."""
+    restored = []
+    for node in api.nodes():
+        taken = json.loads(((node.get("Spec") or {}).get("Labels") or {}).get(TAKEN_LABEL, "{}"))
+        if taken and _carries(taken.get("labels"), labels):
+
+            def back(node_labels: dict[str, str], address: str = taken["address"]) -> None:
+                node_labels[NODE_ENGINE_LABEL] = address
+                del node_labels[TAKEN_LABEL]
+
+            hostname = (node.get("Description") or {}).get("Hostname") or node["ID"]
+            _update_node_labels(api, hostname, back)
+            restored.append(f"the engine label of node {hostname}")
+    return restored
+
+
+def _update_node_labels(api: Any, hostname: str, change: Callable[[dict[str, str]], None]) -> None:
+    """Change a node's labels through the manager, read afresh (its version moves)."""
+    node = next(n for n in api.nodes() if (n.get("Description") or {}).get("Hostname") == hostname)
+    spec = dict(node["Spec"])
+    spec["Labels"] = dict(spec.get("Labels") or {})
+    change(spec["Labels"])
+    api.update_node(node["ID"], node["Version"]["Index"], spec)
 
 
 def _not_a_zombie(pid: int) -> bool:
