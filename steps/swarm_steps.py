@@ -333,11 +333,12 @@ def nothing_left_after_return(context: Context, hostname: str) -> None:
 @then("no service and no container of the task is left on any node")
 @then("no service and no container of the task is left on any node once {hostname} is back")
 def no_container_after_return(context: Context, hostname: str = "") -> None:
+    back = f" once {_node(context, hostname)} is back" if hostname else ""
     left = wait_until(
         lambda: [x for x in context.swarm.task_leftovers(context.task.id) if "volume" not in x],
         lambda found: not found,
         timeout=60,
-        describe="the task's service and container gone from every node",
+        describe=f"the task's service and container gone from every node{back}",
     )
     assert_that(left, empty())
 

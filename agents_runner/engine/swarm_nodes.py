@@ -19,6 +19,7 @@ class SwarmNodes:
     def __init__(self, managers: SwarmManagers) -> None:
         self.managers = managers
         self._engines: dict[str, Engine | None] = {}
+        self._hostnames: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -41,12 +42,23 @@ class SwarmNodes:
         address = ((found or {}).get("Spec") or {}).get("Labels", {}).get(LABEL_NODE_ENGINE)
         engine = Engine.at(address) if address else None
         with self._lock:
+            self._remember_hostname(node_id, found)
             return self._engines.setdefault(node_id, engine)
 
     def hostname(self, node_id: str) -> str:
         """The node's hostname, as its managers know it; its id where they do not."""
+        with self._lock:
+            if node_id in self._hostnames:
+                return self._hostnames[node_id]
         found = self._inspect(node_id) if node_id else None
-        return str(((found or {}).get("Description") or {}).get("Hostname") or node_id)
+        with self._lock:
+            return self._remember_hostname(node_id, found)
+
+    def _remember_hostname(self, node_id: str, found: dict[str, Any] | None) -> str:
+        hostname = str(((found or {}).get("Description") or {}).get("Hostname") or node_id)
+        if found is not None:
+            self._hostnames.setdefault(node_id, hostname)
+        return self._hostnames.get(node_id, hostname)
 
     def is_down(self, node_id: str) -> bool:
         """Whether the manager counts the node down (or it has left the cluster)."""
