@@ -99,6 +99,13 @@ def missed_frames(
     return None
 
 
+def are_the_last(missed: Frames, frames: Frames) -> bool:
+    """Whether the frames after the cursor are the last of `frames` themselves: not so
+    where a frame of the cursor's own time comes after later ones (the log's order and
+    its times disagree)."""
+    return frames[len(frames) - len(missed) :] == missed
+
+
 def whole_log_cursor(engine: EngineBoundary, container_id: str, path: Path) -> LogCursor | None:
     """The cursor at the log's end, when the copy at `path` is byte for byte the
     engine's whole log, read without following; None when it is not."""

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .engine.boundary import EngineBoundary, OutputStream
 from .engine.errors import ContainerGone, EngineUnavailable
-from .logchecks import ends_like, missed_frames, whole_log_cursor
+from .logchecks import are_the_last, ends_like, missed_frames, whole_log_cursor
 from .logfile import LogFile
 from .logsetup import get_logger
 from .logstream import (
@@ -172,7 +172,7 @@ class LogCopy:
             split = len(frames) - len(missed)
             # Written only if they are the log's last frames and the copy ends with the
             # ones before them: else the log's order and its times disagreed.
-            if frames[split:] == missed and ends_like(frames[:split], self._file, whole=whole):
+            if are_the_last(missed, frames) and ends_like(frames[:split], self._file, whole=whole):
                 if missed:
                     start = self._file.size
                     self._file.append(b"".join(payload for _, payload in missed))

@@ -3,6 +3,8 @@ and the state dir's pools."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..agents import PROFILES
 from ..engine.boundary import EngineBoundary
 from ..queue_settings import UnreadableSettings
@@ -37,17 +39,21 @@ def check_before_storing(spec: TaskSpec, engine: EngineBoundary, queue: TaskQueu
         raise ValueError(problem)
     if spec.network is not None and not engine.network_exists(spec.network):
         raise ValueError(f"network: the engine has no network named {spec.network!r}")
+    if problem := unbuilt_agent_image(spec, engine.image_present):
+        raise ValueError(problem)
+
+
+def unbuilt_agent_image(spec: TaskSpec, image_present: Callable[[str], bool]) -> str | None:
+    """Why the task cannot run: it asks for its agent's own image (a name of ours, in no
+    registry, which a pull would only answer "access denied"), and the engine does not
+    have it. None otherwise."""
     profile = PROFILES.get(spec.agent or "")
-    if (
-        profile is not None
-        and spec.image == profile.default_image
-        and not engine.image_present(spec.image)
-    ):
-        # A name of ours, in no registry: a pull would only say "access denied".
-        raise ValueError(
-            f"image: {spec.image} is not on this engine; build it with "
-            f"'agents-runner images build {profile.name}'"
-        )
+    if profile is None or spec.image != profile.default_image or image_present(spec.image):
+        return None
+    return (
+        f"image: {spec.image} is not on this engine; build it with "
+        f"'agents-runner images build {profile.name}'"
+    )
 
 
 def cpus_problem(cpus: float, available: int | None) -> str | None:
