@@ -268,12 +268,17 @@ def after_all(context: Context) -> None:
     left = raw_containers(context.engine, {RUN_LABEL: context.run_id})
     for container in left:
         context.engine.remove(container["Id"])
+    networks = context.engine.networks({RUN_LABEL: context.run_id})
+    for network in networks:
+        context.engine.remove_network(network)
     context.engine.close()
     folders = reaper.remove_folders(context.run_id)
     reaper.unregister(context.run_id)
     if left:
         names = ", ".join(c["Names"][0].lstrip("/") for c in left)
         raise AssertionError(f"run {context.run_id} left container(s) behind: {names}")
+    if networks:
+        raise AssertionError(f"run {context.run_id} left network(s) behind: {', '.join(networks)}")
     if folders:
         names = ", ".join(str(folder) for folder in folders)
         raise AssertionError(f"run {context.run_id} left folder(s) behind: {names}")

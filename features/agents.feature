@@ -46,6 +46,7 @@ Feature: Agent profiles run each CLI in its documented non-interactive mode
       | the network "none"           |
       | the network "host"           |
       | the engine's default network |
+      | a network the scenario made  |
 
   @C-2.26 @C-2.34
   Scenario: The task's own retry setting wins over the profile's

@@ -97,6 +97,11 @@ def on_network(context: Context, network: str) -> None:
     context.spec_fields["network"] = network
 
 
+@given("it runs on a network the scenario made")
+def on_made_network(context: Context) -> None:
+    context.spec_fields["network"] = context.harness.made_network()
+
+
 @given("it runs on the engine's default network")
 def on_default_network(context: Context) -> None:
     context.spec_fields["network"] = None  # the harness's own default is "none"

@@ -126,6 +126,7 @@ class ScenarioHarness:
         # Clean-ups of what the scenario made elsewhere (a cluster): each returns what
         # it found left.
         self._cleanups: list[Callable[[], list[str]]] = []
+        self._networks: list[str] = []
 
     # -- driving ---------------------------------------------------------------
 
@@ -147,6 +148,14 @@ class ScenarioHarness:
 
     def remove_image_at_cleanup(self, reference: str) -> None:
         self._images_to_remove.append(reference)
+
+    def made_network(self) -> str:
+        """A network of the scenario's own (internal, with its labels); removed at
+        cleanup, once its containers are gone."""
+        name = f"agents-runner-test-net-{secrets.token_hex(4)}"
+        self.engine.create_network(name, self.labels)
+        self._networks.append(name)
+        return name
 
     def bare_image(self) -> str:
         """The test image without /etc/passwd and /etc/group, its /tmp 0755 and root's."""
@@ -405,6 +414,8 @@ class ScenarioHarness:
         for closer in closers:
             closer.join(CLOSE_TIMEOUT)
         self._remove_containers()  # anything a runner created while it was closing
+        for network in self._networks:
+            self.engine.remove_network(network)
         for proxy in self._proxies:
             proxy.close()
         for disk in self._disks:

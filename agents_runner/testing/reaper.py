@@ -123,6 +123,9 @@ def reap(engine: SuiteDocker, elsewhere: Callable[[str], list[str]] | None = Non
         for container in raw_containers(engine, {RUN_LABEL: run_id}):
             engine.remove(container["Id"])
             removed.append(f"container {container['Names'][0].lstrip('/')} of dead run {run_id}")
+        for network in engine.networks({RUN_LABEL: run_id}):
+            engine.remove_network(network)
+            removed.append(f"network {network} of dead run {run_id}")
         removed += [f"folder {folder} of dead run {run_id}" for folder in remove_folders(run_id)]
         unregister(run_id)
     removed += [f"half-written registry entry {p.name}" for p in remove_dead_partials()]

@@ -195,5 +195,26 @@ class SuiteDocker:
 
         wait_until(removed, bool, timeout=timeout, describe=f"volume {name} no longer in use")
 
+    # -- networks --------------------------------------------------------------
+
+    def create_network(self, name: str, labels: Mapping[str, str]) -> None:
+        """A network of the engine's default driver, internal: nothing on it reaches
+        beyond the machine."""
+        self.api.create_network(name, internal=True, labels=dict(labels))
+
+    def networks(self, labels: Mapping[str, str]) -> list[str]:
+        """The names of the networks carrying all the labels."""
+        selectors = [f"{key}={value}" for key, value in labels.items()]
+        found = self.api.networks(filters={"label": selectors})
+        return sorted(
+            str(n["Name"])
+            for n in found
+            if all((n.get("Labels") or {}).get(k) == v for k, v in labels.items())
+        )
+
+    def remove_network(self, name: str) -> None:
+        with contextlib.suppress(errors.NotFound):
+            self.api.remove_network(name)
+
     def export(self, container_id: str) -> bytes:
         return b"".join(self.api.export(container_id))
