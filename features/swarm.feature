@@ -71,6 +71,21 @@ Feature: Tasks on a Docker Swarm cluster
     And nothing of the task is left on the cluster: no service, no secret, no container, no volume
 
   @docker-only @swarm-cluster @swarm
+  @C-9.4
+  Scenario: A task's /tmp volume that another container holds as the task ends is removed once that container goes
+    The node refuses to remove a volume that a container mounts; the runner tries again
+    for a while (the node may still be removing the task's own container).
+    Given the test Swarm's three nodes are ready
+    When the user starts an agent on the Swarm that sleeps with "run --detach"
+    And the agent on the Swarm has said it is ready
+    And a container of the scenario's own, on the task's node, mounts the task's /tmp volume
+    And the user runs "kill --no-wait {id}" on the Swarm
+    And a second after the node's engine removed the task's container, the scenario removes its own
+    And the task on the Swarm has ended
+    Then the task is "killed" with exit code 137
+    And nothing of the task is left on any node: no service, no container, no volume
+
+  @docker-only @swarm-cluster @swarm
   @C-9.4 @C-9.6 @C-3.10
   Scenario: A service someone else removes while no supervisor watches it: recover ends its task and removes its secret and its /tmp volume
     No process has read where the task's container was, so its /tmp volume and its
@@ -184,6 +199,20 @@ Feature: Tasks on a Docker Swarm cluster
     And the user runs "kill {id}" on the Swarm
     And the task on the Swarm has ended
     Then the task is "killed" with exit code 137
+    And the node's own engine reports signal 15, then signal 9 sent to the agent
+    When that node's engine label is put back through the manager
+    And the user runs "--backend swarm recover --orphan-grace 0" on the Swarm
+    Then nothing of the task is left on any node: no service, no container, no volume
+
+  @docker-only @swarm-cluster @swarm @swarm-alone
+  @C-9.7 @C-9.3
+  Scenario: Without its node's engine label, a deadline stops the task's service and the task ends timed out
+    Given the test Swarm's three nodes are ready
+    And a node that neither leads the Swarm nor is the manager the runner talks to
+    And that node's engine label is taken away through the manager
+    When the user starts an agent on the Swarm that ignores SIGTERM with "run --detach --timeout 2 --grace 1", placed on that node by a constraint
+    And the task on the Swarm has ended
+    Then the task is "timed_out" with exit code 137
     And the node's own engine reports signal 15, then signal 9 sent to the agent
     When that node's engine label is put back through the manager
     And the user runs "--backend swarm recover --orphan-grace 0" on the Swarm

@@ -99,8 +99,9 @@ def says_volume_stays(context: Context) -> None:
     )
 
 
+@when('the user starts an agent on the Swarm that {behaviour} with "run --detach"')
 @when('the user starts an agent on the Swarm that {behaviour} with "run --detach{options}"')
-def starts_detached(context: Context, behaviour: str, options: str) -> None:
+def starts_detached(context: Context, behaviour: str, options: str = "") -> None:
     scripts = {
         "traps SIGTERM and says so": "trap 'echo got SIGTERM; exit 0' TERM; echo ready; "
         "while :; do sleep 0.1; done",
@@ -245,6 +246,22 @@ def node_reports_exit(context: Context, code: int) -> None:
     found = context.swarm.wait_for_node_event(context.task.id, "die")
     codes = [c for events in found.values() for c in exit_codes(events)]
     assert_that(codes, equal_to([code]))
+
+
+@when("a container of the scenario's own, on the task's node, mounts the task's /tmp volume")
+def hold_the_volume(context: Context) -> None:
+    context.holder = context.swarm.hold_task_volume(context.task.id, context.harness.image)
+
+
+@when("a second after the node's engine removed the task's container, the scenario removes its own")
+def let_go_of_the_volume(context: Context) -> None:
+    node, holder = context.holder
+    found = context.swarm.wait_for_node_event(context.task.id, "destroy", timeout=60)
+    destroyed = max(e.time for e in found[node] if e.action == "destroy")
+    # The hold outlasts the removal by a second: the runner's first try at the volume,
+    # which follows the container's removal at once, meets it.
+    wait_until(time.time, lambda now: now >= destroyed + 1, timeout=5, describe="a second")
+    context.swarm.nodes[node].remove(holder)
 
 
 @then("nothing of the task is left on any node: no service, no container, no volume")

@@ -212,6 +212,19 @@ class SwarmView:
                     found.append((name, str(volume["Name"])))
         return found
 
+    def hold_task_volume(self, task_id: str, image: str) -> tuple[str, str]:
+        """A container of the scenario's (created, never started) on the task's node that
+        mounts the task's /tmp volume: the node refuses to remove the volume while it
+        exists. Its node and id."""
+        [(node, volume)] = self.volumes({LABEL_TASK_ID: task_id})
+        api = self.nodes[node].api
+        binds = {volume: {"bind": "/held", "mode": "rw"}}
+        host_config = api.create_host_config(binds=binds, network_mode="none")
+        created = api.create_container(
+            image, command=["true"], labels=self.labels, host_config=host_config
+        )
+        return node, str(created["Id"])
+
     def leader(self) -> str:
         """The hostname of the node that leads the managers now."""
         for node in self.manager.api.nodes():
