@@ -36,6 +36,20 @@ Feature: A cancel or a kill is honoured while queued, pulling, running and stopp
     And no container was ever created for the task
     And the image is not present in the engine
 
+  @registry
+  @C-1.19 @C-1.2 @C-3.7
+  Scenario: A detached task whose image is being pulled is cancelled from another process, the pull still held
+    Its supervisor is another process: it reads the request from the store while the
+    pull goes on, not only once the pull ends.
+    Given an image that only the registry has, whose layers the registry holds back
+    When the user runs "run --detach --agent echo --prompt hi" on that image
+    And the task is pulling, and a layer download is held back
+    And the user runs "cancel {id}"
+    Then the command exits with status 0
+    And the task ends "cancelled"
+    And its recorded history is queued, pulling, cancelled, in that order
+    And no container was ever created for the task
+
   @C-1.19 @C-1.3 @C-1.5
   Scenario: A task cancelled while its container is being started is stopped gracefully once it runs
     The proxy holds back the engine's answer to the container's start: the engine runs
