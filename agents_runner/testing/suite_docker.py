@@ -159,9 +159,12 @@ class SuiteDocker:
         labels: Mapping[str, str],
         network: str = "none",
         name: str | None = None,
+        binds: Mapping[str, Mapping[str, str]] | None = None,
     ) -> str:
         """A container, never started here; its id."""
-        host_config = self.api.create_host_config(network_mode=network)
+        host_config = self.api.create_host_config(
+            network_mode=network, binds=dict(binds) if binds else None
+        )
         created = self.api.create_container(
             image, command=list(argv), name=name, labels=dict(labels), host_config=host_config
         )

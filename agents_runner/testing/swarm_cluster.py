@@ -217,13 +217,11 @@ class SwarmView:
         mounts the task's /tmp volume: the node refuses to remove the volume while it
         exists. Its node and id."""
         [(node, volume)] = self.volumes({LABEL_TASK_ID: task_id})
-        api = self.nodes[node].api
         binds = {volume: {"bind": "/held", "mode": "rw"}}
-        host_config = api.create_host_config(binds=binds, network_mode="none")
-        created = api.create_container(
-            image, command=["true"], labels=self.labels, host_config=host_config
+        holder = self.nodes[node].create(
+            image=image, argv=["true"], labels=self.labels, binds=binds
         )
-        return node, str(created["Id"])
+        return node, holder
 
     def leader(self) -> str:
         """The hostname of the node that leads the managers now."""
