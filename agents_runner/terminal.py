@@ -4,6 +4,7 @@ on a terminal, plain lines in a pipe), the task table, and durations."""
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -97,7 +98,7 @@ class ProgressView:
         self.tty = stream.isatty()
         self.shown = 0  # history entries already announced
         self.last_line = ""
-        self.last_line_at = 0.0
+        self.last_line_at = -math.inf
         self.bar_drawn = False
         self.in_pull = False
 
@@ -194,7 +195,7 @@ class PullLines:
         self.stream = stream
         self.interval = interval
         self.last_line = ""
-        self.last_at = 0.0
+        self.last_at = -math.inf  # never (monotonic time counts from the boot, not 0)
         self.pending = ""
 
     def show(self, task: Task) -> None:

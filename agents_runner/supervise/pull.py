@@ -3,6 +3,7 @@ progress as the store shows it."""
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -156,7 +157,7 @@ class PullProgress:
 
     def __init__(self) -> None:
         self.layers: dict[str, dict[str, Any]] = {}
-        self._last_report = 0.0
+        self._last_report = -math.inf
         self._percent_given: dict[str, int] = {}
 
     def add(self, chunk: Mapping[str, Any]) -> bool:
