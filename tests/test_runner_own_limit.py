@@ -109,3 +109,37 @@ def test_close_waits_for_a_task_that_could_not_join_the_queue_and_tries_it_again
             supervisor.release.set()
     closing.join(20)
     assert not closing.is_alive(), "close(wait=True) still waits"
+
+
+def test_close_goes_on_waiting_while_a_held_back_task_still_cannot_join_the_queue(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store, local, started = _runner_of_one(tmp_path)
+    spec = TaskSpec(image="busybox:1.36", command=["true"])
+    only = Task.new(spec)
+    queue = local.admitter.queue
+    queue.ensure()
+    shutil.rmtree(queue.waiting_dir)
+    queue.waiting_dir.write_text("")
+    with pytest.raises(OSError):
+        local.add(only.id, spec, store=lambda: store.create(only))
+    closing = threading.Thread(target=local.close, kwargs={"wait": True}, daemon=True)
+    closing.start()
+    try:
+        wait_until(
+            lambda: [r.getMessage() for r in caplog.records],
+            lambda messages: any("could not join the queue" in m for m in messages),
+            timeout=20,
+            describe="close's try, logged, to let the task through",
+        )
+        assert closing.is_alive(), "close gave up on the task that could not join the queue"
+        queue.waiting_dir.unlink()
+        queue.waiting_dir.mkdir()
+        local.notify()  # the next change, which close waits for
+        wait_until(lambda: [s.task_id for s in started], bool, timeout=20, describe="its start")
+        assert [s.task_id for s in started] == [only.id]
+    finally:
+        for supervisor in started:
+            supervisor.release.set()
+    closing.join(20)
+    assert not closing.is_alive(), "close(wait=True) still waits"

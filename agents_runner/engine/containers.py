@@ -129,9 +129,9 @@ class ContainerCalls:
     def _remove_stale_probes(self) -> None:
         """Probes a process left when it was killed between their create and remove;
         a minute old, so that another process's probe of this moment is left alone."""
-        cutoff = time.time() - STALE_PROBE_AGE
+        now = time.time()
         for found in self.containers({LABEL_PROBE: None}):
-            if found.created < cutoff:
+            if is_stale_probe(found.created, now):
                 self.remove(found.id)  # another process may be removing it too
 
     def _tmpfs(self, limits: ContainerLimits, user: str | None) -> dict[str, str] | None:
@@ -319,3 +319,9 @@ def _image_must_exist(image: str) -> Iterator[None]:
         yield
     except errors.NotFound as exc:
         raise ImageNotFound(f"image {image} not found: {explain(exc)}") from exc
+
+
+def is_stale_probe(created: float, now: float) -> bool:
+    """A probe made more than STALE_PROBE_AGE seconds before `now` (both in seconds since
+    the epoch) was left by a process killed before it removed it."""
+    return created < now - STALE_PROBE_AGE
