@@ -323,6 +323,39 @@ Feature: Tasks on a Docker Swarm cluster
 
   @docker-only @swarm-cluster @swarm @registry
   @C-9.14
+  Scenario: A task whose node was pulling its image when its supervisor was killed is taken over by recover once it runs
+    Given the test Swarm's three nodes are ready
+    And an image that only the registry has, served at 256 KiB a second and held back half-way
+    When the user starts an agent on the Swarm in that image that says "ready", then sleeps, with "run --detach --constraint node.hostname==agents-runner-swarm-3"
+    And the task is pulling, with half of its layer sent and the rest held back
+    And the task's detached supervisor is killed with SIGKILL
+    And the registry lets the rest of the layers through
+    And agents-runner-swarm-3's own engine reports the task's container starting
+    And the user runs "--backend swarm recover" on the Swarm
+    Then its output says the task's container still runs and is driven
+    When the agent on the Swarm has said it is ready
+    And the user runs "kill {id}" on the Swarm
+    And the task on the Swarm has ended
+    Then the task is "killed" with exit code 137
+    And its recorded history is queued, pulling, starting, running, killed, in that order
+    And nothing of the task is left on any node: no service, no container, no volume
+
+  @docker-only @swarm-cluster @swarm @registry
+  @C-9.14
+  Scenario: With --pull never the node still pulls the image, and the task records no pull progress
+    Given the test Swarm's three nodes are ready
+    And an image that only the registry has, served at 256 KiB a second
+    When the user starts an agent on the Swarm in that image that says "pulled all the same", with "run --detach --pull never --constraint node.hostname==agents-runner-swarm-1"
+    And the task on the Swarm has ended
+    Then the task is "completed" with exit code 0
+    And the task's log says "pulled all the same"
+    And its recorded history is queued, pulling, starting, running, completed, in that order
+    And it has no recorded pull progress
+    And of the nodes' own engines, only agents-runner-swarm-1's has the image
+    And nothing of the task is left on any node: no service, no container, no volume
+
+  @docker-only @swarm-cluster @swarm @registry
+  @C-9.14
   Scenario: A task whose image its node cannot pull ends failed with the cluster's words and no exit code
     Given the test Swarm's three nodes are ready
     And a tag the registry does not have
@@ -365,3 +398,13 @@ Feature: Tasks on a Docker Swarm cluster
     And the second task's recorded history is queued, pulling, starting, running, completed, in that order
     And the second task's log says "second"
     And nothing of any of the tasks is left on any node
+
+  @docker-only @swarm-cluster @swarm
+  @C-9.17
+  Scenario: A Python program runs a task on the cluster through SwarmEngine.at, whatever DOCKER_HOST names
+    Given the test Swarm's three nodes are ready
+    When a Python program runs "from python" on agents-runner-swarm-2 through TaskRunner(engine=SwarmEngine.at(the manager's address)), with DOCKER_HOST naming the machine's own engine
+    Then it exits with status 0
+    And it printed "completed 0 swarm" and "from python"
+    And only agents-runner-swarm-2's own engine reports the task's container
+    And nothing of the task is left on any node: no service, no container, no volume

@@ -133,6 +133,17 @@ def starts_in_that_image(context: Context, text: str, options: str) -> None:
     assert_that(context.result.returncode, equal_to(0), context.result.stderr)
 
 
+@when(
+    'the user starts an agent on the Swarm in that image that says "ready", then sleeps, with '
+    '"run --detach{options}"'
+)
+def starts_sleeping_in_that_image(context: Context, options: str) -> None:
+    context.swarm.images.append(context.image_ref)
+    script = shlex.quote("echo ready; while :; do sleep 0.1; done")
+    run_on_swarm(context, f"run --detach --image {context.image_ref}{options} -- sh -c {script}")
+    assert_that(context.result.returncode, equal_to(0), context.result.stderr)
+
+
 @then('"show" says the task is "{state}", with a recorded percentage from 1% to 99%')
 def show_says_pulling(context: Context, state: str) -> None:
     found = wait_until(
@@ -144,6 +155,12 @@ def show_says_pulling(context: Context, state: str) -> None:
     assert_that(found["state"], equal_to(state))
     percent = found["pull_progress"]["percent"]
     assert_that(1 <= percent <= 99, equal_to(True), f"{percent}%")
+
+
+@then("it has no recorded pull progress")
+def no_pull_progress(context: Context) -> None:
+    task = context.harness.fresh_load(context.task.id)
+    assert_that(task.pull_progress, equal_to(None))
 
 
 @then("no node's own engine has the image yet")
@@ -213,6 +230,12 @@ def kill_second_supervisor(context: Context) -> None:
 @when("{hostname}'s own engine reports the second task's container starting")
 def second_starts(context: Context, hostname: str) -> None:
     found = context.swarm.wait_for_node_event(context.second_task.id, "start")
+    assert_that(sorted(found), equal_to([hostname]))
+
+
+@when("{hostname}'s own engine reports the task's container starting")
+def task_starts(context: Context, hostname: str) -> None:
+    found = context.swarm.wait_for_node_event(context.task.id, "start")
     assert_that(sorted(found), equal_to([hostname]))
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
 import shlex
+import subprocess
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -262,6 +265,49 @@ def let_go_of_the_volume(context: Context) -> None:
     # which follows the container's removal at once, meets it.
     wait_until(time.time, lambda now: now >= destroyed + 1, timeout=5, describe="a second")
     context.swarm.nodes[node].remove(holder)
+
+
+_SWARM_PROGRAM = """
+import json, sys
+from agents_runner import SwarmEngine, TaskRunner, TaskSpec
+
+state_dir, manager, spec = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+with TaskRunner(state_dir=state_dir, engine=SwarmEngine.at(manager)) as runner:
+    task = runner.submit(TaskSpec(**spec))
+    print(task.id, flush=True)
+    task = runner.wait(task.id, timeout=120)
+    print(task.state, task.exit_code, task.backend)
+    print(runner.read_log(task.id), end="")
+"""
+
+
+@when(
+    'a Python program runs "{text}" on {hostname} through TaskRunner(engine=SwarmEngine.at('
+    "the manager's address)), with DOCKER_HOST naming the machine's own engine"
+)
+def python_program_on_swarm(context: Context, text: str, hostname: str) -> None:
+    spec = {
+        "image": context.harness.image,
+        "command": ["echo", text],
+        "labels": context.harness.labels,
+        "network": "none",
+        "constraints": [f"node.hostname=={_node(context, hostname)}"],
+    }
+    argv = [str(context.harness.state_dir), context.swarm.manager_url, json.dumps(spec)]
+    context.example = subprocess.run(
+        [sys.executable, "-c", _SWARM_PROGRAM, *argv],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={
+            **os.environ,
+            "DOCKER_HOST": os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock"),
+        },
+    )
+    task_id = context.example.stdout.split("\n", 1)[0]
+    assert_that(context.harness.stored_ids(), has_item(task_id), context.example.stderr)
+    context.task = context.harness.fresh_load(task_id)
+    context.swarm_tasks = [*getattr(context, "swarm_tasks", []), task_id]
 
 
 @then("nothing of the task is left on any node: no service, no container, no volume")
