@@ -53,6 +53,21 @@ def _runner_of_one(tmp_path: Path) -> tuple[TaskStore, LocalTasks, list[_HeldSup
     return store, local, started
 
 
+def _one_that_could_not_join(tmp_path: Path) -> tuple[LocalTasks, list[_HeldSupervisor], Task]:
+    """A runner of one whose only task could not join the queue: its waiting folder is a
+    file until the test mends it."""
+    store, local, started = _runner_of_one(tmp_path)
+    spec = TaskSpec(image="busybox:1.36", command=["true"])
+    only = Task.new(spec)
+    queue = local.admitter.queue
+    queue.ensure()
+    shutil.rmtree(queue.waiting_dir)
+    queue.waiting_dir.write_text("")
+    with pytest.raises(OSError):
+        local.add(only.id, spec, store=lambda: store.create(only))
+    return local, started, only
+
+
 def test_a_task_that_could_not_join_the_queue_waits_at_the_front_and_holds_no_place(
     tmp_path: Path,
 ) -> None:
@@ -88,54 +103,39 @@ def test_a_task_that_could_not_join_the_queue_waits_at_the_front_and_holds_no_pl
 def test_close_waits_for_a_task_that_could_not_join_the_queue_and_tries_it_again(
     tmp_path: Path,
 ) -> None:
-    store, local, started = _runner_of_one(tmp_path)
-    spec = TaskSpec(image="busybox:1.36", command=["true"])
-    only = Task.new(spec)
+    local, started, only = _one_that_could_not_join(tmp_path)
     queue = local.admitter.queue
-    queue.ensure()
-    shutil.rmtree(queue.waiting_dir)
-    queue.waiting_dir.write_text("")
-    with pytest.raises(OSError):
-        local.add(only.id, spec, store=lambda: store.create(only))
     queue.waiting_dir.unlink()
     queue.waiting_dir.mkdir()
     closing = threading.Thread(target=local.close, kwargs={"wait": True}, daemon=True)
     closing.start()
-    try:
-        wait_until(lambda: [s.task_id for s in started], bool, timeout=20, describe="its start")
-        assert [s.task_id for s in started] == [only.id]
-    finally:
-        for supervisor in started:
-            supervisor.release.set()
-    closing.join(20)
-    assert not closing.is_alive(), "close(wait=True) still waits"
+    _starts_then_close_returns(started, only, closing)
 
 
 def test_close_goes_on_waiting_while_a_held_back_task_still_cannot_join_the_queue(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store, local, started = _runner_of_one(tmp_path)
-    spec = TaskSpec(image="busybox:1.36", command=["true"])
-    only = Task.new(spec)
+    local, started, only = _one_that_could_not_join(tmp_path)
     queue = local.admitter.queue
-    queue.ensure()
-    shutil.rmtree(queue.waiting_dir)
-    queue.waiting_dir.write_text("")
-    with pytest.raises(OSError):
-        local.add(only.id, spec, store=lambda: store.create(only))
     closing = threading.Thread(target=local.close, kwargs={"wait": True}, daemon=True)
     closing.start()
+    wait_until(
+        lambda: [r.getMessage() for r in caplog.records],
+        lambda messages: any("could not join the queue" in m for m in messages),
+        timeout=20,
+        describe="close's try, logged, to let the task through",
+    )
+    assert closing.is_alive(), "close gave up on the task that could not join the queue"
+    queue.waiting_dir.unlink()
+    queue.waiting_dir.mkdir()
+    local.notify()  # the next change, which close waits for
+    _starts_then_close_returns(started, only, closing)
+
+
+def _starts_then_close_returns(
+    started: list[_HeldSupervisor], only: Task, closing: threading.Thread
+) -> None:
     try:
-        wait_until(
-            lambda: [r.getMessage() for r in caplog.records],
-            lambda messages: any("could not join the queue" in m for m in messages),
-            timeout=20,
-            describe="close's try, logged, to let the task through",
-        )
-        assert closing.is_alive(), "close gave up on the task that could not join the queue"
-        queue.waiting_dir.unlink()
-        queue.waiting_dir.mkdir()
-        local.notify()  # the next change, which close waits for
         wait_until(lambda: [s.task_id for s in started], bool, timeout=20, describe="its start")
         assert [s.task_id for s in started] == [only.id]
     finally:
