@@ -152,19 +152,29 @@ class EngineProxy:
                 client, _ = self._server.accept()
             except OSError:
                 return
-            if self.refusing():
-                self.connections_refused += 1
+            # Decided under cut()'s lock: a connection let in is one a cut that comes
+            # while it is being set up finds open and breaks (a busy machine can hold
+            # this thread between the two for long enough).
+            with self._lock:
+                refused = self.refusing()
+                if refused:
+                    self.connections_refused += 1
+                else:
+                    self._open.add(client)
+            if refused:
                 _shut(client)
                 continue
             upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 upstream.connect(self.upstream)
             except OSError:
+                with self._lock:
+                    self._open.discard(client)
                 _shut(client)
                 _shut(upstream)
                 continue
             with self._lock:
-                self._open.update((client, upstream))
+                self._open.add(upstream)
             for source, target in ((client, upstream), (upstream, client)):
                 threading.Thread(
                     target=self._pump, args=(source, target), name="engine-proxy-pump", daemon=True
