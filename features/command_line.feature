@@ -357,6 +357,14 @@ Feature: The command line a person expects
       | list | list                  |
       | show | show 0123456789ab     |
 
+  @C-3.22
+  Scenario: A state dir in which no folder can be made is named as the user gave it
+    Given a state dir in which no folder can be made (a process's folder in /proc)
+    When the user runs "list" with that state dir
+    Then the command exits with status 2
+    And its error output is one line that names "cannot use the state dir"
+    And its error output names that state dir as the user gave it, then the path in it that failed
+
   @root
   @C-3.22
   Scenario: A state dir the user cannot write gives one line and status 2

@@ -4,6 +4,7 @@ option parsing, help, and the read verbs' options. They drive the installed bina
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -303,6 +304,21 @@ def state_dir_not_writable(context: Context) -> None:
     folder.chmod(0o755)
     context.other_state_dir = folder / "state"
     context.other_state_dir.mkdir(mode=0o755)
+
+
+@given("a state dir in which no folder can be made (a process's folder in /proc)")
+def state_dir_in_proc(context: Context) -> None:
+    context.other_state_dir = Path(f"/proc/{os.getpid()}")
+    assert_that(context.other_state_dir.is_dir(), is_(True))
+
+
+@then("its error output names that state dir as the user gave it, then the path in it that failed")
+def names_state_dir_as_given(context: Context) -> None:
+    given = context.other_state_dir
+    assert_that(
+        context.result.stderr,
+        contains_string(f"cannot use the state dir {given}: {given / 'tasks'}: "),
+    )
 
 
 @when('the user runs "{line}" with that state dir')

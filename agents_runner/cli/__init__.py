@@ -9,8 +9,9 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from ..config import BACKEND_VARIABLE, backend_from_environment
+from ..config import BACKEND_VARIABLE, backend_from_environment, resolve_state_dir
 from ..engine.errors import EngineUnavailable, NotASwarmManager
 from ..logsetup import warnings_to_stderr
 from ..store import AmbiguousTaskId, TaskNotFound, UnreadableTask
@@ -58,7 +59,7 @@ def _naming_the_engine(message: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     warnings_to_stderr(f"{PROG}: warning: %(message)s")
-    verb, backend_option = None, None
+    verb, backend_option, args = None, None, None
     if not argv:  # as git and docker do: the help, for a person who typed the name alone
         from .parser import build_parser
 
@@ -91,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         return fail(f"a process this command started went away ({exc.strerror})", 1)
     except OSError as exc:  # the state dir: full, read-only, not a folder, not ours
-        where = f" {exc.filename}" if exc.filename else ""
+        where = _where_in_state_dir(exc.filename, args)
         reason = exc.strerror or str(exc)
         if exc.errno == errno.EEXIST:
             reason = "it is a file, not a folder"
@@ -100,6 +101,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"cannot use the state dir{where}: {reason}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+
+
+def _where_in_state_dir(filename: object, args: object) -> str:
+    """The state dir as the user gave it, then the path inside it that failed, if another."""
+    if not filename:
+        return ""
+    failed = Path(os.fsdecode(filename))  # type: ignore[arg-type]
+    try:
+        root = resolve_state_dir(getattr(args, "state_dir", None))
+    except ValueError:
+        return f" {failed}"
+    if failed != root and failed.is_relative_to(root):
+        return f" {root}: {failed}"
+    return f" {failed}"
 
 
 def _quiet_stdout() -> None:
