@@ -326,6 +326,7 @@ Feature: Tasks on a Docker Swarm cluster
   Scenario: A task whose node was pulling its image when its supervisor was killed is taken over by recover once it runs
     Given the test Swarm's three nodes are ready
     And an image that only the registry has, served at 256 KiB a second and held back half-way
+    And the user has run "config max-running 1" on the Swarm
     When the user starts an agent on the Swarm in that image that says "ready", then sleeps, with "run --detach --constraint node.hostname==agents-runner-swarm-3"
     And the task is pulling, with half of its layer sent and the rest held back
     And the task's detached supervisor is killed with SIGKILL

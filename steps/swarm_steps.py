@@ -56,6 +56,12 @@ def runs_on_swarm(context: Context, line: str) -> None:
     run_on_swarm(context, line)
 
 
+@given('the user has run "{line}" on the Swarm')
+def has_run_on_swarm(context: Context, line: str) -> None:
+    run_on_swarm(context, line)
+    assert_that(context.result.returncode, equal_to(0), context.result.stderr)
+
+
 @when(
     "the user runs an agent on the Swarm that writes {lines:d} numbered lines and a last "
     "line without a newline, then exits with code {code:d}"
