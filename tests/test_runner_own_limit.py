@@ -4,6 +4,7 @@ counted no more, and waits at the front of those held back for the next change."
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 from pathlib import Path
@@ -130,6 +131,31 @@ def test_close_goes_on_waiting_while_a_held_back_task_still_cannot_join_the_queu
     queue.waiting_dir.mkdir()
     local.notify()  # the next change, which close waits for
     _starts_then_close_returns(started, only, closing)
+
+
+def test_close_does_not_miss_a_change_that_comes_while_it_tries_the_held_back_task_again(
+    tmp_path: Path,
+) -> None:
+    """The change lands in close's own retry, before it waits: close must see it rather
+    than wait out its idle recheck (30 s) for a change already past."""
+    local, started, only = _one_that_could_not_join(tmp_path)
+    queue = local.admitter.queue
+
+    class MendOnTheRetry(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "could not join the queue" in record.getMessage() and queue.waiting_dir.is_file():
+                queue.waiting_dir.unlink()
+                queue.waiting_dir.mkdir()
+                local.notify()
+
+    handler = MendOnTheRetry()
+    logging.getLogger("agents_runner").addHandler(handler)
+    try:
+        closing = threading.Thread(target=local.close, kwargs={"wait": True}, daemon=True)
+        closing.start()
+        _starts_then_close_returns(started, only, closing)
+    finally:
+        logging.getLogger("agents_runner").removeHandler(handler)
 
 
 def _starts_then_close_returns(

@@ -43,6 +43,7 @@ class LocalTasks:
         self._new_supervisor = new_supervisor
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
+        self._changes = 0  # counts notifications, so close() misses none between its looks
         self._specs: dict[str, TaskSpec] = {}  # waiting here or in the state dir's queue
         self._held_back: deque[str] = deque()  # over this runner's own max_running
         self._through: set[str] = set()  # let through that limit, not yet ended
@@ -104,7 +105,12 @@ class LocalTasks:
 
     def notify(self) -> None:
         with self.changed:
-            self.changed.notify_all()
+            self._changed()
+
+    def _changed(self) -> None:
+        """Wake whoever waits on a change; the caller holds the lock."""
+        self._changes += 1
+        self.changed.notify_all()
 
     def close(self, wait: bool) -> None:
         """Without `wait`, every task is let go unfinished, for another runner to take."""
@@ -129,14 +135,18 @@ class LocalTasks:
             for thread in threads:
                 thread.join(DETACH_TIMEOUT)
         while wait:
+            with self.lock:
+                seen = self._changes
             self._let_through_after_change()  # one that could not join the queue tries again
             with self.changed:
                 pending = [t for t in self._threads if t.is_alive()]
                 if not pending:
                     if not self._specs:
                         break
-                    # Every change to what waits here notifies, under this same lock.
-                    self.changed.wait(IDLE_RECHECK)
+                    # Every change to what waits here notifies, under this same lock; one
+                    # that came during the try above is not waited for again.
+                    if self._changes == seen:
+                        self.changed.wait(IDLE_RECHECK)
                     continue
             for thread in pending:
                 thread.join()
@@ -200,7 +210,7 @@ class LocalTasks:
         """The queue gave the task its slot: its supervisor starts."""
         with self.lock:
             spec = self._specs.pop(task_id, None)
-            self.changed.notify_all()
+            self._changed()
             if spec is not None:
                 self._start(self._new_supervisor(task_id, spec))
                 return
@@ -212,7 +222,7 @@ class LocalTasks:
             if self._specs.pop(task_id, None) is not None:
                 unmark_driven(task_id)
             self._through.discard(task_id)
-            self.changed.notify_all()
+            self._changed()
         self._let_through_after_change()
 
     def _start(self, supervisor: TaskSupervisor) -> None:
@@ -238,7 +248,7 @@ class LocalTasks:
                 unmark_driven(supervisor.task_id)
                 current = threading.current_thread()
                 self._threads = [t for t in self._threads if t.is_alive() and t is not current]
-                self.changed.notify_all()
+                self._changed()
             # A task let go unfinished (close(wait=False)) keeps its slot: its container
             # runs on, and whoever takes it over ends it (C-4a.4). An ended one gives it back.
             queue = self.admitter.queue
