@@ -358,12 +358,17 @@ Feature: The command line a person expects
       | show | show 0123456789ab     |
 
   @C-3.22
-  Scenario: A state dir in which no folder can be made is named as the user gave it
-    Given a state dir in which no folder can be made (a process's folder in /proc)
+  Scenario Outline: A state dir in which no folder can be made is named as the user gave it: <given as>
+    Given a state dir in which no folder can be made (a process's folder in /proc), given as <given as>
     When the user runs "list" with that state dir
     Then the command exits with status 2
     And its error output is one line that names "cannot use the state dir"
     And its error output names that state dir as the user gave it, then the path in it that failed
+
+    Examples:
+      | given as                                |
+      | an absolute path                        |
+      | a path relative to the working folder   |
 
   @root
   @C-3.22

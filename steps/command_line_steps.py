@@ -306,10 +306,12 @@ def state_dir_not_writable(context: Context) -> None:
     context.other_state_dir.mkdir(mode=0o755)
 
 
-@given("a state dir in which no folder can be made (a process's folder in /proc)")
-def state_dir_in_proc(context: Context) -> None:
-    context.other_state_dir = Path(f"/proc/{os.getpid()}")
-    assert_that(context.other_state_dir.is_dir(), is_(True))
+@given("a state dir in which no folder can be made (a process's folder in /proc), given as {how}")
+def state_dir_in_proc(context: Context, how: str) -> None:
+    folder = Path(f"/proc/{os.getpid()}")
+    assert_that(folder.is_dir(), is_(True))
+    relative = how == "a path relative to the working folder"
+    context.other_state_dir = Path(os.path.relpath(folder)) if relative else folder
 
 
 @then("its error output names that state dir as the user gave it, then the path in it that failed")

@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         return fail(f"a process this command started went away ({exc.strerror})", 1)
     except OSError as exc:  # the state dir: full, read-only, not a folder, not ours
-        where = _where_in_state_dir(exc.filename, args)
+        where = _where_in_state_dir(exc.filename, getattr(args, "state_dir", None))
         reason = exc.strerror or str(exc)
         if exc.errno == errno.EEXIST:
             reason = "it is a file, not a folder"
@@ -103,17 +103,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def _where_in_state_dir(filename: object, args: object) -> str:
-    """The state dir as the user gave it, then the path inside it that failed, if another."""
-    if not filename:
+def _where_in_state_dir(filename: str | bytes | int | None, given: str | None) -> str:
+    """The state dir as the user gave it, then the path inside it that failed, if another;
+    both as typed (relative, `~`), not as resolved."""
+    if not isinstance(filename, (str, bytes)) or not filename:
         return ""
-    failed = Path(os.fsdecode(filename))  # type: ignore[arg-type]
+    failed = Path(os.fsdecode(filename))
     try:
-        root = resolve_state_dir(getattr(args, "state_dir", None))
+        root = resolve_state_dir(given)
     except ValueError:
         return f" {failed}"
-    if failed != root and failed.is_relative_to(root):
-        return f" {root}: {failed}"
+    shown = given or str(root)
+    if failed.absolute() == root.absolute():
+        return f" {shown}"
+    if failed.absolute().is_relative_to(root.absolute()):
+        return f" {shown}: {Path(shown) / failed.absolute().relative_to(root.absolute())}"
     return f" {failed}"
 
 
