@@ -65,7 +65,17 @@ class DetachedSupervisor:
     Start it, record its identity as the task's owner, then hand the task over: the
     task never has an owner that might already be gone."""
 
-    def __init__(self, state_dir: Path, secrets: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        secrets: dict[str, str] | None = None,
+        docker_host: str | None = None,
+    ) -> None:
+        """`docker_host`: the engine the child is to drive its task on, where it is not
+        the one this process's environment names."""
+        env = _without_secrets(os.environ, secrets or {})
+        if docker_host:
+            env["DOCKER_HOST"] = docker_host
         log_fd = os.open(
             state_dir / "supervisor.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
         )
@@ -77,7 +87,7 @@ class DetachedSupervisor:
                 stderr=log_fd,
                 start_new_session=True,
                 close_fds=True,
-                env=_without_secrets(os.environ, secrets or {}),
+                env=env,
             )
         finally:
             os.close(log_fd)

@@ -17,3 +17,18 @@ Feature: The README's Python example runs as written
     Then it exits with status 0
     And it printed one line "failed None" and a reason that says "not found", then the empty log
     And it printed no traceback
+
+  @C-2.2 @C-2.6
+  Scenario Outline: A runner made with Engine.at runs its tasks on that engine, whatever DOCKER_HOST names: <way>
+    A task handed to a detached supervisor process is driven there on the runner's
+    engine, not on the one the process's environment would name.
+
+    When a Python program runs "from python" through TaskRunner(engine=Engine.at(the scenario's engine)) and <way>, with DOCKER_HOST naming no engine
+    Then it exits with status 0
+    And it printed "completed 0" and "from python"
+    And the engine's events show the task's container started and died
+
+    Examples:
+      | way             |
+      | submit          |
+      | submit_detached |

@@ -402,10 +402,15 @@ Feature: Tasks on a Docker Swarm cluster
 
   @docker-only @swarm-cluster @swarm
   @C-9.17
-  Scenario: A Python program runs a task on the cluster through SwarmEngine.at, whatever DOCKER_HOST names
+  Scenario Outline: A Python program runs a task on the cluster through SwarmEngine.at, whatever DOCKER_HOST names: <way>
     Given the test Swarm's three nodes are ready
-    When a Python program runs "from python" on agents-runner-swarm-2 through TaskRunner(engine=SwarmEngine.at(the manager's address)), with DOCKER_HOST naming the machine's own engine
+    When a Python program runs "from python" on agents-runner-swarm-2 through TaskRunner(engine=SwarmEngine.at(the manager's address)) and <way>, with DOCKER_HOST naming the machine's own engine
     Then it exits with status 0
     And it printed "completed 0 swarm" and "from python"
     And only agents-runner-swarm-2's own engine reports the task's container
     And nothing of the task is left on any node: no service, no container, no volume
+
+    Examples:
+      | way             |
+      | submit          |
+      | submit_detached |

@@ -277,9 +277,9 @@ _SWARM_PROGRAM = """
 import json, sys
 from agents_runner import SwarmEngine, TaskRunner, TaskSpec
 
-state_dir, manager, spec = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+state_dir, manager, way, spec = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 with TaskRunner(state_dir=state_dir, engine=SwarmEngine.at(manager)) as runner:
-    task = runner.submit(TaskSpec(**spec))
+    task = getattr(runner, way)(TaskSpec(**spec))
     print(task.id, flush=True)
     task = runner.wait(task.id, timeout=120)
     print(task.state, task.exit_code, task.backend)
@@ -289,9 +289,9 @@ with TaskRunner(state_dir=state_dir, engine=SwarmEngine.at(manager)) as runner:
 
 @when(
     'a Python program runs "{text}" on {hostname} through TaskRunner(engine=SwarmEngine.at('
-    "the manager's address)), with DOCKER_HOST naming the machine's own engine"
+    "the manager's address)) and {way}, with DOCKER_HOST naming the machine's own engine"
 )
-def python_program_on_swarm(context: Context, text: str, hostname: str) -> None:
+def python_program_on_swarm(context: Context, text: str, hostname: str, way: str) -> None:
     spec = {
         "image": context.harness.image,
         "command": ["echo", text],
@@ -299,7 +299,8 @@ def python_program_on_swarm(context: Context, text: str, hostname: str) -> None:
         "network": "none",
         "constraints": [f"node.hostname=={_node(context, hostname)}"],
     }
-    argv = [str(context.harness.state_dir), context.swarm.manager_url, json.dumps(spec)]
+    manager = context.swarm.manager_url
+    argv = [str(context.harness.state_dir), manager, way, json.dumps(spec)]
     context.example = subprocess.run(
         [sys.executable, "-c", _SWARM_PROGRAM, *argv],
         capture_output=True,

@@ -50,6 +50,10 @@ class EngineBoundary(Protocol):
         """The --backend that names it: "docker" (one engine) or "swarm"."""
         ...
 
+    address: str | None
+    """The DOCKER_HOST by which a process of its own (a detached supervisor) reaches the
+    same engine; None where it is the one the environment names."""
+
     @property
     def places_tasks(self) -> bool:
         """Whether the backend chooses among machines, and so takes placement

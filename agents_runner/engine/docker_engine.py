@@ -28,6 +28,7 @@ class Engine(ImageCalls, ContainerCalls, EventCalls):
         """`ping`: the headers of the engine's `/_ping` answer (handshake.py), which
         name the engine; without them it is asked its version."""
         self.api = api
+        self.address: str | None = None  # set by at(); from_env() leaves it to DOCKER_HOST
         self._ping = dict(ping or {})
         self._default_ulimits: list[Ulimit] | None = None
 
@@ -41,7 +42,9 @@ class Engine(ImageCalls, ContainerCalls, EventCalls):
     def at(cls, base_url: str) -> Engine:
         """The engine at `base_url` (for example unix:///run/other.sock)."""
         with engine_call("connecting"):
-            return cls(*connect(lambda version: docker.APIClient(base_url, version=version)))
+            engine = cls(*connect(lambda version: docker.APIClient(base_url, version=version)))
+        engine.address = base_url
+        return engine
 
     def close(self) -> None:
         self.api.close()

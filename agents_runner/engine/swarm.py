@@ -60,6 +60,7 @@ class SwarmEngine(SwarmReads):
         self, api: docker.APIClient, address: str | None = None, ping: Ping = None
     ) -> None:
         self.managers = SwarmManagers(api, address)
+        self.address = address
         self.manager = Engine(api, ping)
         self.nodes = SwarmNodes(self.managers)
         self.seen_tasks = {}

@@ -86,7 +86,7 @@ class Recovery:
                 container = self._engine().inspect(task.container_id or task.container_name)
             still_running = bool(container and container.running)
             if still_running and self.adopt_in == "process":
-                child = DetachedSupervisor(self.store.root)
+                child = DetachedSupervisor(self.store.root, docker_host=self._engine().address)
                 if claim(self.store, task, child.identity, force=force):
                     child.hand_over(task.id)
                     pid = child.identity.pid

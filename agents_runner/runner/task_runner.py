@@ -115,7 +115,7 @@ class TaskRunner:
         if not isinstance(spec, TaskSpec):
             raise TypeError(f"submit_detached() takes a TaskSpec, not {type(spec).__name__}")
         check_before_storing(spec, self.engine, self._local.admitter.queue)
-        child = DetachedSupervisor(self.store.root, spec.secrets)
+        child = DetachedSupervisor(self.store.root, spec.secrets, self.engine.address)
         task = Task.new(spec, stored_backend(self.engine))
         task.owner = child.identity.to_payload()
         try:
