@@ -90,22 +90,3 @@ def test_a_time_with_an_offset_of_ten_hours_or_more_is_read_whole() -> None:
     # The engine's clock in Sydney: 22:00 at +10:00 is 12:00 in UTC.
     assert to_unix_nanos(b"2026-12-07T22:00:00.5+10:00") == to_unix_nanos(b"2026-12-07T12:00:00.5Z")
     assert to_unix_nanos(b"2026-12-07T00:30:00-11:30") == to_unix_nanos(b"2026-12-07T12:00:00Z")
-
-
-def test_the_pull_s_first_line_is_said_however_long_the_machine_has_been_up(
-    monkeypatch,
-) -> None:
-    # time.monotonic() counts from the machine's boot: 30 s after it, with a line at
-    # most every minute, the first line was held back as if one had been said at 0.
-    import agents_runner.terminal as terminal
-
-    monkeypatch.setattr(terminal.time, "monotonic", lambda: 30.0)
-    err = io.StringIO()
-    lines = PullLines(err, interval=60.0)
-    task = Task.new(TaskSpec(image="busybox:1.36", agent="echo"))
-    task.move_to(TaskState.PULLING)
-    task.pull_progress = {"phase": "downloading", "percent": 10, "layers_total": 1}
-    lines.show(task)
-    assert err.getvalue().splitlines() == [
-        "pulling busybox:1.36: downloading  10% 0 MB, 0/1 layers"
-    ]

@@ -21,6 +21,7 @@ def test_only_a_probe_a_minute_old_is_taken_for_one_a_killed_process_left() -> N
     now = 1_800_000_000.0
     assert is_stale_probe(now - 61, now)
     assert not is_stale_probe(now - 10, now)  # another process's, being asked now
+    assert not is_stale_probe(now - 60, now)  # a minute old exactly is not yet more
     assert not is_stale_probe(now, now)
 
 
