@@ -333,7 +333,8 @@ Feature: Tasks on a Docker Swarm cluster
     And the registry lets the rest of the layers through
     And agents-runner-swarm-3's own engine reports the task's container starting
     And the user runs "--backend swarm recover" on the Swarm
-    Then its output says the task's container still runs and is driven
+    Then the command exits with status 0
+    And its output says the task's container still runs and is driven
     When the agent on the Swarm has said it is ready
     And the user runs "kill {id}" on the Swarm
     And the task on the Swarm has ended

@@ -229,13 +229,17 @@ def kill_second_supervisor(context: Context) -> None:
 
 @when("{hostname}'s own engine reports the second task's container starting")
 def second_starts(context: Context, hostname: str) -> None:
-    found = context.swarm.wait_for_node_event(context.second_task.id, "start")
-    assert_that(sorted(found), equal_to([hostname]))
+    _starts_on(context, context.second_task.id, hostname)
 
 
 @when("{hostname}'s own engine reports the task's container starting")
 def task_starts(context: Context, hostname: str) -> None:
-    found = context.swarm.wait_for_node_event(context.task.id, "start")
+    _starts_on(context, context.task.id, hostname)
+
+
+def _starts_on(context: Context, task_id: str, hostname: str) -> None:
+    """That node's engine, and no other, reports the task's container starting."""
+    found = context.swarm.wait_for_node_event(task_id, "start")
     assert_that(sorted(found), equal_to([hostname]))
 
 
