@@ -23,6 +23,19 @@ Feature: Nothing is lost when the runner crashes
     And the task's log is exactly "started" then "finished", each line once
     And its container no longer exists, removed before its end was recorded
 
+  @C-2.3 @C-2.6
+  Scenario: A runner made with Engine.at hands a container that still runs to a detached process that drives it on that engine, whatever DOCKER_HOST names
+    Given a workspace
+    And the user runs an agent that waits for a signal file in the foreground in a first terminal
+    And the task is running in the first terminal
+    And the first terminal's runner process and its watchdog are killed with SIGKILL
+    When a Python program opens TaskRunner(engine=Engine.at(the scenario's engine), adopt_in="process") on the state dir and closes it, with DOCKER_HOST naming no engine
+    Then it exits with status 0
+    And the task's owner is a live detached supervisor process
+    When the agent is let go on
+    Then the task ends "completed" in that detached supervisor's hands, with nobody else taking it over
+    And the task's log is exactly "started" then "finished", each line once
+
   @C-2.19 @C-2.3
   Scenario: A container that exited meanwhile is finished from its real exit code
     Given a workspace

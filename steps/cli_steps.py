@@ -19,7 +19,7 @@ from hamcrest import (
 )
 
 from agents_runner.states import TaskState
-from agents_runner.testing.cli_driver import cli_executable
+from agents_runner.testing.cli_driver import NO_ENGINE, cli_executable
 from agents_runner.testing.harness import READY_LINE, SHUTDOWN_LINE, TRAPPING_AGENT, WAITING_AGENT
 from agents_runner.testing.waiting import wait_until
 
@@ -71,7 +71,7 @@ def user_runs_nothing(context: Context) -> None:
 
 @when('the user runs "{line}" with DOCKER_HOST pointing nowhere')
 def user_runs_without_engine(context: Context, line: str) -> None:
-    _run(context, line, env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    _run(context, line, env={"DOCKER_HOST": NO_ENGINE})
 
 
 @then("the command exits with status {status:d}")

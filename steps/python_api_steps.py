@@ -22,6 +22,8 @@ from hamcrest import (
     starts_with,
 )
 
+from agents_runner.testing.cli_driver import NO_ENGINE
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 README_IMAGE = "busybox:1.36"
 
@@ -96,8 +98,6 @@ with TaskRunner(state_dir=state_dir, engine=Engine.at(address)) as runner:
     print(task.state, task.exit_code)
     print(runner.read_log(task.id), end="")
 """
-
-NO_ENGINE = "unix:///nonexistent/agents-runner-test-no-engine.sock"
 
 
 @when(

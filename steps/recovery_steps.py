@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from hamcrest import assert_that, contains_string, empty, equal_to, has_length, 
 from agents_runner import Engine
 from agents_runner.processes import ProcessIdentity
 from agents_runner.states import TaskState
-from agents_runner.testing.cli_driver import CliDriver
+from agents_runner.testing.cli_driver import NO_ENGINE, CliDriver
 from agents_runner.testing.contract_names import LABEL_STORE, LABEL_TASK_ID
 from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.oracle import raw_inspect
@@ -76,6 +77,50 @@ def runner_process_with_queue(context: Context) -> None:
 @when("that runner process is killed with SIGKILL")
 def kill_runner_process(context: Context) -> None:
     CliDriver.kill_hard(context.runner_process)
+
+
+_RECOVER_IN_PROCESSES = """
+import sys
+from agents_runner import Engine, TaskRunner
+
+with TaskRunner(sys.argv[1], engine=Engine.at(sys.argv[2]), adopt_in="process"):
+    pass
+"""
+
+
+@when(
+    "a Python program opens TaskRunner(engine=Engine.at(the scenario's engine), "
+    'adopt_in="process") on the state dir and closes it, with DOCKER_HOST naming no engine'
+)
+def recover_in_processes_at(context: Context) -> None:
+    address = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    context.example = subprocess.run(
+        [sys.executable, "-c", _RECOVER_IN_PROCESSES, str(context.harness.state_dir), address],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DOCKER_HOST": NO_ENGINE},
+    )
+
+
+@then("the task's owner is a live detached supervisor process")
+def owned_by_detached(context: Context) -> None:
+    context.detached_owner = context.harness.detached_supervisor(context.task.id)
+
+
+@then(
+    'the task ends "{state}" in that detached supervisor\'s hands, with nobody else taking it over'
+)
+def ends_in_detached_hands(context: Context, state: str) -> None:
+    """Read from the store alone: a runner's wait would take over a task whose owner died."""
+    task = wait_until(
+        lambda: context.harness.fresh_load(context.task.id),
+        lambda task: task.is_terminal,
+        timeout=60,
+        describe=f"task {context.task.id}'s end",
+    )
+    assert_that(task.state.value, equal_to(state))
+    assert_that(task.owner["pid"], equal_to(context.detached_owner.pid), "the task's last owner")
 
 
 @when("Docker reports the task's container has exited")

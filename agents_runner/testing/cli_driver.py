@@ -13,6 +13,7 @@ from .pseudo_terminal import TerminalSession
 from .waiting import wait_until
 
 COMMAND_TIMEOUT = 120.0
+NO_ENGINE = "unix:///nonexistent/docker.sock"  # a DOCKER_HOST that reaches nothing
 
 
 def cli_executable() -> list[str]:
