@@ -1,0 +1,35 @@
+"""Checks that kill survivors of the mutation sample drawn with seed 20261221
+(mutation/SURVIVORS.md): each was seen failing with its mutant applied."""
+
+from __future__ import annotations
+
+from agents_runner.logstream import FrameDecoder, LogCursor
+from agents_runner.terminal import describe_pull
+
+
+def _frame(stamp: bytes, text: bytes) -> bytes:
+    payload = stamp + b" " + text
+    return b"\x01\x00\x00\x00" + len(payload).to_bytes(4, "big") + payload
+
+
+def test_a_pull_s_bytes_are_shown_in_megabytes_of_a_million_bytes() -> None:
+    progress = {
+        "phase": "downloading",
+        "percent": 50,
+        "bytes_current": 1_049_999,  # 1.049999 MB: a tenth below 1.05
+        "bytes_total": 2_099_998,
+        "layers_total": 1,
+    }
+    line = describe_pull("busybox:1.36", progress, bar=False)
+    assert line == "pulling busybox:1.36: downloading  50% 1.0/2.1 MB, 0/1 layers"
+
+
+def test_a_resumed_follow_skips_only_frames_of_the_cursor_s_own_time() -> None:
+    # Two frames at T were written before the stream broke; the engine, asked again,
+    # gives one frame at T and then a later one. Only the frame at T is passed over.
+    decoder = FrameDecoder(LogCursor(b"2026-12-07T12:00:00.000000001Z", 2))
+    out = decoder.feed(
+        _frame(b"2026-12-07T12:00:00.000000001Z", b"already written\n")
+        + _frame(b"2026-12-07T12:00:01.000000000Z", b"new\n")
+    )
+    assert out == b"new\n"
