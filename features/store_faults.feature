@@ -33,6 +33,26 @@ Feature: A damaged payload or a full disk loses nothing already stored
     # serial: it fills a disk and waits on the runner's retries to notice the room.
     @root @serial
     @C-2.20
+    Scenario: Output written while the disk is full reaches the log once there is room, while the agent still runs
+      The agent's second line is longer than any room the runner's own files give back
+      as it copies, so that the log needs blocks the full disk does not have.
+      Given a state dir on a 4 MiB disk of its own
+      And a workspace
+      And a task whose agent prints "started", then a line of 100,000 bytes when told to, then waits for a signal file
+      And the task is submitted
+      And the agent has started
+      When the state dir's disk is filled up
+      And the agent is told to print its long line
+      Then the runner warns that it cannot write the log
+      When the disk is given room again
+      Then the task's log holds the long line while the agent still runs
+      When the agent is let go on
+      Then the task ends "completed"
+      And the task's log holds "started", the long line and "finished", and nothing else
+
+    # serial: it fills a disk and waits on the runner's retries to notice the room.
+    @root @serial
+    @C-2.20
     Scenario: The disk fills up while the agent runs: the end is kept and written later
       Given a state dir on a 4 MiB disk of its own
       And a workspace

@@ -742,6 +742,54 @@ def container_kept(context: Context, code: int) -> None:
     assert_that((state["Status"], state["ExitCode"]), equal_to(("exited", code)))
 
 
+LONG_LINE = "L" * 99_999 + "\n"
+
+
+@given(
+    'a task whose agent prints "started", then a line of 100,000 bytes when told to, then '
+    "waits for a signal file"
+)
+def long_line_on_cue_task(context: Context) -> None:
+    script = (
+        "echo started; until [ -f /workspace/say ]; do sleep 0.1; done; "
+        f"head -c {len(LONG_LINE) - 1} /dev/zero | tr '\\0' L; echo; "
+        "until [ -f /workspace/go ]; do sleep 0.1; done; echo finished"
+    )
+    context.spec_fields = {
+        **context.harness.waiting_agent(context.workspace),
+        "command": ["sh", "-c", script],
+    }
+
+
+@when("the agent is told to print its long line")
+def tell_agent_to_say(context: Context) -> None:
+    (context.workspace / "say").write_text("")
+
+
+@then("the runner warns that it cannot write the log")
+def warns_cannot_write_log(context: Context) -> None:
+    wait_until(
+        lambda: list(context.runner_warnings),
+        lambda seen: any("cannot write the log" in line for line in seen),
+        timeout=60,
+        describe="a warning that the log cannot be written",
+    )
+
+
+@then("the task's log holds the long line while the agent still runs")
+def long_line_while_running(context: Context) -> None:
+    context.harness.wait_for_log(context.task.id, LONG_LINE, timeout=60)
+    task = context.harness.fresh_load(context.task.id)
+    assert_that(task.state, equal_to(TaskState.RUNNING), "the task, once its log held the line")
+    assert_that((context.workspace / "go").exists(), is_(False), "the agent was not let go on")
+
+
+@then('the task\'s log holds "started", the long line and "finished", and nothing else')
+def log_with_long_line(context: Context) -> None:
+    log = context.harness.log_text(context.task.id)
+    assert_that(log, equal_to(f"started\n{LONG_LINE}finished\n"))
+
+
 @when("the disk is given room again")
 def free_disk(context: Context) -> None:
     context.disk.free()
