@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 from agents_runner.logstream import FrameDecoder, LogCursor
-from agents_runner.terminal import describe_pull
+from agents_runner.spec import TaskSpec
+from agents_runner.states import TaskState
+from agents_runner.task import Task
+from agents_runner.terminal import describe_pull, format_table
 
 
 def _frame(stamp: bytes, text: bytes) -> bytes:
@@ -33,3 +36,20 @@ def test_a_resumed_follow_skips_only_frames_of_the_cursor_s_own_time() -> None:
         + _frame(b"2026-12-07T12:00:01.000000000Z", b"new\n")
     )
     assert out == b"new\n"
+
+
+def test_the_task_table_shows_a_pull_s_percentage_only_while_the_task_is_pulling() -> None:
+    # A pull's progress stays in the payload after the pull; one followed on a node may
+    # stop short of its last report when the container starts first.
+    progress = {"phase": "downloading", "percent": 45, "layers_total": 1}
+    rows = {}
+    for state in (TaskState.PULLING, TaskState.STARTING, TaskState.RUNNING):
+        task = Task.new(TaskSpec(image="busybox:1.36", agent="echo"))
+        task.state = state
+        task.pull_progress = progress
+        rows[state.value] = format_table([task]).splitlines()[1].split()[1:3]
+    assert rows == {
+        "pulling": ["pulling", "45%"],
+        "starting": ["starting", "-"],
+        "running": ["running", "-"],
+    }
