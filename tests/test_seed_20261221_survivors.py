@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from agents_runner.logstream import FrameDecoder, LogCursor
 from agents_runner.spec import TaskSpec
 from agents_runner.states import TaskState
 from agents_runner.task import Task
+from agents_runner.taskqueue import TaskQueue
 from agents_runner.terminal import describe_pull, format_table
 
 
@@ -53,3 +57,15 @@ def test_the_task_table_shows_a_pull_s_percentage_only_while_the_task_is_pulling
         "starting": ["starting", "-"],
         "running": ["running", "-"],
     }
+
+
+def test_a_submission_number_is_written_over_a_longer_unreadable_one_whole(
+    tmp_path: Path,
+) -> None:
+    # A crash mid-write can leave the number's file holding anything; the next number
+    # replaces all of it, or the one after would read garbage again.
+    queue = TaskQueue(tmp_path)
+    queue.ensure()
+    (queue.folder / "seq").write_text("not a number, and longer than one\n")
+    queue.enter("0123456789ab", owner_pid=os.getpid())
+    assert (queue.folder / "seq").read_text() == "1\n"
