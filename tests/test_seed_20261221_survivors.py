@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from agents_runner.cli.summary import describe
 from agents_runner.logstream import FrameDecoder, LogCursor
 from agents_runner.spec import TaskSpec
 from agents_runner.states import TaskState
@@ -69,3 +70,12 @@ def test_a_submission_number_is_written_over_a_longer_unreadable_one_whole(
     (queue.folder / "seq").write_text("not a number, and longer than one\n")
     queue.enter("0123456789ab", owner_pid=os.getpid())
     assert (queue.folder / "seq").read_text() == "1\n"
+
+
+def test_show_names_the_pool_a_task_waits_in_and_a_dash_for_none() -> None:
+    def pool_line(pool: str | None) -> str:
+        task = Task.new(TaskSpec(image="busybox:1.36", agent="echo", pool=pool))
+        return next(line for line in describe(task).splitlines() if line.startswith("Pool:"))
+
+    assert pool_line("gpu").split() == ["Pool:", "gpu"]
+    assert pool_line(None).split() == ["Pool:", "-"]
