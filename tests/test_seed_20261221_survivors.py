@@ -10,6 +10,8 @@ from agents_runner.cli.summary import describe
 from agents_runner.logstream import FrameDecoder, LogCursor
 from agents_runner.spec import TaskSpec
 from agents_runner.states import TaskState
+from agents_runner.store import TaskStore
+from agents_runner.supervise.record import TaskRecord
 from agents_runner.task import Task
 from agents_runner.taskqueue import TaskQueue
 from agents_runner.terminal import describe_pull, format_table
@@ -79,3 +81,16 @@ def test_show_names_the_pool_a_task_waits_in_and_a_dash_for_none() -> None:
 
     assert pool_line("gpu").split() == ["Pool:", "gpu"]
     assert pool_line(None).split() == ["Pool:", "-"]
+
+
+def test_a_start_found_for_a_task_no_longer_starting_writes_nothing(tmp_path: Path) -> None:
+    # A cancel settled the task first: the container's start changes nothing stored,
+    # not even the time of its last change.
+    store = TaskStore(tmp_path)
+    spec = TaskSpec(image="busybox:1.36", agent="echo")
+    task = Task.new(spec)
+    task.move_to(TaskState.CANCELLED)
+    store.create(task)
+    before = store.payload_path(task.id).read_bytes()
+    TaskRecord(task.id, store, spec, on_change=lambda: None).record_start("c0ffee", 1.0)
+    assert store.payload_path(task.id).read_bytes() == before
