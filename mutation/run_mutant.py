@@ -20,8 +20,10 @@ Usage: python mutation/run_mutant.py [--workers N] [--map MAP.json] [--unit-map 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -39,6 +41,11 @@ _TRIES = 3
 # The unit tests of a mutant's lines take seconds (the whole unit suite, 20 s here); a
 # mutant that makes one loop forever is killed once they have run this long.
 UNIT_TESTS_TIMEOUT = 180.0
+# A leg's scenarios that run past this many times their time in the map (all of it, as
+# if one worker ran them in turn), and past HANG_FLOOR seconds, hang: the mutant is
+# killed then rather than at cosmic-ray's timeout for the whole mutant (20 minutes).
+HANG_FACTOR = 3.0
+HANG_FLOOR = 300.0
 # What each leg of the map changes in the suite's environment, as .ci/run runs it.
 LEG_ENVIRONMENT = {
     "docker": {},
@@ -140,30 +147,23 @@ def main() -> int:
     for leg, prefixed in legs:
         order = [leg_of(location)[1] for location in ordered(coverage_map, found[0].path, prefixed)]
         print(f"run_mutant: {len(order)} scenario(s) on the {leg} leg", flush=True)
-        status = run_leg(leg, order, args.workers)
+        limit = max(HANG_FLOOR, HANG_FACTOR * sum(seconds.get(p, 5.0) for p in prefixed))
+        status = run_leg(leg, order, args.workers, limit)
         if status != 0:
             print(f"{KILLED_ON}{leg} leg")
             return status
     return 0
 
 
-def run_leg(leg: str, order: list[str], workers: int) -> int:
-    """The scenarios on one leg, stopping at the first failure; its exit status."""
+def run_leg(leg: str, order: list[str], workers: int, limit: float) -> int:
+    """The scenarios on one leg, stopping at the first failure; its exit status (1 when
+    they ran past `limit` seconds: they hang, and are stopped)."""
     command = [sys.executable, "-m", "agents_runner.testing.parallel", "--stop"]
     command += ["--workers", str(workers), "--junit-directory", f"reports/mutation/junit-{leg}"]
     environment = {**os.environ, **LEG_ENVIRONMENT[leg]}
     for attempt in range(1, _TRIES + 1):
         started, engine = time.monotonic(), engine_process()
-        done = subprocess.run(
-            [*command, *order],
-            cwd=REPOSITORY,
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            check=False,
-        )
+        done = _run_within([*command, *order], environment, limit)
         print("\n".join(done.stdout.splitlines()[-_TAIL:]))
         print(f"run_mutant: exit {done.returncode} after {time.monotonic() - started:.0f} s")
         if done.returncode == 0 or engine_process() == engine or attempt == _TRIES:
@@ -171,6 +171,35 @@ def run_leg(leg: str, order: list[str], workers: int) -> int:
         print(f"run_mutant: the engine was restarted during run {attempt}: it says nothing; again")
         _wait_for_engine()
     return 1
+
+
+def _run_within(
+    command: list[str], environment: dict[str, str], limit: float
+) -> subprocess.CompletedProcess[str]:
+    """The command in a session of its own; past `limit` seconds the whole session (the
+    runner and its behave workers) is killed, and the run fails."""
+    process = subprocess.Popen(
+        command,
+        cwd=REPOSITORY,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=limit)
+        return subprocess.CompletedProcess(command, process.returncode, output)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        try:  # a process the session left behind may hold the pipe: not waited on long
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            output = ""
+        output += f"\nrun_mutant: KILLED as hanging: no end in {limit:.0f} s\n"
+        return subprocess.CompletedProcess(command, 1, output)
 
 
 if __name__ == "__main__":
