@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
+from agents_runner.cli.run_verb import _why
 from agents_runner.cli.summary import describe
 from agents_runner.logstream import FrameDecoder, LogCursor
 from agents_runner.spec import TaskSpec
@@ -94,3 +96,10 @@ def test_a_start_found_for_a_task_no_longer_starting_writes_nothing(tmp_path: Pa
     before = store.payload_path(task.id).read_bytes()
     TaskRecord(task.id, store, spec, on_change=lambda: None).record_start("c0ffee", 1.0)
     assert store.payload_path(task.id).read_bytes() == before
+
+
+def test_run_s_first_signal_says_what_the_next_ctrl_c_does() -> None:
+    # What `run` prints when its first signal asks for a graceful cancel.
+    assert _why(signal.SIGINT) == "Ctrl-C again to kill it"
+    assert _why(signal.SIGTERM) == "SIGTERM received; Ctrl-C to kill it"
+    assert _why(signal.SIGHUP) == "SIGHUP received; Ctrl-C to kill it"
