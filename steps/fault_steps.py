@@ -723,12 +723,7 @@ def fill_disk(context: Context) -> None:
 
 @then("the runner warns that it cannot record the end and keeps the container")
 def warns_cannot_record(context: Context) -> None:
-    wait_until(
-        lambda: list(context.runner_warnings),
-        lambda seen: any("cannot record the end" in line for line in seen),
-        timeout=60,
-        describe="a warning that the end cannot be recorded",
-    )
+    _runner_warns(context, "cannot record the end")
     kept = raw_containers(context.harness.engine, {LABEL_TASK_ID: context.task.id})
     assert_that(kept, has_length(1), "the task's container, as the engine lists it")
 
@@ -768,11 +763,15 @@ def tell_agent_to_say(context: Context) -> None:
 
 @then("the runner warns that it cannot write the log")
 def warns_cannot_write_log(context: Context) -> None:
+    _runner_warns(context, "cannot write the log")
+
+
+def _runner_warns(context: Context, words: str) -> None:
     wait_until(
         lambda: list(context.runner_warnings),
-        lambda seen: any("cannot write the log" in line for line in seen),
+        lambda seen: any(words in line for line in seen),
         timeout=60,
-        describe="a warning that the log cannot be written",
+        describe=f"a warning that says {words!r}",
     )
 
 
