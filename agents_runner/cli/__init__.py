@@ -113,11 +113,11 @@ def _where_in_state_dir(filename: str | bytes | int | None, given: str | None) -
         root = resolve_state_dir(given)
     except ValueError:
         return f" {failed}"
-    shown = given or str(root)
-    if failed.absolute() == root.absolute():
+    shown, inside, at = given or str(root), failed.absolute(), root.absolute()
+    if inside == at:
         return f" {shown}"
-    if failed.absolute().is_relative_to(root.absolute()):
-        return f" {shown}: {Path(shown) / failed.absolute().relative_to(root.absolute())}"
+    if inside.is_relative_to(at):
+        return f" {shown}: {Path(shown) / inside.relative_to(at)}"
     return f" {failed}"
 
 
