@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -16,13 +15,13 @@ from hamcrest import (
     assert_that,
     contains_string,
     equal_to,
-    has_item,
     has_items,
     is_not,
     starts_with,
 )
 
 from agents_runner.testing.cli_driver import NO_ENGINE
+from agents_runner.testing.engine_at_program import run_engine_at_program
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 README_IMAGE = "busybox:1.36"
@@ -86,20 +85,6 @@ def no_traceback(context: Context) -> None:
     assert_that(output, is_not(contains_string("Traceback")))
 
 
-_ENGINE_AT_PROGRAM = """
-import json, sys
-from agents_runner import Engine, TaskRunner, TaskSpec
-
-state_dir, address, way, spec = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-with TaskRunner(state_dir=state_dir, engine=Engine.at(address)) as runner:
-    task = getattr(runner, way)(TaskSpec(**spec))
-    print(task.id, flush=True)
-    task = runner.wait(task.id, timeout=60)
-    print(task.state, task.exit_code)
-    print(runner.read_log(task.id), end="")
-"""
-
-
 @when(
     'a Python program runs "{text}" through TaskRunner(engine=Engine.at(the scenario\'s '
     "engine)) and {way}, with DOCKER_HOST naming no engine"
@@ -112,17 +97,8 @@ def python_program_engine_at(context: Context, text: str, way: str) -> None:
         "network": "none",
     }
     address = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    argv = [str(context.harness.state_dir), address, way, json.dumps(spec)]
-    context.example = subprocess.run(
-        [sys.executable, "-c", _ENGINE_AT_PROGRAM, *argv],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "DOCKER_HOST": NO_ENGINE},
-    )
-    task_id = context.example.stdout.split("\n", 1)[0]
-    assert_that(context.harness.stored_ids(), has_item(task_id), context.example.stderr)
-    context.task = context.harness.fresh_load(task_id)
+    env = {**os.environ, "DOCKER_HOST": NO_ENGINE}
+    run_engine_at_program(context, "Engine", address, way, spec, env)
 
 
 @then("the engine's events show the task's container started and died")

@@ -9,8 +9,6 @@ import os
 import re
 import secrets
 import shlex
-import subprocess
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +27,7 @@ from hamcrest import (
 )
 
 from agents_runner.testing.contract_names import LABEL_STORE, LABEL_TASK_ID
+from agents_runner.testing.engine_at_program import run_engine_at_program
 from agents_runner.testing.events import exit_codes, signals
 from agents_runner.testing.harness import WAITING_AGENT
 from agents_runner.testing.swarm_cli import run_on_swarm
@@ -273,20 +272,6 @@ def let_go_of_the_volume(context: Context) -> None:
     context.swarm.nodes[node].remove(holder)
 
 
-_SWARM_PROGRAM = """
-import json, sys
-from agents_runner import SwarmEngine, TaskRunner, TaskSpec
-
-state_dir, manager, way, spec = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-with TaskRunner(state_dir=state_dir, engine=SwarmEngine.at(manager)) as runner:
-    task = getattr(runner, way)(TaskSpec(**spec))
-    print(task.id, flush=True)
-    task = runner.wait(task.id, timeout=120)
-    print(task.state, task.exit_code, task.backend)
-    print(runner.read_log(task.id), end="")
-"""
-
-
 @when(
     'a Python program runs "{text}" on {hostname} through TaskRunner(engine=SwarmEngine.at('
     "the manager's address)) and {way}, with DOCKER_HOST naming the machine's own engine"
@@ -299,22 +284,10 @@ def python_program_on_swarm(context: Context, text: str, hostname: str, way: str
         "network": "none",
         "constraints": [f"node.hostname=={_node(context, hostname)}"],
     }
-    manager = context.swarm.manager_url
-    argv = [str(context.harness.state_dir), manager, way, json.dumps(spec)]
-    context.example = subprocess.run(
-        [sys.executable, "-c", _SWARM_PROGRAM, *argv],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={
-            **os.environ,
-            "DOCKER_HOST": os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock"),
-        },
-    )
-    task_id = context.example.stdout.split("\n", 1)[0]
-    assert_that(context.harness.stored_ids(), has_item(task_id), context.example.stderr)
-    context.task = context.harness.fresh_load(task_id)
-    context.swarm_tasks = [*getattr(context, "swarm_tasks", []), task_id]
+    own_engine = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    env = {**os.environ, "DOCKER_HOST": own_engine}
+    run_engine_at_program(context, "SwarmEngine", context.swarm.manager_url, way, spec, env)
+    context.swarm_tasks = [*getattr(context, "swarm_tasks", []), context.task.id]
 
 
 @then("nothing of the task is left on any node: no service, no container, no volume")
