@@ -41,5 +41,28 @@ def _configure() -> None:
         return
     import logging
 
-    logging.basicConfig(level=logging.WARNING, format=_pending_format)
+    handler = logging.StreamHandler()
+    handler.setFormatter(_one_line_formatter(_pending_format))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     _pending_format = None
+
+
+def _one_line_formatter(line_format: str) -> logging.Formatter:
+    """A person reads one line per warning: an exception logged with it ends the line in
+    its own words, without its traceback (a detached supervisor's file keeps those)."""
+    import logging
+
+    class OneLine(logging.Formatter):
+        """line_format, with a logged exception's words in place of its traceback."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            error = record.exc_info[1] if record.exc_info else None
+            if error is not None:
+                words = getattr(error, "strerror", None) or str(error) or type(error).__name__
+                record = logging.makeLogRecord(
+                    {**record.__dict__, "msg": f"{record.getMessage()}: {words}", "args": None}
+                )
+                record.exc_info = record.exc_text = None
+            return super().format(record)
+
+    return OneLine(line_format)

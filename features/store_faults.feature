@@ -3,7 +3,8 @@ Feature: A damaged payload or a full disk loses nothing already stored
   written by a newer agents-runner is left where it is, for that version to read. When
   the state dir's disk fills up while an agent runs, its container (the last copy
   of its exit code) is kept until the end is written, and the end is written as soon
-  as there is room again.
+  as there is room again; a Ctrl-C that the full disk cannot record yet is tried again
+  until it is, while the run goes on supervising its task.
 
   Rule: A payload that cannot be read stops nothing: a request on it answers at once
 
@@ -68,6 +69,23 @@ Feature: A damaged payload or a full disk loses nothing already stored
       And the stored exit code is 7
       And its log holds "finished"
       And the engine holds no container of the task
+
+    # serial: it fills a disk.
+    @root @serial
+    @C-2.20 @C-3.16
+    Scenario: Ctrl-C on a foreground run while the disk is full cancels its task once there is room
+      Given a state dir on a 4 MiB disk of its own
+      And the user runs an agent that announces a clean shutdown on SIGTERM in the foreground in a first terminal, its error output to a file
+      And the task is running in the first terminal
+      When the state dir's disk is filled up
+      And the first terminal's command is sent SIGINT
+      Then the first terminal's command says it cannot record the cancel yet, and goes on
+      When the disk is given room again
+      Then the first terminal's command exits with status 130
+      And the task is "cancelled" after the command has exited
+      And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
+      And its container no longer exists, removed before its end was recorded
+      And the first terminal's error output holds no traceback
 
     # serial: it fills a disk.
     @root @serial

@@ -117,14 +117,17 @@ def _stream_until_end(
     caller announces the end, and nothing follows that line."""
     queue = TaskQueue(runner.store.root)
     said_waiting = None
+    unrecorded: Ask | None = None  # asked for, but the state dir could not take it yet
     while True:
         ask = signals.next_ask()
         if ask is Ask.CANCEL:
             view.note(f"cancelling task {task_id} ({_why(signals.received[0])})")
-            runner.request_stop(task_id)
         elif ask is Ask.KILL:
             view.note(f"killing task {task_id}")
-            runner.request_kill(task_id)
+        if ask is not Ask.NOTHING:
+            unrecorded = _ask(runner, task_id, ask, view, retrying=False)
+        elif unrecorded is not None:
+            unrecorded = _ask(runner, task_id, unrecorded, view, retrying=True)
         task = runner.get(task_id)
         view.show(task)  # the states it passed first: its output comes after "running"
         if task.state is TaskState.QUEUED:
@@ -140,6 +143,28 @@ def _stream_until_end(
             return task
         with contextlib.suppress(TimeoutError):
             runner.wait(task_id, timeout=FOLLOW_INTERVAL)
+
+
+def _ask(
+    runner: TaskRunner, task_id: str, ask: Ask, view: ProgressView, *, retrying: bool
+) -> Ask | None:
+    """Record the cancel or the kill; the ask again (None once recorded) when the state
+    dir cannot take it now (a full disk): the run goes on supervising and tries again,
+    as the end's own write does, rather than leave its task to the watchdog unstopped."""
+    try:
+        if ask is Ask.KILL:
+            runner.request_kill(task_id)
+        else:
+            runner.request_stop(task_id)
+    except OSError as exc:
+        if not retrying:
+            what = "kill" if ask is Ask.KILL else "cancel"
+            view.note(
+                f"cannot record the {what} of task {task_id} yet: {exc.strerror or exc}; "
+                "trying again"
+            )
+        return ask
+    return None
 
 
 # The fields whose value is more than the option's: (args, the option's name, its value).

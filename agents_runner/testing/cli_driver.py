@@ -109,18 +109,28 @@ class CliDriver:
         with path.open("wb") as output:
             return self._spawn(self.argv(*args), env, stdout=output)
 
+    def start_with_errors_into_file(self, path: Path, *args: str) -> subprocess.Popen[str]:
+        """The command in the background with its error output written to the file `path`,
+        which can be read while it runs; its output stays a pipe."""
+        with path.open("wb") as errors:
+            return self._spawn(self.argv(*args), stderr=errors)
+
     def start_python(self, source: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         """A separate Python process using the API (for runners the CLI cannot shape)."""
         return self._spawn([sys.executable, "-c", source], env)
 
     def _spawn(
-        self, argv: list[str], env: dict[str, str] | None = None, stdout: Any = subprocess.PIPE
+        self,
+        argv: list[str],
+        env: dict[str, str] | None = None,
+        stdout: Any = subprocess.PIPE,
+        stderr: Any = subprocess.PIPE,
     ) -> subprocess.Popen[str]:
         process = subprocess.Popen(
             argv,
             env={**os.environ, **(env or {})},
             stdout=stdout,
-            stderr=subprocess.PIPE,
+            stderr=stderr,
             stdin=subprocess.DEVNULL,
             text=True,
         )
