@@ -96,6 +96,7 @@ Feature: A damaged payload or a full disk loses nothing already stored
       When the user runs "run --agent echo --prompt hi"
       Then the command exits with status 2
       And its error output is one line that names "No space left on device"
+      And its error output names the state dir
       And no container was created
 
   Rule: A task's lock serialises read-modify-write across processes

@@ -1075,3 +1075,9 @@ def cancel_not_recorded_yet(context: Context) -> None:
 def first_errors_no_traceback(context: Context) -> None:
     errors = context.first_errors.read_text()
     assert_that(errors, not_(contains_string("Traceback")))
+
+
+@then("its error output names the state dir")
+def names_the_state_dir(context: Context) -> None:
+    named = f"cannot use the state dir {context.harness.cli.state_dir}"
+    assert_that(context.result.stderr, contains_string(named))
