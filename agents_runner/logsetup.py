@@ -48,17 +48,20 @@ def _configure() -> None:
 
 
 def _one_line_formatter(line_format: str) -> logging.Formatter:
-    """A person reads one line per warning: an exception logged with it ends the line in
-    its own words, without its traceback (a detached supervisor's file keeps those)."""
+    """A person reads one line per warning: a system error logged with it (a full disk, a
+    file gone) ends the line in its own words, without its traceback. Any other exception
+    is a bug, and keeps its traceback for the report."""
     import logging
 
     class OneLine(logging.Formatter):
-        """line_format, with a logged exception's words in place of its traceback."""
+        """line_format, with a logged OSError's words in place of its traceback."""
 
         def format(self, record: logging.LogRecord) -> str:
             error = record.exc_info[1] if record.exc_info else None
-            if error is not None:
-                words = getattr(error, "strerror", None) or str(error) or type(error).__name__
+            if isinstance(error, OSError):
+                words = error.strerror or str(error)
+                if error.strerror and error.filename:
+                    words = f"{error.filename}: {words}"
                 record = logging.makeLogRecord(
                     {**record.__dict__, "msg": f"{record.getMessage()}: {words}", "args": None}
                 )

@@ -24,9 +24,11 @@ def write_atomically(path: Path, data: bytes) -> None:
         while view:
             view = view[os.write(fd, view) :]
         os.fsync(fd)
-    except BaseException:
+    except BaseException as exc:
         os.close(fd)
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:  # a write names no file
+            exc.filename = str(path)
         raise
     os.close(fd)
     os.replace(tmp, path)

@@ -20,7 +20,7 @@ from hamcrest import (
 
 from agents_runner.states import TaskState
 from agents_runner.testing.cli_driver import NO_ENGINE, cli_executable
-from agents_runner.testing.harness import READY_LINE, SHUTDOWN_LINE, TRAPPING_AGENT, WAITING_AGENT
+from agents_runner.testing.harness import READY_LINE, SHUTDOWN_LINE, WAITING_AGENT
 from agents_runner.testing.waiting import wait_until
 
 
@@ -152,10 +152,7 @@ def log_is_both(context: Context, first: str, second: str) -> None:
     " in the foreground in a first terminal"
 )
 def foreground_trapping_agent(context: Context) -> None:
-    workspace = context.harness.recording_workspace()
-    argv = ["run", "--image", context.harness.image, "--workspace", str(workspace)]
-    argv += ["--", *TRAPPING_AGENT]
-    context.first_terminal = context.harness.cli.start(*argv)
+    context.first_terminal = context.harness.cli.start(*context.harness.trapping_run_argv())
 
 
 @given("the user runs an agent that waits for a signal file in the foreground in a first terminal")
@@ -188,6 +185,8 @@ def _first_argv(context: Context) -> str:
 def first_terminal_exits(context: Context, status: int) -> None:
     out, err = context.first_terminal.communicate(timeout=60)
     context.first_output = out
+    if err is None:  # its error output went to a file
+        err = context.first_errors.read_text()
     assert_that(context.first_terminal.returncode, equal_to(status), f"stderr: {err!r}")
 
 

@@ -38,7 +38,7 @@ from agents_runner.states import TaskState
 from agents_runner.task import parse_time
 from agents_runner.testing import engine_control
 from agents_runner.testing.contract_names import LABEL_TASK_ID
-from agents_runner.testing.harness import STUBBORN_AGENT, TRAPPING_AGENT, WAITING_AGENT
+from agents_runner.testing.harness import STUBBORN_AGENT, WAITING_AGENT
 from agents_runner.testing.log_capture import capture_records
 from agents_runner.testing.oracle import raw_containers, raw_inspect
 from agents_runner.testing.waiting import wait_until
@@ -1044,36 +1044,38 @@ def container_running_unanswered(context: Context) -> None:
     " in a first terminal, its error output to a file"
 )
 def foreground_trapping_agent_errors_to_file(context: Context) -> None:
-    workspace = context.harness.recording_workspace()
     context.first_errors = context.harness.workspace() / "run-errors"
     context.first_terminal = context.harness.cli.start_with_errors_into_file(
-        context.first_errors,
-        *("run", "--image", context.harness.image, "--workspace", str(workspace)),
-        *("--", *TRAPPING_AGENT),
+        context.first_errors, *context.harness.trapping_run_argv()
     )
 
 
 @then("the first terminal's command says it cannot record the cancel yet, and goes on")
 def cancel_not_recorded_yet(context: Context) -> None:
+    line = (
+        f"agents-runner: cannot record the cancel of task {context.task.id} yet: "
+        "No space left on device; trying again\n"
+    )
     errors = wait_until(
         context.first_errors.read_text,
-        lambda said: (
-            "cannot record the cancel" in said or context.first_terminal.poll() is not None
-        ),
+        lambda said: line in said or context.first_terminal.poll() is not None,
         timeout=60,
         describe="the run to say it cannot record the cancel yet",
     )
     assert_that(context.first_terminal.poll(), is_(None), f"the run exited; it said: {errors}")
-    assert_that(errors, contains_string("No space left on device"))
     assert_that(context.disk.is_full(), is_(True), "the disk is still full")
+    stored = context.harness.fresh_load(context.task.id)
+    assert_that(stored.stop_requested_at, is_(None), "the stored stop request")
     container = raw_containers(context.harness.engine, {LABEL_TASK_ID: context.task.id})
+    assert_that(container, has_length(1), "the task's container, as the engine lists it")
     state = raw_inspect(context.harness.engine, container[0]["Id"])["State"]
     assert_that(state["Status"], equal_to("running"), "its container, as the engine inspects it")
 
 
-@then("the first terminal's error output holds no traceback")
-def first_errors_no_traceback(context: Context) -> None:
+@then("the first terminal's error output said so once, and holds no traceback")
+def first_errors_said_once(context: Context) -> None:
     errors = context.first_errors.read_text()
+    assert_that(errors.count("cannot record the cancel"), equal_to(1), errors)
     assert_that(errors, not_(contains_string("Traceback")))
 
 

@@ -15,7 +15,6 @@ from hamcrest import assert_that, contains_string, equal_to, is_not
 
 from agents_runner.states import TaskState
 from agents_runner.task import parse_time
-from agents_runner.testing.harness import TRAPPING_AGENT
 from agents_runner.testing.waiting import wait_until
 
 TRACEBACK = "Traceback (most recent call last)"
@@ -115,9 +114,7 @@ def state_and_code_after_exit(context: Context, state: str, code: int) -> None:
     " with a deadline of {seconds:d} seconds in a first terminal"
 )
 def foreground_trapping_agent_with_deadline(context: Context, seconds: int) -> None:
-    workspace = context.harness.recording_workspace()
-    argv = ["run", "--image", context.harness.image, "--workspace", str(workspace)]
-    argv += ["--timeout", str(seconds), "--", *TRAPPING_AGENT]
+    argv = context.harness.trapping_run_argv("--timeout", str(seconds))
     context.first_terminal = context.harness.cli.start(*argv)
 
 

@@ -8,10 +8,12 @@ the cut comes while it does."""
 
 from __future__ import annotations
 
+import linecache
 import socket
 import sys
 import threading
 from pathlib import Path
+from types import FrameType
 
 from agents_runner.testing.engine_proxy import EngineProxy
 from agents_runner.testing.waiting import wait_until
@@ -29,9 +31,8 @@ def _in_upstream_connect() -> bool:
     return False
 
 
-def _source_line(frame) -> str:  # type: ignore[no-untyped-def]
-    lines = Path(frame.f_code.co_filename).read_text().splitlines()
-    return lines[frame.f_lineno - 1]
+def _source_line(frame: FrameType) -> str:
+    return linecache.getline(frame.f_code.co_filename, frame.f_lineno)
 
 
 def test_a_cut_breaks_a_connection_the_proxy_is_still_setting_up(tmp_path: Path) -> None:
@@ -63,8 +64,8 @@ def test_a_cut_breaks_a_connection_the_proxy_is_still_setting_up(tmp_path: Path)
         assert proxy.connections_cut == 1
     finally:
         client.close()
+        engine.settimeout(0.5)
         while True:  # let the proxy's connect through, so that its thread ends
-            engine.settimeout(0.5)
             try:
                 engine.accept()[0].close()
             except TimeoutError:

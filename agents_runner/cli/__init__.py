@@ -104,16 +104,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _where_in_state_dir(filename: str | bytes | int | None, given: str | None) -> str:
-    """The state dir as the user gave it, then the path inside it that failed, if another
-    (a failed write names none); both as typed (relative, `~`), not as resolved."""
+    """The state dir as the user gave it, then the path inside it that failed, if another;
+    both as typed (relative, `~`), not as resolved."""
+    if not isinstance(filename, (str, bytes)) or not filename:
+        return ""
+    failed = Path(os.fsdecode(filename))
     try:
         root = resolve_state_dir(given)
     except ValueError:
-        root = None
-    if not isinstance(filename, (str, bytes)) or not filename:
-        return "" if root is None else f" {given or root}"
-    failed = Path(os.fsdecode(filename))
-    if root is None:
         return f" {failed}"
     shown, inside, at = given or str(root), failed.absolute(), root.absolute()
     if inside == at:

@@ -124,8 +124,8 @@ def _stream_until_end(
             view.note(f"cancelling task {task_id} ({_why(signals.received[0])})")
         elif ask is Ask.KILL:
             view.note(f"killing task {task_id}")
-        if ask is not Ask.NOTHING:
-            unrecorded = _ask(runner, task_id, ask, view, retrying=False)
+        if ask is not Ask.NOTHING:  # a kill replaces a cancel not yet recorded
+            unrecorded = _ask(runner, task_id, ask, view, retrying=ask is unrecorded)
         elif unrecorded is not None:
             unrecorded = _ask(runner, task_id, unrecorded, view, retrying=True)
         task = runner.get(task_id)
@@ -150,7 +150,8 @@ def _ask(
 ) -> Ask | None:
     """Record the cancel or the kill; the ask again (None once recorded) when the state
     dir cannot take it now (a full disk): the run goes on supervising and tries again,
-    as the end's own write does, rather than leave its task to the watchdog unstopped."""
+    as the end's own write does, until it is recorded or the task ends, rather than
+    leave its task to the watchdog unstopped. Its recorded time is when it was recorded."""
     try:
         if ask is Ask.KILL:
             runner.request_kill(task_id)

@@ -207,6 +207,21 @@ class ScenarioHarness:
         receives; owned by the default agent user when run as root."""
         return self.workspace()
 
+    def trapping_run_argv(self, *options: str) -> list[str]:
+        """`run` of an agent that announces a clean shutdown on SIGTERM, in a recording
+        workspace, with `options` before its command."""
+        workspace = self.recording_workspace()
+        return [
+            "run",
+            "--image",
+            self.image,
+            "--workspace",
+            str(workspace),
+            *options,
+            "--",
+            *TRAPPING_AGENT,
+        ]
+
     def signal_witnesses(self, task_id: str, *, recorded: bool = True) -> SignalWitnesses:
         """The engine's events (once the container died), and the agent's own record of
         the signals it received when `recorded`."""
