@@ -85,7 +85,25 @@ Feature: A damaged payload or a full disk loses nothing already stored
       And the task is "cancelled" after the command has exited
       And the agent was sent signal 15 and no other (by the engine's events, its own record and its exit code)
       And its container no longer exists, removed before its end was recorded
-      And the first terminal's error output said so once, and holds no traceback
+      And the first terminal's error output said it cannot record the cancel once each, and holds no traceback
+
+    # serial: it fills a disk.
+    @root @serial
+    @C-2.20 @C-3.16
+    Scenario: A second Ctrl-C while the disk is full replaces the cancel not yet recorded: the task is killed once there is room
+      Given a state dir on a 4 MiB disk of its own
+      And the user runs an agent that announces a clean shutdown on SIGTERM in the foreground in a first terminal, its error output to a file
+      And the task is running in the first terminal
+      When the state dir's disk is filled up
+      And the first terminal's command is sent SIGINT
+      Then the first terminal's command says it cannot record the cancel yet, and goes on
+      When the first terminal's command is sent SIGINT
+      Then the first terminal's command says it cannot record the kill yet, and goes on
+      When the disk is given room again
+      Then the first terminal's command exits with status 130
+      And the task is "killed" after the command has exited
+      And the agent was sent signal 9 and no other (by the engine's events, its own record and its exit code)
+      And the first terminal's error output said it cannot record the cancel and kill once each, and holds no traceback
 
     # serial: it fills a disk.
     @root @serial

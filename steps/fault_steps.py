@@ -1050,32 +1050,37 @@ def foreground_trapping_agent_errors_to_file(context: Context) -> None:
     )
 
 
-@then("the first terminal's command says it cannot record the cancel yet, and goes on")
-def cancel_not_recorded_yet(context: Context) -> None:
+@then("the first terminal's command says it cannot record the {what} yet, and goes on")
+def ask_not_recorded_yet(context: Context, what: str) -> None:
     line = (
-        f"agents-runner: cannot record the cancel of task {context.task.id} yet: "
+        f"agents-runner: cannot record the {what} of task {context.task.id} yet: "
         "No space left on device; trying again\n"
     )
     errors = wait_until(
         context.first_errors.read_text,
         lambda said: line in said or context.first_terminal.poll() is not None,
         timeout=60,
-        describe="the run to say it cannot record the cancel yet",
+        describe=f"the run to say it cannot record the {what} yet",
     )
     assert_that(context.first_terminal.poll(), is_(None), f"the run exited; it said: {errors}")
     assert_that(context.disk.is_full(), is_(True), "the disk is still full")
     stored = context.harness.fresh_load(context.task.id)
-    assert_that(stored.stop_requested_at, is_(None), "the stored stop request")
+    requested = {"cancel": stored.stop_requested_at, "kill": stored.kill_requested_at}[what]
+    assert_that(requested, is_(None), f"the stored {what} request")
     container = raw_containers(context.harness.engine, {LABEL_TASK_ID: context.task.id})
     assert_that(container, has_length(1), "the task's container, as the engine lists it")
     state = raw_inspect(context.harness.engine, container[0]["Id"])["State"]
     assert_that(state["Status"], equal_to("running"), "its container, as the engine inspects it")
 
 
-@then("the first terminal's error output said so once, and holds no traceback")
-def first_errors_said_once(context: Context) -> None:
+@then(
+    "the first terminal's error output said it cannot record the {asks} once each,"
+    " and holds no traceback"
+)
+def first_errors_said_once(context: Context, asks: str) -> None:
     errors = context.first_errors.read_text()
-    assert_that(errors.count("cannot record the cancel"), equal_to(1), errors)
+    for what in asks.split(" and "):
+        assert_that(errors.count(f"cannot record the {what} "), equal_to(1), errors)
     assert_that(errors, not_(contains_string("Traceback")))
 
 
