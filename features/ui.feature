@@ -248,6 +248,24 @@ Feature: A live page and a JSON API, seen in a real browser
     When a kill of the task is posted to the API with the token
     Then the task ends "killed"
 
+  # serial: it fills a disk.
+  @root @serial
+  @C-8.11 @C-2.53
+  Scenario: A cancel posted while the state dir's disk is full is answered 503 with the reason, and one posted once there is room cancels the task
+    Given a state dir on a 4 MiB disk of its own
+    And a workspace
+    And a task whose agent waits for its go file in that workspace
+    When the task is submitted
+    And the task is "running"
+    And the page is served for the scenario's state dir
+    And the state dir's disk is filled up
+    Then a cancel of the task posted to the API is answered 503, saying "No space left on device"
+    And the stored task holds no cancel request
+    And the task is still "running"
+    When the disk is given room again
+    And a cancel of the task is posted to the API with the token
+    Then the task ends "cancelled"
+
   @C-8.19
   Scenario: A task's page goes on with its log after the server was killed and served again, with no byte lost or shown twice
     The page reads the log from the byte where it stopped; with the token the user chose

@@ -459,12 +459,28 @@ def post_refused(context: Context, status: int, words: str) -> None:
     assert_that(after, equal_to(before))
 
 
-@when("a kill of the task is posted to the API with the token")
-def post_kill(context: Context) -> None:
+@when("a {what} of the task is posted to the API with the token")
+def post_request(context: Context, what: str) -> None:
     answered, said = UiClient(context.ui_base, context.ui_token).request(
-        f"/api/tasks/{context.task.id}/kill", method="POST", body=b"{}"
+        f"/api/tasks/{context.task.id}/{what}", method="POST", body=b"{}"
     )
     assert_that(answered, equal_to(202), said.decode())
+
+
+@then('a {what} of the task posted to the API is answered {status:d}, saying "{words}"')
+def post_request_refused(context: Context, what: str, status: int, words: str) -> None:
+    answered, said = UiClient(context.ui_base, context.ui_token).request(
+        f"/api/tasks/{context.task.id}/{what}", method="POST", body=b"{}"
+    )
+    error = json.loads(said).get("error", "") if said.startswith(b"{") else said.decode()
+    assert_that((answered, words in error), equal_to((status, True)), said.decode())
+
+
+@then("the stored task holds no {what} request")
+def no_request_stored(context: Context, what: str) -> None:
+    stored = context.harness.fresh_load(context.task.id)
+    asked = {"cancel": stored.stop_requested_at, "kill": stored.kill_requested_at}[what]
+    assert_that(asked, equal_to(None), f"the stored {what} request")
 
 
 @given(

@@ -27,6 +27,7 @@ SCREENSHOTS = Path("reports") / "ui-screenshots"
 
 
 @given("the page is served for the scenario's state dir")
+@when("the page is served for the scenario's state dir")
 def page_served(context: Context) -> None:
     _serve(context, "0")
 

@@ -224,7 +224,11 @@ class Api:
                 return refusal(400, str(exc))
         if found.is_terminal:
             return refusal(409, f"task {found.id} has ended {found.state.value}: nothing to {what}")
-        task = await asyncio.to_thread(self._send, found.id, what, grace)
+        try:
+            task = await asyncio.to_thread(self._send, found.id, what, grace)
+        except OSError as exc:  # the state dir cannot take it now (a full disk)
+            reason = exc.strerror or str(exc)
+            return refusal(503, f"the {what} of task {found.id} could not be recorded: {reason}")
         return JSONResponse(summary(task), status_code=202)
 
     def _send(self, task_id: str, what: str, grace: float | None) -> Task:

@@ -74,6 +74,7 @@ def _action(what: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
             "400": _ERROR,
             "404": _ERROR,
             "409": _ERROR,
+            "503": _ERROR,
         },
     }
     if body is not None:
