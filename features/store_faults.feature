@@ -70,8 +70,7 @@ Feature: A damaged payload or a full disk loses nothing already stored
       And its log holds "finished"
       And the engine holds no container of the task
 
-    # serial: it fills a disk.
-    @root @serial
+    @root
     @C-2.20 @C-3.16
     Scenario: Ctrl-C on a foreground run while the disk is full cancels its task once there is room
       Given a state dir on a 4 MiB disk of its own
@@ -87,8 +86,7 @@ Feature: A damaged payload or a full disk loses nothing already stored
       And its container no longer exists, removed before its end was recorded
       And the first terminal's error output said it cannot record the cancel once each, and holds no traceback
 
-    # serial: it fills a disk.
-    @root @serial
+    @root
     @C-2.20 @C-3.16
     Scenario: A second Ctrl-C while the disk is full replaces the cancel not yet recorded: the task is killed once there is room
       Given a state dir on a 4 MiB disk of its own
@@ -105,8 +103,7 @@ Feature: A damaged payload or a full disk loses nothing already stored
       And the agent was sent signal 9 and no other (by the engine's events, its own record and its exit code)
       And the first terminal's error output said it cannot record the cancel and kill once each, and holds no traceback
 
-    # serial: it fills a disk.
-    @root @serial
+    @root
     @C-3.22 @C-2.53
     Scenario: "run" on a full disk fails with one clear line and stores nothing
       Given a state dir on a 4 MiB disk of its own

@@ -248,8 +248,7 @@ Feature: A live page and a JSON API, seen in a real browser
     When a kill of the task is posted to the API with the token
     Then the task ends "killed"
 
-  # serial: it fills a disk.
-  @root @serial
+  @root
   @C-8.11 @C-2.53
   Scenario: A cancel posted while the state dir's disk is full is answered 503 with the reason, and one posted once there is room cancels the task
     Given a state dir on a 4 MiB disk of its own
