@@ -323,7 +323,11 @@ class TaskStore(TaskLocks, UnfinishedIndex):
         except FileNotFoundError:
             pass
         tmp = path.with_name(f".store-id.{random_hex(4)}.tmp")
-        write_atomically(tmp, random_hex(8).encode() + b"\n")
+        try:
+            write_atomically(tmp, random_hex(8).encode() + b"\n")
+        except OSError as exc:
+            exc.filename = str(path)  # the file a person can look for
+            raise
         with contextlib.suppress(FileExistsError):  # the first process to link it wins
             os.link(tmp, path)
         tmp.unlink()

@@ -18,7 +18,11 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Temporary file in the same folder, fsync, rename over `path`, fsync the folder:
     a reader sees the old bytes or the new ones, never a torn file."""
     tmp = path.with_name(f".{path.name}.{random_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except OSError as exc:
+        exc.filename = str(path)  # the file the caller writes, not our temporary one
+        raise
     try:
         view = memoryview(data)
         while view:
