@@ -250,7 +250,7 @@ Feature: A live page and a JSON API, seen in a real browser
 
   @root
   @C-8.11 @C-2.53
-  Scenario: A cancel posted while the state dir's disk is full is answered 503 with the reason, and one posted once there is room cancels the task
+  Scenario: A cancel or a task posted while the state dir's disk is full is answered 503 with the reason, and a cancel posted once there is room cancels the task
     Given a state dir on a 4 MiB disk of its own
     And a workspace
     And a task whose agent waits for its go file in that workspace
@@ -260,6 +260,7 @@ Feature: A live page and a JSON API, seen in a real browser
     And the state dir's disk is filled up
     Then a cancel of the task posted to the API is answered 503, saying "No space left on device"
     And the stored task holds no cancel request
+    And a task posted to the API is answered 503, saying "No space left on device", and the state dir holds no more tasks than before
     And the task is still "running"
     When the disk is given room again
     And a cancel of the task is posted to the API with the token
