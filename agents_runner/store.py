@@ -95,7 +95,7 @@ class TaskStore(TaskLocks, UnfinishedIndex):
         for folder in (self.root, self.tasks_dir, self.logs_dir, self.quarantine_dir):
             folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         self.locks_dir.mkdir(mode=DIR_MODE, exist_ok=True)
-        self.store_id = self._load_or_create_store_id()
+        self.store_id = _load_or_create_store_id(self.root)
         # A state dir from before the index gets one now. Readers do without it if it
         # cannot be built (a full disk, no write access); writers retry and fail then.
         with contextlib.suppress(OSError):
@@ -316,22 +316,23 @@ class TaskStore(TaskLocks, UnfinishedIndex):
                 target,
             )
 
-    def _load_or_create_store_id(self) -> str:
-        path = self.root / "store-id"
-        try:
-            return path.read_text().strip()
-        except FileNotFoundError:
-            pass
-        tmp = path.with_name(f".store-id.{random_hex(4)}.tmp")
-        try:
-            write_atomically(tmp, random_hex(8).encode() + b"\n")
-        except OSError as exc:
-            exc.filename = str(path)  # the file a person can look for
-            raise
-        with contextlib.suppress(FileExistsError):  # the first process to link it wins
-            os.link(tmp, path)
-        tmp.unlink()
+
+def _load_or_create_store_id(root: Path) -> str:
+    path = root / "store-id"
+    try:
         return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    tmp = path.with_name(f".store-id.{random_hex(4)}.tmp")
+    try:
+        write_atomically(tmp, random_hex(8).encode() + b"\n")
+    except OSError as exc:
+        exc.filename = str(path)  # the file a person can look for
+        raise
+    with contextlib.suppress(FileExistsError):  # the first process to link it wins
+        os.link(tmp, path)
+    tmp.unlink()
+    return path.read_text().strip()
 
 
 # The task locks each thread holds, by thread: what makes _locked reentrant.
