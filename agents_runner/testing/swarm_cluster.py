@@ -268,9 +268,10 @@ class SwarmView:
         reach the node's engine, C-9.7); put_engine_labels_back() restores it."""
         kept = json.dumps({"address": self.addresses[hostname], "labels": self.labels})
 
-        def without(labels: dict[str, str]) -> None:
+        def without(labels: dict[str, str]) -> bool:
             del labels[NODE_ENGINE_LABEL]
             labels[TAKEN_LABEL] = kept
+            return True
 
         _update_node_labels(self.manager.api, hostname, without)
 
@@ -332,9 +333,12 @@ def put_engine_labels_back(api: Any, labels: Mapping[str, str]) -> list[str]:
         taken = json.loads(((node.get("Spec") or {}).get("Labels") or {}).get(TAKEN_LABEL, "{}"))
         if taken and _carries(taken.get("labels"), labels):
 
-            def back(node_labels: dict[str, str], address: str = taken["address"]) -> None:
+            def back(node_labels: dict[str, str], address: str = taken["address"]) -> bool:
+                if TAKEN_LABEL not in node_labels:  # another process put it back meanwhile
+                    return False
                 node_labels[NODE_ENGINE_LABEL] = address
                 del node_labels[TAKEN_LABEL]
+                return True
 
             hostname = (node.get("Description") or {}).get("Hostname") or node["ID"]
             _update_node_labels(api, hostname, back)
@@ -342,13 +346,24 @@ def put_engine_labels_back(api: Any, labels: Mapping[str, str]) -> list[str]:
     return restored
 
 
-def _update_node_labels(api: Any, hostname: str, change: Callable[[dict[str, str]], None]) -> None:
-    """Change a node's labels through the manager, read afresh (its version moves)."""
-    node = next(n for n in api.nodes() if (n.get("Description") or {}).get("Hostname") == hostname)
-    spec = dict(node["Spec"])
-    spec["Labels"] = dict(spec.get("Labels") or {})
-    change(spec["Labels"])
-    api.update_node(node["ID"], node["Version"]["Index"], spec)
+def _update_node_labels(api: Any, hostname: str, change: Callable[[dict[str, str]], bool]) -> None:
+    """Change a node's labels through the manager, read afresh (its version moves); read
+    and changed again when another process updated the node in between (two legs of a
+    run reap a dead run's label at once), until `change` finds nothing left to do."""
+    for attempt in range(10):
+        node = next(
+            n for n in api.nodes() if (n.get("Description") or {}).get("Hostname") == hostname
+        )
+        spec = dict(node["Spec"])
+        spec["Labels"] = dict(spec.get("Labels") or {})
+        if not change(spec["Labels"]):
+            return
+        try:
+            api.update_node(node["ID"], node["Version"]["Index"], spec)
+            return
+        except docker.errors.APIError as exc:
+            if "out of sequence" not in str(exc) or attempt == 9:
+                raise
 
 
 def _not_a_zombie(pid: int) -> bool:
