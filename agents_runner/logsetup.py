@@ -59,9 +59,9 @@ def _one_line_formatter(line_format: str) -> logging.Formatter:
         def format(self, record: logging.LogRecord) -> str:
             error = record.exc_info[1] if record.exc_info else None
             if isinstance(error, OSError):
-                words = error.strerror or str(error)
-                if error.strerror and error.filename:
-                    words = f"{error.filename}: {words}"
+                from .error_words import in_words
+
+                words = in_words(error)
                 record = logging.makeLogRecord(
                     {**record.__dict__, "msg": f"{record.getMessage()}: {words}", "args": None}
                 )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from ..error_words import in_words
 from ..spec_checks import check_seconds
 from ..store import AmbiguousTaskId, TaskNotFound, TaskStore, UnreadableTask
 from ..task import Task
@@ -184,7 +185,7 @@ class Api:
             field = str(exc).partition(":")[0]
             return JSONResponse({"error": str(exc), "field": field}, 400)
         except Exception as exc:  # the engine unreachable, the state dir unwritable
-            return refusal(503, f"the task could not be submitted: {_in_words(exc)}")
+            return refusal(503, f"the task could not be submitted: {in_words(exc)}")
         return JSONResponse(summary(task), status_code=202)
 
     def _submit(self, spec: TaskSpec) -> Task:
@@ -227,7 +228,7 @@ class Api:
         try:
             task = await asyncio.to_thread(self._send, found.id, what, grace)
         except OSError as exc:  # the state dir cannot take it now (a full disk)
-            reason = _in_words(exc)
+            reason = in_words(exc)
             return refusal(503, f"the {what} of task {found.id} could not be recorded: {reason}")
         return JSONResponse(summary(task), status_code=202)
 
@@ -244,14 +245,6 @@ class Api:
             return runner.request_kill(task_id)
         finally:
             runner.close(wait=False)
-
-
-def _in_words(error: Exception) -> str:
-    """A system error as a person reads it (the file, then what went wrong), not Python's
-    "[Errno 28] ..."; any other error as it says itself."""
-    if isinstance(error, OSError) and error.strerror:
-        return f"{error.filename}: {error.strerror}" if error.filename else error.strerror
-    return str(error)
 
 
 _CHUNK = 256 * 1024
