@@ -7,8 +7,10 @@ from xml.etree import ElementTree
 from agents_runner.testing.events import ContainerEvent
 from agents_runner.testing.evidence import ScenarioRecord, StepRecord, TaskRecord
 from agents_runner.testing.parallel import parts
+from agents_runner.testing.parallel.__main__ import _share
 from agents_runner.testing.parallel.merge import merge_junit, write_durations
 from agents_runner.testing.parallel.plan import UNKNOWN_SECONDS, estimates, make_plan
+from agents_runner.testing.parallel.workers import Worker
 from agents_runner.testing.run_info import RunInfo, ScenarioRef
 
 
@@ -57,6 +59,17 @@ def test_each_worker_starts_its_files_at_its_own_place_among_them():
     plan = make_plan(selected, 2, {})  # equal estimates: a, c, e and b, d, f
     files = [[s.location.split("/")[1][0] for s in share] for share in plan.shares]
     assert files == [["a", "c", "e"], ["d", "f", "b"]]
+
+
+def test_a_share_says_how_many_of_its_scenarios_no_run_has_timed(tmp_path):
+    selected = [scenario("features/a.feature:1"), scenario("features/a.feature:2")]
+    known = {"features/a.feature: scenario at features/a.feature:1": 0.0}  # timed, and quick
+    (share,) = make_plan(selected, 1, known).shares
+    assert [s.timed for s in share] == [True, False]
+    worker = Worker("w1", share, tmp_path / "w1")
+    assert _share(worker) == "w1: 2 scenarios (about 5 s; 1 never timed, 5 s each)"
+    (timed,) = make_plan(selected[:1], 1, known).shares
+    assert _share(Worker("w1", timed, tmp_path / "w1")) == "w1: 1 scenarios (about 0 s)"
 
 
 def test_more_workers_than_scenarios_makes_no_empty_worker():

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import allure_parts
 from .merge import merge_evidence, merge_junit, write_durations
 from .parts import PART_FILE
-from .plan import Plan, PlanError, estimates, make_plan, select
+from .plan import UNKNOWN_SECONDS, Plan, PlanError, estimates, make_plan, select
 from .workers import Worker, run_all
 
 REPOSITORY = Path(__file__).resolve().parents[3]
@@ -49,8 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         if options.stop and any(codes):
             break  # the first failure ends the run
         for worker in phase:
-            estimate = sum(s.estimate for s in worker.scenarios)
-            print(f"{worker.name}: {len(worker.scenarios)} scenarios (about {estimate:.0f} s)")
+            print(_share(worker))
         codes += run_all(phase, stop=options.stop)
         for worker in phase:
             print(f"{worker.name}: ended after {worker.ended - worker.started:.0f} s")
@@ -98,6 +97,15 @@ def _report(
     print(f"Took {int(minutes)}min {seconds:.1f}s")
     bad = any(codes) or any(totals.get(kind) for kind in _BAD)
     return 1 if bad else 0
+
+
+def _share(worker: Worker) -> str:
+    """What a worker is given, and how many of its scenarios no earlier run timed (their
+    durations record is out of date: the plan's shares are then uneven)."""
+    estimate = sum(s.estimate for s in worker.scenarios)
+    untimed = sum(not s.timed for s in worker.scenarios)
+    never = f"; {untimed} never timed, {UNKNOWN_SECONDS:.0f} s each" if untimed else ""
+    return f"{worker.name}: {len(worker.scenarios)} scenarios (about {estimate:.0f} s{never})"
 
 
 def _workers(plan: Plan, parts_root: Path) -> list[Worker]:

@@ -34,6 +34,7 @@ class PlannedScenario:
     name: str
     tags: frozenset[str]
     estimate: float  # seconds
+    timed: bool = True  # False: no earlier run timed it, and its estimate is UNKNOWN_SECONDS
 
     @property
     def serial(self) -> bool:
@@ -111,12 +112,11 @@ def make_plan(
     """With `order` (a run that stops at its first failure), the scenarios start in that
     order, each on the worker that frees up first, the cheapest first among those it
     does not name; otherwise the longest first, each worker's in the files' order."""
-    scenarios = [
-        PlannedScenario(
-            location, name, tags, known.get(duration_key(location, name), UNKNOWN_SECONDS)
-        )
-        for location, name, tags in selected
-    ]
+    scenarios = []
+    for location, name, tags in selected:
+        seconds = known.get(duration_key(location, name))
+        estimate = UNKNOWN_SECONDS if seconds is None else seconds
+        scenarios.append(PlannedScenario(location, name, tags, estimate, seconds is not None))
     rank = {location: index for index, location in enumerate(order or [])}
     first = (lambda s: (rank.get(s.location, len(rank)), s.estimate)) if order else None
     parallel = sorted((s for s in scenarios if not s.serial), key=first or (lambda s: -s.estimate))
