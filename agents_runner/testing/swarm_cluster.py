@@ -346,11 +346,14 @@ def put_engine_labels_back(api: Any, labels: Mapping[str, str]) -> list[str]:
     return restored
 
 
+_LABEL_UPDATE_TRIES = 10  # reads and updates of a node that others update meanwhile
+
+
 def _update_node_labels(api: Any, hostname: str, change: Callable[[dict[str, str]], bool]) -> None:
     """Change a node's labels through the manager, read afresh (its version moves); read
     and changed again when another process updated the node in between (two legs of a
     run reap a dead run's label at once), until `change` finds nothing left to do."""
-    for attempt in range(10):
+    for attempt in range(1, _LABEL_UPDATE_TRIES + 1):
         node = next(
             n for n in api.nodes() if (n.get("Description") or {}).get("Hostname") == hostname
         )
@@ -362,7 +365,7 @@ def _update_node_labels(api: Any, hostname: str, change: Callable[[dict[str, str
             api.update_node(node["ID"], node["Version"]["Index"], spec)
             return
         except docker.errors.APIError as exc:
-            if "out of sequence" not in str(exc) or attempt == 9:
+            if "out of sequence" not in str(exc) or attempt == _LABEL_UPDATE_TRIES:
                 raise
 
 
